@@ -1,0 +1,93 @@
+# wxgate's build, run and test commands. A newcomer needs two: `make run` and `make test`.
+# Everything is built with plain cargo + wasm-bindgen + wasm-opt (no cargo-leptos needed); every step
+# installs what it is missing and skips what is already there.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# One warm target directory shared by every clone on this machine, so a fresh clone rebuilds only wxgate.
+CARGO_TARGET_DIR ?= $(HOME)/.cache/wxgate/target
+export CARGO_TARGET_DIR
+# Read at compile time by Leptos: the names of the files in /pkg.
+export LEPTOS_OUTPUT_NAME := wxgate
+
+WASM_TARGET := wasm32-unknown-unknown
+# wasm-bindgen-cli must be exactly the wasm-bindgen crate version in Cargo.lock.
+WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' Cargo.lock)
+# The features rustc enables by default for wasm32, so wasm-opt may keep using them.
+WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+                     --enable-mutable-globals --enable-reference-types --enable-multivalue
+SITE := target/site
+PKG := $(SITE)/pkg
+WXGATE_RELEASE := $(CARGO_TARGET_DIR)/release/wxgate
+WXGATE_DEBUG := $(CARGO_TARGET_DIR)/debug/wxgate
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help run build site server test lint unit-tests e2e build-tools test-tools
+
+help:
+	@echo "make run    install what is missing, build, and start wxgate on http://127.0.0.1:3000"
+	@echo "make test   install what tests need, then run every check and test"
+	@echo "make build  build the site and the release server without starting it"
+
+## ---- run ----
+
+run: build
+	$(WXGATE_RELEASE) serve
+
+build: site server
+
+server:
+	cargo build --release -p server --bin wxgate
+
+## ---- the browser bundle ----
+
+site: build-tools
+	cargo build -p frontend --lib --target $(WASM_TARGET) --profile wasm-release
+	mkdir -p $(PKG)
+	wasm-bindgen $(CARGO_TARGET_DIR)/$(WASM_TARGET)/wasm-release/frontend.wasm \
+	  --target web --no-typescript --out-dir $(PKG) --out-name $(LEPTOS_OUTPUT_NAME)
+	frontend/node_modules/.bin/wasm-opt -Oz $(WASM_OPT_FEATURES) \
+	  $(PKG)/$(LEPTOS_OUTPUT_NAME)_bg.wasm -o $(PKG)/$(LEPTOS_OUTPUT_NAME)_bg.wasm
+	cp style/main.css $(PKG)/$(LEPTOS_OUTPUT_NAME).css
+	cp -R public/. $(SITE)/
+
+build-tools: frontend/node_modules/.installed
+	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
+	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (about 9 minutes on 2 cores, once)"; \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; \
+	fi
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $@
+
+## ---- test ----
+
+test: test-tools site lint unit-tests e2e
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
+	cargo clippy -p app -p frontend --features app/hydrate --target $(WASM_TARGET) -- -D warnings
+
+# Integration tests run on SQLite and on PostgreSQL (WXGATE_TEST_POSTGRES_URL, default the local server);
+# with CI=true an unreachable PostgreSQL fails the run instead of being skipped.
+unit-tests:
+	cargo test -p app --features ssr
+	cargo test -p server
+
+e2e: end2end/node_modules/.installed
+	cargo build -p server --bin wxgate
+	cd end2end && WXGATE_BIN=$(WXGATE_DEBUG) npx playwright test
+
+test-tools: build-tools end2end/node_modules/.installed
+	@command -v chromium >/dev/null || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+
+end2end/node_modules/.installed: end2end/package.json end2end/package-lock.json
+	cd end2end && npm ci --no-audit --no-fund
+	touch $@

@@ -1,0 +1,3 @@
+//! Server functions: a few lines each that take the context and session, call a use-case and return a DTO.
+
+pub mod status;

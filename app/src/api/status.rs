@@ -1,0 +1,20 @@
+//! The server function behind the home page's status card.
+
+use leptos::prelude::*;
+
+use crate::types::{ApiError, StatusReport};
+
+/// Reads the database and the visitor's session and reports what answered.
+#[server(prefix = "/api/fn", endpoint = "check_status")]
+pub async fn check_status() -> Result<StatusReport, ApiError> {
+    use crate::ssr::{context::AppContext, status};
+
+    let context = use_context::<AppContext>().ok_or(ApiError::Unavailable)?;
+    let session: tower_sessions::Session = leptos_axum::extract()
+        .await
+        .map_err(|_| ApiError::Unavailable)?;
+    status::report(&context.db, &session).await.map_err(|error| {
+        tracing::error!(%error, "status check failed");
+        ApiError::Unavailable
+    })
+}

@@ -1,0 +1,55 @@
+//! The wxgate Leptos app: the HTML shell, the router and the pages; server-only code lives in `ssr`.
+
+pub mod api;
+pub mod types;
+pub mod ui;
+
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+/// The name the browser bundle is published under: `/pkg/wxgate.js`, `/pkg/wxgate_bg.wasm`, `/pkg/wxgate.css`.
+pub const OUTPUT_NAME: &str = "wxgate";
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="zh-CN">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The app: style sheet, title and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="wxgate-style" href="/pkg/wxgate.css"/>
+        <Title text="wxgate"/>
+        <Router>
+            <main class="page">
+                <Routes fallback=ui::not_found::NotFound>
+                    <Route path=path!("") view=ui::home::HomePage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

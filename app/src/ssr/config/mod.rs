@@ -1,0 +1,114 @@
+//! Settings from the environment, validated once at start-up with every problem reported together.
+
+mod pay;
+mod pem;
+mod problems;
+mod vars;
+mod wechat;
+
+use std::path::Path;
+
+use secrecy::SecretString;
+use url::Url;
+
+pub use pay::{MerchantKey, PaySettings, Verification, WeChatPayPublicKey};
+pub use problems::Problems;
+pub use vars::Vars;
+pub use wechat::{
+    AppCredentials, Endpoints, WeChatSettings, DEFAULT_API_BASE, DEFAULT_OPEN_BASE,
+    DEFAULT_PAY_BASE,
+};
+
+use crate::ssr::db::Backend;
+
+/// Where wxgate is reached when `APP_URL` is not set.
+pub const DEFAULT_APP_URL: &str = "http://127.0.0.1:3000";
+/// Sessions end after a week without a request unless `SESSION_TTL_SECONDS` says otherwise.
+pub const DEFAULT_SESSION_TTL_SECONDS: i64 = 7 * 24 * 60 * 60;
+/// The SQLite file inside the data folder.
+pub const SQLITE_FILE: &str = "wxgate.db";
+
+/// The whole configuration of one wxgate process.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The public URL of this wxgate, used for redirects and to decide whether cookies are `Secure`.
+    pub app_url: Url,
+    /// Where the data lives; may hold a password, so it is never printed.
+    pub database_url: SecretString,
+    pub database_backend: Backend,
+    /// How long a session lives without a request.
+    pub session_ttl: time::Duration,
+    pub wechat: WeChatSettings,
+    pub pay: Option<PaySettings>,
+}
+
+impl Settings {
+    /// Reads and checks every setting; on failure returns all the problems at once.
+    pub fn from_vars(vars: &Vars, data_dir: &Path) -> Result<Settings, Problems> {
+        let mut problems = Problems::default();
+        let app_url = app_url(vars, &mut problems);
+        let database = database_url(vars, data_dir).map_err(|why| problems.push("DATABASE_URL", why));
+        let session_ttl = session_ttl(vars, &mut problems);
+        let wechat = WeChatSettings::read(vars, &mut problems);
+        let pay = PaySettings::read(vars, &wechat, &mut problems);
+
+        match database {
+            Ok((database_url, database_backend)) if problems.is_empty() => Ok(Settings {
+                app_url,
+                database_url,
+                database_backend,
+                session_ttl,
+                wechat,
+                pay,
+            }),
+            _ => Err(problems),
+        }
+    }
+
+    /// Cookies are marked `Secure` when wxgate is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.app_url.scheme() == "https"
+    }
+}
+
+/// The database URL and its backend: `DATABASE_URL`, or an SQLite file in the data folder.
+pub fn database_url(vars: &Vars, data_dir: &Path) -> Result<(SecretString, Backend), String> {
+    let Some(url) = vars.get("DATABASE_URL") else {
+        let path = data_dir.join(SQLITE_FILE);
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        return Ok((SecretString::from(url), Backend::Sqlite));
+    };
+    match Backend::from_url(url) {
+        Some(backend) => Ok((SecretString::from(url.to_owned()), backend)),
+        None => Err("must start with sqlite: or postgres:// (postgresql:// also works)".to_owned()),
+    }
+}
+
+fn app_url(vars: &Vars, problems: &mut Problems) -> Url {
+    let default = || Url::parse(DEFAULT_APP_URL).expect("the default APP_URL is valid");
+    let Some(value) = vars.get("APP_URL") else {
+        return default();
+    };
+    match Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => url,
+        _ => {
+            problems.push("APP_URL", "must be an absolute http:// or https:// URL");
+            default()
+        }
+    }
+}
+
+fn session_ttl(vars: &Vars, problems: &mut Problems) -> time::Duration {
+    let seconds = match vars.get("SESSION_TTL_SECONDS").map(str::parse::<i64>) {
+        None => DEFAULT_SESSION_TTL_SECONDS,
+        Some(Ok(seconds)) if seconds > 0 => seconds,
+        Some(_) => {
+            problems.push("SESSION_TTL_SECONDS", "must be a whole number of seconds above 0");
+            DEFAULT_SESSION_TTL_SECONDS
+        }
+    };
+    time::Duration::seconds(seconds)
+}
+
+#[cfg(test)]
+mod tests;

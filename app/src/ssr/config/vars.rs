@@ -1,0 +1,39 @@
+//! The environment variables wxgate reads, captured once so validation is a pure function of them.
+
+use std::collections::HashMap;
+
+/// A snapshot of environment variables. Blank values count as unset.
+#[derive(Debug, Default, Clone)]
+pub struct Vars(HashMap<String, String>);
+
+impl Vars {
+    /// Captures the process environment (after `.env` has been loaded into it).
+    pub fn from_env() -> Vars {
+        Vars(std::env::vars().collect())
+    }
+
+    /// Builds a snapshot from explicit pairs, for tests and tools.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vars {
+        Vars(
+            pairs
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                .collect(),
+        )
+    }
+
+    /// The trimmed value of `name`, or `None` when it is unset or blank.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .get(name)
+            .map(|value| value.trim())
+            .filter(|value| !value.is_empty())
+    }
+
+    /// The first of `names` that is set, with the name it came from.
+    pub fn first_of<'n>(&self, names: &[&'n str]) -> Option<(&'n str, &str)> {
+        names
+            .iter()
+            .find_map(|name| self.get(name).map(|value| (*name, value)))
+    }
+}

@@ -1,0 +1,118 @@
+//! WeChat application credentials and the base URLs of WeChat's servers.
+
+use secrecy::SecretString;
+use url::Url;
+
+use super::{Problems, Vars};
+use crate::ssr::ids::AppId;
+
+/// WeChat's real hosts; point these elsewhere for the sandbox, tests or a staging proxy.
+pub const DEFAULT_API_BASE: &str = "https://api.weixin.qq.com";
+pub const DEFAULT_OPEN_BASE: &str = "https://open.weixin.qq.com";
+pub const DEFAULT_PAY_BASE: &str = "https://api.mch.weixin.qq.com";
+
+/// An appid with its AppSecret.
+#[derive(Debug, Clone)]
+pub struct AppCredentials {
+    pub appid: AppId,
+    pub secret: SecretString,
+    /// The variable the appid was read from, for messages.
+    pub source: &'static str,
+}
+
+/// Where wxgate finds WeChat's servers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    pub api: Url,
+    pub open: Url,
+    pub pay: Url,
+}
+
+impl Endpoints {
+    /// True when payments go to WeChat Pay itself, where notify URLs must be https.
+    pub fn pay_is_live(&self) -> bool {
+        self.pay.as_str().trim_end_matches('/') == DEFAULT_PAY_BASE
+    }
+}
+
+/// The three login products and the hosts they talk to.
+#[derive(Debug, Clone)]
+pub struct WeChatSettings {
+    /// Mini program (`wx.login` → jscode2session).
+    pub mini_program: Option<AppCredentials>,
+    /// Official account OAuth inside the WeChat browser.
+    pub official_account: Option<AppCredentials>,
+    /// Open Platform website app (QR login on desktop browsers).
+    pub website: Option<AppCredentials>,
+    pub endpoints: Endpoints,
+}
+
+impl WeChatSettings {
+    pub(super) fn read(vars: &Vars, problems: &mut Problems) -> WeChatSettings {
+        let shared = ("WECHAT_APPID", "WECHAT_SECRET");
+        WeChatSettings {
+            mini_program: credentials(
+                vars,
+                problems,
+                &[("WECHAT_MP_APPID", "WECHAT_MP_SECRET"), shared],
+            ),
+            official_account: credentials(
+                vars,
+                problems,
+                &[("WECHAT_OA_APPID", "WECHAT_OA_SECRET"), shared],
+            ),
+            website: credentials(
+                vars,
+                problems,
+                &[("WECHAT_CLIENT_ID", "WECHAT_CLIENT_SECRET")],
+            ),
+            endpoints: Endpoints {
+                api: base_url(vars, problems, "WECHAT_API_BASE", DEFAULT_API_BASE),
+                open: base_url(vars, problems, "WECHAT_OPEN_BASE", DEFAULT_OPEN_BASE),
+                pay: base_url(vars, problems, "WECHAT_PAY_BASE", DEFAULT_PAY_BASE),
+            },
+        }
+    }
+}
+
+/// The credentials of the first (appid, secret) pair that is set; a half-set pair is a problem.
+fn credentials(
+    vars: &Vars,
+    problems: &mut Problems,
+    pairs: &[(&'static str, &'static str)],
+) -> Option<AppCredentials> {
+    for &(appid_var, secret_var) in pairs {
+        match (vars.get(appid_var), vars.get(secret_var)) {
+            (None, None) => continue,
+            (Some(_), None) => problems.push(secret_var, format!("is required when {appid_var} is set")),
+            (None, Some(_)) => problems.push(appid_var, format!("is required when {secret_var} is set")),
+            (Some(appid), Some(secret)) => match AppId::parse(appid) {
+                Ok(appid) => {
+                    return Some(AppCredentials {
+                        appid,
+                        secret: SecretString::from(secret.to_owned()),
+                        source: appid_var,
+                    })
+                }
+                Err(why) => problems.push(appid_var, why),
+            },
+        }
+        return None;
+    }
+    None
+}
+
+/// A base URL: absolute http(s), kept without a trailing slash so paths can be appended.
+fn base_url(vars: &Vars, problems: &mut Problems, var: &str, default: &str) -> Url {
+    let fallback = || Url::parse(default).expect("default base URLs are valid");
+    let Some(value) = vars.get(var) else {
+        return fallback();
+    };
+    match Url::parse(value.trim_end_matches('/')) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => url,
+        _ => {
+            problems.push(var, "must be an absolute http:// or https:// URL");
+            fallback()
+        }
+    }
+}

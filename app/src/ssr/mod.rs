@@ -1,0 +1,7 @@
+//! Server-only code: configuration, storage and the use-cases behind the pages and routes.
+
+pub mod config;
+pub mod context;
+pub mod db;
+pub mod ids;
+pub mod status;

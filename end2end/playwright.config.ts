@@ -1,0 +1,47 @@
+// Playwright runs wxgate's browser tests in Debian's headless Chromium (never a browser Playwright downloads),
+// against a real `wxgate serve` started from the repository root with a fresh SQLite data folder.
+import { defineConfig } from '@playwright/test';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const port = Number(process.env.WXGATE_E2E_PORT ?? 3100);
+const wxgate = process.env.WXGATE_BIN ?? '../target/debug/wxgate';
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wxgate-e2e-'));
+
+export default defineConfig({
+  testDir: './tests',
+  reporter: 'list',
+  workers: 1,
+  retries: 0,
+  timeout: 30_000,
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    browserName: 'chromium',
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  webServer: {
+    command: `${wxgate} serve --addr 127.0.0.1:${port} --data-dir ${dataDir}`,
+    cwd: '..',
+    url: `http://127.0.0.1:${port}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    // The default SQLite database, whatever the calling shell has set.
+    env: { DATABASE_URL: '', RUST_LOG: 'info' },
+  },
+});

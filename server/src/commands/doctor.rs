@@ -1,0 +1,83 @@
+//! `wxgate doctor`: print the configuration problems and what is enabled, without starting.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use app::ssr::config::{AppCredentials, Settings};
+
+use crate::startup;
+
+pub async fn run(data_dir: &Path) -> ExitCode {
+    match startup::check(data_dir).await {
+        Ok(context) => {
+            print!("{}", describe(&context.settings, context.db.backend().label()));
+            println!("No problems found.");
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            println!("{problems}");
+            ExitCode::from(startup::CONFIG_EXIT_CODE)
+        }
+    }
+}
+
+/// What a configuration switches on, one line per product, with the variables that would switch the rest on.
+fn describe(settings: &Settings, database: &str) -> String {
+    let wechat = &settings.wechat;
+    let app = |credentials: &Option<AppCredentials>, hint: &str| match credentials {
+        Some(credentials) => format!("on (appid {}, from {})", credentials.appid, credentials.source),
+        None => format!("off (set {hint})"),
+    };
+    let pay = match &settings.pay {
+        Some(pay) => {
+            let mut verifiers = Vec::new();
+            if let Some(public_key) = &pay.verification.public_key {
+                verifiers.push(format!("WeChat Pay public key {}", public_key.id));
+            }
+            if pay.verification.platform_certificate.is_some() {
+                verifiers.push("the configured platform certificate".to_owned());
+            }
+            if verifiers.is_empty() {
+                verifiers.push("platform certificates downloaded from /v3/certificates".to_owned());
+            }
+            format!(
+                "on (mchid {}, appid {}, verifying with {}, notifications to {})",
+                pay.mch_id,
+                pay.app_id,
+                verifiers.join(" and "),
+                pay.notify_url
+            )
+        }
+        None => "off (set the WECHAT_PAY_* variables)".to_owned(),
+    };
+    let endpoints = &wechat.endpoints;
+    [
+        format!("Public URL:            {}", settings.app_url),
+        format!("Database:              {database}"),
+        format!(
+            "Sessions:              expire after {} s idle; cookies {}",
+            settings.session_ttl.whole_seconds(),
+            if settings.secure_cookies() { "Secure" } else { "not Secure (APP_URL is http)" }
+        ),
+        format!(
+            "Mini program login:    {}",
+            app(&wechat.mini_program, "WECHAT_APPID/WECHAT_SECRET or WECHAT_MP_APPID/WECHAT_MP_SECRET")
+        ),
+        format!(
+            "WeChat browser login:  {}",
+            app(&wechat.official_account, "WECHAT_APPID/WECHAT_SECRET or WECHAT_OA_APPID/WECHAT_OA_SECRET")
+        ),
+        format!(
+            "Website QR login:      {}",
+            app(&wechat.website, "WECHAT_CLIENT_ID/WECHAT_CLIENT_SECRET")
+        ),
+        format!("WeChat Pay:            {pay}"),
+        format!(
+            "WeChat servers:        {} | {} | {}",
+            endpoints.api, endpoints.open, endpoints.pay
+        ),
+    ]
+    .iter()
+    .map(|line| format!("{line}\n"))
+    .collect()
+}

@@ -1,0 +1,5 @@
+//! One module per CLI command.
+
+pub mod doctor;
+pub mod migrate;
+pub mod serve;

@@ -1,0 +1,103 @@
+//! `wxgate serve`: check the configuration, migrate, and serve until Ctrl-C or SIGTERM.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use app::ssr::db::DbSessionStore;
+use leptos::config::{Env, LeptosOptions};
+use tokio::net::TcpListener;
+
+use crate::cli::ServeArgs;
+use crate::{router, startup};
+
+/// How often expired sessions are removed from the database.
+const SESSION_SWEEP_INTERVAL: Duration = Duration::from_secs(10 * 60);
+
+pub async fn run(data_dir: &Path, args: &ServeArgs) -> ExitCode {
+    let context = match startup::check(data_dir).await {
+        Ok(context) => context,
+        Err(problems) => {
+            eprintln!("{problems}");
+            return ExitCode::from(startup::CONFIG_EXIT_CODE);
+        }
+    };
+    if let Err(error) = context.db.migrate().await {
+        eprintln!("wxgate cannot start: {error}");
+        return ExitCode::FAILURE;
+    }
+    let listener = match TcpListener::bind(args.addr).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!("wxgate cannot listen on {}: {error}", args.addr);
+            return ExitCode::FAILURE;
+        }
+    };
+    let leptos_options = LeptosOptions::builder()
+        .output_name(app::OUTPUT_NAME)
+        .site_root(args.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(args.addr)
+        .env(Env::PROD)
+        .build();
+    if !args.site_root.join("pkg").is_dir() {
+        tracing::warn!(
+            site_root = %args.site_root.display(),
+            "the built site is missing: pages render but will not hydrate; run `make build` first"
+        );
+    }
+    tokio::spawn(sweep_expired_sessions(DbSessionStore::new(context.db.clone())));
+
+    tracing::info!(
+        address = %format!("http://{}", args.addr),
+        database = context.db.backend().label(),
+        "wxgate is listening"
+    );
+    let app = router::build(context, leptos_options);
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await;
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(%error, "the server stopped");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn sweep_expired_sessions(store: DbSessionStore) {
+    let mut interval = tokio::time::interval(SESSION_SWEEP_INTERVAL);
+    loop {
+        interval.tick().await;
+        match store.delete_expired().await {
+            Ok(removed) => tracing::debug!(removed, "expired sessions removed"),
+            Err(error) => tracing::warn!(%error, "could not remove expired sessions"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,33 @@
+//! The `wxgate` binary: reads the command line and runs the chosen command.
+
+mod cli;
+mod commands;
+mod logging;
+mod router;
+mod routes;
+mod startup;
+mod state;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    // `.env` is optional; variables already in the environment win over it.
+    let dotenv = dotenvy::dotenv();
+    let cli = Cli::parse();
+    logging::init();
+    if let Err(dotenvy::Error::LineParse(line, _)) = &dotenv {
+        eprintln!("wxgate cannot start: .env has a line it cannot read: {line}");
+        return ExitCode::from(startup::CONFIG_EXIT_CODE);
+    }
+    match cli.command {
+        None => commands::serve::run(&cli.data_dir, &cli.serve).await,
+        Some(Command::Serve(serve)) => commands::serve::run(&cli.data_dir, &serve).await,
+        Some(Command::Migrate) => commands::migrate::run(&cli.data_dir).await,
+        Some(Command::Doctor) => commands::doctor::run(&cli.data_dir).await,
+    }
+}

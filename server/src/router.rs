@@ -1,0 +1,43 @@
+//! The Axum router: Leptos pages and server functions, the plain HTTP routes, sessions and request logs.
+
+use app::ssr::context::AppContext;
+use app::ssr::db::DbSessionStore;
+use app::{shell, App};
+use axum::Router;
+use leptos::prelude::{provide_context, LeptosOptions};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::routes;
+use crate::state::ServerState;
+
+/// The name of wxgate's session cookie.
+pub const SESSION_COOKIE: &str = "wxgate_session";
+
+pub fn build(context: AppContext, leptos_options: LeptosOptions) -> Router {
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(context.db.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(context.settings.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(context.settings.session_ttl));
+    let page_routes = generate_route_list(App);
+    let state = ServerState {
+        leptos_options: leptos_options.clone(),
+        app: context.clone(),
+    };
+    Router::new()
+        .merge(routes::health::router())
+        .leptos_routes_with_context(
+            &state,
+            page_routes,
+            move || provide_context(context.clone()),
+            move || shell(leptos_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
+        .layer(sessions)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,7 @@
+//! Integration tests: each one starts the real `wxgate` binary and talks to it over HTTP, on SQLite and PostgreSQL.
+
+mod config_errors;
+mod health;
+mod pages;
+mod sessions;
+mod support;

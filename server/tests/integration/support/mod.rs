@@ -1,0 +1,28 @@
+//! The test harness: databases made fresh for each test, and `wxgate` processes that stop when dropped.
+
+mod database;
+mod process;
+
+pub use database::TestDatabase;
+pub use process::{run_to_exit, Wxgate};
+
+/// Runs a test body once on SQLite and once on PostgreSQL (PostgreSQL may be skipped outside CI, loudly).
+macro_rules! on_both_backends {
+    ($($name:ident => $body:path;)+) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                $body($crate::support::TestDatabase::sqlite()).await;
+            })+
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                if let Some(database) = $crate::support::TestDatabase::postgres().await {
+                    $body(database).await;
+                }
+            })+
+        }
+    };
+}
+pub(crate) use on_both_backends;

@@ -1,0 +1,104 @@
+//! Running the real `wxgate` binary: as a server on a free port, or as a command that exits.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use super::TestDatabase;
+
+const WXGATE: &str = env!("CARGO_BIN_EXE_wxgate");
+/// A generous bound for a debug build to migrate and start listening on a busy 2-core machine.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A command for `wxgate` with a clean environment: only what the test sets, run in the data folder so no `.env`
+/// from the developer's checkout is read.
+fn command(database: &TestDatabase, env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(WXGATE);
+    command
+        .env_clear()
+        .current_dir(database.data_dir())
+        .env("WXGATE_DATA_DIR", database.data_dir())
+        .env("RUST_LOG", "info")
+        .envs(env.iter().copied());
+    if let Some(url) = database.database_url() {
+        command.env("DATABASE_URL", url);
+    }
+    command
+}
+
+/// Runs `wxgate ARGS…` to completion and returns what it printed and its exit status.
+pub fn run_to_exit(database: &TestDatabase, args: &[&str], env: &[(&str, &str)]) -> Output {
+    command(database, env)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run wxgate")
+}
+
+/// A running `wxgate serve`, killed when dropped.
+pub struct Wxgate {
+    child: Child,
+    pub base_url: String,
+    log_path: std::path::PathBuf,
+}
+
+impl Wxgate {
+    /// Starts `wxgate serve` on a free port with the given extra environment, and waits until it answers.
+    pub async fn start(database: &TestDatabase, env: &[(&str, &str)]) -> Wxgate {
+        let port = free_port();
+        let log_path = database.data_dir().join(format!("wxgate-{port}.log"));
+        let log = std::fs::File::create(&log_path).expect("log file");
+        let child = command(database, env)
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log file"))
+            .stderr(log)
+            .spawn()
+            .expect("start wxgate");
+        let mut server = Wxgate {
+            child,
+            base_url: format!("http://127.0.0.1:{port}"),
+            log_path,
+        };
+        server.wait_until_healthy().await;
+        server
+    }
+
+    async fn wait_until_healthy(&mut self) {
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + START_TIMEOUT;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("wxgate exited with {status} before answering:\n{}", self.log());
+            }
+            if client.get(self.url("/healthz")).send().await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("wxgate did not answer within {START_TIMEOUT:?}:\n{}", self.log());
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// Everything the process has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+}
+
+impl Drop for Wxgate {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port")
+}
