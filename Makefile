@@ -9,8 +9,8 @@ SHELL := /bin/bash
 # One warm target directory shared by every clone on this machine, so a fresh clone rebuilds only wxgate.
 CARGO_TARGET_DIR ?= $(HOME)/.cache/wxgate/target
 export CARGO_TARGET_DIR
-# Read at compile time by Leptos: the names of the files in /pkg.
-export LEPTOS_OUTPUT_NAME := wxgate
+# The names of the files in /pkg; the server reads the same name at compile time from .cargo/config.toml.
+OUTPUT_NAME := wxgate
 
 WASM_TARGET := wasm32-unknown-unknown
 # wasm-bindgen-cli must be exactly the wasm-bindgen crate version in Cargo.lock.
@@ -47,10 +47,11 @@ site: build-tools
 	cargo build -p frontend --lib --target $(WASM_TARGET) --profile wasm-release
 	mkdir -p $(PKG)
 	wasm-bindgen $(CARGO_TARGET_DIR)/$(WASM_TARGET)/wasm-release/frontend.wasm \
-	  --target web --no-typescript --out-dir $(PKG) --out-name $(LEPTOS_OUTPUT_NAME)
+	  --target web --no-typescript --out-dir $(PKG) --out-name $(OUTPUT_NAME)
 	frontend/node_modules/.bin/wasm-opt -Oz $(WASM_OPT_FEATURES) \
-	  $(PKG)/$(LEPTOS_OUTPUT_NAME)_bg.wasm -o $(PKG)/$(LEPTOS_OUTPUT_NAME)_bg.wasm
-	cp style/main.css $(PKG)/$(LEPTOS_OUTPUT_NAME).css
+	  $(PKG)/$(OUTPUT_NAME)_bg.wasm -o $(PKG)/$(OUTPUT_NAME).wasm
+	rm $(PKG)/$(OUTPUT_NAME)_bg.wasm
+	cp style/main.css $(PKG)/$(OUTPUT_NAME).css
 	cp -R public/. $(SITE)/
 
 build-tools: frontend/node_modules/.installed

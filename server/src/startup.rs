@@ -18,7 +18,10 @@ pub async fn check(data_dir: &Path) -> Result<AppContext, Problems> {
     if let Err(error) = std::fs::create_dir_all(data_dir) {
         problems.push(
             "WXGATE_DATA_DIR",
-            format!("cannot create the data folder {}: {error}", data_dir.display()),
+            format!(
+                "cannot create the data folder {}: {error}",
+                data_dir.display()
+            ),
         );
     }
     let settings = Settings::from_vars(&vars, data_dir);

@@ -13,8 +13,10 @@ pub async fn check_status() -> Result<StatusReport, ApiError> {
     let session: tower_sessions::Session = leptos_axum::extract()
         .await
         .map_err(|_| ApiError::Unavailable)?;
-    status::report(&context.db, &session).await.map_err(|error| {
-        tracing::error!(%error, "status check failed");
-        ApiError::Unavailable
-    })
+    status::report(&context.db, &session)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "status check failed");
+            ApiError::Unavailable
+        })
 }

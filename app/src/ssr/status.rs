@@ -19,7 +19,11 @@ pub enum StatusError {
 /// Reads the schema version and counts this check in the visitor's session.
 pub async fn report(db: &Database, session: &Session) -> Result<StatusReport, StatusError> {
     let schema_version = db.schema_version().await?;
-    let checks = session.get::<u32>(CHECKS_KEY).await?.unwrap_or(0).saturating_add(1);
+    let checks = session
+        .get::<u32>(CHECKS_KEY)
+        .await?
+        .unwrap_or(0)
+        .saturating_add(1);
     session.insert(CHECKS_KEY, checks).await?;
     Ok(StatusReport {
         database: db.backend().label().to_owned(),

@@ -10,7 +10,10 @@ use crate::startup;
 pub async fn run(data_dir: &Path) -> ExitCode {
     match startup::check(data_dir).await {
         Ok(context) => {
-            print!("{}", describe(&context.settings, context.db.backend().label()));
+            print!(
+                "{}",
+                describe(&context.settings, context.db.backend().label())
+            );
             println!("No problems found.");
             ExitCode::SUCCESS
         }
@@ -25,7 +28,10 @@ pub async fn run(data_dir: &Path) -> ExitCode {
 fn describe(settings: &Settings, database: &str) -> String {
     let wechat = &settings.wechat;
     let app = |credentials: &Option<AppCredentials>, hint: &str| match credentials {
-        Some(credentials) => format!("on (appid {}, from {})", credentials.appid, credentials.source),
+        Some(credentials) => format!(
+            "on (appid {}, from {})",
+            credentials.appid, credentials.source
+        ),
         None => format!("off (set {hint})"),
     };
     let pay = match &settings.pay {
@@ -57,15 +63,25 @@ fn describe(settings: &Settings, database: &str) -> String {
         format!(
             "Sessions:              expire after {} s idle; cookies {}",
             settings.session_ttl.whole_seconds(),
-            if settings.secure_cookies() { "Secure" } else { "not Secure (APP_URL is http)" }
+            if settings.secure_cookies() {
+                "Secure"
+            } else {
+                "not Secure (APP_URL is http)"
+            }
         ),
         format!(
             "Mini program login:    {}",
-            app(&wechat.mini_program, "WECHAT_APPID/WECHAT_SECRET or WECHAT_MP_APPID/WECHAT_MP_SECRET")
+            app(
+                &wechat.mini_program,
+                "WECHAT_APPID/WECHAT_SECRET or WECHAT_MP_APPID/WECHAT_MP_SECRET"
+            )
         ),
         format!(
             "WeChat browser login:  {}",
-            app(&wechat.official_account, "WECHAT_APPID/WECHAT_SECRET or WECHAT_OA_APPID/WECHAT_OA_SECRET")
+            app(
+                &wechat.official_account,
+                "WECHAT_APPID/WECHAT_SECRET or WECHAT_OA_APPID/WECHAT_OA_SECRET"
+            )
         ),
         format!(
             "Website QR login:      {}",

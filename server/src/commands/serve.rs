@@ -46,7 +46,9 @@ pub async fn run(data_dir: &Path, args: &ServeArgs) -> ExitCode {
             "the built site is missing: pages render but will not hydrate; run `make build` first"
         );
     }
-    tokio::spawn(sweep_expired_sessions(DbSessionStore::new(context.db.clone())));
+    tokio::spawn(sweep_expired_sessions(DbSessionStore::new(
+        context.db.clone(),
+    )));
 
     tracing::info!(
         address = %format!("http://{}", args.addr),

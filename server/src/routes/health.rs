@@ -22,7 +22,10 @@ async fn healthz() -> Json<Value> {
 async fn readyz(State(app): State<AppContext>) -> (StatusCode, Json<Value>) {
     let database = app.db.backend().label();
     match app.db.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready", "database": database }))),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ready", "database": database })),
+        ),
         Err(error) => {
             tracing::warn!(%error, "readiness check failed");
             (

@@ -16,7 +16,10 @@ fn bad_configuration() -> Vec<(&'static str, &'static str)> {
             "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----",
         ),
         ("WECHAT_PAY_CERT_SERIAL", "5157F09EFDC096DE15EBE81A47057A72"),
-        ("WECHAT_PAY_NOTIFY_URL", "https://example.com/api/webhooks/wechat-pay"),
+        (
+            "WECHAT_PAY_NOTIFY_URL",
+            "https://example.com/api/webhooks/wechat-pay",
+        ),
         ("WECHAT_PAY_APP_ID", "wx9999999999999999"),
         // Nothing listens on port 1.
         ("DATABASE_URL", "postgres://postgres@127.0.0.1:1/wxgate"),
@@ -30,14 +33,20 @@ fn bad_configuration_stops_serve_with_one_message_naming_every_problem() {
     let stderr = String::from_utf8_lossy(&output.stderr);
 
     assert_eq!(output.status.code(), Some(78), "{stderr}");
-    assert!(stderr.contains("wxgate cannot start: 4 configuration problems to fix:"), "{stderr}");
+    assert!(
+        stderr.contains("wxgate cannot start: 4 configuration problems to fix:"),
+        "{stderr}"
+    );
     for expected in [
         "WECHAT_PAY_API_V3_KEY: must be exactly 32 bytes (it has 31)",
         "WECHAT_PAY_PRIVATE_KEY: is not an RSA private key",
         "WECHAT_PAY_APP_ID: is wx9999999999999999, but JSAPI payments are made for",
         "DATABASE_URL: cannot reach the PostgreSQL database",
     ] {
-        assert!(stderr.contains(expected), "{expected:?} missing from:\n{stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{expected:?} missing from:\n{stderr}"
+        );
     }
     assert!(!stderr.contains(SECRET), "{stderr}");
     assert!(!stderr.contains(SHORT_API_V3_KEY), "{stderr}");
@@ -58,7 +67,10 @@ fn doctor_prints_the_same_problems_without_starting() {
 #[test]
 fn doctor_lists_what_a_good_configuration_enables() {
     let database = TestDatabase::sqlite();
-    let key = concat!(env!("CARGO_MANIFEST_DIR"), "/../app/testdata/merchant-key-pkcs8.pem");
+    let key = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../app/testdata/merchant-key-pkcs8.pem"
+    );
     let output = run_to_exit(
         &database,
         &["doctor"],
@@ -69,12 +81,19 @@ fn doctor_lists_what_a_good_configuration_enables() {
             ("WECHAT_PAY_API_V3_KEY", "0123456789abcdef0123456789ABCDEF"),
             ("WECHAT_PAY_PRIVATE_KEY", key),
             ("WECHAT_PAY_CERT_SERIAL", "5157F09EFDC096DE15EBE81A47057A72"),
-            ("WECHAT_PAY_NOTIFY_URL", "https://example.com/api/webhooks/wechat-pay"),
+            (
+                "WECHAT_PAY_NOTIFY_URL",
+                "https://example.com/api/webhooks/wechat-pay",
+            ),
         ],
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
 
-    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     for expected in [
         "Database:              SQLite",
         "Mini program login:    on (appid wx1234567890abcdef, from WECHAT_APPID)",
@@ -83,7 +102,10 @@ fn doctor_lists_what_a_good_configuration_enables() {
         "WeChat Pay:            on (mchid 1900000109, appid wx1234567890abcdef",
         "No problems found.",
     ] {
-        assert!(stdout.contains(expected), "{expected:?} missing from:\n{stdout}");
+        assert!(
+            stdout.contains(expected),
+            "{expected:?} missing from:\n{stdout}"
+        );
     }
     assert!(!stdout.contains(SECRET), "{stdout}");
 }
@@ -96,5 +118,8 @@ fn malformed_dotenv_file_is_reported() {
     let stderr = String::from_utf8_lossy(&output.stderr);
 
     assert_eq!(output.status.code(), Some(78), "{stderr}");
-    assert!(stderr.contains(".env has a line it cannot read"), "{stderr}");
+    assert!(
+        stderr.contains(".env has a line it cannot read"),
+        "{stderr}"
+    );
 }

@@ -13,11 +13,22 @@ async fn probes_report_the_process_and_the_database(database: TestDatabase) {
     let server = Wxgate::start(&database, &[]).await;
     let client = reqwest::Client::new();
 
-    let health = client.get(server.url("/healthz")).send().await.expect("healthz");
+    let health = client
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .expect("healthz");
     assert_eq!(health.status(), 200);
-    assert_eq!(health.json::<Value>().await.expect("json"), json!({"status": "ok"}));
+    assert_eq!(
+        health.json::<Value>().await.expect("json"),
+        json!({"status": "ok"})
+    );
 
-    let ready = client.get(server.url("/readyz")).send().await.expect("readyz");
+    let ready = client
+        .get(server.url("/readyz"))
+        .send()
+        .await
+        .expect("readyz");
     assert_eq!(ready.status(), 200);
     assert_eq!(
         ready.json::<Value>().await.expect("json"),
@@ -29,10 +40,17 @@ async fn migrate_command_brings_the_schema_up_to_date(database: TestDatabase) {
     for _ in 0..2 {
         let output = run_to_exit(&database, &["migrate"], &[]);
         let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         assert_eq!(
             stdout.trim(),
-            format!("{} database is up to date (schema version 1).", database.backend.label())
+            format!(
+                "{} database is up to date (schema version 1).",
+                database.backend.label()
+            )
         );
     }
 }
@@ -55,10 +73,11 @@ async fn sqlite_file_is_created_in_the_data_folder_in_wal_mode() {
         .await
         .expect("journal mode");
     assert_eq!(mode, "wal");
-    let tables: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'sessions'")
-            .fetch_one(&mut connection)
-            .await
-            .expect("sessions table");
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'sessions'",
+    )
+    .fetch_one(&mut connection)
+    .await
+    .expect("sessions table");
     assert_eq!(tables, 1);
 }

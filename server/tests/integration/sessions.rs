@@ -56,7 +56,10 @@ async fn status_check_reads_the_database_and_counts_in_the_session(database: Tes
     assert_eq!(second["checks_this_session"], 2);
 
     let (stranger, _) = check_status(&server, None).await;
-    assert_eq!(stranger["checks_this_session"], 1, "a new visitor starts a new session");
+    assert_eq!(
+        stranger["checks_this_session"], 1,
+        "a new visitor starts a new session"
+    );
 }
 
 async fn two_processes_sharing_a_database_share_sessions(database: TestDatabase) {
@@ -67,7 +70,10 @@ async fn two_processes_sharing_a_database_share_sessions(database: TestDatabase)
     let (_, set_cookie) = check_status(&first, None).await;
     let cookie = cookie_pair(&set_cookie.expect("a session cookie is set"));
     let (on_second, _) = check_status(&second, Some(&cookie)).await;
-    assert_eq!(on_second["checks_this_session"], 2, "the second process sees the first one's session");
+    assert_eq!(
+        on_second["checks_this_session"], 2,
+        "the second process sees the first one's session"
+    );
     let (back_on_first, _) = check_status(&first, Some(&cookie)).await;
     assert_eq!(back_on_first["checks_this_session"], 3);
 }
@@ -77,7 +83,10 @@ async fn https_app_url_makes_the_cookie_secure_and_expiry_is_configurable() {
     let database = TestDatabase::sqlite();
     let server = Wxgate::start(
         &database,
-        &[("APP_URL", "https://login.example.com"), ("SESSION_TTL_SECONDS", "3600")],
+        &[
+            ("APP_URL", "https://login.example.com"),
+            ("SESSION_TTL_SECONDS", "3600"),
+        ],
     )
     .await;
 

@@ -47,7 +47,8 @@ impl Settings {
     pub fn from_vars(vars: &Vars, data_dir: &Path) -> Result<Settings, Problems> {
         let mut problems = Problems::default();
         let app_url = app_url(vars, &mut problems);
-        let database = database_url(vars, data_dir).map_err(|why| problems.push("DATABASE_URL", why));
+        let database =
+            database_url(vars, data_dir).map_err(|why| problems.push("DATABASE_URL", why));
         let session_ttl = session_ttl(vars, &mut problems);
         let wechat = WeChatSettings::read(vars, &mut problems);
         let pay = PaySettings::read(vars, &wechat, &mut problems);
@@ -103,7 +104,10 @@ fn session_ttl(vars: &Vars, problems: &mut Problems) -> time::Duration {
         None => DEFAULT_SESSION_TTL_SECONDS,
         Some(Ok(seconds)) if seconds > 0 => seconds,
         Some(_) => {
-            problems.push("SESSION_TTL_SECONDS", "must be a whole number of seconds above 0");
+            problems.push(
+                "SESSION_TTL_SECONDS",
+                "must be a whole number of seconds above 0",
+            );
             DEFAULT_SESSION_TTL_SECONDS
         }
     };

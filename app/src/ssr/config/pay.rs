@@ -95,9 +95,10 @@ impl PaySettings {
         let cert_serial = required("WECHAT_PAY_CERT_SERIAL");
         let notify_url = required("WECHAT_PAY_NOTIFY_URL");
 
-        let mch_id = mch_id.and_then(|value| keep(problems, "WECHAT_PAY_MCH_ID", MchId::parse(value)));
-        let api_v3_key =
-            api_v3_key.and_then(|value| keep(problems, "WECHAT_PAY_API_V3_KEY", check_api_v3_key(value)));
+        let mch_id =
+            mch_id.and_then(|value| keep(problems, "WECHAT_PAY_MCH_ID", MchId::parse(value)));
+        let api_v3_key = api_v3_key
+            .and_then(|value| keep(problems, "WECHAT_PAY_API_V3_KEY", check_api_v3_key(value)));
         let merchant_key = private_key.and_then(|value| {
             let key = read_pem(value).and_then(|pem| parse_private_key(&pem));
             keep(problems, "WECHAT_PAY_PRIVATE_KEY", key).map(MerchantKey)
@@ -201,14 +202,23 @@ fn pay_app_id(vars: &Vars, wechat: &WeChatSettings, problems: &mut Problems) -> 
 }
 
 fn verification(vars: &Vars, problems: &mut Problems) -> Verification {
-    let public_key = match (vars.get("WECHAT_PAY_PUBLIC_KEY"), vars.get("WECHAT_PAY_PUBLIC_KEY_ID")) {
+    let public_key = match (
+        vars.get("WECHAT_PAY_PUBLIC_KEY"),
+        vars.get("WECHAT_PAY_PUBLIC_KEY_ID"),
+    ) {
         (None, None) => None,
         (Some(_), None) => {
-            problems.push("WECHAT_PAY_PUBLIC_KEY_ID", "is required when WECHAT_PAY_PUBLIC_KEY is set");
+            problems.push(
+                "WECHAT_PAY_PUBLIC_KEY_ID",
+                "is required when WECHAT_PAY_PUBLIC_KEY is set",
+            );
             None
         }
         (None, Some(_)) => {
-            problems.push("WECHAT_PAY_PUBLIC_KEY", "is required when WECHAT_PAY_PUBLIC_KEY_ID is set");
+            problems.push(
+                "WECHAT_PAY_PUBLIC_KEY",
+                "is required when WECHAT_PAY_PUBLIC_KEY_ID is set",
+            );
             None
         }
         (Some(pem), Some(id)) => {

@@ -46,7 +46,7 @@ pub fn parse_public_key(pem: &str) -> Result<RsaPublicKey, String> {
 /// Checks that the PEM holds an X.509 certificate and returns its DER bytes.
 pub fn parse_certificate(pem: &str) -> Result<Vec<u8>, String> {
     match der::pem::decode_vec(pem.trim().as_bytes()) {
-        Ok((label, der)) if label == "CERTIFICATE" => Ok(der),
+        Ok(("CERTIFICATE", der)) => Ok(der),
         Ok((label, _)) => Err(format!("holds a PEM {label}, not a CERTIFICATE")),
         Err(_) => Err("is not a PEM certificate (BEGIN CERTIFICATE)".to_owned()),
     }

@@ -38,7 +38,10 @@ impl fmt::Display for Problems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let count = self.0.len();
         let noun = if count == 1 { "problem" } else { "problems" };
-        writeln!(f, "wxgate cannot start: {count} configuration {noun} to fix:")?;
+        writeln!(
+            f,
+            "wxgate cannot start: {count} configuration {noun} to fix:"
+        )?;
         for problem in &self.0 {
             writeln!(f, "  - {problem}")?;
         }

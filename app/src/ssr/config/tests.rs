@@ -30,7 +30,10 @@ fn full_pay<'a>() -> Vec<(&'a str, &'a str)> {
         ("WECHAT_PAY_API_V3_KEY", API_V3_KEY),
         ("WECHAT_PAY_PRIVATE_KEY", KEY_PKCS8),
         ("WECHAT_PAY_CERT_SERIAL", "5157f09efdc096de15ebe81a47057a72"),
-        ("WECHAT_PAY_NOTIFY_URL", "https://example.com/api/webhooks/wechat-pay"),
+        (
+            "WECHAT_PAY_NOTIFY_URL",
+            "https://example.com/api/webhooks/wechat-pay",
+        ),
     ]
 }
 
@@ -49,7 +52,10 @@ fn nothing_configured_gives_sqlite_in_the_data_folder_and_no_wechat_products() {
     assert!(settings.wechat.official_account.is_none());
     assert!(settings.wechat.website.is_none());
     assert!(settings.pay.is_none());
-    assert_eq!(settings.wechat.endpoints.pay.as_str(), "https://api.mch.weixin.qq.com/");
+    assert_eq!(
+        settings.wechat.endpoints.pay.as_str(),
+        "https://api.mch.weixin.qq.com/"
+    );
 }
 
 #[test]
@@ -64,9 +70,18 @@ fn shared_appid_serves_mini_program_and_official_account_unless_overridden() {
     ])
     .expect("valid");
     let appid = |app: &Option<AppCredentials>| app.as_ref().map(|app| app.appid.to_string());
-    assert_eq!(appid(&settings.wechat.mini_program).as_deref(), Some("wx1111111111111111"));
-    assert_eq!(appid(&settings.wechat.official_account).as_deref(), Some("wx2222222222222222"));
-    assert_eq!(appid(&settings.wechat.website).as_deref(), Some("wx3333333333333333"));
+    assert_eq!(
+        appid(&settings.wechat.mini_program).as_deref(),
+        Some("wx1111111111111111")
+    );
+    assert_eq!(
+        appid(&settings.wechat.official_account).as_deref(),
+        Some("wx2222222222222222")
+    );
+    assert_eq!(
+        appid(&settings.wechat.website).as_deref(),
+        Some("wx3333333333333333")
+    );
 }
 
 #[test]
@@ -84,7 +99,10 @@ fn full_pay_configuration_is_accepted_with_pkcs8_or_pkcs1_keys() {
 
 #[test]
 fn private_key_may_be_a_path_or_pem_with_escaped_newlines() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/merchant-key-pkcs8.pem");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/merchant-key-pkcs8.pem"
+    );
     let escaped = KEY_PKCS8.replace('\n', "\\n");
     for value in [path, escaped.as_str()] {
         let mut pairs = full_pay();
@@ -112,19 +130,21 @@ fn public_key_and_platform_certificate_are_read_together() {
 fn every_problem_is_reported_together_and_no_secret_is_printed() {
     let short_key = "0123456789abcdef0123456789ABCDE";
     let mut pairs = full_pay();
-    pairs.retain(|(name, _)| {
-        !matches!(*name, "WECHAT_PAY_API_V3_KEY" | "WECHAT_PAY_PRIVATE_KEY")
-    });
+    pairs.retain(|(name, _)| !matches!(*name, "WECHAT_PAY_API_V3_KEY" | "WECHAT_PAY_PRIVATE_KEY"));
     pairs.extend([
         ("WECHAT_PAY_API_V3_KEY", short_key),
-        ("WECHAT_PAY_PRIVATE_KEY", "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----"),
+        (
+            "WECHAT_PAY_PRIVATE_KEY",
+            "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----",
+        ),
         ("WECHAT_PAY_APP_ID", "wx9999999999999999"),
     ]);
     let found = problems(&pairs);
     assert_eq!(found.len(), 3, "{found:#?}");
     assert!(found[0].starts_with("WECHAT_PAY_API_V3_KEY: must be exactly 32 bytes (it has 31)"));
     assert!(found[1].starts_with("WECHAT_PAY_PRIVATE_KEY: is not an RSA private key"));
-    assert!(found[2].starts_with("WECHAT_PAY_APP_ID: is wx9999999999999999, but JSAPI payments are made for"));
+    assert!(found[2]
+        .starts_with("WECHAT_PAY_APP_ID: is wx9999999999999999, but JSAPI payments are made for"));
     let message = read(&pairs).expect_err("rejected").to_string();
     assert!(message.starts_with("wxgate cannot start: 3 configuration problems to fix:"));
     assert!(!message.contains(short_key));

@@ -84,8 +84,12 @@ fn credentials(
     for &(appid_var, secret_var) in pairs {
         match (vars.get(appid_var), vars.get(secret_var)) {
             (None, None) => continue,
-            (Some(_), None) => problems.push(secret_var, format!("is required when {appid_var} is set")),
-            (None, Some(_)) => problems.push(appid_var, format!("is required when {secret_var} is set")),
+            (Some(_), None) => {
+                problems.push(secret_var, format!("is required when {appid_var} is set"))
+            }
+            (None, Some(_)) => {
+                problems.push(appid_var, format!("is required when {secret_var} is set"))
+            }
             (Some(appid), Some(secret)) => match AppId::parse(appid) {
                 Ok(appid) => {
                     return Some(AppCredentials {

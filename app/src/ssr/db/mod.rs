@@ -7,7 +7,7 @@ mod sessions;
 
 use std::time::Duration;
 
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use sessions::DbSessionStore;
@@ -114,9 +114,10 @@ impl Database {
 
     /// The newest migration applied, or 0 before the first.
     pub async fn schema_version(&self) -> Result<i64, DbError> {
-        let version: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations")
-            .fetch_one(&self.pool)
-            .await?;
+        let version: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations")
+                .fetch_one(&self.pool)
+                .await?;
         Ok(version)
     }
 

@@ -48,7 +48,9 @@ impl TestDatabase {
                 panic!("CI needs PostgreSQL at {admin_url} for the PostgreSQL test run, and it is unreachable: {error}")
             }
             Err(error) => {
-                eprintln!("SKIPPED the PostgreSQL run of this test: {admin_url} is unreachable ({error})");
+                eprintln!(
+                    "SKIPPED the PostgreSQL run of this test: {admin_url} is unreachable ({error})"
+                );
                 return None;
             }
         };

@@ -8,18 +8,18 @@ pub use process::{run_to_exit, Wxgate};
 
 /// Runs a test body once on SQLite and once on PostgreSQL (PostgreSQL may be skipped outside CI, loudly).
 macro_rules! on_both_backends {
-    ($($name:ident => $body:path;)+) => {
+    ($($name:ident => $body:ident;)+) => {
         mod sqlite {
             $(#[tokio::test]
             async fn $name() {
-                $body($crate::support::TestDatabase::sqlite()).await;
+                super::$body($crate::support::TestDatabase::sqlite()).await;
             })+
         }
         mod postgres {
             $(#[tokio::test]
             async fn $name() {
                 if let Some(database) = $crate::support::TestDatabase::postgres().await {
-                    $body(database).await;
+                    super::$body(database).await;
                 }
             })+
         }

@@ -69,14 +69,20 @@ impl Wxgate {
         let deadline = Instant::now() + START_TIMEOUT;
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("wxgate exited with {status} before answering:\n{}", self.log());
+                panic!(
+                    "wxgate exited with {status} before answering:\n{}",
+                    self.log()
+                );
             }
             if client.get(self.url("/healthz")).send().await.is_ok() {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("wxgate did not answer within {START_TIMEOUT:?}:\n{}", self.log());
+        panic!(
+            "wxgate did not answer within {START_TIMEOUT:?}:\n{}",
+            self.log()
+        );
     }
 
     pub fn url(&self, path: &str) -> String {
