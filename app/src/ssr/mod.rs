@@ -5,3 +5,4 @@ pub mod context;
 pub mod db;
 pub mod ids;
 pub mod status;
+pub mod wechat;
