@@ -32,6 +32,32 @@ pub enum Command {
     Migrate,
     /// Print the configuration problems and what is enabled, without starting; exits non-zero on problems.
     Doctor,
+    /// Run the WeChat sandbox alone, with WeChat's own paths at the root, for any app or SDK to use.
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SandboxArgs {
+    /// Host to listen on.
+    #[arg(long, default_value = "127.0.0.1", global = true)]
+    pub host: String,
+
+    /// Port to listen on.
+    #[arg(long, default_value_t = 4000)]
+    pub port: u16,
+
+    #[command(subcommand)]
+    pub action: Option<SandboxAction>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum SandboxAction {
+    /// Print, as JSON, the sandbox's appids, secrets, merchant id and keys, and its base URLs.
+    Credentials {
+        /// The port the sandbox listens on, for the base URLs printed.
+        #[arg(long, default_value_t = 4000)]
+        port: u16,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

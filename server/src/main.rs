@@ -5,6 +5,7 @@ mod commands;
 mod logging;
 mod router;
 mod routes;
+mod sandbox;
 mod startup;
 mod state;
 
@@ -29,5 +30,6 @@ async fn main() -> ExitCode {
         Some(Command::Serve(serve)) => commands::serve::run(&cli.data_dir, &serve).await,
         Some(Command::Migrate) => commands::migrate::run(&cli.data_dir).await,
         Some(Command::Doctor) => commands::doctor::run(&cli.data_dir).await,
+        Some(Command::Sandbox(sandbox)) => commands::sandbox::run(&cli.data_dir, &sandbox).await,
     }
 }

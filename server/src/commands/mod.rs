@@ -2,4 +2,5 @@
 
 pub mod doctor;
 pub mod migrate;
+pub mod sandbox;
 pub mod serve;

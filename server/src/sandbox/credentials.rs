@@ -1,0 +1,150 @@
+//! The sandbox's identities and keys: three apps, one merchant, its APIv3 key, the WeChat Pay public key and a
+//! platform certificate. Made once and kept in the data folder, so a restart keeps them.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::keys::{self, KeyError};
+
+/// Where the credentials live inside the data folder.
+const FILE: &str = "sandbox/credentials.json";
+/// Platform certificates made by the sandbox live this long (WeChat's are five years).
+pub const CERTIFICATE_LIFETIME: Duration = Duration::from_secs(5 * 365 * 24 * 60 * 60);
+
+/// Everything a merchant client needs to talk to the sandbox, as `wxgate sandbox credentials` prints it.
+/// Throwaway keys, made here, never a real merchant's.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SandboxCredentials {
+    pub mp_appid: String,
+    pub mp_secret: String,
+    pub oa_appid: String,
+    pub oa_secret: String,
+    pub web_appid: String,
+    pub web_secret: String,
+    pub mchid: String,
+    pub merchant_serial: String,
+    pub merchant_private_key_pem: String,
+    pub apiv3_key: String,
+    pub pay_public_key_id: String,
+    pub pay_public_key_pem: String,
+    pub pay_private_key_pem: String,
+    pub platform_cert_serial: String,
+    pub platform_cert_pem: String,
+    pub platform_private_key_pem: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialsError {
+    #[error("cannot read or write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not the sandbox's credentials file: {source}")]
+    Corrupt {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error(transparent)]
+    Key(#[from] KeyError),
+}
+
+impl SandboxCredentials {
+    /// Reads the credentials from the data folder, making and saving them on first use.
+    pub fn load_or_create(data_dir: &Path) -> Result<SandboxCredentials, CredentialsError> {
+        let path = data_dir.join(FILE);
+        let io = |source| CredentialsError::Io {
+            path: path.clone(),
+            source,
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).map_err(|source| CredentialsError::Corrupt {
+                path: path.clone(),
+                source,
+            }),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let credentials = SandboxCredentials::generate()?;
+                if let Some(folder) = path.parent() {
+                    std::fs::create_dir_all(folder).map_err(io)?;
+                }
+                let text = serde_json::to_string_pretty(&credentials).map_err(|source| {
+                    CredentialsError::Corrupt {
+                        path: path.clone(),
+                        source,
+                    }
+                })?;
+                // Written whole under a temporary name, then renamed: a crash never leaves half a file.
+                let partial = path.with_extension("json.partial");
+                std::fs::write(&partial, text).map_err(io)?;
+                std::fs::rename(&partial, &path).map_err(io)?;
+                Ok(credentials)
+            }
+            Err(error) => Err(io(error)),
+        }
+    }
+
+    fn generate() -> Result<SandboxCredentials, CredentialsError> {
+        let merchant_key = keys::generate_rsa_key()?;
+        let pay_key = keys::generate_rsa_key()?;
+        let platform_key = keys::generate_rsa_key()?;
+        let platform_cert_serial = keys::random_serial(20);
+        Ok(SandboxCredentials {
+            mp_appid: appid(),
+            mp_secret: random_hex(16),
+            oa_appid: appid(),
+            oa_secret: random_hex(16),
+            web_appid: appid(),
+            web_secret: random_hex(16),
+            mchid: format!("19{:08}", rand::random::<u32>() % 100_000_000),
+            merchant_serial: keys::random_serial(20),
+            merchant_private_key_pem: keys::private_key_pem(&merchant_key)?,
+            apiv3_key: random_alphanumeric(32),
+            pay_public_key_id: format!("PUB_KEY_ID_01{:026}", rand::random::<u64>()),
+            pay_public_key_pem: keys::public_key_pem(&pay_key.to_public_key())?,
+            pay_private_key_pem: keys::private_key_pem(&pay_key)?,
+            platform_cert_pem: keys::self_signed_certificate(
+                &platform_key,
+                &platform_cert_serial,
+                CERTIFICATE_LIFETIME,
+            )?,
+            platform_cert_serial,
+            platform_private_key_pem: keys::private_key_pem(&platform_key)?,
+        })
+    }
+}
+
+/// An appid in WeChat's shape: `wx` and 16 hex digits.
+fn appid() -> String {
+    format!("wx{}", random_hex(8))
+}
+
+fn random_hex(bytes: usize) -> String {
+    hex::encode((0..bytes).map(|_| rand::random::<u8>()).collect::<Vec<_>>())
+}
+
+fn random_alphanumeric(len: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    (0..len)
+        .map(|_| char::from(ALPHABET[usize::from(rand::random::<u8>()) % ALPHABET.len()]))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_made_once_and_kept() {
+        let folder = tempfile::tempdir().expect("folder");
+        let first = SandboxCredentials::load_or_create(folder.path()).expect("made");
+        let second = SandboxCredentials::load_or_create(folder.path()).expect("read back");
+        assert_eq!(first, second);
+        assert!(first.mp_appid.starts_with("wx") && first.mp_appid.len() == 18);
+        assert_ne!(first.mp_appid, first.oa_appid);
+        assert_eq!(first.apiv3_key.len(), 32);
+        assert_eq!(first.mchid.len(), 10);
+        assert!(first.pay_public_key_id.starts_with("PUB_KEY_ID_"));
+    }
+}

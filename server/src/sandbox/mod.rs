@@ -1,0 +1,69 @@
+//! The built-in WeChat sandbox: a local emulator of api.weixin.qq.com, open.weixin.qq.com and
+//! api.mch.weixin.qq.com, with its own wire types, state and keys.
+//!
+//! WeChat's own paths (`/sns/…`, `/cgi-bin/…`, `/connect/…`, `/v3/…`) never collide, so one router plays all three
+//! hosts. Alone (`wxgate sandbox`) they sit at the root; inside `wxgate serve` they sit under `/sandbox`. The control
+//! API for tests and people is always under `/sandbox/` from the process's root.
+
+pub mod credentials;
+pub mod keys;
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use credentials::SandboxCredentials;
+
+/// One running sandbox: its identities and keys, and where it can be reached.
+#[derive(Debug)]
+pub struct Sandbox {
+    pub credentials: SandboxCredentials,
+    /// The URL WeChat's paths are served under, e.g. `http://127.0.0.1:4000` or `http://127.0.0.1:3000/sandbox`.
+    pub wechat_base: String,
+}
+
+impl Sandbox {
+    pub fn new(credentials: SandboxCredentials, wechat_base: String) -> Arc<Sandbox> {
+        Arc::new(Sandbox {
+            credentials,
+            wechat_base: wechat_base.trim_end_matches('/').to_owned(),
+        })
+    }
+}
+
+/// WeChat's paths, relative to wherever the sandbox is mounted.
+fn wechat_routes() -> Router<Arc<Sandbox>> {
+    Router::new()
+}
+
+/// The control API, relative to `/sandbox`.
+fn control_routes() -> Router<Arc<Sandbox>> {
+    Router::new().route("/", get(describe))
+}
+
+/// The sandbox alone, as WeChat's hosts: WeChat's paths at the root, the control API under `/sandbox`.
+pub fn standalone_router(sandbox: Arc<Sandbox>) -> Router {
+    wechat_routes()
+        .nest("/sandbox", control_routes())
+        .with_state(sandbox)
+}
+
+/// What the sandbox plays, without its secrets: for people and for readiness checks.
+async fn describe(State(sandbox): State<Arc<Sandbox>>) -> Json<Value> {
+    let credentials = &sandbox.credentials;
+    Json(json!({
+        "sandbox": "wxgate WeChat sandbox",
+        "api_base": sandbox.wechat_base,
+        "open_base": sandbox.wechat_base,
+        "pay_base": sandbox.wechat_base,
+        "mp_appid": credentials.mp_appid,
+        "oa_appid": credentials.oa_appid,
+        "web_appid": credentials.web_appid,
+        "mchid": credentials.mchid,
+        "pay_public_key_id": credentials.pay_public_key_id,
+        "platform_cert_serial": credentials.platform_cert_serial,
+    }))
+}
