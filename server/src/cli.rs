@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 /// Configuration comes from environment variables and an optional `.env` file in the working directory
 /// (see `.env.example`). With nothing configured, wxgate keeps its data in an SQLite file under the data folder.
 #[derive(Debug, Parser)]
-#[command(name = "wxgate", version, args_conflicts_with_subcommands = true)]
+#[command(name = "wxgate", version)]
 pub struct Cli {
     /// Folder for wxgate's own files; the default SQLite database (wxgate.db) lives here.
     #[arg(long, global = true, env = "WXGATE_DATA_DIR", default_value = "data")]

@@ -81,3 +81,25 @@ async fn sqlite_file_is_created_in_the_data_folder_in_wal_mode() {
     .expect("sessions table");
     assert_eq!(tables, 1);
 }
+
+#[test]
+fn data_dir_flag_works_before_and_after_the_command() {
+    let database = TestDatabase::sqlite();
+    for (position, args) in [
+        ("before", ["--data-dir", "flag-before", "migrate"]),
+        ("after", ["migrate", "--data-dir", "flag-after"]),
+    ] {
+        let output = run_to_exit(&database, &args, &[]);
+        assert!(
+            output.status.success(),
+            "{position}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let folder = database.data_dir().join(format!("flag-{position}"));
+        assert!(
+            folder.join("wxgate.db").exists(),
+            "{position}: no database in {}",
+            folder.display()
+        );
+    }
+}
