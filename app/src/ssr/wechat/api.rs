@@ -1,0 +1,143 @@
+//! Calls to api.weixin.qq.com: errors come back with HTTP 200 and `{"errcode", "errmsg"}`, matched on the number,
+//! never the text; `-1` (system busy) is retried once.
+//!
+//! Doc: <https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Global_Return_Code.html>.
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use url::Url;
+
+/// How long one call may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Errcodes wxgate reacts to.
+pub mod errcode {
+    pub const BUSY: i64 = -1;
+    pub const INVALID_CREDENTIAL: i64 = 40001;
+    pub const INVALID_ACCESS_TOKEN: i64 = 40014;
+    pub const INVALID_CODE: i64 = 40029;
+    pub const CODE_USED: i64 = 40163;
+    pub const HIGH_RISK_USER: i64 = 40226;
+    pub const ACCESS_TOKEN_EXPIRED: i64 = 42001;
+    pub const BAD_SESSION_SIGNATURE: i64 = 87009;
+}
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    #[error("WeChat answered errcode {errcode}: {errmsg}")]
+    WeChat { errcode: i64, errmsg: String },
+    #[error("could not reach WeChat: {0}")]
+    Network(String),
+    #[error("WeChat timed out")]
+    Timeout,
+    #[error("WeChat's answer could not be read: {0}")]
+    Decode(String),
+}
+
+impl ApiError {
+    pub fn errcode(&self) -> Option<i64> {
+        match self {
+            ApiError::WeChat { errcode, .. } => Some(*errcode),
+            _ => None,
+        }
+    }
+
+    /// True when the server access token was refused and a fresh one should be tried.
+    pub fn is_stale_token(&self) -> bool {
+        matches!(
+            self.errcode(),
+            Some(
+                errcode::INVALID_CREDENTIAL
+                    | errcode::INVALID_ACCESS_TOKEN
+                    | errcode::ACCESS_TOKEN_EXPIRED
+            )
+        )
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ErrorFields {
+    #[serde(default)]
+    errcode: i64,
+    #[serde(default)]
+    errmsg: String,
+}
+
+/// A client for one WeChat host (api.weixin.qq.com or a stand-in).
+#[derive(Debug, Clone)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    base: Url,
+}
+
+impl ApiClient {
+    pub fn new(base: Url) -> Result<ApiClient, ApiError> {
+        let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .map_err(|error| ApiError::Network(error.to_string()))?;
+        Ok(ApiClient { http, base })
+    }
+
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, ApiError> {
+        self.retrying_busy(|| self.http.get(self.url(path)).query(query))
+            .await
+    }
+
+    pub async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        body: &B,
+    ) -> Result<T, ApiError> {
+        self.retrying_busy(|| self.http.post(self.url(path)).query(query).json(body))
+            .await
+    }
+
+    async fn retrying_busy<T: DeserializeOwned>(
+        &self,
+        request: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<T, ApiError> {
+        match send(request()).await {
+            Err(error) if error.errcode() == Some(errcode::BUSY) => send(request()).await,
+            other => other,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base.as_str().trim_end_matches('/'))
+    }
+}
+
+async fn send<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> Result<T, ApiError> {
+    let response = request.send().await.map_err(|error| {
+        if error.is_timeout() {
+            ApiError::Timeout
+        } else {
+            ApiError::Network(error.to_string())
+        }
+    })?;
+    let status = response.status();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|error| ApiError::Network(error.to_string()))?;
+    let value: Value = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::Decode(format!("HTTP {status}: not JSON")))?;
+    let fields: ErrorFields = serde_json::from_value(value.clone())
+        .map_err(|error| ApiError::Decode(error.to_string()))?;
+    if fields.errcode != 0 {
+        return Err(ApiError::WeChat {
+            errcode: fields.errcode,
+            errmsg: fields.errmsg,
+        });
+    }
+    serde_json::from_value(value).map_err(|error| ApiError::Decode(error.to_string()))
+}

@@ -1,0 +1,187 @@
+//! The server access token (for tickets and the phone API) and the jsapi_ticket: fetched once, cached, renewed
+//! five minutes before expiry by exactly one caller in the process (the lock is held while fetching), and on
+//! 40001/40014/42001 dropped and retried once, never in a loop.
+//!
+//! Docs: <https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/getStableAccessToken.html>,
+//! <https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Get_access_token.html>,
+//! <https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/JS-SDK.html#62> (jsapi_ticket).
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+
+use super::api::{ApiClient, ApiError};
+use crate::ssr::config::AppCredentials;
+
+/// Renew this long before WeChat's expiry, so a token is never used in its last minutes.
+const RENEW_MARGIN: Duration = Duration::from_secs(5 * 60);
+
+/// Which WeChat endpoint hands out the token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenEndpoint {
+    /// `POST /cgi-bin/stable_token`: several instances asking do not invalidate each other (the default).
+    Stable,
+    /// `GET /cgi-bin/token`: every call invalidates the previous token after five minutes.
+    Classic,
+}
+
+#[derive(Debug)]
+struct Cached {
+    value: SecretString,
+    renew_at: Instant,
+}
+
+/// A value with an expiry, fetched by one caller at a time.
+#[derive(Debug, Default)]
+struct ExpiringCache {
+    cached: Mutex<Option<Cached>>,
+}
+
+impl ExpiringCache {
+    async fn get<F, Fut>(&self, fetch: F) -> Result<SecretString, ApiError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<(String, i64), ApiError>>,
+    {
+        let mut cached = self.cached.lock().await;
+        if let Some(entry) = cached
+            .as_ref()
+            .filter(|entry| Instant::now() < entry.renew_at)
+        {
+            return Ok(entry.value.clone());
+        }
+        let (value, expires_in) = fetch().await?;
+        let lifetime = Duration::from_secs(u64::try_from(expires_in).unwrap_or(0));
+        let value = SecretString::from(value);
+        *cached = Some(Cached {
+            value: value.clone(),
+            renew_at: Instant::now() + lifetime.saturating_sub(RENEW_MARGIN),
+        });
+        Ok(value)
+    }
+
+    /// Drops the cached value if it is still `stale` (another caller may have renewed it already).
+    async fn drop_if(&self, stale: &SecretString) {
+        let mut cached = self.cached.lock().await;
+        if cached
+            .as_ref()
+            .is_some_and(|entry| entry.value.expose_secret() == stale.expose_secret())
+        {
+            *cached = None;
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    expires_in: i64,
+}
+
+#[derive(Serialize)]
+struct StableTokenRequest<'a> {
+    grant_type: &'static str,
+    appid: &'a str,
+    secret: &'a str,
+    force_refresh: bool,
+}
+
+#[derive(Deserialize)]
+struct TicketAnswer {
+    ticket: String,
+    expires_in: i64,
+}
+
+/// One app's server access token and jsapi_ticket.
+#[derive(Debug)]
+pub struct ServerToken {
+    api: ApiClient,
+    app: AppCredentials,
+    endpoint: TokenEndpoint,
+    token: ExpiringCache,
+    ticket: ExpiringCache,
+}
+
+impl ServerToken {
+    pub fn new(api: ApiClient, app: AppCredentials, endpoint: TokenEndpoint) -> ServerToken {
+        ServerToken {
+            api,
+            app,
+            endpoint,
+            token: ExpiringCache::default(),
+            ticket: ExpiringCache::default(),
+        }
+    }
+
+    /// The current access token, fetched if there is none or it is about to expire.
+    pub async fn access_token(&self) -> Result<SecretString, ApiError> {
+        self.token.get(|| self.fetch_token()).await
+    }
+
+    /// Runs `call` with the access token; if WeChat says the token is stale, fetches a new one and runs it once more.
+    pub async fn with_access_token<T, F, Fut>(&self, call: F) -> Result<T, ApiError>
+    where
+        F: Fn(SecretString) -> Fut,
+        Fut: Future<Output = Result<T, ApiError>>,
+    {
+        let token = self.access_token().await?;
+        match call(token.clone()).await {
+            Err(error) if error.is_stale_token() => {
+                self.token.drop_if(&token).await;
+                call(self.access_token().await?).await
+            }
+            other => other,
+        }
+    }
+
+    /// The current jsapi_ticket, for signing `wx.config`.
+    pub async fn jsapi_ticket(&self) -> Result<SecretString, ApiError> {
+        self.ticket
+            .get(|| async {
+                let answer: TicketAnswer = self
+                    .with_access_token(|token| async move {
+                        self.api
+                            .get(
+                                "/cgi-bin/ticket/getticket",
+                                &[("access_token", token.expose_secret()), ("type", "jsapi")],
+                            )
+                            .await
+                    })
+                    .await?;
+                Ok((answer.ticket, answer.expires_in))
+            })
+            .await
+    }
+
+    async fn fetch_token(&self) -> Result<(String, i64), ApiError> {
+        let answer: TokenAnswer = match self.endpoint {
+            TokenEndpoint::Stable => {
+                let request = StableTokenRequest {
+                    grant_type: "client_credential",
+                    appid: self.app.appid.as_str(),
+                    secret: self.app.secret.expose_secret(),
+                    force_refresh: false,
+                };
+                self.api
+                    .post("/cgi-bin/stable_token", &[], &request)
+                    .await?
+            }
+            TokenEndpoint::Classic => {
+                self.api
+                    .get(
+                        "/cgi-bin/token",
+                        &[
+                            ("grant_type", "client_credential"),
+                            ("appid", self.app.appid.as_str()),
+                            ("secret", self.app.secret.expose_secret()),
+                        ],
+                    )
+                    .await?
+            }
+        };
+        Ok((answer.access_token, answer.expires_in))
+    }
+}
