@@ -7,6 +7,7 @@
 
 pub mod credentials;
 pub mod keys;
+pub mod login;
 
 use std::sync::Arc;
 
@@ -23,11 +24,13 @@ pub struct Sandbox {
     pub credentials: SandboxCredentials,
     /// The URL WeChat's paths are served under, e.g. `http://127.0.0.1:4000` or `http://127.0.0.1:3000/sandbox`.
     pub wechat_base: String,
+    pub login: login::LoginSandbox,
 }
 
 impl Sandbox {
     pub fn new(credentials: SandboxCredentials, wechat_base: String) -> Arc<Sandbox> {
         Arc::new(Sandbox {
+            login: login::LoginSandbox::new(&credentials),
             credentials,
             wechat_base: wechat_base.trim_end_matches('/').to_owned(),
         })
@@ -36,12 +39,14 @@ impl Sandbox {
 
 /// WeChat's paths, relative to wherever the sandbox is mounted.
 fn wechat_routes() -> Router<Arc<Sandbox>> {
-    Router::new()
+    Router::new().merge(login::wechat_routes())
 }
 
 /// The control API, relative to `/sandbox`.
 fn control_routes() -> Router<Arc<Sandbox>> {
-    Router::new().route("/", get(describe))
+    Router::new()
+        .route("/", get(describe))
+        .merge(login::control_routes())
 }
 
 /// The sandbox alone, as WeChat's hosts: WeChat's paths at the root, the control API under `/sandbox`.

@@ -3,5 +3,6 @@
 mod config_errors;
 mod health;
 mod pages;
+mod sandbox_login;
 mod sessions;
 mod support;

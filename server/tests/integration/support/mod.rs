@@ -2,9 +2,11 @@
 
 mod database;
 mod process;
+mod sandbox;
 
 pub use database::TestDatabase;
 pub use process::{run_to_exit, Wxgate};
+pub use sandbox::SandboxProcess;
 
 /// Runs a test body once on SQLite and once on PostgreSQL (PostgreSQL may be skipped outside CI, loudly).
 macro_rules! on_both_backends {

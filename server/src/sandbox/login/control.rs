@@ -1,0 +1,142 @@
+//! The login side of the control API: mint codes a real phone would get (a mini program's `wx.login` code, a phone
+//! button's code) for a persona, and list or add personas.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::personas::Persona;
+use super::state::{AppKind, CodeKind};
+use crate::sandbox::Sandbox;
+
+/// Which persona (default: the first) in which mini program (default: the sandbox's).
+#[derive(Debug, Default, Deserialize)]
+pub struct CodeRequest {
+    #[serde(default)]
+    persona: Option<String>,
+    #[serde(default)]
+    appid: Option<String>,
+}
+
+fn control_error(status: StatusCode, message: String) -> Response {
+    (status, Json(json!({ "error": { "message": message } }))).into_response()
+}
+
+fn mint(sandbox: &Sandbox, request: Option<Json<CodeRequest>>, kind: CodeKind) -> Response {
+    let request = request.map(|Json(request)| request).unwrap_or_default();
+    let mut login = sandbox.login.lock();
+    let appid = request
+        .appid
+        .unwrap_or_else(|| sandbox.credentials.mp_appid.clone());
+    if login.app(&appid, &[AppKind::MiniProgram]).is_err() {
+        return control_error(
+            StatusCode::NOT_FOUND,
+            format!("{appid} is not one of the sandbox's mini programs"),
+        );
+    }
+    let persona = match request.persona {
+        Some(id) => login.persona(&id).cloned(),
+        None => login.personas.first().cloned(),
+    };
+    let Some(persona) = persona else {
+        return control_error(
+            StatusCode::NOT_FOUND,
+            "no such persona; GET /sandbox/personas lists them".to_owned(),
+        );
+    };
+    let code = login.issue_code(&appid, &persona.id, kind);
+    Json(json!({ "code": code, "persona": persona.id, "appid": appid, "openid": persona.openid(&appid) })).into_response()
+}
+
+/// `POST /sandbox/mp/login-code` `{"persona"?, "appid"?}` → `{"code", …}`: what `wx.login()` would return.
+pub async fn login_code(
+    State(sandbox): State<Arc<Sandbox>>,
+    request: Option<Json<CodeRequest>>,
+) -> Response {
+    mint(&sandbox, request, CodeKind::MiniProgramLogin)
+}
+
+/// `POST /sandbox/mp/phone-code` `{"persona"?, "appid"?}` → `{"code", …}`: what the phone-number button would return.
+pub async fn phone_code(
+    State(sandbox): State<Arc<Sandbox>>,
+    request: Option<Json<CodeRequest>>,
+) -> Response {
+    mint(&sandbox, request, CodeKind::Phone)
+}
+
+/// `GET /sandbox/personas`: every persona with its openid in each app and its unionid.
+pub async fn list_personas(State(sandbox): State<Arc<Sandbox>>) -> Json<Value> {
+    let login = sandbox.login.lock();
+    let personas: Vec<Value> = login
+        .personas
+        .iter()
+        .map(|persona| {
+            let openids: serde_json::Map<String, Value> = login
+                .apps
+                .iter()
+                .map(|app| (app.appid.clone(), json!(persona.openid(&app.appid))))
+                .collect();
+            json!({
+                "id": persona.id,
+                "nickname": persona.nickname,
+                "avatar_url": persona.avatar_url,
+                "phone_number": persona.phone_number,
+                "unionid": persona.unionid(),
+                "openids": openids,
+            })
+        })
+        .collect();
+    Json(json!(personas))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewPersona {
+    id: String,
+    nickname: String,
+    #[serde(default)]
+    phone_number: Option<String>,
+}
+
+/// `POST /sandbox/personas` `{"id", "nickname", "phone_number"?}`: adds a persona.
+pub async fn add_persona(
+    State(sandbox): State<Arc<Sandbox>>,
+    Json(request): Json<NewPersona>,
+) -> Response {
+    let valid_id = !request.id.is_empty()
+        && request.id.len() <= 32
+        && request
+            .id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !valid_id || request.nickname.trim().is_empty() {
+        return control_error(
+            StatusCode::BAD_REQUEST,
+            "id must be 1-32 of [A-Za-z0-9_-] and nickname must not be blank".to_owned(),
+        );
+    }
+    let mut login = sandbox.login.lock();
+    if login.persona(&request.id).is_some() {
+        return control_error(
+            StatusCode::CONFLICT,
+            format!("persona {} exists already", request.id),
+        );
+    }
+    let persona = Persona::added(
+        &request.id,
+        request.nickname.trim(),
+        request.phone_number.as_deref(),
+    );
+    login.personas.push(persona.clone());
+    (
+        StatusCode::CREATED,
+        Json(
+            json!({ "id": persona.id, "nickname": persona.nickname, "unionid": persona.unionid() }),
+        ),
+    )
+        .into_response()
+}

@@ -1,0 +1,54 @@
+//! The sandbox's pages: WeChat's look (WeUI colours), escaped text, a real QR code.
+
+use qrcode::render::svg;
+use qrcode::QrCode;
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
+}
+
+/// A whole page around `body`, with a banner saying it is the sandbox.
+pub fn page(title: &str, body: &str) -> String {
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body{{margin:0;background:#ededed;color:rgba(0,0,0,.9);font-family:-apple-system,BlinkMacSystemFont,"PingFang SC","Microsoft YaHei",sans-serif;font-size:17px}}
+.banner{{background:#fff3cd;color:#7a5b00;font-size:13px;text-align:center;padding:6px}}
+.card{{max-width:420px;margin:24px auto;background:#fff;border-radius:12px;padding:28px 24px;text-align:center}}
+h1{{font-size:20px;margin:0 0 8px}} p{{color:rgba(0,0,0,.55);font-size:15px}}
+.btn{{display:block;width:100%;margin:12px 0 0;padding:12px;border:0;border-radius:8px;font-size:17px;font-weight:600;cursor:pointer;text-decoration:none}}
+.primary{{background:#07c160;color:#fff}} .default{{background:#f2f2f2;color:#07c160}}
+.persona{{display:flex;align-items:center;gap:12px;text-align:left;padding:10px;border-radius:8px;border:1px solid rgba(0,0,0,.1);margin:8px 0}}
+.persona img{{width:40px;height:40px;border-radius:6px}} .qr svg{{width:220px;height:220px}}
+.error{{color:#fa5151}}
+</style></head><body><div class="banner">wxgate 微信沙盒 · WeChat sandbox — not WeChat</div>
+<div class="card">{body}</div></body></html>"#,
+        title = escape(title),
+    )
+}
+
+/// An inline SVG QR code of `text`.
+pub fn qr_svg(text: &str) -> String {
+    match QrCode::new(text.as_bytes()) {
+        Ok(code) => code
+            .render::<svg::Color<'_>>()
+            .min_dimensions(220, 220)
+            .quiet_zone(true)
+            .build(),
+        Err(_) => format!("<p class=\"error\">{}</p>", escape(text)),
+    }
+}
