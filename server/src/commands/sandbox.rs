@@ -80,7 +80,14 @@ async fn serve(credentials: SandboxCredentials, args: &SandboxArgs) -> ExitCode 
         "the WeChat sandbox is listening; `wxgate sandbox credentials --port {}` prints its keys",
         args.port
     );
-    let router = sandbox::standalone_router(Sandbox::new(credentials, base));
+    let sandbox = match Sandbox::new(credentials, base) {
+        Ok(sandbox) => sandbox,
+        Err(error) => {
+            eprintln!("wxgate sandbox cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let router = sandbox::standalone_router(sandbox);
     match axum::serve(listener, router).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -8,6 +8,7 @@
 pub mod credentials;
 pub mod keys;
 pub mod login;
+pub mod pay;
 
 use std::sync::Arc;
 
@@ -25,21 +26,29 @@ pub struct Sandbox {
     /// The URL WeChat's paths are served under, e.g. `http://127.0.0.1:4000` or `http://127.0.0.1:3000/sandbox`.
     pub wechat_base: String,
     pub login: login::LoginSandbox,
+    /// The WeChat Pay half: merchants, orders, refunds, notifications.
+    pub pay: Arc<pay::PaySandbox>,
 }
 
 impl Sandbox {
-    pub fn new(credentials: SandboxCredentials, wechat_base: String) -> Arc<Sandbox> {
-        Arc::new(Sandbox {
+    pub fn new(
+        credentials: SandboxCredentials,
+        wechat_base: String,
+    ) -> Result<Arc<Sandbox>, pay::PayInitError> {
+        Ok(Arc::new(Sandbox {
             login: login::LoginSandbox::new(&credentials),
+            pay: pay::PaySandbox::new(&credentials)?,
             credentials,
             wechat_base: wechat_base.trim_end_matches('/').to_owned(),
-        })
+        }))
     }
 }
 
 /// WeChat's paths, relative to wherever the sandbox is mounted.
 fn wechat_routes() -> Router<Arc<Sandbox>> {
-    Router::new().merge(login::wechat_routes())
+    Router::new()
+        .merge(login::wechat_routes())
+        .merge(pay::wechat_routes())
 }
 
 /// The control API, relative to `/sandbox`.
@@ -47,6 +56,7 @@ fn control_routes() -> Router<Arc<Sandbox>> {
     Router::new()
         .route("/", get(describe))
         .merge(login::control_routes())
+        .merge(pay::control_routes())
 }
 
 /// The sandbox alone, as WeChat's hosts: WeChat's paths at the root, the control API under `/sandbox`.
@@ -54,6 +64,11 @@ pub fn standalone_router(sandbox: Arc<Sandbox>) -> Router {
     wechat_routes()
         .nest("/sandbox", control_routes())
         .with_state(sandbox)
+}
+
+/// The sandbox inside `wxgate serve`, to be nested under `/sandbox`: WeChat's paths and the control API side by side.
+pub fn mounted_router(sandbox: Arc<Sandbox>) -> Router {
+    wechat_routes().merge(control_routes()).with_state(sandbox)
 }
 
 /// What the sandbox plays, without its secrets: for people and for readiness checks.

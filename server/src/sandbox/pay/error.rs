@@ -1,0 +1,142 @@
+//! The errors the sandbox answers merchants with, as WeChat Pay does: an HTTP status and `{"code","message","detail"?}`.
+//!
+//! Statuses follow the error tables of each API page, e.g. JSAPI prepay
+//! <https://pay.weixin.qq.com/doc/v3/merchant/4012791897> (403 OUT_TRADE_NO_USED), order query
+//! <https://pay.weixin.qq.com/doc/v3/merchant/4012791900> (404 ORDER_NOT_EXIST) and refunds
+//! <https://pay.weixin.qq.com/doc/v3/merchant/4012791903> (403 NOT_ENOUGH, 404 RESOURCE_NOT_EXISTS).
+
+use axum::http::StatusCode;
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum PayError {
+    /// 401: the Authorization header is missing, malformed, stale or does not verify.
+    #[error("{0}")]
+    SignError(String),
+    /// 400: a field is missing or malformed; `field` is its JSON path, as WeChat's `detail.field`.
+    #[error("{issue}")]
+    ParamError { field: String, issue: String },
+    /// 400: the request is well-formed but breaks a business rule.
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// 400: the appid is not one of the sandbox's apps bound to the merchant.
+    #[error("appid {0} is not bound to this mchid (the sandbox binds its mp, oa and web appids)")]
+    AppidMchidNotMatch(String),
+    /// 400: the mchid in the body is not the sandbox's merchant.
+    #[error("mchid {0} does not exist (the sandbox's merchant is the one in `wxgate sandbox credentials`)")]
+    MchNotExists(String),
+    /// 403: the out_trade_no was already used with other parameters.
+    #[error("out_trade_no {0} was already used with different parameters")]
+    OutTradeNoUsed(String),
+    /// 400: the order is paid, so it cannot be closed.
+    #[error("order {0} is already paid and cannot be closed")]
+    OrderPaid(String),
+    /// 400: the order is closed.
+    #[error("order {0} is closed")]
+    OrderClosed(String),
+    /// 404: no such order.
+    #[error("order {0} does not exist")]
+    OrderNotExist(String),
+    /// 404: no such refund, or no paid order to refund.
+    #[error("{0}")]
+    ResourceNotExists(String),
+    /// 403: the refund is more than what is left to refund.
+    #[error(
+        "refund of {requested} fen is more than the {refundable} fen left to refund on this order"
+    )]
+    NotEnough { requested: u64, refundable: u64 },
+    /// 500, injected by a fault.
+    #[error(
+        "system error (injected by the sandbox's fault control); retry with the same parameters"
+    )]
+    SystemError,
+    /// 429, injected by a fault.
+    #[error("frequency limited (injected by the sandbox's fault control)")]
+    FrequencyLimited,
+}
+
+impl PayError {
+    /// A PARAM_ERROR about one body field, e.g. `param("/body/out_trade_no", "…")`.
+    pub fn param(field: &str, issue: impl Into<String>) -> PayError {
+        PayError::ParamError {
+            field: field.to_owned(),
+            issue: issue.into(),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            PayError::SignError(_) => StatusCode::UNAUTHORIZED,
+            PayError::ParamError { .. }
+            | PayError::InvalidRequest(_)
+            | PayError::AppidMchidNotMatch(_)
+            | PayError::MchNotExists(_)
+            | PayError::OrderPaid(_)
+            | PayError::OrderClosed(_) => StatusCode::BAD_REQUEST,
+            PayError::OutTradeNoUsed(_) | PayError::NotEnough { .. } => StatusCode::FORBIDDEN,
+            PayError::OrderNotExist(_) | PayError::ResourceNotExists(_) => StatusCode::NOT_FOUND,
+            PayError::SystemError => StatusCode::INTERNAL_SERVER_ERROR,
+            PayError::FrequencyLimited => StatusCode::TOO_MANY_REQUESTS,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            PayError::SignError(_) => "SIGN_ERROR",
+            PayError::ParamError { .. } => "PARAM_ERROR",
+            PayError::InvalidRequest(_) => "INVALID_REQUEST",
+            PayError::AppidMchidNotMatch(_) => "APPID_MCHID_NOT_MATCH",
+            PayError::MchNotExists(_) => "MCH_NOT_EXISTS",
+            PayError::OutTradeNoUsed(_) => "OUT_TRADE_NO_USED",
+            PayError::OrderPaid(_) => "ORDERPAID",
+            PayError::OrderClosed(_) => "ORDER_CLOSED",
+            PayError::OrderNotExist(_) => "ORDER_NOT_EXIST",
+            PayError::ResourceNotExists(_) => "RESOURCE_NOT_EXISTS",
+            PayError::NotEnough { .. } => "NOT_ENOUGH",
+            PayError::SystemError => "SYSTEM_ERROR",
+            PayError::FrequencyLimited => "FREQUENCY_LIMITED",
+        }
+    }
+
+    /// The JSON body WeChat sends with an error.
+    pub fn body(&self) -> Value {
+        let mut body = json!({ "code": self.code(), "message": self.to_string() });
+        if let PayError::ParamError { field, .. } = self {
+            body["detail"] = json!({ "location": "body", "field": field });
+        }
+        body
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_follow_wechats_error_tables() {
+        assert_eq!(
+            PayError::OutTradeNoUsed("T1".into()).status(),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            PayError::OrderNotExist("T1".into()).status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            PayError::SignError("x".into()).status(),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            PayError::FrequencyLimited.status(),
+            StatusCode::TOO_MANY_REQUESTS
+        );
+    }
+
+    #[test]
+    fn a_param_error_names_its_field_in_detail() {
+        let body = PayError::param("/body/amount/total", "must be > 0").body();
+        assert_eq!(body["code"], "PARAM_ERROR");
+        assert_eq!(body["detail"]["field"], "/body/amount/total");
+        assert_eq!(body["message"], "must be > 0");
+    }
+}

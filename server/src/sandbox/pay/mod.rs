@@ -1,0 +1,140 @@
+//! The WeChat Pay API v3 half of the sandbox: a local api.mch.weixin.qq.com that authenticates merchants, signs
+//! every answer, keeps orders and refunds, sends encrypted and signed notifications with WeChat's retries, and
+//! serves platform certificates; plus a control API under `/sandbox/pay/` to play the payer and inject faults.
+//!
+//! State lives in memory (orders, refunds, rotated certificates, deliveries): a restart starts from the
+//! credentials file's keys and an empty ledger.
+//!
+//! | WeChat path | what |
+//! |---|---|
+//! | `POST /v3/pay/transactions/{jsapi,native,h5,app}` | prepay |
+//! | `GET /v3/pay/transactions/out-trade-no/{no}?mchid=`, `GET /v3/pay/transactions/id/{id}?mchid=` | query |
+//! | `POST /v3/pay/transactions/out-trade-no/{no}/close` | close |
+//! | `POST /v3/refund/domestic/refunds`, `GET /v3/refund/domestic/refunds/{no}` | refunds |
+//! | `GET /v3/certificates` | platform certificates |
+
+mod aead;
+mod auth;
+mod call;
+mod certificates;
+mod clock;
+mod control;
+mod error;
+mod faults;
+mod ids;
+mod keyring;
+mod ledger;
+mod notify;
+mod orders;
+mod refunds;
+mod sign;
+mod validate;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::routing::{get, post};
+use axum::Router;
+use rsa::pkcs8::DecodePrivateKey;
+use rsa::RsaPrivateKey;
+
+use super::credentials::SandboxCredentials;
+use super::Sandbox;
+use auth::Merchant;
+use certificates::CertificateError;
+use faults::Faults;
+use keyring::KeyRing;
+use ledger::Ledger;
+use notify::{Notifier, NotifyError};
+
+/// Divides WeChat's notification retry delays, for tests (e.g. 1000 turns 15 s into 15 ms). Default 1.
+pub const TIME_SCALE_ENV: &str = "WXGATE_SANDBOX_TIME_SCALE";
+
+#[derive(Debug, thiserror::Error)]
+pub enum PayInitError {
+    #[error("the merchant key in the sandbox credentials does not parse: {0}")]
+    MerchantKey(String),
+    #[error(transparent)]
+    Certificate(#[from] CertificateError),
+    #[error(transparent)]
+    Notify(#[from] NotifyError),
+    #[error("{TIME_SCALE_ENV} must be a whole number of at least 1, not `{0}`")]
+    TimeScale(String),
+}
+
+/// The WeChat Pay sandbox's state.
+#[derive(Debug)]
+pub struct PaySandbox {
+    merchant: Merchant,
+    /// The appids bound to the merchant: the sandbox's mini program, official account and website app.
+    appids: Vec<String>,
+    keys: KeyRing,
+    ledger: Mutex<Ledger>,
+    faults: Faults,
+    notifier: Notifier,
+}
+
+impl PaySandbox {
+    /// Reads the keys from the credentials and the time scale from `WXGATE_SANDBOX_TIME_SCALE`.
+    pub fn new(credentials: &SandboxCredentials) -> Result<Arc<PaySandbox>, PayInitError> {
+        let merchant_key = RsaPrivateKey::from_pkcs8_pem(&credentials.merchant_private_key_pem)
+            .map_err(|error| PayInitError::MerchantKey(error.to_string()))?;
+        let time_scale = match std::env::var(TIME_SCALE_ENV) {
+            Err(_) => 1,
+            Ok(text) => match text.trim().parse::<u32>() {
+                Ok(scale) if scale >= 1 => scale,
+                _ => return Err(PayInitError::TimeScale(text)),
+            },
+        };
+        Ok(Arc::new(PaySandbox {
+            merchant: Merchant {
+                mchid: credentials.mchid.clone(),
+                serial: credentials.merchant_serial.clone(),
+                public_key: merchant_key.to_public_key(),
+            },
+            appids: vec![
+                credentials.mp_appid.clone(),
+                credentials.oa_appid.clone(),
+                credentials.web_appid.clone(),
+            ],
+            keys: KeyRing::from_credentials(credentials)?,
+            ledger: Mutex::new(Ledger::default()),
+            faults: Faults::default(),
+            notifier: Notifier::new(time_scale)?,
+        }))
+    }
+
+    fn ledger(&self) -> MutexGuard<'_, Ledger> {
+        self.ledger
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// WeChat Pay's paths, relative to wherever the sandbox's WeChat paths are mounted.
+pub fn wechat_routes() -> Router<Arc<Sandbox>> {
+    Router::new()
+        .route("/v3/pay/transactions/{kind}", post(orders::prepay))
+        .route(
+            "/v3/pay/transactions/out-trade-no/{out_trade_no}",
+            get(orders::query_by_out_trade_no),
+        )
+        .route(
+            "/v3/pay/transactions/id/{transaction_id}",
+            get(orders::query_by_transaction_id),
+        )
+        .route(
+            "/v3/pay/transactions/out-trade-no/{out_trade_no}/close",
+            post(orders::close),
+        )
+        .route("/v3/refund/domestic/refunds", post(refunds::create))
+        .route(
+            "/v3/refund/domestic/refunds/{out_refund_no}",
+            get(refunds::query),
+        )
+        .route("/v3/certificates", get(certificates::download))
+}
+
+/// The WeChat Pay control API and pages, relative to `/sandbox`.
+pub fn control_routes() -> Router<Arc<Sandbox>> {
+    control::routes()
+}

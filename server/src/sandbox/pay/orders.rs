@@ -1,0 +1,171 @@
+//! The order APIs: JSAPI, Native, H5 and App prepay; query by out_trade_no and by transaction_id; close.
+//!
+//! Docs: JSAPI prepay <https://pay.weixin.qq.com/doc/v3/merchant/4012791897>, Native prepay
+//! <https://pay.weixin.qq.com/doc/v3/merchant/4012791877>, query by transaction_id
+//! <https://pay.weixin.qq.com/doc/v3/merchant/4012791899>, query by out_trade_no
+//! <https://pay.weixin.qq.com/doc/v3/merchant/4012791900>, close <https://pay.weixin.qq.com/doc/v3/merchant/4012791901>.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use serde_json::json;
+
+use super::call::{PayCall, Reply};
+use super::error::PayError;
+use super::ledger::{Order, TradeState};
+use super::validate::{self, Binding, TradeType};
+use super::{ids, PaySandbox};
+use crate::sandbox::Sandbox;
+
+/// `POST /v3/pay/transactions/{jsapi|native|h5|app}`.
+pub async fn prepay(
+    State(sandbox): State<Arc<Sandbox>>,
+    Path(kind): Path<String>,
+    call: PayCall,
+) -> Response {
+    call.respond(prepay_order(&sandbox, &kind, &call))
+}
+
+fn prepay_order(sandbox: &Sandbox, kind: &str, call: &PayCall) -> Result<Reply, PayError> {
+    let kind = TradeType::from_path(kind).ok_or_else(|| {
+        PayError::ResourceNotExists(format!(
+            "/v3/pay/transactions/{kind} is not an API; use jsapi, native, h5 or app"
+        ))
+    })?;
+    let pay = &sandbox.pay;
+    let body = validate::json_body(&call.body)?;
+    let request = validate::order_request(
+        kind,
+        &body,
+        Binding {
+            mchid: &pay.merchant.mchid,
+            appids: &pay.appids,
+        },
+    )?;
+    let mut ledger = pay.ledger();
+    if let Some(existing) = ledger.orders.get(&request.out_trade_no) {
+        if existing.kind != kind || existing.request_body != body {
+            return Err(PayError::OutTradeNoUsed(request.out_trade_no));
+        }
+        return match existing.state {
+            TradeState::NotPay => Ok(Reply::Json(existing.prepay_reply())),
+            TradeState::Closed => Err(PayError::OrderClosed(request.out_trade_no)),
+            TradeState::Success | TradeState::Refund => {
+                Err(PayError::OrderPaid(request.out_trade_no))
+            }
+        };
+    }
+    let prepay_id = ids::prepay_id();
+    let order = Order {
+        kind,
+        request_body: body,
+        code_url: (kind == TradeType::Native)
+            .then(|| format!("weixin://wxpay/bizpayurl?pr={}", ids::alphanumeric(7))),
+        h5_url: (kind == TradeType::H5).then(|| {
+            format!(
+                "{}/sandbox/pay/h5?prepay_id={prepay_id}",
+                control_base(&sandbox.wechat_base)
+            )
+        }),
+        request,
+        prepay_id,
+        state: TradeState::NotPay,
+        transaction_id: None,
+        payer_openid: None,
+        success_time: None,
+        mode: call.mode,
+    };
+    let reply = order.prepay_reply();
+    ledger.insert_order(order);
+    Ok(Reply::Json(reply))
+}
+
+/// Where the control API and the sandbox's pages are: the process root. WeChat's paths are under `wechat_base`,
+/// which is the root alone and `<root>/sandbox` when nested in `wxgate serve`.
+pub fn control_base(wechat_base: &str) -> &str {
+    wechat_base.strip_suffix("/sandbox").unwrap_or(wechat_base)
+}
+
+/// `GET /v3/pay/transactions/out-trade-no/{out_trade_no}?mchid=`.
+pub async fn query_by_out_trade_no(
+    State(sandbox): State<Arc<Sandbox>>,
+    Path(out_trade_no): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    call: PayCall,
+) -> Response {
+    let pay = &sandbox.pay;
+    let result = check_mchid_query(pay, &query).and_then(|()| {
+        pay.ledger()
+            .orders
+            .get(&out_trade_no)
+            .map(|order| Reply::Json(order.transaction()))
+            .ok_or(PayError::OrderNotExist(out_trade_no))
+    });
+    call.respond(result)
+}
+
+/// `GET /v3/pay/transactions/id/{transaction_id}?mchid=`: only paid orders have a transaction id.
+pub async fn query_by_transaction_id(
+    State(sandbox): State<Arc<Sandbox>>,
+    Path(transaction_id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    call: PayCall,
+) -> Response {
+    let pay = &sandbox.pay;
+    let result = check_mchid_query(pay, &query).and_then(|()| {
+        pay.ledger()
+            .by_transaction(&transaction_id)
+            .map(|order| Reply::Json(order.transaction()))
+            .ok_or(PayError::OrderNotExist(transaction_id))
+    });
+    call.respond(result)
+}
+
+fn check_mchid_query(pay: &PaySandbox, query: &HashMap<String, String>) -> Result<(), PayError> {
+    match query.get("mchid") {
+        None => Err(PayError::ParamError {
+            field: "/query/mchid".to_owned(),
+            issue: "the query parameter mchid is required".to_owned(),
+        }),
+        Some(mchid) if *mchid != pay.merchant.mchid => Err(PayError::MchNotExists(mchid.clone())),
+        Some(_) => Ok(()),
+    }
+}
+
+/// `POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close` with `{"mchid"}`: 204.
+pub async fn close(
+    State(sandbox): State<Arc<Sandbox>>,
+    Path(out_trade_no): Path<String>,
+    call: PayCall,
+) -> Response {
+    call.respond(close_order(&sandbox.pay, &out_trade_no, &call))
+}
+
+fn close_order(pay: &PaySandbox, out_trade_no: &str, call: &PayCall) -> Result<Reply, PayError> {
+    let body = validate::json_body(&call.body)?;
+    match body.get("mchid").and_then(|mchid| mchid.as_str()) {
+        None => return Err(PayError::param("/body/mchid", "mchid is required")),
+        Some(mchid) if mchid != pay.merchant.mchid => {
+            return Err(PayError::MchNotExists(mchid.to_owned()))
+        }
+        Some(_) => {}
+    }
+    let mut ledger = pay.ledger();
+    let order = ledger
+        .orders
+        .get_mut(out_trade_no)
+        .ok_or_else(|| PayError::OrderNotExist(out_trade_no.to_owned()))?;
+    order.close()?;
+    Ok(Reply::NoContent)
+}
+
+/// What a paid order's notification says.
+pub fn paid_event_resource(order: &Order) -> serde_json::Value {
+    let mut transaction = order.transaction();
+    // A TRANSACTION.SUCCESS notification always reports SUCCESS, even if a refund followed before it was sent.
+    transaction["trade_state"] = json!("SUCCESS");
+    transaction["trade_state_desc"] = json!("支付成功");
+    transaction
+}

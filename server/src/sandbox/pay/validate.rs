@@ -1,0 +1,478 @@
+//! Validation of prepay and refund requests, field by field, with WeChat's rules; every failure names its field.
+//!
+//! Rules from the prepay pages (JSAPI <https://pay.weixin.qq.com/doc/v3/merchant/4012791897>, Native
+//! <https://pay.weixin.qq.com/doc/v3/merchant/4012791877>; H5 and App share their common fields, H5 adds
+//! `scene_info.payer_client_ip` and `scene_info.h5_info.type`) and the refund page
+//! <https://pay.weixin.qq.com/doc/v3/merchant/4012791903>.
+
+use serde_json::Value;
+
+use super::clock;
+use super::error::PayError;
+
+/// The four direct-merchant prepay APIs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TradeType {
+    Jsapi,
+    Native,
+    H5,
+    App,
+}
+
+impl TradeType {
+    /// The path segment after `/v3/pay/transactions/`.
+    pub fn from_path(segment: &str) -> Option<TradeType> {
+        match segment {
+            "jsapi" => Some(TradeType::Jsapi),
+            "native" => Some(TradeType::Native),
+            "h5" => Some(TradeType::H5),
+            "app" => Some(TradeType::App),
+            _ => None,
+        }
+    }
+
+    /// `trade_type` as queries and bills write it (H5 is `MWEB`).
+    pub fn wire(self) -> &'static str {
+        match self {
+            TradeType::Jsapi => "JSAPI",
+            TradeType::Native => "NATIVE",
+            TradeType::H5 => "MWEB",
+            TradeType::App => "APP",
+        }
+    }
+}
+
+/// Who the sandbox's merchant is and which appids are bound to it.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding<'a> {
+    pub mchid: &'a str,
+    pub appids: &'a [String],
+}
+
+/// A valid prepay request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRequest {
+    pub appid: String,
+    pub mchid: String,
+    pub description: String,
+    pub out_trade_no: String,
+    pub attach: Option<String>,
+    pub notify_url: String,
+    /// Integer fen.
+    pub total: u64,
+    pub openid: Option<String>,
+    pub payer_client_ip: Option<String>,
+}
+
+/// Which order a refund is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundTarget {
+    TransactionId(String),
+    OutTradeNo(String),
+}
+
+/// A valid refund request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRequest {
+    pub target: RefundTarget,
+    pub out_refund_no: String,
+    pub reason: Option<String>,
+    pub notify_url: Option<String>,
+    /// Integer fen.
+    pub refund: u64,
+    /// The order's total as the merchant states it, integer fen.
+    pub total: u64,
+}
+
+/// Parses a JSON body, or says it is not JSON.
+pub fn json_body(body: &[u8]) -> Result<Value, PayError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|error| PayError::param("/body", format!("the body is not JSON: {error}")))?;
+    if value.is_object() {
+        Ok(value)
+    } else {
+        Err(PayError::param("/body", "the body must be a JSON object"))
+    }
+}
+
+pub fn order_request(
+    kind: TradeType,
+    body: &Value,
+    binding: Binding<'_>,
+) -> Result<OrderRequest, PayError> {
+    let appid = required(body, &["appid"], 32)?;
+    let mchid = required(body, &["mchid"], 32)?;
+    let description = required(body, &["description"], 127)?;
+    let out_trade_no = required(body, &["out_trade_no"], 32)?;
+    check_out_no("/body/out_trade_no", &out_trade_no, 6, 32, "")?;
+    let attach = optional(body, &["attach"], 128)?;
+    let notify_url = required(body, &["notify_url"], 255)?;
+    check_notify_url("/body/notify_url", &notify_url)?;
+    if let Some(expire) = optional(body, &["time_expire"], 64)? {
+        if !clock::is_rfc3339(&expire) {
+            return Err(PayError::param(
+                "/body/time_expire",
+                format!("time_expire `{expire}` is not RFC 3339, e.g. 2018-06-08T10:34:56+08:00"),
+            ));
+        }
+    }
+    let total = fen(body, &["amount", "total"])?;
+    currency(body, false)?;
+    let openid = optional(body, &["payer", "openid"], 128)?;
+    if kind == TradeType::Jsapi && openid.is_none() {
+        return Err(PayError::param(
+            "/body/payer/openid",
+            "payer.openid is required for JSAPI: the openid of the payer in this appid",
+        ));
+    }
+    let payer_client_ip = optional(body, &["scene_info", "payer_client_ip"], 45)?;
+    if kind == TradeType::H5 {
+        if payer_client_ip.is_none() {
+            return Err(PayError::param(
+                "/body/scene_info/payer_client_ip",
+                "scene_info.payer_client_ip is required for H5",
+            ));
+        }
+        if optional(body, &["scene_info", "h5_info", "type"], 32)?.is_none() {
+            return Err(PayError::param(
+                "/body/scene_info/h5_info/type",
+                "scene_info.h5_info.type is required for H5 (Wap, iOS or Android)",
+            ));
+        }
+    }
+    if mchid != binding.mchid {
+        return Err(PayError::MchNotExists(mchid));
+    }
+    if !binding.appids.contains(&appid) {
+        return Err(PayError::AppidMchidNotMatch(appid));
+    }
+    Ok(OrderRequest {
+        appid,
+        mchid,
+        description,
+        out_trade_no,
+        attach,
+        notify_url,
+        total,
+        openid,
+        payer_client_ip,
+    })
+}
+
+pub fn refund_request(body: &Value) -> Result<RefundRequest, PayError> {
+    let target = match (
+        optional(body, &["transaction_id"], 32)?,
+        optional(body, &["out_trade_no"], 32)?,
+    ) {
+        (Some(transaction_id), _) => RefundTarget::TransactionId(transaction_id),
+        (None, Some(out_trade_no)) => RefundTarget::OutTradeNo(out_trade_no),
+        (None, None) => {
+            return Err(PayError::param(
+                "/body/transaction_id",
+                "one of transaction_id and out_trade_no is required",
+            ))
+        }
+    };
+    let out_refund_no = required(body, &["out_refund_no"], 64)?;
+    check_out_no("/body/out_refund_no", &out_refund_no, 1, 64, "@")?;
+    let reason = optional(body, &["reason"], 80)?;
+    let notify_url = optional(body, &["notify_url"], 256)?;
+    if let Some(url) = &notify_url {
+        check_notify_url("/body/notify_url", url)?;
+    }
+    let refund = fen(body, &["amount", "refund"])?;
+    let total = fen(body, &["amount", "total"])?;
+    currency(body, true)?;
+    if refund > total {
+        return Err(PayError::param(
+            "/body/amount/refund",
+            format!("amount.refund ({refund}) is more than amount.total ({total})"),
+        ));
+    }
+    Ok(RefundRequest {
+        target,
+        out_refund_no,
+        reason,
+        notify_url,
+        refund,
+        total,
+    })
+}
+
+fn pointer(path: &[&str]) -> String {
+    format!("/body/{}", path.join("/"))
+}
+
+fn lookup<'a>(body: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    path.iter()
+        .try_fold(body, |value, key| value.get(key))
+        .filter(|value| !value.is_null())
+}
+
+/// A string field that may be absent; present, it must be a non-empty string of at most `max` characters.
+fn optional(body: &Value, path: &[&str], max: usize) -> Result<Option<String>, PayError> {
+    let Some(value) = lookup(body, path) else {
+        return Ok(None);
+    };
+    let field = pointer(path);
+    let text = value
+        .as_str()
+        .ok_or_else(|| PayError::param(&field, format!("{} must be a string", path.join("."))))?;
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let length = text.chars().count();
+    if length > max {
+        return Err(PayError::param(
+            &field,
+            format!(
+                "{} is {length} characters long; at most {max} are allowed",
+                path.join(".")
+            ),
+        ));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+fn required(body: &Value, path: &[&str], max: usize) -> Result<String, PayError> {
+    optional(body, path, max)?
+        .ok_or_else(|| PayError::param(&pointer(path), format!("{} is required", path.join("."))))
+}
+
+/// Merchant order and refund numbers: `min..=max` of `[0-9A-Za-z_-|*]` (plus `extra`).
+fn check_out_no(
+    field: &str,
+    value: &str,
+    min: usize,
+    max: usize,
+    extra: &str,
+) -> Result<(), PayError> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_-|*".contains(c) || extra.contains(c);
+    let length = value.chars().count();
+    if length < min || length > max || !value.chars().all(allowed) {
+        return Err(PayError::param(
+            field,
+            format!("`{value}` must be {min} to {max} characters of 0-9, A-Z, a-z, _ - | *{extra}"),
+        ));
+    }
+    Ok(())
+}
+
+/// `notify_url` must be an absolute URL without a query. WeChat requires https on public domains; the sandbox also
+/// accepts http, because local merchants (and tests) listen on plain http.
+fn check_notify_url(field: &str, value: &str) -> Result<(), PayError> {
+    let parsed = url::Url::parse(value)
+        .map_err(|_| PayError::param(field, format!("`{value}` is not an absolute URL")))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(PayError::param(
+            field,
+            format!("`{value}` must be an https (or, in the sandbox, http) URL"),
+        ));
+    }
+    if parsed.query().is_some() {
+        return Err(PayError::param(
+            field,
+            format!("`{value}` must not carry query parameters"),
+        ));
+    }
+    Ok(())
+}
+
+/// A money amount: a whole number of fen greater than 0.
+fn fen(body: &Value, path: &[&str]) -> Result<u64, PayError> {
+    let field = pointer(path);
+    let value = lookup(body, path)
+        .ok_or_else(|| PayError::param(&field, format!("{} is required", path.join("."))))?;
+    match value.as_u64() {
+        Some(amount) if amount > 0 => Ok(amount),
+        _ => Err(PayError::param(
+            &field,
+            format!(
+                "{} must be a whole number of fen greater than 0 (got {value})",
+                path.join(".")
+            ),
+        )),
+    }
+}
+
+fn currency(body: &Value, required: bool) -> Result<(), PayError> {
+    match optional(body, &["amount", "currency"], 16)? {
+        Some(currency) if currency == "CNY" => Ok(()),
+        None if !required => Ok(()),
+        Some(other) => Err(PayError::param(
+            "/body/amount/currency",
+            format!("amount.currency must be CNY (got {other})"),
+        )),
+        None => Err(PayError::param(
+            "/body/amount/currency",
+            "amount.currency is required (CNY)",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn appids() -> Vec<String> {
+        vec!["wx0000000000000001".to_owned()]
+    }
+
+    fn binding(appids: &[String]) -> Binding<'_> {
+        Binding {
+            mchid: "1900000001",
+            appids,
+        }
+    }
+
+    fn order() -> Value {
+        json!({
+            "appid": "wx0000000000000001", "mchid": "1900000001", "description": "Image形象店-深圳腾大-QQ公仔",
+            "out_trade_no": "1217752501201407033233368018", "notify_url": "https://www.weixin.qq.com/wxpay/pay.php",
+            "amount": {"total": 100, "currency": "CNY"}, "payer": {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}
+        })
+    }
+
+    fn field_of(error: PayError) -> String {
+        match error {
+            PayError::ParamError { field, .. } => field,
+            other => panic!("expected PARAM_ERROR, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn wechats_documented_jsapi_example_is_valid() {
+        let appids = appids();
+        let request = order_request(TradeType::Jsapi, &order(), binding(&appids)).expect("valid");
+        assert_eq!(request.total, 100);
+        assert_eq!(
+            request.openid.as_deref(),
+            Some("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o")
+        );
+    }
+
+    #[test]
+    fn out_trade_no_is_six_to_thirty_two_of_the_allowed_characters() {
+        let appids = appids();
+        for (value, ok) in [
+            ("12345", false),
+            ("123456", true),
+            ("A-b_c|d*9", true),
+            ("has space", false),
+            ("订单号123456", false),
+            ("123456789012345678901234567890123", false),
+        ] {
+            let mut body = order();
+            body["out_trade_no"] = json!(value);
+            let result = order_request(TradeType::Native, &body, binding(&appids));
+            assert_eq!(result.is_ok(), ok, "{value}");
+        }
+    }
+
+    #[test]
+    fn description_counts_characters_not_bytes() {
+        let appids = appids();
+        let mut body = order();
+        body["description"] = json!("字".repeat(127));
+        assert!(order_request(TradeType::Native, &body, binding(&appids)).is_ok());
+        body["description"] = json!("字".repeat(128));
+        let error =
+            order_request(TradeType::Native, &body, binding(&appids)).expect_err("too long");
+        assert_eq!(field_of(error), "/body/description");
+    }
+
+    #[test]
+    fn amounts_are_whole_positive_fen_in_cny() {
+        let appids = appids();
+        for total in [json!(0), json!(-1), json!(1.5), json!("100")] {
+            let mut body = order();
+            body["amount"]["total"] = total.clone();
+            let error =
+                order_request(TradeType::Native, &body, binding(&appids)).expect_err("bad total");
+            assert_eq!(field_of(error), "/body/amount/total", "{total}");
+        }
+        let mut body = order();
+        body["amount"]["currency"] = json!("USD");
+        let error = order_request(TradeType::Native, &body, binding(&appids)).expect_err("USD");
+        assert_eq!(field_of(error), "/body/amount/currency");
+    }
+
+    #[test]
+    fn notify_url_is_absolute_without_a_query_and_http_is_accepted() {
+        let appids = appids();
+        for (url, ok) in [
+            ("http://127.0.0.1:9000/notify", true),
+            ("https://example.com/notify", true),
+            ("/notify", false),
+            ("https://example.com/notify?order=1", false),
+            ("ftp://example.com/notify", false),
+        ] {
+            let mut body = order();
+            body["notify_url"] = json!(url);
+            assert_eq!(
+                order_request(TradeType::Native, &body, binding(&appids)).is_ok(),
+                ok,
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
+    fn jsapi_needs_an_openid_and_h5_needs_its_scene() {
+        let appids = appids();
+        let mut body = order();
+        body.as_object_mut().map(|fields| fields.remove("payer"));
+        let error =
+            order_request(TradeType::Jsapi, &body, binding(&appids)).expect_err("no openid");
+        assert_eq!(field_of(error), "/body/payer/openid");
+        assert!(order_request(TradeType::Native, &body, binding(&appids)).is_ok());
+        let error = order_request(TradeType::H5, &body, binding(&appids)).expect_err("no ip");
+        assert_eq!(field_of(error), "/body/scene_info/payer_client_ip");
+        body["scene_info"] = json!({"payer_client_ip": "14.23.150.211"});
+        let error = order_request(TradeType::H5, &body, binding(&appids)).expect_err("no h5_info");
+        assert_eq!(field_of(error), "/body/scene_info/h5_info/type");
+        body["scene_info"]["h5_info"] = json!({"type": "Wap"});
+        assert!(order_request(TradeType::H5, &body, binding(&appids)).is_ok());
+    }
+
+    #[test]
+    fn an_unbound_appid_and_another_mchid_are_refused_with_their_codes() {
+        let appids = appids();
+        let mut body = order();
+        body["appid"] = json!("wx9999999999999999");
+        assert_eq!(
+            order_request(TradeType::Native, &body, binding(&appids)),
+            Err(PayError::AppidMchidNotMatch("wx9999999999999999".into()))
+        );
+        let mut body = order();
+        body["mchid"] = json!("1900000002");
+        assert_eq!(
+            order_request(TradeType::Native, &body, binding(&appids)),
+            Err(PayError::MchNotExists("1900000002".into()))
+        );
+    }
+
+    #[test]
+    fn a_refund_names_its_order_and_cannot_exceed_its_own_total() {
+        let body = json!({"out_trade_no": "T123456", "out_refund_no": "R1", "amount": {"refund": 50, "total": 100, "currency": "CNY"}});
+        let request = refund_request(&body).expect("valid");
+        assert_eq!(request.target, RefundTarget::OutTradeNo("T123456".into()));
+        let neither = json!({"out_refund_no": "R1", "amount": {"refund": 50, "total": 100, "currency": "CNY"}});
+        assert_eq!(
+            field_of(refund_request(&neither).expect_err("no order")),
+            "/body/transaction_id"
+        );
+        let too_much = json!({"out_trade_no": "T123456", "out_refund_no": "R1", "amount": {"refund": 150, "total": 100, "currency": "CNY"}});
+        assert_eq!(
+            field_of(refund_request(&too_much).expect_err("too much")),
+            "/body/amount/refund"
+        );
+    }
+
+    #[test]
+    fn a_body_that_is_not_a_json_object_is_a_param_error() {
+        assert_eq!(field_of(json_body(b"not json").expect_err("text")), "/body");
+        assert_eq!(field_of(json_body(b"[1]").expect_err("array")), "/body");
+    }
+}
