@@ -19,6 +19,16 @@ pub const OUTPUT_NAME: &str = "wxgate";
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    document(options, false)
+}
+
+/// The document in sandbox mode: every page carries a banner saying the built-in sandbox plays WeChat. The banner
+/// is drawn by the style sheet from the body's class, so hydration never sees it.
+pub fn sandbox_shell(options: LeptosOptions) -> impl IntoView {
+    document(options, true)
+}
+
+fn document(options: LeptosOptions, sandbox: bool) -> impl IntoView {
     view! {
         <!DOCTYPE html>
         <html lang="zh-CN">
@@ -30,7 +40,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <MetaTags/>
             </head>
-            <body>
+            <body class=sandbox.then_some("sandbox")>
                 <App/>
             </body>
         </html>

@@ -2,21 +2,56 @@
 
 use app::ssr::context::AppContext;
 use app::ssr::db::DbSessionStore;
-use app::{shell, App};
+use std::sync::Arc;
+
+use app::App;
 use axum::Router;
-use leptos::prelude::{provide_context, LeptosOptions};
+use leptos::prelude::{provide_context, IntoView, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::routes;
+use crate::sandbox::Sandbox;
+use crate::startup;
 use crate::state::ServerState;
 
 /// The name of wxgate's session cookie.
 pub const SESSION_COOKIE: &str = "wxgate_session";
 
-pub fn build(context: AppContext, leptos_options: LeptosOptions) -> Router {
+/// The whole app; with a sandbox, it is mounted under `/sandbox` and every page carries the sandbox banner.
+pub fn build(
+    context: AppContext,
+    leptos_options: LeptosOptions,
+    sandbox: Option<Arc<Sandbox>>,
+) -> Router {
+    match sandbox {
+        Some(sandbox) => assemble(
+            context,
+            leptos_options,
+            app::sandbox_shell as fn(LeptosOptions) -> _,
+        )
+        .nest(
+            startup::SANDBOX_PATH,
+            crate::sandbox::mounted_router(sandbox),
+        ),
+        None => assemble(
+            context,
+            leptos_options,
+            app::shell as fn(LeptosOptions) -> _,
+        ),
+    }
+}
+
+fn assemble<IV>(
+    context: AppContext,
+    leptos_options: LeptosOptions,
+    shell: fn(LeptosOptions) -> IV,
+) -> Router
+where
+    IV: IntoView + 'static,
+{
     let sessions = SessionManagerLayer::new(DbSessionStore::new(context.db.clone()))
         .with_name(SESSION_COOKIE)
         .with_http_only(true)

@@ -3,13 +3,13 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use app::ssr::config::{AppCredentials, Settings};
+use app::ssr::config::{AppCredentials, Mode, Settings};
 
 use crate::startup;
 
-pub async fn run(data_dir: &Path) -> ExitCode {
-    match startup::check(data_dir).await {
-        Ok(context) => {
+pub async fn run(data_dir: &Path, local_base: &str) -> ExitCode {
+    match startup::check(data_dir, local_base).await {
+        Ok(startup::Ready { context, .. }) => {
             print!(
                 "{}",
                 describe(&context.settings, context.db.backend().label())
@@ -57,7 +57,15 @@ fn describe(settings: &Settings, database: &str) -> String {
         None => "off (set the WECHAT_PAY_* variables)".to_owned(),
     };
     let endpoints = &wechat.endpoints;
+    let mode = match settings.mode {
+        Mode::Sandbox => format!(
+            "sandbox (the built-in sandbox plays WeChat under {}; `wxgate sandbox credentials` prints its keys)",
+            startup::SANDBOX_PATH
+        ),
+        Mode::Live => "live (talking to the WeChat hosts below)".to_owned(),
+    };
     [
+        format!("Mode:                  {mode}"),
         format!("Public URL:            {}", settings.app_url),
         format!("Database:              {database}"),
         format!(

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use crate::startup;
 
-pub async fn run(data_dir: &Path) -> ExitCode {
-    let context = match startup::check(data_dir).await {
-        Ok(context) => context,
+pub async fn run(data_dir: &Path, local_base: &str) -> ExitCode {
+    let context = match startup::check(data_dir, local_base).await {
+        Ok(ready) => ready.context,
         Err(problems) => {
             eprintln!("{problems}");
             return ExitCode::from(startup::CONFIG_EXIT_CODE);

@@ -9,14 +9,16 @@ use leptos::config::{Env, LeptosOptions};
 use tokio::net::TcpListener;
 
 use crate::cli::ServeArgs;
+use crate::sandbox::Sandbox;
 use crate::{router, startup};
 
 /// How often expired sessions are removed from the database.
 const SESSION_SWEEP_INTERVAL: Duration = Duration::from_secs(10 * 60);
 
 pub async fn run(data_dir: &Path, args: &ServeArgs) -> ExitCode {
-    let context = match startup::check(data_dir).await {
-        Ok(context) => context,
+    let local_base = startup::local_base(args.addr);
+    let startup::Ready { context, sandbox } = match startup::check(data_dir, &local_base).await {
+        Ok(ready) => ready,
         Err(problems) => {
             eprintln!("{problems}");
             return ExitCode::from(startup::CONFIG_EXIT_CODE);
@@ -49,13 +51,31 @@ pub async fn run(data_dir: &Path, args: &ServeArgs) -> ExitCode {
     tokio::spawn(sweep_expired_sessions(DbSessionStore::new(
         context.db.clone(),
     )));
+    let sandbox = match sandbox
+        .map(|credentials| Sandbox::new(credentials, open_base(&context)))
+        .transpose()
+    {
+        Ok(sandbox) => sandbox,
+        Err(error) => {
+            eprintln!("wxgate cannot start the sandbox: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if sandbox.is_some() {
+        tracing::warn!(
+            "SANDBOX MODE: the built-in WeChat sandbox plays WeChat under {}{}; nothing reaches WeChat. \
+             Set WeChat credentials (see .env.example) to go live.",
+            local_base,
+            startup::SANDBOX_PATH
+        );
+    }
 
     tracing::info!(
         address = %format!("http://{}", args.addr),
         database = context.db.backend().label(),
         "wxgate is listening"
     );
-    let app = router::build(context, leptos_options);
+    let app = router::build(context, leptos_options, sandbox);
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -69,6 +89,18 @@ pub async fn run(data_dir: &Path, args: &ServeArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Where the sandbox's pages are, for the browser: the base wxgate's OAuth URLs point at.
+fn open_base(context: &app::ssr::context::AppContext) -> String {
+    context
+        .settings
+        .wechat
+        .endpoints
+        .open
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned()
 }
 
 async fn sweep_expired_sessions(store: DbSessionStore) {

@@ -4,5 +4,6 @@ mod config_errors;
 mod health;
 mod pages;
 mod sandbox_login;
+mod sandbox_mode;
 mod sessions;
 mod support;

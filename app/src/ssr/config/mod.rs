@@ -1,5 +1,6 @@
 //! Settings from the environment, validated once at start-up with every problem reported together.
 
+mod mode;
 mod pay;
 mod pem;
 mod problems;
@@ -11,6 +12,7 @@ use std::path::Path;
 use secrecy::SecretString;
 use url::Url;
 
+pub use mode::{Mode, WECHAT_VARIABLES};
 pub use pay::{MerchantKey, PaySettings, Verification, WeChatPayPublicKey};
 pub use problems::Problems;
 pub use vars::Vars;
@@ -31,6 +33,8 @@ pub const SQLITE_FILE: &str = "wxgate.db";
 /// The whole configuration of one wxgate process.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// Whether the built-in sandbox plays WeChat.
+    pub mode: Mode,
     /// The public URL of this wxgate, used for redirects and to decide whether cookies are `Secure`.
     pub app_url: Url,
     /// Where the data lives; may hold a password, so it is never printed.
@@ -43,8 +47,9 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Reads and checks every setting; on failure returns all the problems at once.
-    pub fn from_vars(vars: &Vars, data_dir: &Path) -> Result<Settings, Problems> {
+    /// Reads and checks every setting for `mode` (see [`Mode::from_vars`]); on failure returns all the problems
+    /// at once. In sandbox mode `vars` already carry the sandbox's credentials.
+    pub fn from_vars(vars: &Vars, data_dir: &Path, mode: Mode) -> Result<Settings, Problems> {
         let mut problems = Problems::default();
         let app_url = app_url(vars, &mut problems);
         let database =
@@ -55,6 +60,7 @@ impl Settings {
 
         match database {
             Ok((database_url, database_backend)) if problems.is_empty() => Ok(Settings {
+                mode,
                 app_url,
                 database_url,
                 database_backend,

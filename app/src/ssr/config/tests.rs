@@ -11,7 +11,11 @@ const PLATFORM_CERT: &str = include_str!("../../../testdata/platform-cert.pem");
 const API_V3_KEY: &str = "0123456789abcdef0123456789ABCDEF";
 
 fn read(pairs: &[(&str, &str)]) -> Result<Settings, Problems> {
-    Settings::from_vars(&Vars::from_pairs(pairs.iter().copied()), Path::new("data"))
+    Settings::from_vars(
+        &Vars::from_pairs(pairs.iter().copied()),
+        Path::new("data"),
+        Mode::Live,
+    )
 }
 
 fn problems(pairs: &[(&str, &str)]) -> Vec<String> {

@@ -22,6 +22,17 @@ impl Vars {
         )
     }
 
+    /// These variables with `overlay` laid over them (the overlay wins).
+    pub fn with<'a>(&self, overlay: impl IntoIterator<Item = (&'a str, String)>) -> Vars {
+        let mut merged = self.0.clone();
+        merged.extend(
+            overlay
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value)),
+        );
+        Vars(merged)
+    }
+
     /// The trimmed value of `name`, or `None` when it is unset or blank.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0

@@ -1,0 +1,112 @@
+//! Sandbox or live: with no WeChat variable set wxgate plays WeChat itself (the built-in sandbox); with any set it
+//! talks to WeChat. `WXGATE_MODE=sandbox|live` says so explicitly, and the two never mix.
+
+use std::fmt;
+
+use super::{Problems, Vars};
+
+/// Every variable that points wxgate at a real WeChat account.
+pub const WECHAT_VARIABLES: [&str; 20] = [
+    "WECHAT_APPID",
+    "WECHAT_SECRET",
+    "WECHAT_MP_APPID",
+    "WECHAT_MP_SECRET",
+    "WECHAT_OA_APPID",
+    "WECHAT_OA_SECRET",
+    "WECHAT_CLIENT_ID",
+    "WECHAT_CLIENT_SECRET",
+    "WECHAT_PAY_MCH_ID",
+    "WECHAT_PAY_APP_ID",
+    "WECHAT_PAY_API_V3_KEY",
+    "WECHAT_PAY_PRIVATE_KEY",
+    "WECHAT_PAY_CERT_SERIAL",
+    "WECHAT_PAY_PUBLIC_KEY",
+    "WECHAT_PAY_PUBLIC_KEY_ID",
+    "WECHAT_PAY_PLATFORM_CERT",
+    "WECHAT_PAY_NOTIFY_URL",
+    "WECHAT_API_BASE",
+    "WECHAT_OPEN_BASE",
+    "WECHAT_PAY_BASE",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The built-in sandbox plays WeChat, under `/sandbox` of this process.
+    Sandbox,
+    /// wxgate talks to the WeChat hosts configured.
+    Live,
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Mode::Sandbox => "sandbox",
+            Mode::Live => "live",
+        })
+    }
+}
+
+impl Mode {
+    /// The mode the user's variables ask for; a sandbox asked for next to WeChat credentials is a problem.
+    pub fn from_vars(vars: &Vars) -> Result<Mode, Problems> {
+        let configured = WECHAT_VARIABLES
+            .iter()
+            .find(|name| vars.get(name).is_some());
+        let mut problems = Problems::default();
+        let mode = match (vars.get("WXGATE_MODE"), configured) {
+            (None, None) => Mode::Sandbox,
+            (None, Some(_)) | (Some("live"), _) => Mode::Live,
+            (Some("sandbox"), None) => Mode::Sandbox,
+            (Some("sandbox"), Some(name)) => {
+                problems.push(
+                    "WXGATE_MODE",
+                    format!("is sandbox, but {name} is set: the sandbox uses its own throwaway credentials and never mixes with a real account; unset one of them"),
+                );
+                Mode::Sandbox
+            }
+            (Some(_), _) => {
+                problems.push("WXGATE_MODE", "must be sandbox or live");
+                Mode::Live
+            }
+        };
+        if problems.is_empty() {
+            Ok(mode)
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode(pairs: &[(&str, &str)]) -> Result<Mode, Problems> {
+        Mode::from_vars(&Vars::from_pairs(pairs.iter().copied()))
+    }
+
+    #[test]
+    fn nothing_configured_means_sandbox_and_any_wechat_variable_means_live() {
+        assert_eq!(mode(&[]), Ok(Mode::Sandbox));
+        assert_eq!(
+            mode(&[("WECHAT_APPID", "wx1234567890abcdef")]),
+            Ok(Mode::Live)
+        );
+        assert_eq!(mode(&[("WXGATE_MODE", "live")]), Ok(Mode::Live));
+    }
+
+    #[test]
+    fn sandbox_never_mixes_with_real_credentials() {
+        let problems = mode(&[
+            ("WXGATE_MODE", "sandbox"),
+            ("WECHAT_PAY_MCH_ID", "1900000109"),
+        ])
+        .expect_err("refused");
+        let first = problems.iter().next().expect("one problem").to_owned();
+        assert!(
+            first.starts_with("WXGATE_MODE: is sandbox, but WECHAT_PAY_MCH_ID is set"),
+            "{first}"
+        );
+        assert!(mode(&[("WXGATE_MODE", "demo")]).is_err());
+    }
+}
