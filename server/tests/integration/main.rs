@@ -5,5 +5,6 @@ mod health;
 mod pages;
 mod sandbox_login;
 mod sandbox_mode;
+mod sandbox_pay_client;
 mod sessions;
 mod support;

@@ -1,0 +1,522 @@
+//! wxgate's WeChat Pay client against `wxgate sandbox`: every API in public-key mode and certificate mode, the
+//! retry rules, and notifications verified and decrypted by the client as the webhook will.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use app::ssr::wechat::pay::client::{PayClient, PayClientConfig};
+use app::ssr::wechat::pay::error::PayError;
+use app::ssr::wechat::pay::notify::{verify_and_decrypt, NotifyError};
+use app::ssr::wechat::pay::params::JsapiPayParams;
+use app::ssr::wechat::pay::refund::{self, RefundRequest};
+use app::ssr::wechat::pay::sign::pay_sign_message;
+use app::ssr::wechat::pay::transactions::{self, OrderRequest, Prepay, Surface};
+use app::ssr::wechat::pay::validate::{SignatureHeaders, ValidationError};
+use app::ssr::wechat::pay::verify::VerifyError;
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use rsa::pkcs1v15::{Signature, VerifyingKey};
+use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
+use rsa::sha2::Sha256;
+use rsa::signature::Verifier as _;
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use url::Url;
+
+use crate::support::SandboxProcess;
+
+fn client(sandbox: &SandboxProcess, public_key_mode: bool) -> PayClient {
+    let field = |name: &str| sandbox.credential(name);
+    let public_key = public_key_mode.then(|| {
+        let key = rsa::RsaPublicKey::from_public_key_pem(&field("pay_public_key_pem"))
+            .expect("public key");
+        (field("pay_public_key_id"), key)
+    });
+    PayClient::new(PayClientConfig {
+        base: Url::parse(&sandbox.base_url).expect("url"),
+        mch_id: field("mchid"),
+        cert_serial: field("merchant_serial"),
+        merchant_key: rsa::RsaPrivateKey::from_pkcs8_pem(&field("merchant_private_key_pem"))
+            .expect("merchant key"),
+        api_v3_key: SecretString::from(field("apiv3_key")),
+        public_key,
+        platform_certificate: None,
+    })
+    .expect("client")
+}
+
+fn order(
+    sandbox: &SandboxProcess,
+    out_trade_no: &str,
+    total_fen: u64,
+    notify_url: &str,
+    surface: Surface,
+) -> OrderRequest {
+    OrderRequest {
+        appid: sandbox.credential("oa_appid"),
+        description: "wxgate 测试商品".to_owned(),
+        out_trade_no: out_trade_no.to_owned(),
+        total_fen,
+        notify_url: notify_url.to_owned(),
+        time_expire: None,
+        attach: None,
+        surface,
+    }
+}
+
+async fn control(sandbox: &SandboxProcess, path: &str, body: Value) -> Value {
+    let response = reqwest::Client::new()
+        .post(sandbox.url(path))
+        .json(&body)
+        .send()
+        .await
+        .expect("control call");
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.json().await.unwrap_or(Value::Null)
+}
+
+/// A merchant's notify endpoint: records what arrives and answers 204.
+struct Receiver {
+    url: String,
+    received: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
+}
+
+impl Receiver {
+    async fn start() -> Receiver {
+        let received: Arc<Mutex<Vec<(HeaderMap, Bytes)>>> = Arc::default();
+        let store = Arc::clone(&received);
+        let app = axum::Router::new().route(
+            "/notify",
+            axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+                let store = Arc::clone(&store);
+                async move {
+                    store.lock().expect("lock").push((headers, body));
+                    StatusCode::NO_CONTENT
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/notify", listener.local_addr().expect("address"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Receiver { url, received }
+    }
+
+    /// Waits for the `count`-th notification (bounded), and returns it.
+    async fn nth(&self, count: usize) -> (HeaderMap, Bytes) {
+        for _ in 0..200 {
+            if let Some(entry) = self.received.lock().expect("lock").get(count - 1) {
+                return entry.clone();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("notification {count} never arrived");
+    }
+}
+
+#[tokio::test]
+async fn native_order_is_queried_paid_and_then_cannot_be_closed_in_public_key_mode() {
+    let sandbox = SandboxProcess::start().await;
+    let client = client(&sandbox, true);
+    let request = order(
+        &sandbox,
+        "WXG20261121A001",
+        1288,
+        "https://shop.example.com/notify",
+        Surface::Native,
+    );
+
+    let Prepay::CodeUrl(code_url) = transactions::prepay(&client, &request)
+        .await
+        .expect("prepay")
+    else {
+        panic!("Native gives a code_url");
+    };
+    assert!(
+        code_url.starts_with("weixin://wxpay/bizpayurl?pr="),
+        "{code_url}"
+    );
+    let again = transactions::prepay(&client, &request)
+        .await
+        .expect("same order again");
+    assert_eq!(
+        again,
+        Prepay::CodeUrl(code_url),
+        "a repeat returns the same prepay"
+    );
+
+    let unpaid = transactions::query_by_out_trade_no(&client, "WXG20261121A001")
+        .await
+        .expect("query");
+    assert_eq!(unpaid.trade_state, "NOTPAY");
+
+    control(
+        &sandbox,
+        "/sandbox/pay/orders/WXG20261121A001/pay",
+        json!({}),
+    )
+    .await;
+    let paid = transactions::query_by_out_trade_no(&client, "WXG20261121A001")
+        .await
+        .expect("query");
+    assert_eq!(paid.trade_state, "SUCCESS");
+    assert_eq!(paid.amount.as_ref().map(|amount| amount.total), Some(1288));
+    let transaction_id = paid.transaction_id.clone().expect("transaction id");
+    let by_id = transactions::query_by_transaction_id(&client, &transaction_id)
+        .await
+        .expect("query by id");
+    assert_eq!(by_id.out_trade_no, "WXG20261121A001");
+
+    let refused = transactions::close(&client, "WXG20261121A001")
+        .await
+        .expect_err("paid orders stay open");
+    assert_eq!(refused.code(), Some("ORDERPAID"));
+
+    let changed = order(
+        &sandbox,
+        "WXG20261121A001",
+        999,
+        "https://shop.example.com/notify",
+        Surface::Native,
+    );
+    let used = transactions::prepay(&client, &changed)
+        .await
+        .expect_err("changed duplicate");
+    assert_eq!(used.code(), Some("OUT_TRADE_NO_USED"));
+    let missing = transactions::query_by_out_trade_no(&client, "WXG-NO-SUCH-ORDER")
+        .await
+        .expect_err("unknown");
+    assert_eq!(
+        (missing.status(), missing.code()),
+        (Some(404), Some("ORDER_NOT_EXIST"))
+    );
+}
+
+#[tokio::test]
+async fn certificate_mode_downloads_certificates_and_follows_a_rotation() {
+    let sandbox = SandboxProcess::start().await;
+    let client = client(&sandbox, false);
+    assert!(client.keys().serials().is_empty());
+
+    let request = order(
+        &sandbox,
+        "WXG20261121B001",
+        100,
+        "https://shop.example.com/notify",
+        Surface::Native,
+    );
+    transactions::prepay(&client, &request)
+        .await
+        .expect("the first answer's serial makes the client download");
+    assert_eq!(
+        client.keys().serials(),
+        vec![sandbox.credential("platform_cert_serial")]
+    );
+
+    control(&sandbox, "/sandbox/pay/certificates/rotate", json!({})).await;
+    // Within a minute of the last download an unknown serial is not chased again: the answer is refused, naming it.
+    let refused = transactions::query_by_out_trade_no(&client, "WXG20261121B001")
+        .await
+        .expect_err("rate limited");
+    assert!(
+        matches!(
+            refused,
+            PayError::Unverified {
+                source: ValidationError::Verify(VerifyError::UnknownSerial(_)),
+                ..
+            }
+        ),
+        "{refused}"
+    );
+    assert_eq!(
+        client
+            .refresh_certificates()
+            .await
+            .expect("periodic refresh"),
+        2,
+        "both certificates overlap"
+    );
+    let unpaid = transactions::query_by_out_trade_no(&client, "WXG20261121B001")
+        .await
+        .expect("verified with the new one");
+    assert_eq!(unpaid.trade_state, "NOTPAY");
+    transactions::close(&client, "WXG20261121B001")
+        .await
+        .expect("close");
+    transactions::close(&client, "WXG20261121B001")
+        .await
+        .expect("closing twice is harmless");
+    let closed = transactions::query_by_out_trade_no(&client, "WXG20261121B001")
+        .await
+        .expect("query");
+    assert_eq!(closed.trade_state, "CLOSED");
+}
+
+#[tokio::test]
+async fn jsapi_and_h5_prepay_give_what_the_page_needs_with_a_verifiable_pay_sign() {
+    let sandbox = SandboxProcess::start().await;
+    let client = client(&sandbox, true);
+    let appid = sandbox.credential("oa_appid");
+    let openid = "oXbQnL6Y3jV4mH0K8aR1eT2uW5zC";
+    let jsapi = order(
+        &sandbox,
+        "WXG20261121C001",
+        500,
+        "https://shop.example.com/notify",
+        Surface::Jsapi {
+            openid: openid.to_owned(),
+        },
+    );
+    let Prepay::PrepayId(prepay_id) = transactions::prepay(&client, &jsapi)
+        .await
+        .expect("jsapi prepay")
+    else {
+        panic!("JSAPI gives a prepay_id");
+    };
+    let params = JsapiPayParams::sign(&client, &appid, &prepay_id).expect("params");
+    assert_eq!(params.package, format!("prepay_id={prepay_id}"));
+    assert_eq!(params.sign_type, "RSA");
+    let merchant =
+        rsa::RsaPrivateKey::from_pkcs8_pem(&sandbox.credential("merchant_private_key_pem"))
+            .expect("key");
+    let message = pay_sign_message(
+        &appid,
+        &params.time_stamp,
+        &params.nonce_str,
+        &params.package,
+    );
+    let signature =
+        Signature::try_from(BASE64.decode(&params.pay_sign).expect("base64").as_slice())
+            .expect("signature");
+    VerifyingKey::<Sha256>::new(merchant.to_public_key())
+        .verify(message.as_bytes(), &signature)
+        .expect("paySign verifies with the merchant's public key");
+    let as_json = serde_json::to_value(&params).expect("json");
+    for field in [
+        "appId",
+        "timeStamp",
+        "nonceStr",
+        "package",
+        "signType",
+        "paySign",
+    ] {
+        assert!(
+            as_json.get(field).is_some(),
+            "{field} missing from {as_json}"
+        );
+    }
+
+    let h5 = order(
+        &sandbox,
+        "WXG20261121C002",
+        500,
+        "https://shop.example.com/notify",
+        Surface::H5 {
+            payer_client_ip: "203.0.113.7".to_owned(),
+        },
+    );
+    let Prepay::H5Url(h5_url) = transactions::prepay(&client, &h5).await.expect("h5 prepay") else {
+        panic!("H5 gives an h5_url");
+    };
+    assert!(h5_url.starts_with("http"), "{h5_url}");
+}
+
+#[tokio::test]
+async fn refunds_go_up_to_the_paid_total_and_repeat_safely() {
+    let sandbox = SandboxProcess::start().await;
+    let client = client(&sandbox, true);
+    let request = order(
+        &sandbox,
+        "WXG20261121D001",
+        100,
+        "https://shop.example.com/notify",
+        Surface::Native,
+    );
+    transactions::prepay(&client, &request)
+        .await
+        .expect("prepay");
+    control(
+        &sandbox,
+        "/sandbox/pay/orders/WXG20261121D001/pay",
+        json!({}),
+    )
+    .await;
+
+    let first = RefundRequest {
+        out_trade_no: "WXG20261121D001".to_owned(),
+        out_refund_no: "WXGR20261121D001".to_owned(),
+        refund_fen: 30,
+        total_fen: 100,
+        reason: Some("部分退款".to_owned()),
+        notify_url: None,
+    };
+    let refund = refund::create(&client, &first).await.expect("refund");
+    assert_eq!(refund.status, "PROCESSING");
+    assert_eq!(refund.amount.refund, 30);
+    let repeated = refund::create(&client, &first)
+        .await
+        .expect("same out_refund_no again");
+    assert_eq!(repeated.refund_id, refund.refund_id);
+
+    control(
+        &sandbox,
+        "/sandbox/pay/refunds/WXGR20261121D001/outcome",
+        json!({ "status": "SUCCESS" }),
+    )
+    .await;
+    assert_eq!(
+        refund::query(&client, "WXGR20261121D001")
+            .await
+            .expect("query")
+            .status,
+        "SUCCESS"
+    );
+
+    let too_much = RefundRequest {
+        out_refund_no: "WXGR20261121D002".to_owned(),
+        refund_fen: 80,
+        ..first
+    };
+    let refused = refund::create(&client, &too_much)
+        .await
+        .expect_err("only 70 left");
+    assert_eq!(refused.code(), Some("NOT_ENOUGH"));
+}
+
+#[tokio::test]
+async fn system_errors_are_retried_and_unsigned_errors_still_give_their_code() {
+    let sandbox = SandboxProcess::start().await;
+    let client = client(&sandbox, true);
+    let request = order(
+        &sandbox,
+        "WXG20261121E001",
+        100,
+        "https://shop.example.com/notify",
+        Surface::Native,
+    );
+    transactions::prepay(&client, &request)
+        .await
+        .expect("prepay");
+
+    control(
+        &sandbox,
+        "/sandbox/pay/faults",
+        json!({ "fail_next": 1, "error": "SYSTEM_ERROR" }),
+    )
+    .await;
+    let unpaid = transactions::query_by_out_trade_no(&client, "WXG20261121E001")
+        .await
+        .expect("retried once");
+    assert_eq!(unpaid.trade_state, "NOTPAY");
+
+    control(
+        &sandbox,
+        "/sandbox/pay/faults",
+        json!({ "fail_next": 5, "error": "FREQUENCY_LIMITED", "unsigned_errors": true }),
+    )
+    .await;
+    let refused = transactions::query_by_out_trade_no(&client, "WXG20261121E001")
+        .await
+        .expect_err("bounded retries");
+    assert_eq!(
+        (refused.status(), refused.code()),
+        (Some(429), Some("FREQUENCY_LIMITED"))
+    );
+}
+
+#[tokio::test]
+async fn notifications_are_verified_and_decrypted_by_the_client_and_bad_ones_refused() {
+    let sandbox = SandboxProcess::start().await;
+    let client = client(&sandbox, true);
+    let receiver = Receiver::start().await;
+    let request = order(
+        &sandbox,
+        "WXG20261121F001",
+        2500,
+        &receiver.url,
+        Surface::Native,
+    );
+    transactions::prepay(&client, &request)
+        .await
+        .expect("prepay");
+    control(
+        &sandbox,
+        "/sandbox/pay/orders/WXG20261121F001/pay",
+        json!({}),
+    )
+    .await;
+
+    let (headers, body) = receiver.nth(1).await;
+    let signature_headers = SignatureHeaders::from_headers(&headers).expect("signature headers");
+    let now = app::ssr::wechat::pay::client::now();
+    let verified = verify_and_decrypt(
+        client.keys(),
+        client.api_v3_key(),
+        &signature_headers,
+        &body,
+        now,
+    )
+    .expect("valid");
+    assert_eq!(verified.notification.event_type, "TRANSACTION.SUCCESS");
+    let transaction: Value = serde_json::from_str(&verified.plaintext).expect("json");
+    assert_eq!(transaction["out_trade_no"], "WXG20261121F001");
+    assert_eq!(transaction["trade_state"], "SUCCESS");
+    assert_eq!(transaction["amount"]["total"], 2500);
+
+    let mut tampered = body.to_vec();
+    tampered.insert(1, b' ');
+    assert!(matches!(
+        verify_and_decrypt(
+            client.keys(),
+            client.api_v3_key(),
+            &signature_headers,
+            &tampered,
+            now
+        ),
+        Err(NotifyError::Validation(ValidationError::Verify(
+            VerifyError::BadSignature
+        )))
+    ));
+    assert!(matches!(
+        verify_and_decrypt(
+            client.keys(),
+            client.api_v3_key(),
+            &signature_headers,
+            &body,
+            now + 3600
+        ),
+        Err(NotifyError::Validation(ValidationError::Stale(_)))
+    ));
+    let wrong_key = verify_and_decrypt(
+        client.keys(),
+        b"0123456789abcdef0123456789abcdef",
+        &signature_headers,
+        &body,
+        now,
+    )
+    .expect_err("wrong APIv3 key");
+    assert!(
+        wrong_key.to_string().contains("APIv3 key is wrong"),
+        "{wrong_key}"
+    );
+
+    control(
+        &sandbox,
+        "/sandbox/pay/probes",
+        json!({ "url": receiver.url }),
+    )
+    .await;
+    let (probe_headers, probe_body) = receiver.nth(2).await;
+    let probe = SignatureHeaders::from_headers(&probe_headers).expect("headers");
+    assert!(matches!(
+        verify_and_decrypt(client.keys(), client.api_v3_key(), &probe, &probe_body, now),
+        Err(NotifyError::Validation(ValidationError::Probe))
+    ));
+}
