@@ -267,6 +267,34 @@ async fn probe(
     Ok(Json(json!({ "probe": delivery })))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TimeScaleInput {
+    time_scale: u32,
+}
+
+/// `POST /sandbox/pay/time-scale` `{"time_scale": N}`: notification retry delays are divided by N from now on
+/// (the start value comes from `WXGATE_SANDBOX_TIME_SCALE`, default 1).
+async fn set_time_scale(
+    State(sandbox): State<Arc<Sandbox>>,
+    body: Bytes,
+) -> Result<Json<Value>, ControlError> {
+    let TimeScaleInput { time_scale } = serde_json::from_slice(&body).map_err(|error| {
+        ControlError::BadRequest(format!(
+            "the body must be {{\"time_scale\": N}} with N >= 1: {error}"
+        ))
+    })?;
+    if time_scale == 0 {
+        return Err(ControlError::BadRequest(
+            "time_scale must be at least 1".to_owned(),
+        ));
+    }
+    sandbox.pay.notifier.set_time_scale(time_scale);
+    Ok(Json(
+        json!({ "time_scale": sandbox.pay.notifier.time_scale() }),
+    ))
+}
+
 /// The control routes, relative to `/sandbox`.
 pub fn routes() -> axum::Router<Arc<Sandbox>> {
     use axum::routing::{get, post};
@@ -283,4 +311,5 @@ pub fn routes() -> axum::Router<Arc<Sandbox>> {
         .route("/pay/notifications/hold", post(hold))
         .route("/pay/notifications/release", post(release))
         .route("/pay/probes", post(probe))
+        .route("/pay/time-scale", post(set_time_scale))
 }

@@ -10,6 +10,7 @@
 //! sends them newest first or oldest first, so a test can deliver a refund notification before the payment one.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -122,7 +123,7 @@ pub enum ReleaseOrder {
 
 pub struct Notifier {
     client: reqwest::Client,
-    time_scale: u32,
+    time_scale: AtomicU32,
     log: Mutex<Vec<Delivery>>,
     sent: Mutex<HashMap<String, Arc<Notification>>>,
     /// `Some` while notifications are held back.
@@ -148,11 +149,13 @@ impl Notifier {
         let client = reqwest::Client::builder()
             .timeout(ANSWER_TIMEOUT)
             .user_agent(USER_AGENT)
+            // `Wechatpay-Signature`, not `wechatpay-signature`: some SDKs look the names up case-sensitively.
+            .http1_title_case_headers()
             .build()
             .map_err(|error| NotifyError::Client(error.to_string()))?;
         Ok(Notifier {
             client,
-            time_scale: time_scale.max(1),
+            time_scale: AtomicU32::new(time_scale.max(1)),
             log: Mutex::new(Vec::new()),
             sent: Mutex::new(HashMap::new()),
             held: Mutex::new(None),
@@ -176,8 +179,17 @@ impl Notifier {
         lock(&self.held).get_or_insert_with(Vec::new);
     }
 
+    /// Changes the time scale (control API); at least 1.
+    pub fn set_time_scale(&self, scale: u32) {
+        self.time_scale.store(scale.max(1), Ordering::Relaxed);
+    }
+
+    pub fn time_scale(&self) -> u32 {
+        self.time_scale.load(Ordering::Relaxed)
+    }
+
     fn retry_delay(&self, seconds: u64) -> Duration {
-        Duration::from_millis(seconds.saturating_mul(1000) / u64::from(self.time_scale))
+        Duration::from_millis(seconds.saturating_mul(1000) / u64::from(self.time_scale()))
     }
 }
 
