@@ -34,6 +34,100 @@ pub enum Command {
     Doctor,
     /// Run the WeChat sandbox alone, with WeChat's own paths at the root, for any app or SDK to use.
     Sandbox(SandboxArgs),
+    /// WeChat's crypto steps one at a time, for debugging a live integration.
+    #[command(subcommand)]
+    Tools(Tool),
+}
+
+/// Each tool prints its result on standard output, or a clear error with a non-zero exit.
+/// PEM arguments take the PEM text itself or the path of a file.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Tool {
+    /// The JS-SDK `wx.config` signature of a page URL (the part before `#` is signed).
+    JssdkSign {
+        #[arg(long)]
+        ticket: String,
+        #[arg(long)]
+        noncestr: String,
+        #[arg(long)]
+        timestamp: String,
+        #[arg(long)]
+        url: String,
+        /// Also print the signed string.
+        #[arg(long)]
+        verbose: bool,
+    },
+    /// Decrypts a mini program's `encryptedData` (AES-128-CBC); checks the watermark when --appid is given.
+    DecryptData {
+        #[arg(long)]
+        session_key: String,
+        #[arg(long)]
+        iv: String,
+        #[arg(long)]
+        data: String,
+        #[arg(long)]
+        appid: Option<String>,
+    },
+    /// Checks a mini program's `rawData` signature: sha1(rawData + session_key).
+    CheckRawdata {
+        #[arg(long)]
+        raw_data: String,
+        #[arg(long)]
+        session_key: String,
+        #[arg(long)]
+        signature: String,
+    },
+    /// Decrypts a WeChat Pay resource (AEAD_AES_256_GCM with the APIv3 key).
+    DecryptResource {
+        #[arg(long)]
+        apiv3_key: String,
+        #[arg(long)]
+        nonce: String,
+        #[arg(long)]
+        associated_data: String,
+        #[arg(long)]
+        ciphertext: String,
+    },
+    /// Verifies and decrypts a WeChat Pay notification, or says why it is rejected.
+    VerifyNotification {
+        /// A file with the Wechatpay-* headers, as JSON or `Name: value` lines.
+        #[arg(long)]
+        headers: String,
+        /// A file with the exact body bytes.
+        #[arg(long)]
+        body: String,
+        #[arg(long, requires = "public_key_id")]
+        public_key: Option<String>,
+        #[arg(long, requires = "public_key")]
+        public_key_id: Option<String>,
+        #[arg(long, conflicts_with = "public_key")]
+        platform_cert: Option<String>,
+        #[arg(long)]
+        apiv3_key: String,
+        /// Check the time window against this Unix time instead of now.
+        #[arg(long)]
+        now: Option<i64>,
+    },
+    /// The base64 SHA256withRSA signature of a file's bytes with a merchant private key.
+    Sign {
+        #[arg(long)]
+        private_key: String,
+        #[arg(long)]
+        message_file: String,
+    },
+    /// The JSAPI / mini-program paySign over `appId\ntimeStamp\nnonceStr\npackage\n`.
+    PaySign {
+        #[arg(long)]
+        private_key: String,
+        #[arg(long)]
+        appid: String,
+        #[arg(long)]
+        timestamp: String,
+        #[arg(long)]
+        nonce: String,
+        #[arg(long)]
+        package: String,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

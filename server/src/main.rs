@@ -34,6 +34,7 @@ async fn main() -> ExitCode {
         Some(Command::Doctor) => {
             commands::doctor::run(&cli.data_dir, &startup::local_base(cli.serve.addr)).await
         }
+        Some(Command::Tools(tool)) => commands::tools::run(&tool),
         Some(Command::Sandbox(sandbox)) => commands::sandbox::run(&cli.data_dir, &sandbox).await,
     }
 }

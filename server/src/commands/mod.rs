@@ -4,3 +4,4 @@ pub mod doctor;
 pub mod migrate;
 pub mod sandbox;
 pub mod serve;
+pub mod tools;

@@ -8,3 +8,4 @@ mod sandbox_mode;
 mod sandbox_pay_client;
 mod sessions;
 mod support;
+mod tools;
