@@ -464,3 +464,44 @@ async fn personas_can_be_added_and_log_in() {
     .expect("session");
     assert_eq!(session.openid, minted["openid"].as_str().expect("openid"));
 }
+
+#[tokio::test]
+async fn expired_codes_are_refused_with_wechats_errcodes() {
+    let sandbox = SandboxProcess::start().await;
+    let mp_app = app(&sandbox, "mp_appid", "mp_secret");
+    let oa_app = app(&sandbox, "oa_appid", "oa_secret");
+    let login_code = control(&sandbox, "/sandbox/mp/login-code", json!({})).await["code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    let open_base = Url::parse(&sandbox.base_url).expect("url");
+    let url = oauth::authorize_url(
+        &open_base,
+        oa_app.appid.as_str(),
+        "https://a.example.com/cb",
+        Scope::Base,
+        "S",
+    );
+    let response = browser()
+        .get(&url)
+        .header(USER_AGENT, WECHAT_UA)
+        .send()
+        .await
+        .expect("authorize");
+    let oauth_code = query_param(
+        response.headers()[LOCATION].to_str().expect("location"),
+        "code",
+    )
+    .expect("code");
+
+    let expired = control(&sandbox, "/sandbox/codes/expire", json!({})).await;
+    assert_eq!(expired["expired"], 2);
+    let mp_error = mp::code_to_session(&api(&sandbox), &mp_app, &login_code)
+        .await
+        .expect_err("expired");
+    assert_eq!(mp_error.errcode(), Some(errcode::INVALID_CODE));
+    let oauth_error = oauth::exchange_code(&api(&sandbox), &oa_app, &oauth_code)
+        .await
+        .expect_err("expired");
+    assert_eq!(oauth_error.errcode(), Some(42003));
+}

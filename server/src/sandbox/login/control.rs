@@ -69,6 +69,12 @@ pub async fn phone_code(
     mint(&sandbox, request, CodeKind::Phone)
 }
 
+/// `POST /sandbox/codes/expire`: every outstanding login, OAuth and phone code expires now, to try the
+/// "code expired" paths without waiting five minutes.
+pub async fn expire_codes(State(sandbox): State<Arc<Sandbox>>) -> Json<Value> {
+    Json(json!({ "expired": sandbox.login.lock().expire_codes() }))
+}
+
 /// `GET /sandbox/personas`: every persona with its openid in each app and its unionid.
 pub async fn list_personas(State(sandbox): State<Arc<Sandbox>>) -> Json<Value> {
     let login = sandbox.login.lock();

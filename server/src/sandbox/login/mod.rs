@@ -91,6 +91,7 @@ pub fn control_routes() -> Router<Arc<Sandbox>> {
     Router::new()
         .route("/mp/login-code", post(control::login_code))
         .route("/mp/phone-code", post(control::phone_code))
+        .route("/codes/expire", post(control::expire_codes))
         .route(
             "/personas",
             get(control::list_personas).post(control::add_persona),

@@ -248,6 +248,19 @@ impl LoginState {
         Ok((issued.persona.clone(), issued.kind.clone()))
     }
 
+    /// Ages every outstanding code past its lifetime, as if five minutes had gone by; returns how many.
+    pub fn expire_codes(&mut self) -> usize {
+        let aged = Instant::now().checked_sub(CODE_LIFETIME + Duration::from_secs(1));
+        let mut count = 0;
+        for code in self.codes.values_mut().filter(|code| !code.used) {
+            if let Some(aged) = aged {
+                code.issued_at = aged;
+                count += 1;
+            }
+        }
+        count
+    }
+
     /// A fresh session_key for `persona` in a mini program; the previous one stops working.
     pub fn rotate_session_key(&mut self, appid: &str, persona: &str) -> String {
         let key: Vec<u8> = (0..16).map(|_| rand::random::<u8>()).collect();
