@@ -5,6 +5,7 @@ mod health;
 mod pages;
 mod sandbox_login;
 mod sandbox_mode;
+mod sandbox_pay;
 mod sandbox_pay_client;
 mod sessions;
 mod support;

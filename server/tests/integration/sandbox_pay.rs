@@ -1,0 +1,628 @@
+//! The WeChat Pay sandbox at the protocol level, judged by the test's own signing, verification and decryption
+//! (not wxgate's client): Authorization checks, signed answers, orders, refunds, notifications and their retries,
+//! certificate rotation.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use axum::http::{HeaderMap, StatusCode};
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
+use rsa::pkcs8::DecodePrivateKey;
+use rsa::sha2::Sha256;
+use rsa::signature::{SignatureEncoding, Signer, Verifier};
+use rsa::{RsaPrivateKey, RsaPublicKey};
+use serde_json::{json, Value};
+
+use crate::support::SandboxProcess;
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+/// A merchant that signs its own requests, from the sandbox's credentials.
+struct Merchant {
+    sandbox: SandboxProcess,
+    key: SigningKey<Sha256>,
+    platform: RsaPublicKey,
+    client: reqwest::Client,
+}
+
+impl Merchant {
+    async fn start() -> Merchant {
+        let sandbox = SandboxProcess::start().await;
+        let key = RsaPrivateKey::from_pkcs8_pem(&sandbox.credential("merchant_private_key_pem"))
+            .expect("merchant key");
+        let platform =
+            RsaPrivateKey::from_pkcs8_pem(&sandbox.credential("platform_private_key_pem"))
+                .expect("platform key")
+                .to_public_key();
+        Merchant {
+            sandbox,
+            key: SigningKey::new(key),
+            platform,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    fn mchid(&self) -> String {
+        self.sandbox.credential("mchid")
+    }
+
+    fn authorization(
+        &self,
+        key: &SigningKey<Sha256>,
+        mchid: &str,
+        method: &str,
+        path: &str,
+        body: &str,
+        timestamp: i64,
+    ) -> String {
+        let message = format!("{method}\n{path}\n{timestamp}\nNONCE123\n{body}\n");
+        let signature = BASE64.encode(key.sign(message.as_bytes()).to_bytes());
+        format!(
+            "WECHATPAY2-SHA256-RSA2048 mchid=\"{mchid}\",nonce_str=\"NONCE123\",signature=\"{signature}\",timestamp=\"{timestamp}\",serial_no=\"{}\"",
+            self.sandbox.credential("merchant_serial")
+        )
+    }
+
+    async fn send(&self, method: &str, path: &str, body: &str, authorization: &str) -> Reply {
+        let request = match method {
+            "GET" => self.client.get(self.sandbox.url(path)),
+            _ => self
+                .client
+                .post(self.sandbox.url(path))
+                .body(body.to_owned()),
+        };
+        let response = request
+            .header("Authorization", authorization)
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .expect("the sandbox answers");
+        Reply {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: response.bytes().await.expect("body").to_vec(),
+        }
+    }
+
+    /// A correctly signed call.
+    async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Reply {
+        let body = body.map(Value::to_string).unwrap_or_default();
+        let authorization =
+            self.authorization(&self.key, &self.mchid(), method, path, &body, now());
+        let reply = self.send(method, path, &body, &authorization).await;
+        assert!(
+            self.verifies(&reply.headers, &reply.body),
+            "the answer to {method} {path} is not signed: {:?}",
+            reply.headers
+        );
+        reply
+    }
+
+    /// Whether `headers` carry a valid platform signature over `body`.
+    fn verifies(&self, headers: &HeaderMap, body: &[u8]) -> bool {
+        let text = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        if text("Wechatpay-Signature-Type") != "WECHATPAY2-SHA256-RSA2048"
+            || text("Wechatpay-Serial") != self.sandbox.credential("platform_cert_serial")
+        {
+            return false;
+        }
+        let mut message = format!(
+            "{}\n{}\n",
+            text("Wechatpay-Timestamp"),
+            text("Wechatpay-Nonce")
+        )
+        .into_bytes();
+        message.extend_from_slice(body);
+        message.push(b'\n');
+        let Ok(raw) = BASE64.decode(text("Wechatpay-Signature")) else {
+            return false;
+        };
+        let Ok(signature) = Signature::try_from(raw.as_slice()) else {
+            return false;
+        };
+        VerifyingKey::<Sha256>::new(self.platform.clone())
+            .verify(&message, &signature)
+            .is_ok()
+    }
+
+    fn decrypt(&self, resource: &Value) -> Value {
+        let cipher = Aes256Gcm::new_from_slice(self.sandbox.credential("apiv3_key").as_bytes())
+            .expect("key");
+        let field = |name: &str| resource[name].as_str().unwrap_or_default().to_owned();
+        let sealed = BASE64.decode(field("ciphertext")).expect("base64");
+        let plain = cipher
+            .decrypt(
+                Nonce::from_slice(field("nonce").as_bytes()),
+                Payload {
+                    msg: &sealed,
+                    aad: field("associated_data").as_bytes(),
+                },
+            )
+            .expect("decrypts with the APIv3 key");
+        serde_json::from_slice(&plain).expect("JSON")
+    }
+
+    async fn control(&self, path: &str, body: Value) -> Value {
+        let response = self
+            .client
+            .post(self.sandbox.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("control answers");
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.json().await.expect("control JSON")
+    }
+
+    async fn native_order(&self, out_trade_no: &str, total: u64, notify_url: &str) -> Reply {
+        let body = json!({
+            "appid": self.sandbox.credential("web_appid"), "mchid": self.mchid(), "description": "测试商品",
+            "out_trade_no": out_trade_no, "notify_url": notify_url, "amount": {"total": total, "currency": "CNY"}
+        });
+        self.call("POST", "/v3/pay/transactions/native", Some(&body))
+            .await
+    }
+}
+
+/// Every notification a receiver got: headers and raw body.
+type Received = Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>>;
+
+/// A merchant notify_url answering with scripted statuses (the last one repeats), recording what it receives.
+struct Receiver {
+    url: String,
+    received: Received,
+}
+
+impl Receiver {
+    async fn start(statuses: Vec<StatusCode>) -> Receiver {
+        let received: Received = Arc::default();
+        let seen = Arc::clone(&received);
+        let app = axum::Router::new().route(
+            "/notify",
+            axum::routing::post(move |headers: HeaderMap, body: axum::body::Bytes| {
+                let seen = Arc::clone(&seen);
+                let statuses = statuses.clone();
+                async move {
+                    let mut seen = seen.lock().expect("lock");
+                    seen.push((headers, body.to_vec()));
+                    statuses
+                        .get(seen.len() - 1)
+                        .or(statuses.last())
+                        .copied()
+                        .unwrap_or(StatusCode::NO_CONTENT)
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/notify", listener.local_addr().expect("address"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Receiver { url, received }
+    }
+
+    /// Waits (up to 15 s) until `count` notifications arrived.
+    async fn wait_for(&self, count: usize) -> Vec<(HeaderMap, Vec<u8>)> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let received = self.received.lock().expect("lock").clone();
+            if received.len() >= count || Instant::now() > deadline {
+                return received;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn requests_with_a_bad_authorization_are_refused_with_sign_error() {
+    let merchant = Merchant::start().await;
+    let path = format!(
+        "/v3/pay/transactions/out-trade-no/T000001?mchid={}",
+        merchant.mchid()
+    );
+    let other_key =
+        SigningKey::<Sha256>::new(RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("key"));
+    let cases = [
+        (
+            "a key that is not the merchant's",
+            merchant.authorization(&other_key, &merchant.mchid(), "GET", &path, "", now()),
+            "",
+            "does not verify",
+        ),
+        (
+            "a signed body that differs from the sent one",
+            merchant.authorization(&merchant.key, &merchant.mchid(), "GET", &path, "{}", now()),
+            "",
+            "does not verify",
+        ),
+        (
+            "another mchid",
+            merchant.authorization(&merchant.key, "1900000002", "GET", &path, "", now()),
+            "",
+            "mchid 1900000002",
+        ),
+        (
+            "a stale timestamp",
+            merchant.authorization(
+                &merchant.key,
+                &merchant.mchid(),
+                "GET",
+                &path,
+                "",
+                now() - 301,
+            ),
+            "",
+            "away from the sandbox's clock",
+        ),
+    ];
+    for (case, authorization, body, hint) in cases {
+        let reply = merchant.send("GET", &path, body, &authorization).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{case}");
+        assert_eq!(reply.json()["code"], "SIGN_ERROR", "{case}");
+        let message = reply.json()["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(message.contains(hint), "{case}: {message}");
+        assert!(
+            merchant.verifies(&reply.headers, &reply.body),
+            "{case}: errors are signed too"
+        );
+    }
+    let altered = merchant.authorization(
+        &merchant.key,
+        &merchant.mchid(),
+        "POST",
+        "/v3/pay/transactions/native",
+        "{\"a\":1}",
+        now(),
+    );
+    let reply = merchant
+        .send("POST", "/v3/pay/transactions/native", "{\"a\":2}", &altered)
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_paid_order_notifies_with_a_signed_encrypted_transaction() {
+    let merchant = Merchant::start().await;
+    let receiver = Receiver::start(vec![StatusCode::NO_CONTENT]).await;
+    let prepay = merchant.native_order("PAY000001", 150, &receiver.url).await;
+    assert_eq!(prepay.status, StatusCode::OK);
+    assert!(prepay.json()["code_url"]
+        .as_str()
+        .is_some_and(|url| url.starts_with("weixin://wxpay/bizpayurl?pr=")));
+    let query_path = format!(
+        "/v3/pay/transactions/out-trade-no/PAY000001?mchid={}",
+        merchant.mchid()
+    );
+    assert_eq!(
+        merchant.call("GET", &query_path, None).await.json()["trade_state"],
+        "NOTPAY"
+    );
+
+    merchant
+        .control(
+            "/sandbox/pay/orders/PAY000001/pay",
+            json!({"openid": "oTestPayer"}),
+        )
+        .await;
+    let received = receiver.wait_for(1).await;
+    let (headers, body) = received.first().expect("a notification arrives");
+    assert!(
+        merchant.verifies(headers, body),
+        "the notification's signature verifies"
+    );
+    let envelope: Value = serde_json::from_slice(body).expect("JSON envelope");
+    assert_eq!(envelope["event_type"], "TRANSACTION.SUCCESS");
+    assert_eq!(envelope["resource_type"], "encrypt-resource");
+    assert_eq!(envelope["resource"]["algorithm"], "AEAD_AES_256_GCM");
+    assert_eq!(envelope["resource"]["associated_data"], "transaction");
+    let transaction = merchant.decrypt(&envelope["resource"]);
+    assert_eq!(transaction["out_trade_no"], "PAY000001");
+    assert_eq!(transaction["trade_state"], "SUCCESS");
+    assert_eq!(transaction["amount"]["total"], 150);
+    assert_eq!(transaction["payer"]["openid"], "oTestPayer");
+
+    let by_id = format!(
+        "/v3/pay/transactions/id/{}?mchid={}",
+        transaction["transaction_id"].as_str().unwrap_or_default(),
+        merchant.mchid()
+    );
+    let queried = merchant.call("GET", &by_id, None).await;
+    assert_eq!(queried.status, StatusCode::OK);
+    assert_eq!(queried.json()["trade_state"], "SUCCESS");
+}
+
+#[tokio::test]
+async fn repeats_closes_and_conflicts_answer_as_wechat_does() {
+    let merchant = Merchant::start().await;
+    let first = merchant
+        .native_order("CLOSE00001", 10, "http://127.0.0.1:9/notify")
+        .await;
+    let again = merchant
+        .native_order("CLOSE00001", 10, "http://127.0.0.1:9/notify")
+        .await;
+    assert_eq!(
+        first.json(),
+        again.json(),
+        "an identical repeat gets the same prepay"
+    );
+    let changed = merchant
+        .native_order("CLOSE00001", 11, "http://127.0.0.1:9/notify")
+        .await;
+    assert_eq!(changed.status, StatusCode::FORBIDDEN);
+    assert_eq!(changed.json()["code"], "OUT_TRADE_NO_USED");
+
+    let close = json!({"mchid": merchant.mchid()});
+    let closed = merchant
+        .call(
+            "POST",
+            "/v3/pay/transactions/out-trade-no/CLOSE00001/close",
+            Some(&close),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::NO_CONTENT);
+    assert!(closed.body.is_empty());
+    let twice = merchant
+        .call(
+            "POST",
+            "/v3/pay/transactions/out-trade-no/CLOSE00001/close",
+            Some(&close),
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::NO_CONTENT);
+
+    merchant
+        .native_order("PAID000001", 10, "http://127.0.0.1:9/notify")
+        .await;
+    merchant
+        .control("/sandbox/pay/orders/PAID000001/pay", json!({}))
+        .await;
+    let paid = merchant
+        .call(
+            "POST",
+            "/v3/pay/transactions/out-trade-no/PAID000001/close",
+            Some(&close),
+        )
+        .await;
+    assert_eq!(paid.status, StatusCode::BAD_REQUEST);
+    assert_eq!(paid.json()["code"], "ORDERPAID");
+
+    let missing = merchant
+        .call(
+            "GET",
+            &format!(
+                "/v3/pay/transactions/out-trade-no/NOSUCH0001?mchid={}",
+                merchant.mchid()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.json()["code"], "ORDER_NOT_EXIST");
+}
+
+#[tokio::test]
+async fn refunds_add_up_to_the_paid_total_and_no_further() {
+    let merchant = Merchant::start().await;
+    merchant
+        .native_order("REFUND0001", 100, "http://127.0.0.1:9/notify")
+        .await;
+    merchant
+        .control("/sandbox/pay/orders/REFUND0001/pay", json!({}))
+        .await;
+    let refund = |no: &str, amount: u64| json!({"out_trade_no": "REFUND0001", "out_refund_no": no, "amount": {"refund": amount, "total": 100, "currency": "CNY"}});
+
+    let partial = merchant
+        .call(
+            "POST",
+            "/v3/refund/domestic/refunds",
+            Some(&refund("RF1", 30)),
+        )
+        .await;
+    assert_eq!(partial.status, StatusCode::OK);
+    assert_eq!(partial.json()["status"], "PROCESSING");
+    let repeat = merchant
+        .call(
+            "POST",
+            "/v3/refund/domestic/refunds",
+            Some(&refund("RF1", 30)),
+        )
+        .await;
+    assert_eq!(
+        repeat.json()["refund_id"],
+        partial.json()["refund_id"],
+        "the same out_refund_no is the same refund"
+    );
+    let rest = merchant
+        .call(
+            "POST",
+            "/v3/refund/domestic/refunds",
+            Some(&refund("RF2", 70)),
+        )
+        .await;
+    assert_eq!(rest.status, StatusCode::OK);
+    let beyond = merchant
+        .call(
+            "POST",
+            "/v3/refund/domestic/refunds",
+            Some(&refund("RF3", 1)),
+        )
+        .await;
+    assert_eq!(beyond.status, StatusCode::FORBIDDEN);
+    assert_eq!(beyond.json()["code"], "NOT_ENOUGH");
+
+    let order = merchant
+        .call(
+            "GET",
+            &format!(
+                "/v3/pay/transactions/out-trade-no/REFUND0001?mchid={}",
+                merchant.mchid()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(order.json()["trade_state"], "REFUND");
+    merchant
+        .control(
+            "/sandbox/pay/refunds/RF1/outcome",
+            json!({"status": "SUCCESS"}),
+        )
+        .await;
+    let queried = merchant
+        .call("GET", "/v3/refund/domestic/refunds/RF1", None)
+        .await;
+    assert_eq!(queried.json()["status"], "SUCCESS");
+    assert_eq!(queried.json()["amount"]["refund"], 30);
+}
+
+#[tokio::test]
+async fn a_rejected_notification_is_retried_on_the_scaled_schedule() {
+    let merchant = Merchant::start().await;
+    merchant
+        .control("/sandbox/pay/time-scale", json!({"time_scale": 1000}))
+        .await;
+    let receiver = Receiver::start(vec![
+        StatusCode::INTERNAL_SERVER_ERROR,
+        StatusCode::NO_CONTENT,
+    ])
+    .await;
+    merchant.native_order("RETRY00001", 10, &receiver.url).await;
+    merchant
+        .control("/sandbox/pay/orders/RETRY00001/pay", json!({}))
+        .await;
+    let received = receiver.wait_for(2).await;
+    assert_eq!(received.len(), 2, "the first failure is retried");
+    assert_eq!(
+        received[0].1, received[1].1,
+        "a retry sends the same notification"
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let deliveries = loop {
+        let response = reqwest::get(merchant.sandbox.url("/sandbox/pay/deliveries"))
+            .await
+            .expect("deliveries");
+        let listed: Value = response.json().await.expect("JSON");
+        let deliveries = listed["deliveries"].as_array().cloned().unwrap_or_default();
+        if deliveries.len() >= 2 || Instant::now() > deadline {
+            break deliveries;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let summary: Vec<(u64, u64, String)> = deliveries
+        .iter()
+        .map(|d| {
+            (
+                d["attempt"].as_u64().unwrap_or_default(),
+                d["status"].as_u64().unwrap_or_default(),
+                d["outcome"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (1, 500, "rejected".to_owned()),
+            (2, 204, "delivered".to_owned())
+        ]
+    );
+    assert_eq!(
+        deliveries[0]["notification_id"],
+        deliveries[1]["notification_id"]
+    );
+}
+
+#[tokio::test]
+async fn rotation_serves_two_certificates_and_signs_with_the_newest() {
+    let merchant = Merchant::start().await;
+    let rotated = merchant
+        .control("/sandbox/pay/certificates/rotate", json!({}))
+        .await;
+    let newest = rotated["newest"].as_str().unwrap_or_default().to_owned();
+    let body = String::new();
+    let authorization = merchant.authorization(
+        &merchant.key,
+        &merchant.mchid(),
+        "GET",
+        "/v3/certificates",
+        &body,
+        now(),
+    );
+    let reply = merchant
+        .send("GET", "/v3/certificates", &body, &authorization)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply
+            .headers
+            .get("Wechatpay-Serial")
+            .and_then(|v| v.to_str().ok()),
+        Some(newest.as_str())
+    );
+    let data = reply.json()["data"].as_array().cloned().unwrap_or_default();
+    let serials: Vec<String> = data
+        .iter()
+        .map(|entry| entry["serial_no"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        serials,
+        vec![merchant.sandbox.credential("platform_cert_serial"), newest]
+    );
+    for entry in &data {
+        let certificate = &entry["encrypt_certificate"];
+        assert_eq!(certificate["associated_data"], "certificate");
+        let cipher = Aes256Gcm::new_from_slice(merchant.sandbox.credential("apiv3_key").as_bytes())
+            .expect("key");
+        let sealed = BASE64
+            .decode(certificate["ciphertext"].as_str().unwrap_or_default())
+            .expect("base64");
+        let pem = cipher
+            .decrypt(
+                Nonce::from_slice(certificate["nonce"].as_str().unwrap_or_default().as_bytes()),
+                Payload {
+                    msg: &sealed,
+                    aad: b"certificate",
+                },
+            )
+            .expect("decrypts");
+        assert!(String::from_utf8_lossy(&pem).starts_with("-----BEGIN CERTIFICATE-----"));
+        assert!(entry["effective_time"]
+            .as_str()
+            .is_some_and(|time| time.ends_with("+08:00")));
+    }
+}
