@@ -4,5 +4,6 @@ pub mod config;
 pub mod context;
 pub mod db;
 pub mod ids;
+pub mod shared_tokens;
 pub mod status;
 pub mod wechat;

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{on_both_backends, run_to_exit, TestDatabase, Wxgate};
+use crate::support::{on_both_backends, run_to_exit, schema_version, TestDatabase, Wxgate};
 
 on_both_backends! {
     probes_report_the_process_and_the_database => probes_report_the_process_and_the_database;

@@ -8,5 +8,6 @@ mod sandbox_mode;
 mod sandbox_pay;
 mod sandbox_pay_client;
 mod sessions;
+mod shared_tokens;
 mod support;
 mod tools;

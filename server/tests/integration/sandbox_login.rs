@@ -102,7 +102,7 @@ async fn mini_program_login_code_works_once_and_gives_openid_session_key_and_uni
 async fn check_session_follows_the_newest_session_key_and_phone_codes_give_the_number() {
     let sandbox = SandboxProcess::start().await;
     let mp_app = app(&sandbox, "mp_appid", "mp_secret");
-    let token = ServerToken::new(api(&sandbox), mp_app.clone(), TokenEndpoint::Stable);
+    let token = ServerToken::new(api(&sandbox), mp_app.clone(), TokenEndpoint::Stable, None);
     let login = |_: ()| async {
         let code = control(&sandbox, "/sandbox/mp/login-code", json!({})).await["code"]
             .as_str()
@@ -159,11 +159,11 @@ async fn check_session_follows_the_newest_session_key_and_phone_codes_give_the_n
 async fn classic_tokens_replace_each_other_while_the_stable_token_and_ticket_stay() {
     let sandbox = SandboxProcess::start().await;
     let oa_app = app(&sandbox, "oa_appid", "oa_secret");
-    let classic = ServerToken::new(api(&sandbox), oa_app.clone(), TokenEndpoint::Classic);
-    let stable = ServerToken::new(api(&sandbox), oa_app.clone(), TokenEndpoint::Stable);
+    let classic = ServerToken::new(api(&sandbox), oa_app.clone(), TokenEndpoint::Classic, None);
+    let stable = ServerToken::new(api(&sandbox), oa_app.clone(), TokenEndpoint::Stable, None);
     let first = classic.access_token().await.expect("classic token");
     let stable_first = stable.access_token().await.expect("stable token");
-    let second = ServerToken::new(api(&sandbox), oa_app, TokenEndpoint::Classic)
+    let second = ServerToken::new(api(&sandbox), oa_app, TokenEndpoint::Classic, None)
         .access_token()
         .await
         .expect("another");

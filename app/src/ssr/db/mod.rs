@@ -4,6 +4,7 @@
 //! times are stored as Unix seconds in `BIGINT` columns.
 
 mod sessions;
+mod tokens;
 
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use sessions::DbSessionStore;
+pub use tokens::TokenRow;
 
 /// How long start-up waits for the database before reporting it unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);

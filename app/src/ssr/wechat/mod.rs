@@ -2,6 +2,7 @@
 //! every base URL comes from configuration.
 
 pub mod api;
+pub mod clock;
 pub mod jssdk;
 pub mod mp;
 pub mod oauth;

@@ -1,12 +1,14 @@
 //! The server access token (for tickets and the phone API) and the jsapi_ticket: fetched once, cached, renewed
-//! five minutes before expiry by exactly one caller in the process (the lock is held while fetching), and on
-//! 40001/40014/42001 dropped and retried once, never in a loop.
+//! five minutes before expiry by exactly one caller in the process (the lock is held while fetching) and, with a
+//! shared [`TokenStore`], by exactly one process (a lease), and on 40001/40014/42001 dropped and retried once,
+//! never in a loop.
 //!
 //! Docs: <https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/getStableAccessToken.html>,
 //! <https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Get_access_token.html>,
 //! <https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/JS-SDK.html#62> (jsapi_ticket).
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
@@ -14,10 +16,47 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
 use super::api::{ApiClient, ApiError};
+use super::clock::now;
 use crate::ssr::config::AppCredentials;
 
 /// Renew this long before WeChat's expiry, so a token is never used in its last minutes.
 const RENEW_MARGIN: Duration = Duration::from_secs(5 * 60);
+/// How long a process may hold the refresh lease before another may take it over.
+const LEASE: Duration = Duration::from_secs(30);
+/// How often a process waiting on another's refresh looks again, and for how long in all.
+const LEASE_POLL: Duration = Duration::from_millis(200);
+const LEASE_WAIT: Duration = Duration::from_secs(10);
+
+/// A token or ticket as shared between processes; `expires_at` in Unix seconds.
+#[derive(Debug, Clone)]
+pub struct SharedToken {
+    pub value: SecretString,
+    pub expires_at: i64,
+}
+
+/// Where several wxgate processes share tokens and take turns refreshing them (implemented over the database).
+#[async_trait::async_trait]
+pub trait TokenStore: Send + Sync + std::fmt::Debug {
+    /// The token shared under `key`, if any.
+    async fn load(&self, key: &str) -> Result<Option<SharedToken>, String>;
+    /// Takes the refresh lease of `key` for `holder` until `until` unless another holder's lease runs past `now`.
+    async fn try_lease(
+        &self,
+        key: &str,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<bool, String>;
+    /// Shares a freshly fetched token and gives the lease back.
+    async fn save(&self, key: &str, token: &SharedToken, holder: &str) -> Result<(), String>;
+}
+
+/// The store shared by processes, and this process's name in its leases.
+#[derive(Debug, Clone)]
+pub struct Shared {
+    pub store: Arc<dyn TokenStore>,
+    pub holder: String,
+}
 
 /// Which WeChat endpoint hands out the token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,16 +140,24 @@ pub struct ServerToken {
     api: ApiClient,
     app: AppCredentials,
     endpoint: TokenEndpoint,
+    shared: Option<Shared>,
     token: ExpiringCache,
     ticket: ExpiringCache,
 }
 
 impl ServerToken {
-    pub fn new(api: ApiClient, app: AppCredentials, endpoint: TokenEndpoint) -> ServerToken {
+    /// `shared`: the store other processes use too, or `None` for a process of its own.
+    pub fn new(
+        api: ApiClient,
+        app: AppCredentials,
+        endpoint: TokenEndpoint,
+        shared: Option<Shared>,
+    ) -> ServerToken {
         ServerToken {
             api,
             app,
             endpoint,
+            shared,
             token: ExpiringCache::default(),
             ticket: ExpiringCache::default(),
         }
@@ -118,7 +165,10 @@ impl ServerToken {
 
     /// The current access token, fetched if there is none or it is about to expire.
     pub async fn access_token(&self) -> Result<SecretString, ApiError> {
-        self.token.get(|| self.fetch_token()).await
+        let key = format!("{}:access_token", self.app.appid);
+        self.token
+            .get(|| self.through_store(key, None, || self.fetch_token()))
+            .await
     }
 
     /// Runs `call` with the access token; if WeChat says the token is stale, fetches a new one and runs it once more.
@@ -131,7 +181,14 @@ impl ServerToken {
         match call(token.clone()).await {
             Err(error) if error.is_stale_token() => {
                 self.token.drop_if(&token).await;
-                call(self.access_token().await?).await
+                let key = format!("{}:access_token", self.app.appid);
+                let fresh = self
+                    .token
+                    .get(|| {
+                        self.through_store(key, Some(token.expose_secret()), || self.fetch_token())
+                    })
+                    .await?;
+                call(fresh).await
             }
             other => other,
         }
@@ -139,21 +196,84 @@ impl ServerToken {
 
     /// The current jsapi_ticket, for signing `wx.config`.
     pub async fn jsapi_ticket(&self) -> Result<SecretString, ApiError> {
+        let key = format!("{}:jsapi_ticket", self.app.appid);
         self.ticket
-            .get(|| async {
-                let answer: TicketAnswer = self
-                    .with_access_token(|token| async move {
-                        self.api
-                            .get(
-                                "/cgi-bin/ticket/getticket",
-                                &[("access_token", token.expose_secret()), ("type", "jsapi")],
-                            )
-                            .await
-                    })
-                    .await?;
-                Ok((answer.ticket, answer.expires_in))
+            .get(|| {
+                self.through_store(key, None, || async {
+                    let answer: TicketAnswer = self
+                        .with_access_token(|token| async move {
+                            self.api
+                                .get(
+                                    "/cgi-bin/ticket/getticket",
+                                    &[("access_token", token.expose_secret()), ("type", "jsapi")],
+                                )
+                                .await
+                        })
+                        .await?;
+                    Ok((answer.ticket, answer.expires_in))
+                })
             })
             .await
+    }
+
+    /// Fetches through the shared store: a still-fresh shared value is used; otherwise the process that takes the
+    /// lease fetches and shares, and the others wait for it (bounded, then fetch themselves). `stale` is a value
+    /// WeChat refused, never taken from the store again.
+    async fn through_store<F, Fut>(
+        &self,
+        key: String,
+        stale: Option<&str>,
+        fetch: F,
+    ) -> Result<(String, i64), ApiError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<(String, i64), ApiError>>,
+    {
+        let Some(shared) = &self.shared else {
+            return fetch().await;
+        };
+        let fresh = |token: Option<SharedToken>| {
+            token.and_then(|token| {
+                let remaining = token.expires_at - now();
+                let usable = remaining > i64::try_from(RENEW_MARGIN.as_secs()).unwrap_or(i64::MAX)
+                    && Some(token.value.expose_secret()) != stale;
+                usable.then(|| (token.value.expose_secret().to_owned(), remaining))
+            })
+        };
+        let store_error = |error: String| ApiError::Network(format!("token store: {error}"));
+        if let Some(found) = fresh(shared.store.load(&key).await.map_err(store_error)?) {
+            return Ok(found);
+        }
+        let lease_until = now() + i64::try_from(LEASE.as_secs()).unwrap_or(i64::MAX);
+        if !shared
+            .store
+            .try_lease(&key, &shared.holder, now(), lease_until)
+            .await
+            .map_err(store_error)?
+        {
+            let deadline = Instant::now() + LEASE_WAIT;
+            while Instant::now() < deadline {
+                tokio::time::sleep(LEASE_POLL).await;
+                if let Some(found) = fresh(shared.store.load(&key).await.map_err(store_error)?) {
+                    return Ok(found);
+                }
+            }
+            tracing::warn!(
+                key,
+                "another process held the token lease too long; fetching here"
+            );
+        }
+        let (value, expires_in) = fetch().await?;
+        let token = SharedToken {
+            value: SecretString::from(value.clone()),
+            expires_at: now() + expires_in,
+        };
+        shared
+            .store
+            .save(&key, &token, &shared.holder)
+            .await
+            .map_err(store_error)?;
+        Ok((value, expires_in))
     }
 
     async fn fetch_token(&self) -> Result<(String, i64), ApiError> {

@@ -82,6 +82,21 @@ impl TestDatabase {
         self.data_dir.path()
     }
 
+    /// wxgate's own database layer on this database, migrated: what a process would have.
+    pub async fn connect(&self) -> app::ssr::db::Database {
+        use app::ssr::db::{Backend as Engine, Database};
+        let (url, engine) = match &self.postgres {
+            Some((_, url)) => (url.clone(), Engine::Postgres),
+            None => (
+                format!("sqlite://{}?mode=rwc", self.sqlite_file().display()),
+                Engine::Sqlite,
+            ),
+        };
+        let database = Database::connect(&url, engine).await.expect("connect");
+        database.migrate().await.expect("migrate");
+        database
+    }
+
     /// The SQLite file wxgate creates in the data folder.
     pub fn sqlite_file(&self) -> PathBuf {
         self.data_dir.path().join("wxgate.db")

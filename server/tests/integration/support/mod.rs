@@ -8,6 +8,15 @@ pub use database::TestDatabase;
 pub use process::{run_to_exit, Wxgate};
 pub use sandbox::SandboxProcess;
 
+/// The schema version a migrated database has: one migration file per version.
+pub fn schema_version() -> i64 {
+    let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../app/migrations");
+    let count = std::fs::read_dir(folder)
+        .expect("migrations folder")
+        .count();
+    i64::try_from(count).expect("a few migrations")
+}
+
 /// Runs a test body once on SQLite and once on PostgreSQL (PostgreSQL may be skipped outside CI, loudly).
 macro_rules! on_both_backends {
     ($($name:ident => $body:ident;)+) => {

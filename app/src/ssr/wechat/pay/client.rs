@@ -3,7 +3,7 @@
 //!
 //! Doc: <https://pay.weixin.qq.com/doc/v3/merchant/4012081606> (rules), <https://pay.weixin.qq.com/doc/v3/merchant/4012075249> (errors).
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use rand::distributions::{Alphanumeric, DistString};
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
@@ -13,6 +13,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::sync::Mutex;
 use url::Url;
+
+pub use crate::ssr::wechat::clock::now;
 
 use super::certificate::PlatformCertificate;
 use super::certificates;
@@ -389,12 +391,4 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
 fn parse<T: DeserializeOwned>(answer: &Answer) -> Result<T, PayError> {
     serde_json::from_slice(&answer.body)
         .map_err(|error| PayError::Decode(format!("{error} (Request-ID {})", answer.request_id)))
-}
-
-/// Unix seconds now.
-pub fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or_default()
 }
