@@ -48,8 +48,9 @@ async fn migrate_command_brings_the_schema_up_to_date(database: TestDatabase) {
         assert_eq!(
             stdout.trim(),
             format!(
-                "{} database is up to date (schema version 1).",
-                database.backend.label()
+                "{} database is up to date (schema version {}).",
+                database.backend.label(),
+                schema_version()
             )
         );
     }
