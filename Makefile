@@ -31,6 +31,18 @@ help:
 	@echo "make test   install what tests need, then run every check and test"
 	@echo "make build  build the site and the release server without starting it"
 
+# Cargo names a path crate's artifacts alike in every checkout, so after another clone has built into the shared
+# target directory this checkout's (older) sources would look up to date and its stale artifacts would be linked.
+# Whenever the target directory was last used from elsewhere, re-stamp this checkout's sources once.
+CHECKOUT_STAMP := $(CARGO_TARGET_DIR)/.wxgate-checkout
+
+claim-target:
+	@mkdir -p $(CARGO_TARGET_DIR)
+	@if [ "$$(cat $(CHECKOUT_STAMP) 2>/dev/null)" != "$(CURDIR)" ]; then \
+	  find app server frontend -type f \( -name '*.rs' -o -name '*.sql' -o -name 'Cargo.toml' \) -exec touch {} +; \
+	  echo "$(CURDIR)" > $(CHECKOUT_STAMP); \
+	fi
+
 ## ---- run ----
 
 run: build
@@ -38,12 +50,12 @@ run: build
 
 build: site server
 
-server:
+server: claim-target
 	cargo build --release -p server --bin wxgate
 
 ## ---- the browser bundle ----
 
-site: build-tools
+site: build-tools claim-target
 	cargo build -p frontend --lib --target $(WASM_TARGET) --profile wasm-release
 	mkdir -p $(PKG)
 	wasm-bindgen $(CARGO_TARGET_DIR)/$(WASM_TARGET)/wasm-release/frontend.wasm \
@@ -69,21 +81,21 @@ frontend/node_modules/.installed: frontend/package.json frontend/package-lock.js
 
 test: test-tools site lint unit-tests sdk-tests e2e
 
-lint:
+lint: claim-target
 	cargo fmt --all -- --check
 	cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
 	cargo clippy -p app -p frontend --features app/hydrate --target $(WASM_TARGET) -- -D warnings
 
 # Integration tests run on SQLite and on PostgreSQL (WXGATE_TEST_POSTGRES_URL, default the local server);
 # with CI=true an unreachable PostgreSQL fails the run instead of being skipped.
-unit-tests:
+unit-tests: claim-target
 	cargo test -p app --features ssr
 	cargo test -p server
 
 # The judge: the PyPI SDK wechatpayv3 (pinned) drives `wxgate sandbox` in public-key and certificate mode.
 # Needs only pip's registry, once; the venv is kept and reused.
 SDK_VENV := $(HOME)/.cache/wxgate/sdk-venv
-sdk-tests: $(SDK_VENV)/.installed
+sdk-tests: claim-target $(SDK_VENV)/.installed
 	cargo build -p server --bin wxgate
 	cd server/tests/sdk && PYTHONDONTWRITEBYTECODE=1 WXGATE_BIN=$(WXGATE_DEBUG) $(SDK_VENV)/bin/python -m pytest -q -p no:cacheprovider
 
@@ -92,7 +104,7 @@ $(SDK_VENV)/.installed:
 	$(SDK_VENV)/bin/pip install -q wechatpayv3==2.0.4 pytest
 	touch $@
 
-e2e: end2end/node_modules/.installed
+e2e: claim-target end2end/node_modules/.installed
 	cargo build -p server --bin wxgate
 	cd end2end && WXGATE_BIN=$(WXGATE_DEBUG) npx playwright test
 

@@ -21,14 +21,24 @@ impl DatabaseTokenStore {
 #[async_trait]
 impl TokenStore for DatabaseTokenStore {
     async fn load(&self, key: &str) -> Result<Option<SharedToken>, String> {
-        let row = self.db.load_token(key).await.map_err(|error| error.to_string())?;
+        let row = self
+            .db
+            .load_token(key)
+            .await
+            .map_err(|error| error.to_string())?;
         Ok(row.map(|row| SharedToken {
             value: SecretString::from(row.value),
             expires_at: row.expires_at,
         }))
     }
 
-    async fn try_lease(&self, key: &str, holder: &str, now: i64, until: i64) -> Result<bool, String> {
+    async fn try_lease(
+        &self,
+        key: &str,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<bool, String> {
         self.db
             .try_token_lease(key, holder, now, until)
             .await
@@ -40,6 +50,9 @@ impl TokenStore for DatabaseTokenStore {
             value: token.value.expose_secret().to_owned(),
             expires_at: token.expires_at,
         };
-        self.db.save_token(key, &row, holder).await.map_err(|error| error.to_string())
+        self.db
+            .save_token(key, &row, holder)
+            .await
+            .map_err(|error| error.to_string())
     }
 }

@@ -22,7 +22,13 @@ impl Database {
 
     /// Takes the lease of `key` for `holder` until `until`, unless another holder's lease lasts past `now`.
     /// One statement, so two processes can never both take it.
-    pub async fn try_token_lease(&self, key: &str, holder: &str, now: i64, until: i64) -> Result<bool, DbError> {
+    pub async fn try_token_lease(
+        &self,
+        key: &str,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<bool, DbError> {
         let taken = sqlx::query(
             "INSERT INTO wechat_tokens (key, lease_holder, lease_until) VALUES ($1, $2, $3) \
              ON CONFLICT (key) DO UPDATE SET lease_holder = excluded.lease_holder, lease_until = excluded.lease_until \
@@ -39,7 +45,12 @@ impl Database {
     }
 
     /// Stores a fresh token and releases `holder`'s lease.
-    pub async fn save_token(&self, key: &str, token: &TokenRow, holder: &str) -> Result<(), DbError> {
+    pub async fn save_token(
+        &self,
+        key: &str,
+        token: &TokenRow,
+        holder: &str,
+    ) -> Result<(), DbError> {
         sqlx::query(
             "INSERT INTO wechat_tokens (key, value, expires_at) VALUES ($1, $2, $3) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at, \
