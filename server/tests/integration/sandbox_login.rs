@@ -505,3 +505,51 @@ async fn expired_codes_are_refused_with_wechats_errcodes() {
         .expect_err("expired");
     assert_eq!(oauth_error.errcode(), Some(42003));
 }
+
+#[tokio::test]
+async fn an_expired_server_token_is_dropped_and_the_call_retried_once() {
+    let sandbox = SandboxProcess::start().await;
+    let mp_app = app(&sandbox, "mp_appid", "mp_secret");
+    let token = ServerToken::new(api(&sandbox), mp_app, TokenEndpoint::Stable, None);
+    let before = token.access_token().await.expect("token");
+    let expired = control(&sandbox, "/sandbox/tokens/expire", json!({})).await;
+    assert_eq!(expired["expired"], 1);
+
+    let phone_code = control(
+        &sandbox,
+        "/sandbox/mp/phone-code",
+        json!({ "persona": "laowang" }),
+    )
+    .await["code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let phone = token
+        .with_access_token(|access_token| {
+            calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let api = api(&sandbox);
+            let phone_code = phone_code.clone();
+            async move {
+                mp::phone_number(
+                    &api,
+                    secrecy::ExposeSecret::expose_secret(&access_token),
+                    &phone_code,
+                )
+                .await
+            }
+        })
+        .await
+        .expect("retried with a fresh token");
+    assert_eq!(phone.phone_number, "13700137000");
+    assert_eq!(
+        calls.into_inner(),
+        2,
+        "one refused call, one retry, no loop"
+    );
+    let after = token.access_token().await.expect("token");
+    assert_ne!(
+        secrecy::ExposeSecret::expose_secret(&before),
+        secrecy::ExposeSecret::expose_secret(&after)
+    );
+}

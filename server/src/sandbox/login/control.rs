@@ -75,6 +75,11 @@ pub async fn expire_codes(State(sandbox): State<Arc<Sandbox>>) -> Json<Value> {
     Json(json!({ "expired": sandbox.login.lock().expire_codes() }))
 }
 
+/// `POST /sandbox/tokens/expire`: every server access token expires now, to try the 42001 paths.
+pub async fn expire_tokens(State(sandbox): State<Arc<Sandbox>>) -> Json<Value> {
+    Json(json!({ "expired": sandbox.login.lock().expire_server_tokens() }))
+}
+
 /// `GET /sandbox/personas`: every persona with its openid in each app and its unionid.
 pub async fn list_personas(State(sandbox): State<Arc<Sandbox>>) -> Json<Value> {
     let login = sandbox.login.lock();

@@ -92,6 +92,7 @@ pub fn control_routes() -> Router<Arc<Sandbox>> {
         .route("/mp/login-code", post(control::login_code))
         .route("/mp/phone-code", post(control::phone_code))
         .route("/codes/expire", post(control::expire_codes))
+        .route("/tokens/expire", post(control::expire_tokens))
         .route(
             "/personas",
             get(control::list_personas).post(control::add_persona),

@@ -261,6 +261,21 @@ impl LoginState {
         count
     }
 
+    /// Every server access token expires now (the next business call answers 42001); returns how many.
+    pub fn expire_server_tokens(&mut self) -> usize {
+        let now = Instant::now();
+        let mut count = 0;
+        for entry in self
+            .server_tokens
+            .values_mut()
+            .filter(|entry| entry.until > now)
+        {
+            entry.until = now;
+            count += 1;
+        }
+        count
+    }
+
     /// A fresh session_key for `persona` in a mini program; the previous one stops working.
     pub fn rotate_session_key(&mut self, appid: &str, persona: &str) -> String {
         let key: Vec<u8> = (0..16).map(|_| rand::random::<u8>()).collect();
@@ -401,6 +416,14 @@ impl LoginState {
             },
         );
         (ticket, TOKEN_LIFETIME)
+    }
+
+    /// The app's jsapi_ticket if one has been handed out and is still valid (what `wx.config` signatures use).
+    pub fn issued_jsapi_ticket(&self, appid: &str) -> Option<&str> {
+        self.tickets
+            .get(appid)
+            .filter(|entry| entry.until > Instant::now())
+            .map(|entry| entry.value.as_str())
     }
 
     /// Starts a website QR login and returns its id.
