@@ -626,3 +626,96 @@ async fn rotation_serves_two_certificates_and_signs_with_the_newest() {
             .is_some_and(|time| time.ends_with("+08:00")));
     }
 }
+
+#[tokio::test]
+async fn a_bill_link_is_signed_and_its_unsigned_file_matches_the_sha1() {
+    use sha1::{Digest, Sha1};
+
+    let merchant = Merchant::start().await;
+    merchant
+        .native_order("BILL000001", 250, "http://127.0.0.1:9/notify")
+        .await;
+    merchant
+        .control(
+            "/sandbox/pay/orders/BILL000001/pay",
+            json!({"openid": "oBillPayer"}),
+        )
+        .await;
+    let order = merchant
+        .call(
+            "GET",
+            &format!(
+                "/v3/pay/transactions/out-trade-no/BILL000001?mchid={}",
+                merchant.mchid()
+            ),
+            None,
+        )
+        .await
+        .json();
+    let day = order["success_time"].as_str().unwrap_or_default()[..10].to_owned();
+
+    let applied = merchant
+        .call(
+            "GET",
+            &format!("/v3/bill/tradebill?bill_date={day}&bill_type=ALL"),
+            None,
+        )
+        .await;
+    assert_eq!(applied.status, StatusCode::OK);
+    let link = applied.json();
+    assert_eq!(link["hash_type"], "SHA1");
+    let url = url::Url::parse(link["download_url"].as_str().unwrap_or_default()).expect("URL");
+    assert_eq!(url.path(), "/v3/billdownload/file");
+    let path = &url[url::Position::BeforePath..];
+
+    let unauthorized = merchant.send("GET", path, "", "").await;
+    assert_eq!(
+        unauthorized.status,
+        StatusCode::UNAUTHORIZED,
+        "downloads need the merchant's Authorization"
+    );
+    let authorization =
+        merchant.authorization(&merchant.key, &merchant.mchid(), "GET", path, "", now());
+    let file = merchant.send("GET", path, "", &authorization).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert!(
+        file.headers.get("Wechatpay-Signature").is_none(),
+        "bill files are not signed"
+    );
+    assert_eq!(
+        hex::encode(Sha1::digest(&file.body)),
+        link["hash_value"].as_str().unwrap_or_default()
+    );
+    let text = String::from_utf8(file.body.clone()).expect("UTF-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(lines[1].starts_with(&format!("`{day} ")));
+    assert!(lines[1].contains(&format!(
+        "`{},`BILL000001,`oBillPayer,`NATIVE,`SUCCESS,`OTHERS,`CNY,`2.50,",
+        order["transaction_id"].as_str().unwrap_or_default()
+    )));
+    assert_eq!(lines[3], "`1,`2.50,`0.00,`0.00,`0.00000,`2.50,`0.00");
+
+    let funds = merchant
+        .call(
+            "GET",
+            &format!("/v3/bill/fundflowbill?bill_date={day}"),
+            None,
+        )
+        .await;
+    assert_eq!(funds.status, StatusCode::OK);
+
+    let empty = merchant
+        .call("GET", "/v3/bill/tradebill?bill_date=2001-01-01", None)
+        .await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+    assert_eq!(empty.json()["code"], "NO_STATEMENT_EXIST");
+    let malformed = merchant
+        .call("GET", "/v3/bill/tradebill?bill_date=20010101", None)
+        .await;
+    assert_eq!(malformed.json()["code"], "PARAM_ERROR");
+    let unknown = merchant
+        .call("GET", "/v3/billdownload/file?token=nosuchtoken", None)
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}

@@ -683,3 +683,134 @@ async fn app_prepay_gives_signed_parameters_for_the_app_sdk() {
         .verify(message.as_bytes(), &signature)
         .expect("the App signature verifies with the merchant's public key");
 }
+
+#[tokio::test]
+async fn bills_download_with_a_matching_sha1_and_a_tampered_digest_is_refused() {
+    use app::ssr::wechat::pay::bill::{self, BillLink};
+
+    let sandbox = SandboxProcess::start().await;
+    let client = client(&sandbox, true);
+    for (out_trade_no, total) in [("WXGBILL0001", 1288), ("WXGBILL0002", 1)] {
+        let request = order(
+            &sandbox,
+            out_trade_no,
+            total,
+            "https://shop.example.com/notify",
+            Surface::Native,
+        );
+        transactions::prepay(&client, &request)
+            .await
+            .expect("prepay");
+        control(
+            &sandbox,
+            &format!("/sandbox/pay/orders/{out_trade_no}/pay"),
+            json!({}),
+        )
+        .await;
+    }
+    let unpaid = order(
+        &sandbox,
+        "WXGBILL0003",
+        700,
+        "https://shop.example.com/notify",
+        Surface::Native,
+    );
+    transactions::prepay(&client, &unpaid)
+        .await
+        .expect("prepay");
+    refund::create(
+        &client,
+        &RefundRequest {
+            out_trade_no: "WXGBILL0001".to_owned(),
+            out_refund_no: "WXGBILLR001".to_owned(),
+            reason: None,
+            refund_fen: 288,
+            total_fen: 1288,
+            notify_url: None,
+        },
+    )
+    .await
+    .expect("refund");
+    control(
+        &sandbox,
+        "/sandbox/pay/refunds/WXGBILLR001/outcome",
+        json!({"status": "SUCCESS"}),
+    )
+    .await;
+    let paid = transactions::query_by_out_trade_no(&client, "WXGBILL0001")
+        .await
+        .expect("query");
+    let day = paid.success_time.expect("paid")[..10].to_owned();
+
+    let link = bill::trade_bill(&client, &day, "ALL")
+        .await
+        .expect("trade bill");
+    assert_eq!(link.hash_type, "SHA1");
+    let bytes = bill::download(&client, &link).await.expect("download");
+    let text = String::from_utf8(bytes).expect("UTF-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("交易时间,公众账号ID,商户号,"),
+        "{text}"
+    );
+    assert_eq!(
+        lines.len(),
+        6,
+        "two payments, one refund, two summary lines: {text}"
+    );
+    assert!(lines[1..4].iter().any(|line| line.contains("`WXGBILL0001,")
+        && line.contains("`SUCCESS,")
+        && line.contains("`12.88,")));
+    assert!(lines[1..4]
+        .iter()
+        .any(|line| line.contains("`REFUND,") && line.contains("`WXGBILLR001,`2.88,")));
+    assert!(
+        !text.contains("WXGBILL0003"),
+        "unpaid orders are not billed"
+    );
+    assert_eq!(lines[4], "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额");
+    assert_eq!(lines[5], "`3,`12.89,`2.88,`0.00,`0.00000,`12.89,`2.88");
+
+    let payments = bill::trade_bill(&client, &day, "SUCCESS")
+        .await
+        .expect("payments");
+    let payments = String::from_utf8(bill::download(&client, &payments).await.expect("download"))
+        .expect("UTF-8");
+    assert!(!payments.contains("`REFUND,") && payments.contains("`WXGBILL0002,"));
+
+    let funds = bill::fund_flow_bill(&client, &day)
+        .await
+        .expect("fund-flow bill");
+    let funds =
+        String::from_utf8(bill::download(&client, &funds).await.expect("download")).expect("UTF-8");
+    assert!(
+        funds.starts_with("记账时间,微信支付业务单号,资金流水单号,"),
+        "{funds}"
+    );
+    assert!(
+        funds.ends_with(
+            "资金流水总笔数,收入笔数,收入金额,支出笔数,支出金额\n`3,`2,`12.89,`1,`2.88\n"
+        ),
+        "{funds}"
+    );
+
+    let tampered = BillLink {
+        hash_value: "0".repeat(40),
+        ..link
+    };
+    let refused = bill::download(&client, &tampered)
+        .await
+        .expect_err("a digest that does not match the bytes");
+    assert!(
+        matches!(refused, PayError::BillDigest { .. }),
+        "{refused:?}"
+    );
+
+    let empty = bill::trade_bill(&client, "2001-01-01", "ALL")
+        .await
+        .expect_err("no trades that day");
+    assert_eq!(
+        (empty.status(), empty.code()),
+        (Some(400), Some("NO_STATEMENT_EXIST"))
+    );
+}

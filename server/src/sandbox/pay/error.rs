@@ -45,6 +45,10 @@ pub enum PayError {
         "refund of {requested} fen is more than the {refundable} fen left to refund on this order"
     )]
     NotEnough { requested: u64, refundable: u64 },
+    /// 400: no bill for that day (nothing was paid or refunded), as the bill FAQ
+    /// <https://pay.weixin.qq.com/doc/v3/merchant/4013071254> says.
+    #[error("请求的账单文件不存在 (no payment or refund on that day in the sandbox)")]
+    NoStatementExist,
     /// 500, injected by a fault.
     #[error(
         "system error (injected by the sandbox's fault control); retry with the same parameters"
@@ -72,7 +76,8 @@ impl PayError {
             | PayError::AppidMchidNotMatch(_)
             | PayError::MchNotExists(_)
             | PayError::OrderPaid(_)
-            | PayError::OrderClosed(_) => StatusCode::BAD_REQUEST,
+            | PayError::OrderClosed(_)
+            | PayError::NoStatementExist => StatusCode::BAD_REQUEST,
             PayError::OutTradeNoUsed(_) | PayError::NotEnough { .. } => StatusCode::FORBIDDEN,
             PayError::OrderNotExist(_) | PayError::ResourceNotExists(_) => StatusCode::NOT_FOUND,
             PayError::SystemError => StatusCode::INTERNAL_SERVER_ERROR,
@@ -93,6 +98,7 @@ impl PayError {
             PayError::OrderNotExist(_) => "ORDER_NOT_EXIST",
             PayError::ResourceNotExists(_) => "RESOURCE_NOT_EXISTS",
             PayError::NotEnough { .. } => "NOT_ENOUGH",
+            PayError::NoStatementExist => "NO_STATEMENT_EXIST",
             PayError::SystemError => "SYSTEM_ERROR",
             PayError::FrequencyLimited => "FREQUENCY_LIMITED",
         }

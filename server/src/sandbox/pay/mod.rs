@@ -12,9 +12,12 @@
 //! | `POST /v3/pay/transactions/out-trade-no/{no}/close` | close |
 //! | `POST /v3/refund/domestic/refunds`, `GET /v3/refund/domestic/refunds/{no}` | refunds |
 //! | `GET /v3/certificates` | platform certificates |
+//! | `GET /v3/bill/tradebill`, `GET /v3/bill/fundflowbill`, `GET /v3/billdownload/file?token=` | bills |
 
 mod aead;
 mod auth;
+mod bill_text;
+mod bills;
 mod call;
 mod certificates;
 mod clock;
@@ -71,6 +74,7 @@ pub struct PaySandbox {
     ledger: Mutex<Ledger>,
     faults: Faults,
     notifier: Notifier,
+    downloads: bills::Downloads,
 }
 
 impl PaySandbox {
@@ -100,6 +104,7 @@ impl PaySandbox {
             ledger: Mutex::new(Ledger::default()),
             faults: Faults::default(),
             notifier: Notifier::new(time_scale)?,
+            downloads: bills::Downloads::default(),
         }))
     }
 
@@ -132,6 +137,9 @@ pub fn wechat_routes() -> Router<Arc<Sandbox>> {
             get(refunds::query),
         )
         .route("/v3/certificates", get(certificates::download))
+        .route("/v3/bill/tradebill", get(bills::trade_bill))
+        .route("/v3/bill/fundflowbill", get(bills::fund_flow_bill))
+        .route("/v3/billdownload/file", get(bills::download))
 }
 
 /// The WeChat Pay control API and pages, relative to `/sandbox`.
