@@ -6,6 +6,7 @@
 //! API for tests and people is always under `/sandbox/` from the process's root.
 
 pub mod credentials;
+mod html;
 pub mod keys;
 pub mod login;
 pub mod pay;

@@ -719,3 +719,221 @@ async fn a_bill_link_is_signed_and_its_unsigned_file_matches_the_sha1() {
         .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 }
+
+/// A browser that does not follow redirects, to read where a page sends it.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The openid of persona `id` in `appid`, as `GET /sandbox/personas` lists it.
+async fn persona_openid(merchant: &Merchant, id: &str, appid: &str) -> String {
+    let personas: Value = reqwest::get(merchant.sandbox.url("/sandbox/personas"))
+        .await
+        .expect("personas")
+        .json()
+        .await
+        .expect("JSON");
+    personas
+        .as_array()
+        .and_then(|list| list.iter().find(|persona| persona["id"] == id))
+        .and_then(|persona| persona["openids"][appid].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+impl Merchant {
+    async fn h5_order(&self, out_trade_no: &str, description: &str, total: u64) -> Reply {
+        let body = json!({
+            "appid": self.sandbox.credential("oa_appid"), "mchid": self.mchid(), "description": description,
+            "out_trade_no": out_trade_no, "notify_url": "http://127.0.0.1:9/notify",
+            "amount": {"total": total, "currency": "CNY"},
+            "scene_info": {"payer_client_ip": "203.0.113.7", "h5_info": {"type": "Wap"}}
+        });
+        self.call("POST", "/v3/pay/transactions/h5", Some(&body))
+            .await
+    }
+
+    async fn trade_state(&self, out_trade_no: &str) -> Value {
+        self.call(
+            "GET",
+            &format!(
+                "/v3/pay/transactions/out-trade-no/{out_trade_no}?mchid={}",
+                self.mchid()
+            ),
+            None,
+        )
+        .await
+        .json()
+    }
+}
+
+#[tokio::test]
+async fn the_h5_cashier_shows_the_order_pays_as_the_chosen_persona_and_returns_to_redirect_url() {
+    let merchant = Merchant::start().await;
+    let prepay = merchant
+        .h5_order("H5ORDER001", "<b>会员</b> & 充值", 1288)
+        .await;
+    let h5_url = prepay.json()["h5_url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(h5_url.starts_with(&merchant.sandbox.url("/sandbox/pay/h5?prepay_id=wx")));
+    let page = browser()
+        .get(format!(
+            "{h5_url}&redirect_url={}",
+            "https%3A%2F%2Fshop.example.com%2Fpaid%3Forder%3DH5ORDER001"
+        ))
+        .send()
+        .await
+        .expect("cashier");
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("HTML");
+    assert!(html.contains("¥12.88"), "{html}");
+    assert!(
+        html.contains("&lt;b&gt;会员&lt;/b&gt; &amp; 充值"),
+        "escaped: {html}"
+    );
+    assert!(!html.contains("<b>会员"));
+    assert!(html.contains("小红") && html.contains(&merchant.mchid()));
+
+    let prepay_id = h5_url.split("prepay_id=").nth(1).unwrap_or_default();
+    let paid = browser()
+        .post(merchant.sandbox.url("/sandbox/pay/h5"))
+        .form(&[
+            ("prepay_id", prepay_id),
+            ("persona", "xiaohong"),
+            (
+                "redirect_url",
+                "https://shop.example.com/paid?order=H5ORDER001",
+            ),
+        ])
+        .send()
+        .await
+        .expect("pay");
+    assert_eq!(paid.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        paid.headers()
+            .get("location")
+            .and_then(|value| value.to_str().ok()),
+        Some("https://shop.example.com/paid?order=H5ORDER001")
+    );
+    let order = merchant.trade_state("H5ORDER001").await;
+    assert_eq!(order["trade_state"], "SUCCESS");
+    assert_eq!(order["trade_type"], "MWEB");
+    let oa_appid = merchant.sandbox.credential("oa_appid");
+    assert_eq!(
+        order["payer"]["openid"],
+        persona_openid(&merchant, "xiaohong", &oa_appid).await
+    );
+
+    let again = browser().get(&h5_url).send().await.expect("cashier");
+    assert!(again.text().await.expect("HTML").contains("已支付"));
+    let unknown = browser()
+        .get(
+            merchant
+                .sandbox
+                .url("/sandbox/pay/h5?prepay_id=wxnosuchprepay"),
+        )
+        .send()
+        .await
+        .expect("cashier");
+    assert!(unknown.text().await.expect("HTML").contains("订单不存在"));
+}
+
+#[tokio::test]
+async fn an_expired_h5_link_shows_an_error_until_a_repeat_prepay_renews_it_and_without_redirect_it_says_paid(
+) {
+    let merchant = Merchant::start().await;
+    let h5_url = merchant.h5_order("H5ORDER002", "商品", 100).await.json()["h5_url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let expired = merchant
+        .control("/sandbox/pay/links/expire", json!({}))
+        .await;
+    assert_eq!(expired["expired"], 1);
+    let page = browser().get(&h5_url).send().await.expect("cashier");
+    assert!(page.text().await.expect("HTML").contains("支付链接已失效"));
+
+    let renewed = merchant.h5_order("H5ORDER002", "商品", 100).await.json()["h5_url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let page = browser().get(&renewed).send().await.expect("cashier");
+    assert!(page.text().await.expect("HTML").contains("¥1.00"));
+    let prepay_id = renewed.split("prepay_id=").nth(1).unwrap_or_default();
+    let paid = browser()
+        .post(merchant.sandbox.url("/sandbox/pay/h5"))
+        .form(&[("prepay_id", prepay_id), ("persona", "laowang")])
+        .send()
+        .await
+        .expect("pay");
+    assert_eq!(paid.status(), StatusCode::OK);
+    assert!(paid.text().await.expect("HTML").contains("支付成功"));
+    assert_eq!(
+        merchant.trade_state("H5ORDER002").await["trade_state"],
+        "SUCCESS"
+    );
+}
+
+#[tokio::test]
+async fn the_scan_page_pays_a_native_order_and_the_qr_page_links_to_it() {
+    let merchant = Merchant::start().await;
+    let code_url = merchant
+        .native_order("SCAN000001", 2500, "http://127.0.0.1:9/notify")
+        .await
+        .json()["code_url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let encoded: String = url::form_urlencoded::byte_serialize(code_url.as_bytes()).collect();
+    let scan_link = merchant
+        .sandbox
+        .url(&format!("/sandbox/pay/scan?code_url={encoded}"));
+
+    let qr = browser()
+        .get(
+            merchant
+                .sandbox
+                .url(&format!("/sandbox/pay/qr?code_url={encoded}")),
+        )
+        .send()
+        .await
+        .expect("QR page")
+        .text()
+        .await
+        .expect("HTML");
+    assert!(qr.contains("<svg"), "a real QR code: {qr}");
+    assert!(qr.contains(&scan_link.replace('&', "&amp;")), "{qr}");
+
+    let page = browser().get(&scan_link).send().await.expect("scan page");
+    let html = page.text().await.expect("HTML");
+    assert!(
+        html.contains("¥25.00") && html.contains("测试商品"),
+        "{html}"
+    );
+    let paid = browser()
+        .post(merchant.sandbox.url("/sandbox/pay/scan"))
+        .form(&[("code_url", code_url.as_str()), ("persona", "xiaoming")])
+        .send()
+        .await
+        .expect("pay");
+    assert!(paid.text().await.expect("HTML").contains("支付成功"));
+    let order = merchant.trade_state("SCAN000001").await;
+    assert_eq!(order["trade_state"], "SUCCESS");
+    let web_appid = merchant.sandbox.credential("web_appid");
+    assert_eq!(
+        order["payer"]["openid"],
+        persona_openid(&merchant, "xiaoming", &web_appid).await
+    );
+    let twice = browser()
+        .post(merchant.sandbox.url("/sandbox/pay/scan"))
+        .form(&[("code_url", code_url.as_str()), ("persona", "xiaoming")])
+        .send()
+        .await
+        .expect("pay again");
+    assert!(twice.text().await.expect("HTML").contains("已支付"));
+}

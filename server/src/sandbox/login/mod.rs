@@ -3,7 +3,6 @@
 
 mod api;
 mod control;
-mod html;
 mod pages;
 pub mod personas;
 pub mod state;

@@ -11,9 +11,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Json;
 use serde_json::json;
 
-use super::html::{escape, page, qr_svg};
 use super::personas::Persona;
 use super::state::{AppKind, CodeKind, QrLogin, QrStatus};
+use crate::sandbox::html::{escape, page, persona_choices as choices, qr_svg};
 use crate::sandbox::Sandbox;
 
 /// The cookie that remembers which sandbox user this browser is.
@@ -75,21 +75,7 @@ fn valid_redirect(params: &Params) -> Option<String> {
 }
 
 fn persona_choices(sandbox: &Sandbox, current: &Persona) -> String {
-    sandbox
-        .login
-        .lock()
-        .personas
-        .iter()
-        .map(|persona| {
-            format!(
-                r#"<label class="persona"><input type="radio" name="persona" value="{id}" {checked}><img src="{avatar}" alt=""><span>{nickname}</span></label>"#,
-                id = escape(&persona.id),
-                checked = if persona.id == current.id { "checked" } else { "" },
-                avatar = escape(&persona.avatar_url),
-                nickname = escape(&persona.nickname),
-            )
-        })
-        .collect()
+    choices(&sandbox.login.lock().personas, &current.id)
 }
 
 /// `GET /connect/oauth2/authorize`: the official account's OAuth, only inside WeChat.

@@ -426,6 +426,7 @@ mod tests {
             transaction_id: Some(format!("4200{out_trade_no}")),
             payer_openid: Some("oPayer".into()),
             success_time: Some(paid_at),
+            link_issued_at: paid_at,
             mode: KeyMode::Certificate,
         }
     }

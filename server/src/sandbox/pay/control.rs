@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use super::faults::FaultSettings;
 use super::keyring::KeyMode;
-use super::ledger::{RefundStatus, TransitionError};
+use super::ledger::{RefundStatus, TradeState, TransitionError};
 use super::notify::{Event, ReleaseOrder};
 use super::{clock, ids, orders, PaySandbox};
 use crate::sandbox::Sandbox;
@@ -295,6 +295,23 @@ async fn set_time_scale(
     ))
 }
 
+/// `POST /sandbox/pay/links/expire`: the `h5_url` and `code_url` of every unpaid order expire now, to try the
+/// expired-link pages without waiting; an identical repeat prepay renews them. Answers how many.
+async fn expire_links(State(sandbox): State<Arc<Sandbox>>) -> Json<Value> {
+    let aged = clock::now_unix() - 3 * 24 * 60 * 60;
+    let mut ledger = sandbox.pay.ledger();
+    let mut count = 0;
+    for order in ledger
+        .orders
+        .values_mut()
+        .filter(|order| order.state == TradeState::NotPay)
+    {
+        order.link_issued_at = aged;
+        count += 1;
+    }
+    Json(json!({ "expired": count }))
+}
+
 /// The control routes, relative to `/sandbox`.
 pub fn routes() -> axum::Router<Arc<Sandbox>> {
     use axum::routing::{get, post};
@@ -312,4 +329,5 @@ pub fn routes() -> axum::Router<Arc<Sandbox>> {
         .route("/pay/notifications/release", post(release))
         .route("/pay/probes", post(probe))
         .route("/pay/time-scale", post(set_time_scale))
+        .route("/pay/links/expire", post(expire_links))
 }

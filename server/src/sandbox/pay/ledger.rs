@@ -74,6 +74,9 @@ pub struct Order {
     pub transaction_id: Option<String>,
     pub payer_openid: Option<String>,
     pub success_time: Option<i64>,
+    /// When the order's `h5_url` / `code_url` was last handed out (Unix seconds): prepay, or an identical repeat of
+    /// it, which WeChat answers with a fresh link.
+    pub link_issued_at: i64,
     pub mode: KeyMode,
 }
 
@@ -323,6 +326,7 @@ mod tests {
             transaction_id: None,
             payer_openid: None,
             success_time: None,
+            link_issued_at: 0,
             mode: KeyMode::Certificate,
         }
     }

@@ -1,6 +1,8 @@
 //! The WeChat Pay API v3 half of the sandbox: a local api.mch.weixin.qq.com that authenticates merchants, signs
 //! every answer, keeps orders and refunds, sends encrypted and signed notifications with WeChat's retries, and
-//! serves platform certificates; plus a control API under `/sandbox/pay/` to play the payer and inject faults.
+//! serves platform certificates; plus a control API under `/sandbox/pay/` to play the payer and inject faults, and
+//! the pages a person pays on: the H5 cashier behind `h5_url` (`/sandbox/pay/h5`) and the Native scan page and QR
+//! (`/sandbox/pay/scan`, `/sandbox/pay/qr`).
 //!
 //! State lives in memory (orders, refunds, rotated certificates, deliveries): a restart starts from the
 //! credentials file's keys and an empty ledger.
@@ -24,12 +26,15 @@ mod clock;
 mod control;
 mod error;
 mod faults;
+mod h5;
 mod ids;
 mod keyring;
 mod ledger;
 mod notify;
 mod orders;
+mod pages;
 mod refunds;
+mod scan;
 mod sign;
 mod validate;
 
@@ -145,4 +150,7 @@ pub fn wechat_routes() -> Router<Arc<Sandbox>> {
 /// The WeChat Pay control API and pages, relative to `/sandbox`.
 pub fn control_routes() -> Router<Arc<Sandbox>> {
     control::routes()
+        .route("/pay/h5", get(h5::cashier).post(h5::pay))
+        .route("/pay/scan", get(scan::scan_page).post(scan::pay))
+        .route("/pay/qr", get(scan::qr_page))
 }

@@ -45,12 +45,17 @@ fn prepay_order(sandbox: &Sandbox, kind: &str, call: &PayCall) -> Result<Reply, 
         },
     )?;
     let mut ledger = pay.ledger();
-    if let Some(existing) = ledger.orders.get(&request.out_trade_no) {
+    if let Some(existing) = ledger.orders.get_mut(&request.out_trade_no) {
         if existing.kind != kind || existing.request_body != body {
             return Err(PayError::OutTradeNoUsed(request.out_trade_no));
         }
         return match existing.state {
-            TradeState::NotPay => Ok(Reply::Json(existing.prepay_reply())),
+            // An identical repeat renews the link (h5_url lives 5 minutes; WeChat says to prepay again with the
+            // same parameters: <https://pay.weixin.qq.com/docs/merchant/products/h5-payment/development.html>).
+            TradeState::NotPay => {
+                existing.link_issued_at = super::clock::now_unix();
+                Ok(Reply::Json(existing.prepay_reply()))
+            }
             TradeState::Closed => Err(PayError::OrderClosed(request.out_trade_no)),
             TradeState::Success | TradeState::Refund => {
                 Err(PayError::OrderPaid(request.out_trade_no))
@@ -75,6 +80,7 @@ fn prepay_order(sandbox: &Sandbox, kind: &str, call: &PayCall) -> Result<Reply, 
         transaction_id: None,
         payer_openid: None,
         success_time: None,
+        link_issued_at: super::clock::now_unix(),
         mode: call.mode,
     };
     let reply = order.prepay_reply();

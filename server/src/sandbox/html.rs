@@ -1,7 +1,10 @@
-//! The sandbox's pages: WeChat's look (WeUI colours), escaped text, a real QR code.
+//! What the sandbox's pages share, login and pay alike: WeChat's look (WeUI colours), escaped text, the persona
+//! picker, a real QR code.
 
 use qrcode::render::svg;
 use qrcode::QrCode;
+
+use super::login::personas::Persona;
 
 /// Escapes text for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -34,7 +37,8 @@ h1{{font-size:20px;margin:0 0 8px}} p{{color:rgba(0,0,0,.55);font-size:15px}}
 .primary{{background:#07c160;color:#fff}} .default{{background:#f2f2f2;color:#07c160}}
 .persona{{display:flex;align-items:center;gap:12px;text-align:left;padding:10px;border-radius:8px;border:1px solid rgba(0,0,0,.1);margin:8px 0}}
 .persona img{{width:40px;height:40px;border-radius:6px}} .qr svg{{width:220px;height:220px}}
-.error{{color:#fa5151}}
+.error{{color:#fa5151}} .amount{{font-size:40px;font-weight:600;margin:8px 0 16px}}
+.rows{{text-align:left;font-size:15px;color:rgba(0,0,0,.55)}} .rows div{{display:flex;justify-content:space-between;padding:6px 0}}
 </style></head><body><div class="banner">wxgate 微信沙盒 · WeChat sandbox — not WeChat</div>
 <div class="card">{body}</div></body></html>"#,
         title = escape(title),
@@ -51,4 +55,20 @@ pub fn qr_svg(text: &str) -> String {
             .build(),
         Err(_) => format!("<p class=\"error\">{}</p>", escape(text)),
     }
+}
+
+/// Radio buttons to choose a persona (`name="persona"`), the one with id `checked` selected.
+pub fn persona_choices(personas: &[Persona], checked: &str) -> String {
+    personas
+        .iter()
+        .map(|persona| {
+            format!(
+                r#"<label class="persona"><input type="radio" name="persona" value="{id}" {checked}><img src="{avatar}" alt=""><span>{nickname}</span></label>"#,
+                id = escape(&persona.id),
+                checked = if persona.id == checked { "checked" } else { "" },
+                avatar = escape(&persona.avatar_url),
+                nickname = escape(&persona.nickname),
+            )
+        })
+        .collect()
 }

@@ -1,0 +1,96 @@
+//! The H5 cashier behind `h5_url` (`/sandbox/pay/h5?prepay_id=…`): the page a mobile browser outside WeChat is sent
+//! to. It shows the order, lets a persona pay, then follows `redirect_url` when the merchant appended one, as WeChat
+//! does; otherwise it says 支付成功. The link lives five minutes.
+//!
+//! Doc: the H5 guide <https://pay.weixin.qq.com/docs/merchant/products/h5-payment/development.html> (`h5_url` lives
+//! 5 minutes, a repeat prepay renews it; the merchant may append `&redirect_url=` URL-encoded, and the cashier
+//! returns there after paying or cancelling).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Form, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use super::clock;
+use super::pages::{self, Lookup, PageError};
+use super::validate::TradeType;
+use crate::sandbox::html::{escape, page};
+use crate::sandbox::Sandbox;
+
+/// `h5_url` works this long after prepay.
+const H5_LIFETIME: i64 = 5 * 60;
+
+type Params = HashMap<String, String>;
+
+/// `redirect_url` when present: it must be an http(s) URL.
+fn redirect_url(params: &Params) -> Result<Option<String>, PageError> {
+    match params.get("redirect_url").filter(|url| !url.is_empty()) {
+        None => Ok(None),
+        Some(url) => match url::Url::parse(url) {
+            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(Some(url.clone())),
+            _ => Err(PageError::Refused(
+                "redirect_url 参数错误 (it must be an http or https URL, URL-encoded)".to_owned(),
+            )),
+        },
+    }
+}
+
+/// `GET /sandbox/pay/h5?prepay_id=…[&redirect_url=…]`: the cashier.
+pub async fn cashier(
+    State(sandbox): State<Arc<Sandbox>>,
+    Query(params): Query<Params>,
+) -> Response {
+    let prepay_id = params.get("prepay_id").map_or("", String::as_str);
+    let order = redirect_url(&params).and_then(|redirect| {
+        pages::payable_order(
+            &sandbox.pay,
+            Lookup::PrepayId(prepay_id),
+            TradeType::H5,
+            H5_LIFETIME,
+            clock::now_unix(),
+        )
+        .map(|order| (order, redirect))
+    });
+    let (order, redirect) = match order {
+        Ok(found) => found,
+        Err(error) => return pages::error_page(&error),
+    };
+    let mut hidden = vec![("prepay_id", prepay_id)];
+    if let Some(redirect) = &redirect {
+        hidden.push(("redirect_url", redirect));
+    }
+    let cancel = redirect.as_deref().map_or(String::new(), |redirect| {
+        format!(
+            r#"<a class="btn default" href="{}" data-testid="cancel">取消支付</a>"#,
+            escape(redirect)
+        )
+    });
+    let body = format!(
+        "<h1>微信支付</h1>{}{}{cancel}",
+        pages::order_card(&order, &sandbox.pay.merchant.mchid),
+        pages::pay_form(&sandbox, "h5", &hidden)
+    );
+    Html(page("微信支付", &body)).into_response()
+}
+
+/// `POST /sandbox/pay/h5` (`prepay_id`, `persona`, `redirect_url`?): pays, then returns to the merchant.
+pub async fn pay(State(sandbox): State<Arc<Sandbox>>, Form(form): Form<Params>) -> Response {
+    let prepay_id = form.get("prepay_id").map_or("", String::as_str);
+    let paid = redirect_url(&form).and_then(|redirect| {
+        let order = pages::payable_order(
+            &sandbox.pay,
+            Lookup::PrepayId(prepay_id),
+            TradeType::H5,
+            H5_LIFETIME,
+            clock::now_unix(),
+        )?;
+        pages::pay_as(&sandbox, &order, form.get("persona").map(String::as_str))?;
+        Ok((order, redirect))
+    });
+    match paid {
+        Ok((_, Some(redirect))) => Redirect::to(&redirect).into_response(),
+        Ok((order, None)) => pages::paid_page(&order),
+        Err(error) => pages::error_page(&error),
+    }
+}
