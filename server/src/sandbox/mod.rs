@@ -5,6 +5,7 @@
 //! hosts. Alone (`wxgate sandbox`) they sit at the root; inside `wxgate serve` they sit under `/sandbox`. The control
 //! API for tests and people is always under `/sandbox/` from the process's root.
 
+mod bridge;
 pub mod credentials;
 mod html;
 pub mod keys;
@@ -58,6 +59,7 @@ fn control_routes() -> Router<Arc<Sandbox>> {
         .route("/", get(describe))
         .merge(login::control_routes())
         .merge(pay::control_routes())
+        .merge(bridge::routes())
 }
 
 /// The sandbox alone, as WeChat's hosts: WeChat's paths at the root, the control API under `/sandbox`.

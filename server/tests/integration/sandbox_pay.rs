@@ -937,3 +937,185 @@ async fn the_scan_page_pays_a_native_order_and_the_qr_page_links_to_it() {
         .expect("pay again");
     assert!(twice.text().await.expect("HTML").contains("已支付"));
 }
+
+/// Posts JSON as the bridge shim does (`text/plain`, no preflight) and answers the status and JSON.
+async fn bridge_post(merchant: &Merchant, path: &str, body: &Value) -> (StatusCode, Value) {
+    let response = reqwest::Client::new()
+        .post(merchant.sandbox.url(path))
+        .header("Content-Type", "text/plain")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("bridge call");
+    assert_eq!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|value| value.to_str().ok()),
+        Some("*")
+    );
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn wx_config_is_checked_against_the_jsapi_ticket_the_sandbox_issued() {
+    use sha1::{Digest, Sha1};
+
+    let merchant = Merchant::start().await;
+    let oa_appid = merchant.sandbox.credential("oa_appid");
+    let token: Value = reqwest::Client::new()
+        .post(merchant.sandbox.url("/cgi-bin/stable_token"))
+        .json(&json!({"grant_type": "client_credential", "appid": oa_appid, "secret": merchant.sandbox.credential("oa_secret")}))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("JSON");
+    let ticket: Value = reqwest::get(merchant.sandbox.url(&format!(
+        "/cgi-bin/ticket/getticket?access_token={}&type=jsapi",
+        token["access_token"].as_str().unwrap_or_default()
+    )))
+    .await
+    .expect("ticket")
+    .json()
+    .await
+    .expect("JSON");
+    let ticket = ticket["ticket"].as_str().unwrap_or_default().to_owned();
+    let url = "https://shop.example.com/pay?order=1&from=menu";
+    let string1 = format!("jsapi_ticket={ticket}&noncestr=N0nce&timestamp=1414587457&url={url}");
+    let signature = hex::encode(Sha1::digest(string1.as_bytes()));
+    let config = |appid: &str, signature: &str, url: &str| json!({"appId": appid, "timestamp": "1414587457", "nonceStr": "N0nce", "signature": signature, "url": url});
+
+    let (status, body) = bridge_post(
+        &merchant,
+        "/sandbox/jsbridge/config",
+        &config(&oa_appid, &signature, url),
+    )
+    .await;
+    assert_eq!(
+        (status, body["errMsg"].clone()),
+        (StatusCode::OK, json!("config:ok"))
+    );
+    let (status, body) = bridge_post(
+        &merchant,
+        "/sandbox/jsbridge/config",
+        &config(
+            &oa_appid,
+            &signature,
+            "https://shop.example.com/pay?order=2",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["errMsg"], "config:invalid signature");
+    let (status, body) = bridge_post(
+        &merchant,
+        "/sandbox/jsbridge/config",
+        &config(&merchant.sandbox.credential("mp_appid"), &signature, url),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "no ticket was issued to that app"
+    );
+    assert_eq!(body["errMsg"], "config:invalid signature");
+
+    let script = reqwest::get(merchant.sandbox.url("/sandbox/jsbridge.js"))
+        .await
+        .expect("script");
+    assert_eq!(script.status(), StatusCode::OK);
+    let script = script.text().await.expect("JS");
+    assert!(
+        script.contains("getBrandWCPayRequest") && script.contains("updateAppMessageShareData")
+    );
+}
+
+#[tokio::test]
+async fn the_jsapi_pay_sheet_checks_pay_sign_and_the_order_then_pays_as_the_orders_payer() {
+    let merchant = Merchant::start().await;
+    let oa_appid = merchant.sandbox.credential("oa_appid");
+    let payer = persona_openid(&merchant, "xiaoming", &oa_appid).await;
+    let body = json!({
+        "appid": oa_appid, "mchid": merchant.mchid(), "description": "公众号商品",
+        "out_trade_no": "JSAPI00001", "notify_url": "http://127.0.0.1:9/notify",
+        "amount": {"total": 990, "currency": "CNY"}, "payer": {"openid": payer}
+    });
+    let prepay_id = merchant
+        .call("POST", "/v3/pay/transactions/jsapi", Some(&body))
+        .await
+        .json()["prepay_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let params = |package: &str, key: &SigningKey<Sha256>| {
+        let message = format!("{oa_appid}\n1700000000\nNonceStr1\n{package}\n");
+        json!({
+            "appId": oa_appid, "timeStamp": "1700000000", "nonceStr": "NonceStr1", "package": package,
+            "signType": "RSA", "paySign": BASE64.encode(key.sign(message.as_bytes()).to_bytes()),
+        })
+    };
+    let package = format!("prepay_id={prepay_id}");
+    let good = params(&package, &merchant.key);
+
+    let (status, sheet) = bridge_post(&merchant, "/sandbox/pay/jsapi/check", &good).await;
+    assert_eq!(status, StatusCode::OK, "{sheet}");
+    assert_eq!(sheet["amount"], "9.90");
+    assert_eq!(sheet["description"], "公众号商品");
+    assert_eq!(sheet["payer"], "xiaoming");
+
+    let other_key =
+        SigningKey::<Sha256>::new(RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("key"));
+    let (status, refused) = bridge_post(
+        &merchant,
+        "/sandbox/pay/jsapi/check",
+        &params(&package, &other_key),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refused["err_msg"], "get_brand_wcpay_request:fail");
+    let mut altered = good.clone();
+    altered["timeStamp"] = json!("1700000001");
+    let (status, _) = bridge_post(&merchant, "/sandbox/pay/jsapi/check", &altered).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a field changed after signing"
+    );
+    let (status, unknown) = bridge_post(
+        &merchant,
+        "/sandbox/pay/jsapi/check",
+        &params("prepay_id=wxnosuchprepay", &merchant.key),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown["err_msg"], "get_brand_wcpay_request:fail");
+
+    let mut as_other = good.clone();
+    as_other["persona"] = json!("xiaohong");
+    let (status, wrong) = bridge_post(&merchant, "/sandbox/pay/jsapi/confirm", &as_other).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "only the order's payer can pay: {wrong}"
+    );
+    let mut as_payer = good.clone();
+    as_payer["persona"] = json!("xiaoming");
+    let (status, paid) = bridge_post(&merchant, "/sandbox/pay/jsapi/confirm", &as_payer).await;
+    assert_eq!(
+        (status, paid["err_msg"].clone()),
+        (StatusCode::OK, json!("get_brand_wcpay_request:ok"))
+    );
+    let order = merchant.trade_state("JSAPI00001").await;
+    assert_eq!(order["trade_state"], "SUCCESS");
+    assert_eq!(order["payer"]["openid"], payer.as_str());
+
+    let (status, again) = bridge_post(&merchant, "/sandbox/pay/jsapi/check", &good).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(again["err_desc"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("已支付"));
+}

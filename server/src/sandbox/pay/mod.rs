@@ -2,7 +2,7 @@
 //! every answer, keeps orders and refunds, sends encrypted and signed notifications with WeChat's retries, and
 //! serves platform certificates; plus a control API under `/sandbox/pay/` to play the payer and inject faults, and
 //! the pages a person pays on: the H5 cashier behind `h5_url` (`/sandbox/pay/h5`) and the Native scan page and QR
-//! (`/sandbox/pay/scan`, `/sandbox/pay/qr`).
+//! (`/sandbox/pay/scan`, `/sandbox/pay/qr`), and the checks behind the JSAPI pay sheet (`/sandbox/pay/jsapi/…`).
 //!
 //! State lives in memory (orders, refunds, rotated certificates, deliveries): a restart starts from the
 //! credentials file's keys and an empty ledger.
@@ -28,6 +28,7 @@ mod error;
 mod faults;
 mod h5;
 mod ids;
+mod jsapi;
 mod keyring;
 mod ledger;
 mod notify;
@@ -53,6 +54,7 @@ use faults::Faults;
 use keyring::KeyRing;
 use ledger::Ledger;
 use notify::{Notifier, NotifyError};
+pub use orders::control_base;
 
 /// Divides WeChat's notification retry delays, for tests (e.g. 1000 turns 15 s into 15 ms). Default 1.
 pub const TIME_SCALE_ENV: &str = "WXGATE_SANDBOX_TIME_SCALE";
@@ -153,4 +155,6 @@ pub fn control_routes() -> Router<Arc<Sandbox>> {
         .route("/pay/h5", get(h5::cashier).post(h5::pay))
         .route("/pay/scan", get(scan::scan_page).post(scan::pay))
         .route("/pay/qr", get(scan::qr_page))
+        .route("/pay/jsapi/check", post(jsapi::check))
+        .route("/pay/jsapi/confirm", post(jsapi::confirm))
 }
