@@ -62,9 +62,11 @@ where
     let state = ServerState {
         leptos_options: leptos_options.clone(),
         app: context.clone(),
+        login_limits: Arc::default(),
     };
     Router::new()
         .merge(routes::health::router())
+        .merge(routes::auth::router())
         .leptos_routes_with_context(
             &state,
             page_routes,
@@ -73,6 +75,9 @@ where
         )
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
         .layer(sessions)
+        .layer(axum::middleware::from_fn(
+            routes::bearer::bearer_as_session_cookie,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

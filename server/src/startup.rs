@@ -3,7 +3,6 @@
 //! process, so sandbox and live settings pass the same checks.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use app::ssr::config::{self, Mode, Problems, Settings, Vars};
 use app::ssr::context::AppContext;
@@ -28,6 +27,11 @@ pub struct Ready {
 /// `local_base` is where this process answers (`http://127.0.0.1:3000`): the sandbox is reached there.
 pub async fn check(data_dir: &Path, local_base: &str) -> Result<Ready, Problems> {
     let user_vars = Vars::from_env();
+    // Without APP_URL, wxgate's public URL is where it answers (OAuth redirects come back here).
+    let user_vars = match user_vars.get("APP_URL") {
+        Some(_) => user_vars,
+        None => user_vars.with([("APP_URL", local_base.to_owned())]),
+    };
     let mut problems = Problems::default();
     if let Err(error) = std::fs::create_dir_all(data_dir) {
         problems.push(
@@ -75,13 +79,13 @@ pub async fn check(data_dir: &Path, local_base: &str) -> Result<Ready, Problems>
         Err(_) => None,
     };
     match (settings, database) {
-        (Ok(settings), Some(db)) if problems.is_empty() => Ok(Ready {
-            context: AppContext {
-                settings: Arc::new(settings),
-                db,
-            },
-            sandbox,
-        }),
+        (Ok(settings), Some(db)) if problems.is_empty() => match AppContext::new(settings, db) {
+            Ok(context) => Ok(Ready { context, sandbox }),
+            Err(error) => {
+                problems.push_plain(format!("the WeChat client cannot start: {error}"));
+                Err(problems)
+            }
+        },
         _ => Err(problems),
     }
 }

@@ -1,5 +1,6 @@
 //! Server-only code: configuration, storage and the use-cases behind the pages and routes.
 
+pub mod auth;
 pub mod config;
 pub mod context;
 pub mod db;

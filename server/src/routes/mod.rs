@@ -1,3 +1,7 @@
 //! Plain HTTP routes that are not Leptos pages.
 
+pub mod auth;
+pub mod bearer;
+pub mod errors;
 pub mod health;
+pub mod rate_limit;

@@ -1,5 +1,7 @@
 //! Integration tests: each one starts the real `wxgate` binary and talks to it over HTTP, on SQLite and PostgreSQL.
 
+mod auth_mini_program;
+mod auth_oauth;
 mod config_errors;
 mod health;
 mod pages;

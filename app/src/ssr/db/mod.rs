@@ -3,16 +3,20 @@
 //! Queries use `$N` placeholders and SQL that both engines accept (`ON CONFLICT … DO UPDATE`, `BIGINT`, `TEXT`);
 //! times are stored as Unix seconds in `BIGINT` columns.
 
+mod oauth;
 mod sessions;
 mod tokens;
+mod users;
 
 use std::time::Duration;
 
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+pub use oauth::{OAuthLoginRow, OAuthLoginStatus};
 pub use sessions::DbSessionStore;
 pub use tokens::TokenRow;
+pub use users::{new_id, IdentityRow, NewIdentity, UserRow};
 
 /// How long start-up waits for the database before reporting it unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);

@@ -262,6 +262,17 @@ impl ServerToken {
                 key,
                 "another process held the token lease too long; fetching here"
             );
+        } else if let Some(token) = shared.store.load(&key).await.map_err(store_error)? {
+            // Another process may have shared a token between our first look and taking the lease: use it, and give
+            // the lease back (saving it again releases the lease).
+            if let Some(found) = fresh(Some(token.clone())) {
+                shared
+                    .store
+                    .save(&key, &token, &shared.holder)
+                    .await
+                    .map_err(store_error)?;
+                return Ok(found);
+            }
         }
         let (value, expires_in) = fetch().await?;
         let token = SharedToken {

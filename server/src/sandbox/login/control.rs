@@ -69,6 +69,76 @@ pub async fn phone_code(
     mint(&sandbox, request, CodeKind::Phone)
 }
 
+/// Which persona's data, for which mini program, and what to put in it besides the profile and watermark.
+#[derive(Debug, Default, Deserialize)]
+pub struct EncryptedDataRequest {
+    #[serde(default)]
+    persona: Option<String>,
+    #[serde(default)]
+    appid: Option<String>,
+}
+
+/// `POST /sandbox/mp/encrypted-data` `{"persona"?, "appid"?}` → `{"encrypted_data", "iv"}`: the legacy user data a
+/// mini program would receive, AES-128-CBC with the persona's current session_key, watermarked with the appid.
+/// The persona must have logged in (so a session_key exists); log in again and old data no longer decrypts.
+pub async fn encrypted_data(
+    State(sandbox): State<Arc<Sandbox>>,
+    request: Option<Json<EncryptedDataRequest>>,
+) -> Response {
+    use aes::cipher::{block_padding::Pkcs7, BlockEncryptMut, KeyIvInit};
+    use base64::engine::general_purpose::STANDARD as BASE64;
+    use base64::Engine as _;
+
+    let request = request.map(|Json(request)| request).unwrap_or_default();
+    let login = sandbox.login.lock();
+    let appid = request
+        .appid
+        .unwrap_or_else(|| sandbox.credentials.mp_appid.clone());
+    let persona = match request.persona {
+        Some(id) => login.persona(&id).cloned(),
+        None => login.personas.first().cloned(),
+    };
+    let Some(persona) = persona else {
+        return control_error(
+            StatusCode::NOT_FOUND,
+            "no such persona; GET /sandbox/personas lists them".to_owned(),
+        );
+    };
+    let Some(session_key) = login
+        .session_key(&appid, &persona.id)
+        .and_then(|key| BASE64.decode(key).ok())
+    else {
+        return control_error(
+            StatusCode::CONFLICT,
+            format!("{} has not logged in to {appid} yet", persona.id),
+        );
+    };
+    let Ok(key) = <[u8; 16]>::try_from(session_key.as_slice()) else {
+        return control_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the session_key is not 16 bytes".to_owned(),
+        );
+    };
+    let iv: [u8; 16] = rand::random();
+    let plaintext = json!({
+        "openId": persona.openid(&appid),
+        "nickName": persona.nickname,
+        "gender": 0,
+        "language": "zh_CN",
+        "city": "",
+        "province": "",
+        "country": "",
+        "avatarUrl": persona.avatar_url,
+        "unionId": persona.unionid(),
+        "watermark": { "timestamp": time::OffsetDateTime::now_utc().unix_timestamp(), "appid": appid },
+    })
+    .to_string();
+    let ciphertext = cbc::Encryptor::<aes::Aes128>::new(&key.into(), &iv.into())
+        .encrypt_padded_vec_mut::<Pkcs7>(plaintext.as_bytes());
+    Json(json!({ "encrypted_data": BASE64.encode(ciphertext), "iv": BASE64.encode(iv) }))
+        .into_response()
+}
+
 /// `POST /sandbox/codes/expire`: every outstanding login, OAuth and phone code expires now, to try the
 /// "code expired" paths without waiting five minutes.
 pub async fn expire_codes(State(sandbox): State<Arc<Sandbox>>) -> Json<Value> {

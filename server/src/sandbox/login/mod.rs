@@ -90,6 +90,7 @@ pub fn control_routes() -> Router<Arc<Sandbox>> {
     Router::new()
         .route("/mp/login-code", post(control::login_code))
         .route("/mp/phone-code", post(control::phone_code))
+        .route("/mp/encrypted-data", post(control::encrypted_data))
         .route("/codes/expire", post(control::expire_codes))
         .route("/tokens/expire", post(control::expire_tokens))
         .route(

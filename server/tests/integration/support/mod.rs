@@ -1,9 +1,11 @@
 //! The test harness: databases made fresh for each test, and `wxgate` processes that stop when dropped.
 
+mod browser;
 mod database;
 mod process;
 mod sandbox;
 
+pub use browser::{Browser, WECHAT_UA};
 pub use database::TestDatabase;
 pub use process::{run_to_exit, Wxgate};
 pub use sandbox::SandboxProcess;

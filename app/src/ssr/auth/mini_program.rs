@@ -1,0 +1,118 @@
+//! Mini-program login: `wx.login`'s code for a user and a session, the phone number, and legacy open data
+//! decrypted with the newest session_key (which never leaves the server).
+
+use secrecy::ExposeSecret;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::error::AuthError;
+use crate::ssr::context::{AppContext, WeChatApp};
+use crate::ssr::db::NewIdentity;
+use crate::ssr::wechat::{mp, open_data};
+
+/// The provider name of mini-program identities.
+pub const PROVIDER: &str = "wechat_mp";
+
+/// What a mini program needs to know about its user after logging in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserState {
+    pub user_id: String,
+    pub has_phone: bool,
+    /// `bind_phone` until a phone number is bound, then `done`.
+    pub next_step: &'static str,
+}
+
+fn app(context: &AppContext) -> Result<&WeChatApp, AuthError> {
+    context
+        .wechat
+        .mini_program
+        .as_ref()
+        .ok_or(AuthError::NotEnabled("mini program"))
+}
+
+/// Exchanges the code, links the identity (one user per person through the unionid) and keeps the session_key.
+pub async fn log_in(context: &AppContext, code: &str) -> Result<String, AuthError> {
+    let app = app(context)?;
+    if code.trim().is_empty() {
+        return Err(AuthError::BadRequest("code"));
+    }
+    let session = mp::code_to_session(&context.wechat.api, &app.credentials, code.trim()).await?;
+    let appid = app.credentials.appid.as_str();
+    let user_id = context
+        .db
+        .link_identity(&NewIdentity {
+            appid,
+            openid: &session.openid,
+            unionid: session.unionid.as_deref(),
+            provider: PROVIDER,
+            nickname: None,
+            avatar_url: None,
+        })
+        .await?;
+    context
+        .db
+        .save_session_key(appid, &session.openid, session.session_key.expose_secret())
+        .await?;
+    Ok(user_id)
+}
+
+/// The user's state for the mini program.
+pub async fn user_state(context: &AppContext, user_id: &str) -> Result<UserState, AuthError> {
+    let user = context
+        .db
+        .user(user_id)
+        .await?
+        .ok_or(AuthError::Unauthenticated)?;
+    let has_phone = user.phone.is_some();
+    Ok(UserState {
+        user_id: user.id,
+        has_phone,
+        next_step: if has_phone { "done" } else { "bind_phone" },
+    })
+}
+
+/// Binds the phone number behind a phone button's code.
+pub async fn bind_phone(
+    context: &AppContext,
+    user_id: &str,
+    code: &str,
+) -> Result<String, AuthError> {
+    let app = app(context)?;
+    if code.trim().is_empty() {
+        return Err(AuthError::BadRequest("code"));
+    }
+    let api = &context.wechat.api;
+    let phone = app
+        .token
+        .with_access_token(|token| async move {
+            mp::phone_number(api, token.expose_secret(), code.trim()).await
+        })
+        .await?;
+    context.db.set_phone(user_id, &phone.phone_number).await?;
+    Ok(phone.phone_number)
+}
+
+/// Decrypts legacy `encryptedData` with the user's newest session_key and checks it names our appid.
+pub async fn decrypt(
+    context: &AppContext,
+    user_id: &str,
+    encrypted_data: &str,
+    iv: &str,
+) -> Result<Value, AuthError> {
+    let app = app(context)?;
+    let appid = app.credentials.appid.as_str();
+    let (_, session_key) = context
+        .db
+        .session_key(user_id, appid)
+        .await?
+        .ok_or(AuthError::SessionKeyStale)?;
+    open_data::decrypt(&session_key, iv, encrypted_data, Some(appid)).map_err(|error| match error {
+        open_data::OpenDataError::Base64("encrypted_data") => {
+            AuthError::BadRequest("encrypted_data")
+        }
+        open_data::OpenDataError::Base64(_) | open_data::OpenDataError::IvLength => {
+            AuthError::BadRequest("iv")
+        }
+        _ => AuthError::SessionKeyStale,
+    })
+}

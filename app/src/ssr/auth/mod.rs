@@ -1,0 +1,9 @@
+//! Login use-cases: the mini program, the official account in the WeChat browser, the website QR on desktops;
+//! one account per person through the unionid.
+
+pub mod error;
+pub mod mini_program;
+pub mod oauth;
+pub mod session;
+
+pub use error::AuthError;

@@ -1,0 +1,199 @@
+//! Web OAuth: the official account inside the WeChat browser and the website app's QR on desktops, through one
+//! callback; the start/poll pair for clients that cannot follow redirects.
+
+use secrecy::ExposeSecret;
+
+use super::error::AuthError;
+use super::session::PendingOAuth;
+use crate::ssr::config::AppCredentials;
+use crate::ssr::context::AppContext;
+use crate::ssr::db::{new_id, NewIdentity};
+use crate::ssr::wechat::clock::now;
+use crate::ssr::wechat::oauth::{self, QrStyle, Scope, UserToken};
+
+/// A pending OAuth login lives ten minutes.
+pub const STATE_LIFETIME: i64 = 10 * 60;
+/// The result of a code exchange is reused for WeChat's duplicate callback within five minutes.
+pub const CODE_REUSE_SECONDS: i64 = 5 * 60;
+/// Where WeChat sends the browser back, under APP_URL.
+pub const CALLBACK_PATH: &str = "/api/auth/wechat/oauth/callback";
+
+/// The OAuth providers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    /// The official account, inside the WeChat browser.
+    OfficialAccount,
+    /// The Open Platform website app: QR login on desktops.
+    Website,
+}
+
+impl Provider {
+    pub fn id(self) -> &'static str {
+        match self {
+            Provider::OfficialAccount => "wechat_oa",
+            Provider::Website => "wechat_web",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Provider> {
+        match id {
+            "wechat_oa" | "wechat" => Some(Provider::OfficialAccount),
+            "wechat_web" => Some(Provider::Website),
+            _ => None,
+        }
+    }
+
+    fn credentials(self, context: &AppContext) -> Result<&AppCredentials, AuthError> {
+        match self {
+            Provider::OfficialAccount => context
+                .wechat
+                .official_account
+                .as_ref()
+                .map(|app| &app.credentials)
+                .ok_or(AuthError::NotEnabled("official account")),
+            Provider::Website => context
+                .wechat
+                .website
+                .as_ref()
+                .ok_or(AuthError::NotEnabled("website QR")),
+        }
+    }
+}
+
+/// Only a same-origin path may follow a login; anything else (another host, `//host`, a scheme) goes to `/`.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.contains("://") =>
+        {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// A new OAuth state: 32 letters and digits (WeChat allows up to 128 of `[A-Za-z0-9]`).
+pub fn new_state() -> String {
+    new_id()
+}
+
+/// Where the browser goes to log in with `provider`, and the pending login to remember for the callback.
+pub fn start(
+    context: &AppContext,
+    provider: Provider,
+    scope: Scope,
+    style: QrStyle,
+    next: Option<&str>,
+) -> Result<(String, PendingOAuth), AuthError> {
+    let credentials = provider.credentials(context)?;
+    let state = new_state();
+    let redirect_uri = format!(
+        "{}{CALLBACK_PATH}",
+        context.settings.app_url.as_str().trim_end_matches('/')
+    );
+    let open_base = &context.wechat.open_base;
+    let url = match provider {
+        Provider::OfficialAccount => oauth::authorize_url(
+            open_base,
+            credentials.appid.as_str(),
+            &redirect_uri,
+            scope,
+            &state,
+        ),
+        Provider::Website => oauth::qrconnect_url(
+            open_base,
+            credentials.appid.as_str(),
+            &redirect_uri,
+            &state,
+            style,
+        ),
+    };
+    let pending = PendingOAuth {
+        provider: provider.id().to_owned(),
+        state,
+        next: safe_next(next),
+        expires_at: now() + STATE_LIFETIME,
+    };
+    Ok((url, pending))
+}
+
+/// Exchanges the callback's code and links the identity; the same code seen again within five minutes returns the
+/// same user instead of failing on 40163.
+pub async fn finish(
+    context: &AppContext,
+    provider: Provider,
+    code: &str,
+) -> Result<String, AuthError> {
+    let credentials = provider.credentials(context)?;
+    let appid = credentials.appid.as_str();
+    if let Some(user_id) = context
+        .db
+        .oauth_code_user(appid, code, CODE_REUSE_SECONDS)
+        .await?
+    {
+        return Ok(user_id);
+    }
+    let token = oauth::exchange_code(&context.wechat.api, credentials, code).await?;
+    if token.is_snapshot_user {
+        return Err(AuthError::SnapshotUser);
+    }
+    let profile = profile(context, &token).await;
+    let user_id = context
+        .db
+        .link_identity(&NewIdentity {
+            appid,
+            openid: &token.openid,
+            unionid: token.unionid.as_deref().or(profile
+                .as_ref()
+                .and_then(|profile| profile.unionid.as_deref())),
+            provider: provider.id(),
+            nickname: profile.as_ref().map(|profile| profile.nickname.as_str()),
+            avatar_url: profile
+                .as_ref()
+                .map(|profile| profile.headimgurl.as_str())
+                .filter(|url| !url.is_empty()),
+        })
+        .await?;
+    context
+        .db
+        .remember_oauth_code(appid, code, &user_id)
+        .await?;
+    Ok(user_id)
+}
+
+/// The profile, for scopes that have one; a failure here does not fail the login.
+async fn profile(context: &AppContext, token: &UserToken) -> Option<oauth::UserInfo> {
+    if token.scope == Scope::Base.as_str() {
+        return None;
+    }
+    match oauth::user_info(&context.wechat.api, token).await {
+        Ok(profile) => Some(profile),
+        Err(error) => {
+            tracing::warn!(%error, openid = %token.openid, access_token_len = token.access_token.expose_secret().len(), "no profile for this login");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_same_origin_paths_may_follow_a_login() {
+        assert_eq!(safe_next(Some("/orders/7?tab=1")), "/orders/7?tab=1");
+        for unsafe_next in [
+            "https://evil.example.com/",
+            "//evil.example.com",
+            "/\\evil.example.com",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(unsafe_next)), "/", "{unsafe_next}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,402 @@
+//! The login routes: the mini program's JSON API, the OAuth start and callback shared by the WeChat browser and the
+//! desktop QR, the start/poll pair for clients that cannot follow redirects, the provider list, me and logout.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use app::ssr::auth::oauth::{self as web_oauth, Provider};
+use app::ssr::auth::{mini_program, session as auth_session, AuthError};
+use app::ssr::context::AppContext;
+use app::ssr::db::OAuthLoginStatus;
+use app::ssr::wechat::clock::now;
+use app::ssr::wechat::oauth::{QrStyle, Scope};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tower_sessions::Session;
+
+use super::errors::ApiFailure;
+use super::rate_limit::LoginLimits;
+use crate::state::ServerState;
+
+pub fn router() -> Router<ServerState> {
+    Router::new()
+        .route("/api/auth/wechat/login", post(mini_program_login))
+        .route("/api/auth/wechat/phone", post(bind_phone))
+        .route("/api/auth/wechat/decrypt", post(decrypt))
+        .route("/api/auth/wechat/oauth/start", get(oauth_start))
+        .route("/api/auth/wechat/oauth/callback", get(oauth_callback))
+        .route("/api/auth/oauth/start", post(poll_start))
+        .route("/api/auth/oauth/result", get(poll_result))
+        .route("/api/auth/providers", get(providers))
+        .route("/api/me", get(me))
+        .route("/api/auth/logout", post(logout))
+}
+
+type ApiResult = Result<Response, ApiFailure>;
+
+/// The JSON body, or a `bad_request` naming it.
+fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AuthError> {
+    body.map(|Json(body)| body)
+        .map_err(|_| AuthError::BadRequest("JSON body"))
+}
+
+fn check_limits(
+    limits: &LoginLimits,
+    address: SocketAddr,
+    code: Option<&str>,
+) -> Result<(), AuthError> {
+    let ip_ok = limits.per_ip.allow(&address.ip().to_string());
+    let code_ok = code.is_none_or(|code| limits.per_code.allow(code));
+    if ip_ok && code_ok {
+        Ok(())
+    } else {
+        Err(AuthError::RateLimited)
+    }
+}
+
+async fn signed_in(session: &Session) -> Result<String, AuthError> {
+    auth_session::user_id(session)
+        .await?
+        .ok_or(AuthError::Unauthenticated)
+}
+
+#[derive(Deserialize)]
+struct CodeBody {
+    code: String,
+}
+
+/// `POST /api/auth/wechat/login {code}`: the session as a cookie and as `session_token`, and the user's state.
+async fn mini_program_login(
+    State(context): State<AppContext>,
+    State(limits): State<Arc<LoginLimits>>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    session: Session,
+    request: Result<Json<CodeBody>, JsonRejection>,
+) -> ApiResult {
+    let CodeBody { code } = body(request)?;
+    check_limits(&limits, address, Some(&code))?;
+    let user_id = mini_program::log_in(&context, &code).await?;
+    let session_token = auth_session::sign_in(&session, &user_id).await?;
+    let state = mini_program::user_state(&context, &user_id).await?;
+    tracing::info!(user_id = %state.user_id, "mini program login");
+    Ok(Json(json!({
+        "session_token": session_token,
+        "user_id": state.user_id,
+        "has_phone": state.has_phone,
+        "next_step": state.next_step,
+    }))
+    .into_response())
+}
+
+/// `POST /api/auth/wechat/phone {code}`: binds the phone number behind a phone button's code.
+async fn bind_phone(
+    State(context): State<AppContext>,
+    State(limits): State<Arc<LoginLimits>>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    session: Session,
+    request: Result<Json<CodeBody>, JsonRejection>,
+) -> ApiResult {
+    let user_id = signed_in(&session).await?;
+    let CodeBody { code } = body(request)?;
+    check_limits(&limits, address, Some(&code))?;
+    mini_program::bind_phone(&context, &user_id, &code).await?;
+    let state = mini_program::user_state(&context, &user_id).await?;
+    Ok(Json(json!({ "user_id": state.user_id, "has_phone": state.has_phone, "next_step": state.next_step })).into_response())
+}
+
+#[derive(Deserialize)]
+struct EncryptedBody {
+    encrypted_data: String,
+    iv: String,
+}
+
+/// `POST /api/auth/wechat/decrypt {encrypted_data, iv}`: legacy open data, decrypted with the newest session_key.
+async fn decrypt(
+    State(context): State<AppContext>,
+    session: Session,
+    request: Result<Json<EncryptedBody>, JsonRejection>,
+) -> ApiResult {
+    let user_id = signed_in(&session).await?;
+    let EncryptedBody { encrypted_data, iv } = body(request)?;
+    let data = mini_program::decrypt(&context, &user_id, &encrypted_data, &iv).await?;
+    Ok(Json(json!({ "data": data })).into_response())
+}
+
+#[derive(Deserialize)]
+struct StartQuery {
+    #[serde(default)]
+    provider: Option<String>,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// `GET /api/auth/wechat/oauth/start?scope=base|userinfo&next=/path[&provider=wechat_web]`: to WeChat's page.
+async fn oauth_start(
+    State(context): State<AppContext>,
+    session: Session,
+    Query(query): Query<StartQuery>,
+) -> Response {
+    let provider = match query.provider.as_deref().map(Provider::from_id) {
+        None => Provider::OfficialAccount,
+        Some(Some(provider)) => provider,
+        Some(None) => return login_page_with_error(&AuthError::BadRequest("provider")),
+    };
+    let scope = match query.scope.as_deref() {
+        Some("userinfo") | Some("snsapi_userinfo") => Scope::UserInfo,
+        _ => Scope::Base,
+    };
+    let started = web_oauth::start(
+        &context,
+        provider,
+        scope,
+        QrStyle::Page,
+        query.next.as_deref(),
+    );
+    match started {
+        Ok((url, pending)) => match auth_session::remember_oauth(&session, &pending).await {
+            Ok(()) => Redirect::to(&url).into_response(),
+            Err(error) => login_page_with_error(&error),
+        },
+        Err(error) => login_page_with_error(&error),
+    }
+}
+
+/// Back to the login page with a message for people (the page reads the code).
+fn login_page_with_error(error: &AuthError) -> Response {
+    if let AuthError::Internal(cause) = error {
+        tracing::error!(%cause, "login failed");
+    }
+    Redirect::to(&format!("/login?error={}", error.code())).into_response()
+}
+
+#[derive(Deserialize)]
+struct CallbackQuery {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    state: Option<String>,
+}
+
+/// `GET /api/auth/wechat/oauth/callback?code&state`: finishes a browser login (state in its session) or a
+/// start/poll login (state in the database), on whichever process WeChat's redirect reaches.
+async fn oauth_callback(
+    State(context): State<AppContext>,
+    State(limits): State<Arc<LoginLimits>>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    session: Session,
+    Query(query): Query<CallbackQuery>,
+) -> Response {
+    let Some(state) = query.state.filter(|state| !state.is_empty()) else {
+        return login_page_with_error(&AuthError::InvalidState);
+    };
+    if let Err(error) = check_limits(&limits, address, query.code.as_deref()) {
+        return login_page_with_error(&error);
+    }
+    match auth_session::take_oauth(&session, &state).await {
+        Ok(Some(pending)) => {
+            let Some(code) = query.code else {
+                return Redirect::to(&format!(
+                    "/login?error=declined&next={}",
+                    urlencode(&pending.next)
+                ))
+                .into_response();
+            };
+            let provider =
+                Provider::from_id(&pending.provider).unwrap_or(Provider::OfficialAccount);
+            let signed = async {
+                let user_id = web_oauth::finish(&context, provider, &code).await?;
+                auth_session::sign_in(&session, &user_id).await?;
+                auth_session::remember_completed(&session, &state, &code, &pending.next).await
+            };
+            match signed.await {
+                Ok(_) => Redirect::to(&pending.next).into_response(),
+                Err(error) => login_page_with_error(&error),
+            }
+        }
+        Ok(None) => {
+            // WeChat's duplicate of a callback this browser already completed: same place, no second exchange.
+            if let Some(code) = query.code.as_deref() {
+                match auth_session::repeated_callback(&session, &state, code).await {
+                    Ok(Some(next)) => return Redirect::to(&next).into_response(),
+                    Ok(None) => {}
+                    Err(error) => return login_page_with_error(&error),
+                }
+            }
+            finish_polled_login(&context, &state, query.code.as_deref()).await
+        }
+        Err(error) => login_page_with_error(&error),
+    }
+}
+
+/// The callback of a start/poll login: the result waits in the database for the polling client.
+async fn finish_polled_login(context: &AppContext, state: &str, code: Option<&str>) -> Response {
+    let login = match context.db.oauth_login(state).await {
+        Ok(Some(login))
+            if login.status == OAuthLoginStatus::Pending && login.expires_at >= now() =>
+        {
+            login
+        }
+        Ok(Some(login)) if login.status == OAuthLoginStatus::Pending => {
+            return login_page_with_error(&AuthError::StateExpired)
+        }
+        Ok(_) => return login_page_with_error(&AuthError::InvalidState),
+        Err(error) => return login_page_with_error(&error.into()),
+    };
+    let outcome = match code {
+        None => OAuthLoginStatus::Failed {
+            error: "declined".to_owned(),
+        },
+        Some(code) => {
+            let provider = Provider::from_id(&login.provider).unwrap_or(Provider::Website);
+            let finished = async {
+                let user_id = web_oauth::finish(context, provider, code).await?;
+                let token = auth_session::issue_session(
+                    &context.db,
+                    context.settings.session_ttl,
+                    &user_id,
+                )
+                .await?;
+                Ok::<_, AuthError>(OAuthLoginStatus::Done {
+                    user_id,
+                    session_token: token,
+                })
+            };
+            finished
+                .await
+                .unwrap_or_else(|error| OAuthLoginStatus::Failed {
+                    error: error.code().to_owned(),
+                })
+        }
+    };
+    if let Err(error) = context.db.finish_oauth_login(state, &outcome).await {
+        return login_page_with_error(&error.into());
+    }
+    let message = match outcome {
+        OAuthLoginStatus::Done { .. } => {
+            "登录成功，可以关闭此页面。Signed in: you can close this page."
+        }
+        _ => "登录没有完成，请回到应用重试。The login did not complete: go back and try again.",
+    };
+    Html(format!("<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>wxgate</title><p>{message}</p></html>")).into_response()
+}
+
+fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+#[derive(Deserialize)]
+struct PollStartBody {
+    provider: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// `POST /api/auth/oauth/start {provider}` → `{url, state}`: for clients that cannot follow redirects.
+async fn poll_start(
+    State(context): State<AppContext>,
+    request: Result<Json<PollStartBody>, JsonRejection>,
+) -> ApiResult {
+    let PollStartBody { provider, next } = body(request)?;
+    let provider = Provider::from_id(&provider).ok_or(AuthError::BadRequest("provider"))?;
+    let (url, pending) = web_oauth::start(
+        &context,
+        provider,
+        Scope::UserInfo,
+        QrStyle::Page,
+        next.as_deref(),
+    )?;
+    context
+        .db
+        .start_oauth_login(
+            &pending.state,
+            &pending.provider,
+            &pending.next,
+            pending.expires_at,
+        )
+        .await
+        .map_err(AuthError::from)?;
+    Ok(Json(json!({ "url": url, "state": pending.state })).into_response())
+}
+
+#[derive(Deserialize)]
+struct PollQuery {
+    state: String,
+}
+
+/// `GET /api/auth/oauth/result?state=…` → pending, done with a session token, failed, or expired.
+async fn poll_result(
+    State(context): State<AppContext>,
+    Query(query): Query<PollQuery>,
+) -> ApiResult {
+    let login = context
+        .db
+        .oauth_login(&query.state)
+        .await
+        .map_err(AuthError::from)?;
+    let Some(login) = login else {
+        return Err(AuthError::InvalidState.into());
+    };
+    Ok(Json(match login.status {
+        OAuthLoginStatus::Pending if login.expires_at < now() => json!({ "status": "expired" }),
+        OAuthLoginStatus::Pending => json!({ "status": "pending" }),
+        OAuthLoginStatus::Done { user_id, session_token } => {
+            json!({ "status": "done", "user_id": user_id, "session_token": session_token, "next": login.next_path })
+        }
+        OAuthLoginStatus::Failed { error } => json!({ "status": "failed", "error": error }),
+    })
+    .into_response())
+}
+
+/// `GET /api/auth/providers`: what is really switched on, so no client hard-codes a provider.
+async fn providers(State(context): State<AppContext>) -> Json<Value> {
+    let wechat = &context.wechat;
+    Json(json!([
+        { "id": "wechat_mp", "type": "miniprogram", "enabled": wechat.mini_program.is_some() },
+        { "id": "wechat_oa", "type": "oauth", "enabled": wechat.official_account.is_some() },
+        { "id": "wechat_web", "type": "oauth", "enabled": wechat.website.is_some() },
+    ]))
+}
+
+/// `GET /api/me`: the signed-in user with their identities.
+async fn me(State(context): State<AppContext>, session: Session) -> ApiResult {
+    let user_id = signed_in(&session).await?;
+    let user = context
+        .db
+        .user(&user_id)
+        .await
+        .map_err(AuthError::from)?
+        .ok_or(AuthError::Unauthenticated)?;
+    let identities = context
+        .db
+        .identities(&user.id)
+        .await
+        .map_err(AuthError::from)?;
+    Ok(Json(json!({
+        "user_id": user.id,
+        "nickname": user.nickname,
+        "avatar_url": user.avatar_url,
+        "has_phone": user.phone.is_some(),
+        "phone": user.phone,
+        "identities": identities.iter().map(|identity| json!({
+            "provider": identity.provider,
+            "appid": identity.appid,
+            "openid": identity.openid,
+            "unionid": identity.unionid,
+        })).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+/// `POST /api/auth/logout`: ends the session.
+async fn logout(session: Session) -> ApiResult {
+    auth_session::sign_out(&session).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -1,0 +1,333 @@
+//! Web logins against the sandbox: the official account inside the WeChat browser (silent and with consent), the
+//! website QR through start/poll, declines and bad states, WeChat's duplicate callback, one user per person through
+//! the unionid (merging when it shows up later), and a login started on one process and finished on another.
+
+use reqwest::header::LOCATION;
+use serde_json::{json, Value};
+use url::Url;
+
+use crate::support::{on_both_backends, Browser, SandboxProcess, TestDatabase, Wxgate, WECHAT_UA};
+
+fn location(response: &reqwest::Response) -> String {
+    let location = response.headers()[LOCATION].to_str().expect("location");
+    response.url().join(location).expect("url").to_string()
+}
+
+fn query(url: &str, name: &str) -> Option<String> {
+    Url::parse(url)
+        .expect("url")
+        .query_pairs()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
+/// Starts an official-account login and lets the sandbox answer as WeChat; returns the callback URL it sends back.
+async fn wechat_authorize(browser: &Browser, server: &Wxgate, scope: &str, next: &str) -> String {
+    let started = browser
+        .get(&server.url(&format!(
+            "/api/auth/wechat/oauth/start?scope={scope}&next={next}"
+        )))
+        .await;
+    assert!(started.status().is_redirection(), "{}", started.status());
+    let authorize = location(&started);
+    assert!(
+        authorize.contains("/sandbox/connect/oauth2/authorize?"),
+        "{authorize}"
+    );
+    assert!(authorize.ends_with("#wechat_redirect"), "{authorize}");
+    let answered = browser.get(&authorize).await;
+    if scope == "userinfo" {
+        assert_eq!(answered.status(), 200, "a consent page");
+        let page = answered.text().await.expect("html");
+        assert!(page.contains("允许"));
+        let state = query(&authorize.replace("#wechat_redirect", ""), "state").expect("state");
+        let appid = query(&authorize.replace("#wechat_redirect", ""), "appid").expect("appid");
+        let redirect = query(&authorize.replace("#wechat_redirect", ""), "redirect_uri")
+            .expect("redirect_uri");
+        let decided = browser
+            .post_form(
+                &server.url("/sandbox/connect/oauth2/authorize/decide"),
+                &[
+                    ("appid", &appid),
+                    ("redirect_uri", &redirect),
+                    ("state", &state),
+                    ("scope", "snsapi_userinfo"),
+                    ("persona", "xiaoming"),
+                    ("decision", "allow"),
+                ],
+            )
+            .await;
+        return location(&decided);
+    }
+    assert!(answered.status().is_redirection(), "snsapi_base is silent");
+    location(&answered)
+}
+
+async fn me(browser: &Browser, server: &Wxgate) -> Value {
+    let response = browser.get(&server.url("/api/me")).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("json")
+}
+
+on_both_backends! {
+    wechat_browser_login_lands_on_next_and_a_duplicate_callback_is_harmless => wechat_browser_login_lands_on_next_and_a_duplicate_callback_is_harmless;
+    unionid_joins_and_merges_identities_into_one_user => unionid_joins_and_merges_identities_into_one_user;
+    desktop_qr_login_through_start_and_poll => desktop_qr_login_through_start_and_poll;
+}
+
+async fn wechat_browser_login_lands_on_next_and_a_duplicate_callback_is_harmless(
+    database: TestDatabase,
+) {
+    let server = Wxgate::start(&database, &[]).await;
+    let browser = Browser::new(Some(WECHAT_UA));
+    let callback = wechat_authorize(&browser, &server, "base", "/account").await;
+    assert!(
+        callback.starts_with(&server.url("/api/auth/wechat/oauth/callback?")),
+        "{callback}"
+    );
+
+    let finished = browser.get(&callback).await;
+    assert_eq!(location(&finished), server.url("/account"));
+    let first = me(&browser, &server).await;
+    assert_eq!(first["identities"][0]["provider"], "wechat_oa");
+
+    // WeChat now and then calls back twice with the same code: same place, same user, no 40163.
+    let repeated = browser.get(&callback).await;
+    assert_eq!(location(&repeated), server.url("/account"));
+    assert_eq!(me(&browser, &server).await["user_id"], first["user_id"]);
+}
+
+async fn unionid_joins_and_merges_identities_into_one_user(database: TestDatabase) {
+    let server = Wxgate::start(&database, &[]).await;
+    // 1. Silent official-account login: an openid, no unionid yet.
+    let wechat = Browser::new(Some(WECHAT_UA));
+    let callback = wechat_authorize(&wechat, &server, "base", "/").await;
+    wechat.get(&callback).await;
+    let oa_user = me(&wechat, &server).await["user_id"]
+        .as_str()
+        .expect("user")
+        .to_owned();
+
+    // 2. The same person in the mini program: the unionid arrives with a second user.
+    let code = wechat
+        .post_json(
+            &server.url("/sandbox/mp/login-code"),
+            &json!({ "persona": "xiaoming" }),
+        )
+        .await
+        .json::<Value>()
+        .await
+        .expect("json")["code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    let mini: Value = reqwest::Client::new()
+        .post(server.url("/api/auth/wechat/login"))
+        .json(&json!({ "code": code }))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    let mp_user = mini["user_id"].as_str().expect("user").to_owned();
+    assert_ne!(mp_user, oa_user, "nothing tells them apart yet");
+
+    // 3. The official account with consent gives the unionid for the first identity: the two users merge.
+    let callback = wechat_authorize(&wechat, &server, "userinfo", "/account").await;
+    wechat.get(&callback).await;
+    let merged = me(&wechat, &server).await;
+    let providers: Vec<&str> = merged["identities"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|identity| identity["provider"].as_str().expect("provider"))
+        .collect();
+    assert_eq!(providers.len(), 2, "{merged}");
+    assert!(
+        providers.contains(&"wechat_oa") && providers.contains(&"wechat_mp"),
+        "{merged}"
+    );
+    assert_eq!(merged["nickname"], "小明");
+    let unionids: Vec<&Value> = merged["identities"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|identity| &identity["unionid"])
+        .collect();
+    assert_eq!(unionids[0], unionids[1]);
+
+    // The mini program's session still works and finds the merged user.
+    let response = reqwest::Client::new()
+        .get(server.url("/api/me"))
+        .bearer_auth(mini["session_token"].as_str().expect("token"))
+        .send()
+        .await
+        .expect("me");
+    assert_eq!(
+        response.json::<Value>().await.expect("json")["user_id"],
+        merged["user_id"]
+    );
+}
+
+async fn desktop_qr_login_through_start_and_poll(database: TestDatabase) {
+    let server = Wxgate::start(&database, &[]).await;
+    let desktop_app = reqwest::Client::new();
+    let started: Value = desktop_app
+        .post(server.url("/api/auth/oauth/start"))
+        .json(&json!({ "provider": "wechat_web" }))
+        .send()
+        .await
+        .expect("start")
+        .json()
+        .await
+        .expect("json");
+    let state = started["state"].as_str().expect("state");
+    let poll = || async {
+        desktop_app
+            .get(server.url(&format!("/api/auth/oauth/result?state={state}")))
+            .send()
+            .await
+            .expect("poll")
+            .json::<Value>()
+            .await
+            .expect("json")
+    };
+    assert_eq!(poll().await["status"], "pending");
+
+    // The person opens the URL in a browser, scans the QR and confirms on the phone.
+    let browser = Browser::new(None);
+    let qr_page = browser
+        .get(started["url"].as_str().expect("url"))
+        .await
+        .text()
+        .await
+        .expect("html");
+    let uuid = qr_page
+        .split("uuid=")
+        .nth(1)
+        .and_then(|rest| rest.split(['"', '&']).next())
+        .expect("uuid")
+        .to_owned();
+    let phone = Browser::new(Some(WECHAT_UA));
+    phone
+        .get(&server.url(&format!("/sandbox/connect/confirm?uuid={uuid}")))
+        .await;
+    phone
+        .post_form(
+            &server.url("/sandbox/connect/confirm"),
+            &[
+                ("uuid", &uuid),
+                ("persona", "laowang"),
+                ("decision", "allow"),
+            ],
+        )
+        .await;
+    let status: Value = browser
+        .get(&server.url(&format!("/sandbox/connect/qrconnect/status?uuid={uuid}")))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let landed = browser
+        .get(status["redirect"].as_str().expect("redirect"))
+        .await;
+    assert_eq!(landed.status(), 200);
+    assert!(landed.text().await.expect("html").contains("登录成功"));
+
+    let done = poll().await;
+    assert_eq!(done["status"], "done", "{done}");
+    let profile: Value = desktop_app
+        .get(server.url("/api/me"))
+        .bearer_auth(done["session_token"].as_str().expect("token"))
+        .send()
+        .await
+        .expect("me")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(profile["nickname"], "老王");
+    assert_eq!(profile["identities"][0]["provider"], "wechat_web");
+}
+
+#[tokio::test]
+async fn a_declined_consent_and_a_bad_state_come_back_to_the_login_page() {
+    let database = TestDatabase::sqlite();
+    let server = Wxgate::start(&database, &[]).await;
+    let browser = Browser::new(Some(WECHAT_UA));
+    let started = browser
+        .get(&server.url("/api/auth/wechat/oauth/start?scope=userinfo&next=/account"))
+        .await;
+    let authorize = location(&started).replace("#wechat_redirect", "");
+    let field = |name: &str| query(&authorize, name).expect("field");
+    let declined = browser
+        .post_form(
+            &server.url("/sandbox/connect/oauth2/authorize/decide"),
+            &[
+                ("appid", &field("appid")),
+                ("redirect_uri", &field("redirect_uri")),
+                ("state", &field("state")),
+                ("decision", "deny"),
+            ],
+        )
+        .await;
+    let back = browser.get(&location(&declined)).await;
+    assert_eq!(
+        location(&back),
+        server.url("/login?error=declined&next=%2Faccount")
+    );
+
+    let forged = browser
+        .get(&server.url("/api/auth/wechat/oauth/callback?code=abc&state=forged"))
+        .await;
+    assert_eq!(location(&forged), server.url("/login?error=invalid_state"));
+    let evil = browser
+        .get(&server.url("/api/auth/wechat/oauth/start?next=https://evil.example.com/"))
+        .await;
+    assert!(evil.status().is_redirection());
+    assert_eq!(browser.get(&server.url("/api/me")).await.status(), 401);
+}
+
+#[tokio::test]
+async fn an_oauth_login_started_on_one_process_finishes_on_another() {
+    let Some(database) = TestDatabase::postgres().await else {
+        return;
+    };
+    // Two processes behind one load balancer share the database and talk to one WeChat (here: one sandbox).
+    let wechat = SandboxProcess::start().await;
+    let env = [
+        ("WECHAT_OA_APPID", wechat.credential("oa_appid")),
+        ("WECHAT_OA_SECRET", wechat.credential("oa_secret")),
+        ("WECHAT_API_BASE", wechat.base_url.clone()),
+        ("WECHAT_OPEN_BASE", wechat.base_url.clone()),
+    ];
+    let env: Vec<(&str, &str)> = env
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect();
+    let first = Wxgate::start(&database, &env).await;
+    let second = Wxgate::start(&database, &env).await;
+
+    let browser = Browser::new(Some(WECHAT_UA));
+    let started = browser
+        .get(&first.url("/api/auth/wechat/oauth/start?next=/account"))
+        .await;
+    let answered = browser.get(&location(&started)).await;
+    let callback = location(&answered);
+    assert!(
+        callback.starts_with(&first.url("/api/auth/wechat/oauth/callback")),
+        "{callback}"
+    );
+    let on_second = callback.replace(&first.base_url, &second.base_url);
+    let finished = browser.get(&on_second).await;
+    assert_eq!(location(&finished), second.url("/account"));
+    assert_eq!(
+        me(&browser, &second).await["identities"][0]["provider"],
+        "wechat_oa"
+    );
+    assert_eq!(
+        me(&browser, &first).await["identities"][0]["provider"],
+        "wechat_oa",
+        "and the session works on both"
+    );
+}
