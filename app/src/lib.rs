@@ -1,6 +1,7 @@
 //! The wxgate Leptos app: the HTML shell, the router and the pages; server-only code lives in `ssr`.
 
 pub mod api;
+pub mod lang;
 pub mod types;
 pub mod ui;
 
@@ -11,7 +12,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 /// The name the browser bundle is published under: `/pkg/wxgate.js`, `/pkg/wxgate_bg.wasm`, `/pkg/wxgate.css`.
@@ -29,9 +30,10 @@ pub fn sandbox_shell(options: LeptosOptions) -> impl IntoView {
 }
 
 fn document(options: LeptosOptions, sandbox: bool) -> impl IntoView {
+    let lang = lang::current();
     view! {
         <!DOCTYPE html>
-        <html lang="zh-CN">
+        <html lang=lang.tag()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
@@ -47,17 +49,23 @@ fn document(options: LeptosOptions, sandbox: bool) -> impl IntoView {
     }
 }
 
-/// The app: style sheet, title and routes.
+/// The app: style sheet, title, the page language and routes.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(lang::current());
     view! {
         <Stylesheet id="wxgate-style" href="/pkg/wxgate.css"/>
         <Title text="wxgate"/>
         <Router>
+            <ui::nav::Nav/>
             <main class="page">
                 <Routes fallback=ui::not_found::NotFound>
                     <Route path=path!("") view=ui::home::HomePage/>
+                    // Rendered whole before answering: the page starts the QR login in the session, and the session
+                    // cookie must be in the answer's headers.
+                    <Route path=path!("/login") view=ui::login::LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view=ui::account::AccountPage/>
                 </Routes>
             </main>
         </Router>

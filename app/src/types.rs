@@ -47,3 +47,63 @@ impl FromServerFnError for ApiError {
         ApiError::Transport(value.to_string())
     }
 }
+
+/// Where the visitor is, which decides how they can log in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Surface {
+    /// Inside the WeChat browser (`MicroMessenger` in the user agent): official-account OAuth.
+    WeChat,
+    /// A desktop browser: scan the website app's QR with the phone.
+    Desktop,
+    /// A phone browser outside WeChat: open the page in WeChat.
+    Mobile,
+}
+
+impl Surface {
+    /// Reads a user agent.
+    pub fn from_user_agent(user_agent: &str) -> Surface {
+        if user_agent.contains("MicroMessenger") {
+            Surface::WeChat
+        } else if ["Mobile", "Android", "iPhone", "iPad"]
+            .iter()
+            .any(|marker| user_agent.contains(marker))
+        {
+            Surface::Mobile
+        } else {
+            Surface::Desktop
+        }
+    }
+}
+
+/// What the login page offers this visitor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginOptions {
+    pub surface: Surface,
+    /// Starts the official-account login (silent snsapi_base) and comes back to `next`.
+    pub wechat_start: Option<String>,
+    /// WeChat's QR page for an iframe (website app), already tied to this browser's session.
+    pub qr_frame: Option<String>,
+    /// The full-page QR login, when the frame cannot be used.
+    pub qr_page_start: Option<String>,
+}
+
+/// The signed-in user, as the account page shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub user_id: String,
+    pub nickname: Option<String>,
+    pub avatar_url: Option<String>,
+    pub phone: Option<String>,
+    pub identities: Vec<LinkedIdentity>,
+    /// Inside WeChat without a profile yet: the page offers to fetch nickname and avatar (snsapi_userinfo).
+    pub profile_start: Option<String>,
+}
+
+/// One WeChat identity of the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkedIdentity {
+    /// `wechat_mp`, `wechat_oa` or `wechat_web`.
+    pub provider: String,
+    pub openid: String,
+    pub has_unionid: bool,
+}

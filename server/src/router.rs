@@ -67,6 +67,7 @@ where
     Router::new()
         .merge(routes::health::router())
         .merge(routes::auth::router())
+        .merge(routes::lang::router())
         .leptos_routes_with_context(
             &state,
             page_routes,

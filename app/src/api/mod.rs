@@ -1,3 +1,4 @@
 //! Server functions: a few lines each that take the context and session, call a use-case and return a DTO.
 
+pub mod auth;
 pub mod status;

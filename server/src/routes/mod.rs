@@ -4,4 +4,5 @@ pub mod auth;
 pub mod bearer;
 pub mod errors;
 pub mod health;
+pub mod lang;
 pub mod rate_limit;

@@ -1,0 +1,121 @@
+//! Server functions behind the login and account pages.
+
+use leptos::prelude::*;
+
+use crate::types::{Account, ApiError, LoginOptions};
+
+/// How this visitor can log in; for a desktop, the QR frame is started now and tied to this browser's session.
+#[server(prefix = "/api/fn", endpoint = "login_options")]
+pub async fn fetch_login_options(next: String) -> Result<LoginOptions, ApiError> {
+    use crate::ssr::auth::{oauth, session};
+    use crate::ssr::wechat::oauth::{QrStyle, Scope};
+    use crate::types::Surface;
+
+    let context = use_context::<crate::ssr::context::AppContext>().ok_or(ApiError::Unavailable)?;
+    let (headers, session): (axum::http::HeaderMap, tower_sessions::Session) =
+        leptos_axum::extract()
+            .await
+            .map_err(|_| ApiError::Unavailable)?;
+    let user_agent = headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let surface = Surface::from_user_agent(user_agent);
+    let next = oauth::safe_next(Some(&next));
+    let encoded: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+    let wechat_start = context
+        .wechat
+        .official_account
+        .as_ref()
+        .map(|_| format!("/api/auth/wechat/oauth/start?scope=base&next={encoded}"));
+    let qr_page_start = context
+        .wechat
+        .website
+        .as_ref()
+        .map(|_| format!("/api/auth/wechat/oauth/start?provider=wechat_web&next={encoded}"));
+    let qr_frame = match (surface, &context.wechat.website) {
+        (Surface::Desktop, Some(_)) => {
+            let (url, pending) = oauth::start(
+                &context,
+                oauth::Provider::Website,
+                Scope::UserInfo,
+                QrStyle::Embedded {
+                    self_redirect: false,
+                },
+                Some(&next),
+            )
+            .map_err(|_| ApiError::Unavailable)?;
+            session::remember_oauth(&session, &pending)
+                .await
+                .map_err(|_| ApiError::Unavailable)?;
+            Some(url)
+        }
+        _ => None,
+    };
+    Ok(LoginOptions {
+        surface,
+        wechat_start,
+        qr_frame,
+        qr_page_start,
+    })
+}
+
+/// The signed-in user, or `None`.
+#[server(prefix = "/api/fn", endpoint = "account")]
+pub async fn current_account() -> Result<Option<Account>, ApiError> {
+    use crate::ssr::auth::session;
+    use crate::types::{LinkedIdentity, Surface};
+
+    let context = use_context::<crate::ssr::context::AppContext>().ok_or(ApiError::Unavailable)?;
+    let (headers, session): (axum::http::HeaderMap, tower_sessions::Session) =
+        leptos_axum::extract()
+            .await
+            .map_err(|_| ApiError::Unavailable)?;
+    let Some(user_id) = session::user_id(&session)
+        .await
+        .map_err(|_| ApiError::Unavailable)?
+    else {
+        return Ok(None);
+    };
+    let unavailable = |error: crate::ssr::db::DbError| {
+        tracing::error!(%error, "account lookup failed");
+        ApiError::Unavailable
+    };
+    let Some(user) = context.db.user(&user_id).await.map_err(unavailable)? else {
+        return Ok(None);
+    };
+    let identities = context.db.identities(&user.id).await.map_err(unavailable)?;
+    let in_wechat = headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|agent| Surface::from_user_agent(agent) == Surface::WeChat);
+    let profile_start =
+        (in_wechat && user.nickname.is_none() && context.wechat.official_account.is_some())
+            .then(|| "/api/auth/wechat/oauth/start?scope=userinfo&next=%2Faccount".to_owned());
+    Ok(Some(Account {
+        user_id: user.id,
+        nickname: user.nickname,
+        avatar_url: user.avatar_url,
+        phone: user.phone,
+        identities: identities
+            .into_iter()
+            .map(|identity| LinkedIdentity {
+                provider: identity.provider,
+                openid: identity.openid,
+                has_unionid: identity.unionid.is_some(),
+            })
+            .collect(),
+        profile_start,
+    }))
+}
+
+/// Ends the session.
+#[server(prefix = "/api/fn", endpoint = "log_out")]
+pub async fn log_out() -> Result<(), ApiError> {
+    let session: tower_sessions::Session = leptos_axum::extract()
+        .await
+        .map_err(|_| ApiError::Unavailable)?;
+    crate::ssr::auth::session::sign_out(&session)
+        .await
+        .map_err(|_| ApiError::Unavailable)
+}
