@@ -30,7 +30,10 @@ pub struct WeChat {
 impl WeChat {
     /// Builds the client; server tokens are shared with other processes through the database.
     pub fn new(settings: &Settings, db: &Database) -> Result<WeChat, ApiError> {
-        let api = ApiClient::new(settings.wechat.endpoints.api.clone())?;
+        let api = ApiClient::with_timeout(
+            settings.wechat.endpoints.api.clone(),
+            settings.wechat.timeout,
+        )?;
         let shared = Shared {
             store: Arc::new(DatabaseTokenStore::new(db.clone())),
             holder: new_id(),

@@ -47,9 +47,9 @@ impl Sandbox {
 }
 
 /// WeChat's paths, relative to wherever the sandbox is mounted.
-fn wechat_routes() -> Router<Arc<Sandbox>> {
+fn wechat_routes(sandbox: &Arc<Sandbox>) -> Router<Arc<Sandbox>> {
     Router::new()
-        .merge(login::wechat_routes())
+        .merge(login::wechat_routes(sandbox))
         .merge(pay::wechat_routes())
 }
 
@@ -64,14 +64,16 @@ fn control_routes() -> Router<Arc<Sandbox>> {
 
 /// The sandbox alone, as WeChat's hosts: WeChat's paths at the root, the control API under `/sandbox`.
 pub fn standalone_router(sandbox: Arc<Sandbox>) -> Router {
-    wechat_routes()
+    wechat_routes(&sandbox)
         .nest("/sandbox", control_routes())
         .with_state(sandbox)
 }
 
 /// The sandbox inside `wxgate serve`, to be nested under `/sandbox`: WeChat's paths and the control API side by side.
 pub fn mounted_router(sandbox: Arc<Sandbox>) -> Router {
-    wechat_routes().merge(control_routes()).with_state(sandbox)
+    wechat_routes(&sandbox)
+        .merge(control_routes())
+        .with_state(sandbox)
 }
 
 /// What the sandbox plays, without its secrets: for people and for readiness checks.

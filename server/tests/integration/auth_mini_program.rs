@@ -299,3 +299,72 @@ async fn nothing_is_enabled_in_live_mode_without_credentials() {
         .iter()
         .all(|provider| provider["enabled"] == false));
 }
+
+#[tokio::test]
+async fn wechat_errors_busy_retries_and_timeouts_are_told_apart() {
+    let database = TestDatabase::sqlite();
+    let server = Wxgate::start(&database, &[("WECHAT_TIMEOUT_SECONDS", "1")]).await;
+    let fault = |faults: Value| {
+        let server = &server;
+        async move {
+            let response = reqwest::Client::new()
+                .post(server.url("/sandbox/login/faults"))
+                .json(&faults)
+                .send()
+                .await
+                .expect("faults");
+            assert!(response.status().is_success());
+        }
+    };
+    let fresh_code = || async {
+        mint(&server, "/sandbox/mp/login-code", json!({})).await["code"]
+            .as_str()
+            .expect("code")
+            .to_owned()
+    };
+
+    fault(json!({ "errcode": 40226, "fail_next": 1 })).await;
+    let (status, body, _) = login(&server, &fresh_code().await).await;
+    assert_eq!(
+        (status.as_u16(), body["error"]["code"].as_str()),
+        (403, Some("user_blocked")),
+        "{body}"
+    );
+
+    // WeChat busy once: the client asks again and the login goes through.
+    fault(json!({ "errcode": -1, "fail_next": 1 })).await;
+    let (status, body, _) = login(&server, &fresh_code().await).await;
+    assert_eq!(status, 200, "{body}");
+
+    // Busy twice: one retry only, then a clear answer.
+    fault(json!({ "errcode": -1, "fail_next": 2 })).await;
+    let (status, body, _) = login(&server, &fresh_code().await).await;
+    assert_eq!(
+        (status.as_u16(), body["error"]["code"].as_str()),
+        (503, Some("wechat_busy")),
+        "{body}"
+    );
+
+    fault(json!({ "delay_ms": 2500 })).await;
+    let (status, body, _) = login(&server, &fresh_code().await).await;
+    assert_eq!(
+        (status.as_u16(), body["error"]["code"].as_str()),
+        (504, Some("upstream_timeout")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn one_address_gets_thirty_login_attempts_a_minute() {
+    let database = TestDatabase::sqlite();
+    let server = Wxgate::start(&database, &[]).await;
+    let mut statuses = Vec::new();
+    for attempt in 0..31 {
+        statuses.push(login(&server, &format!("code-{attempt}")).await.0.as_u16());
+    }
+    assert!(
+        statuses[..30].iter().all(|status| *status == 400),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[30], 429);
+}

@@ -331,3 +331,51 @@ async fn an_oauth_login_started_on_one_process_finishes_on_another() {
         "and the session works on both"
     );
 }
+
+#[tokio::test]
+async fn a_snapshot_page_user_gets_no_account() {
+    let database = TestDatabase::sqlite();
+    let server = Wxgate::start(&database, &[]).await;
+    let added = reqwest::Client::new()
+        .post(server.url("/sandbox/personas"))
+        .json(&json!({ "id": "moments", "nickname": "朋友圈访客", "snapshot": true }))
+        .send()
+        .await
+        .expect("add persona");
+    assert_eq!(added.status(), 201);
+    let browser = Browser::new(Some(WECHAT_UA));
+    let started = browser
+        .get(&server.url("/api/auth/wechat/oauth/start?next=/account"))
+        .await;
+    let authorize = location(&started);
+    // The sandbox knows this browser as the snapshot persona.
+    let as_moments = browser
+        .post_form(
+            &server.url("/sandbox/connect/oauth2/authorize/decide"),
+            &[
+                (
+                    "appid",
+                    &query(&authorize.replace("#wechat_redirect", ""), "appid").expect("appid"),
+                ),
+                (
+                    "redirect_uri",
+                    &query(&authorize.replace("#wechat_redirect", ""), "redirect_uri")
+                        .expect("redirect"),
+                ),
+                (
+                    "state",
+                    &query(&authorize.replace("#wechat_redirect", ""), "state").expect("state"),
+                ),
+                ("scope", "snsapi_base"),
+                ("persona", "moments"),
+                ("decision", "allow"),
+            ],
+        )
+        .await;
+    let finished = browser.get(&location(&as_moments)).await;
+    assert_eq!(
+        location(&finished),
+        server.url("/login?error=snapshot_user")
+    );
+    assert_eq!(browser.get(&server.url("/api/me")).await.status(), 401);
+}

@@ -45,6 +45,8 @@ pub struct WeChatSettings {
     /// Open Platform website app (QR login on desktop browsers).
     pub website: Option<AppCredentials>,
     pub endpoints: Endpoints,
+    /// How long a call to WeChat may take (`WECHAT_TIMEOUT_SECONDS`, default 10).
+    pub timeout: std::time::Duration,
 }
 
 impl WeChatSettings {
@@ -66,6 +68,7 @@ impl WeChatSettings {
                 problems,
                 &[("WECHAT_CLIENT_ID", "WECHAT_CLIENT_SECRET")],
             ),
+            timeout: timeout(vars, problems),
             endpoints: Endpoints {
                 api: base_url(vars, problems, "WECHAT_API_BASE", DEFAULT_API_BASE),
                 open: base_url(vars, problems, "WECHAT_OPEN_BASE", DEFAULT_OPEN_BASE),
@@ -104,6 +107,22 @@ fn credentials(
         return None;
     }
     None
+}
+
+/// `WECHAT_TIMEOUT_SECONDS`: 1 to 60 seconds.
+fn timeout(vars: &Vars, problems: &mut Problems) -> std::time::Duration {
+    let seconds = match vars.get("WECHAT_TIMEOUT_SECONDS").map(str::parse::<u64>) {
+        None => crate::ssr::wechat::api::DEFAULT_TIMEOUT.as_secs(),
+        Some(Ok(seconds)) if (1..=60).contains(&seconds) => seconds,
+        Some(_) => {
+            problems.push(
+                "WECHAT_TIMEOUT_SECONDS",
+                "must be a whole number of seconds from 1 to 60",
+            );
+            crate::ssr::wechat::api::DEFAULT_TIMEOUT.as_secs()
+        }
+    };
+    std::time::Duration::from_secs(seconds)
 }
 
 /// A base URL: absolute http(s), kept without a trailing slash so paths can be appended.

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
-/// How long one call may take.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one call may take unless configured otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Errcodes wxgate reacts to.
 pub mod errcode {
@@ -75,8 +75,13 @@ pub struct ApiClient {
 
 impl ApiClient {
     pub fn new(base: Url) -> Result<ApiClient, ApiError> {
+        ApiClient::with_timeout(base, DEFAULT_TIMEOUT)
+    }
+
+    /// A client whose calls give up after `timeout`.
+    pub fn with_timeout(base: Url, timeout: Duration) -> Result<ApiClient, ApiError> {
         let http = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
+            .timeout(timeout)
             .build()
             .map_err(|error| ApiError::Network(error.to_string()))?;
         Ok(ApiClient { http, base })

@@ -151,7 +151,7 @@ fn user_token_answer(
         "refresh_token": refresh_token,
         "openid": persona.openid(&appid),
         "scope": scope,
-        "is_snapshotuser": 0,
+        "is_snapshotuser": i32::from(persona.snapshot),
     });
     // WeChat returns the unionid with the token only for scopes that show a profile.
     if scope != "snsapi_base" {

@@ -181,6 +181,9 @@ pub struct NewPersona {
     nickname: String,
     #[serde(default)]
     phone_number: Option<String>,
+    /// A snapshot-page user (opened from Moments): WeChat marks their web logins `is_snapshotuser: 1`.
+    #[serde(default)]
+    snapshot: bool,
 }
 
 /// `POST /sandbox/personas` `{"id", "nickname", "phone_number"?}`: adds a persona.
@@ -211,6 +214,7 @@ pub async fn add_persona(
         &request.id,
         request.nickname.trim(),
         request.phone_number.as_deref(),
+        request.snapshot,
     );
     login.personas.push(persona.clone());
     (

@@ -3,6 +3,7 @@
 
 mod api;
 mod control;
+mod faults;
 mod pages;
 pub mod personas;
 pub mod state;
@@ -62,9 +63,9 @@ impl LoginSandbox {
     }
 }
 
-/// WeChat's login paths.
-pub fn wechat_routes() -> Router<Arc<Sandbox>> {
-    Router::new()
+/// WeChat's login paths; the JSON endpoints go through the faults in force.
+pub fn wechat_routes(sandbox: &Arc<Sandbox>) -> Router<Arc<Sandbox>> {
+    let json_endpoints = Router::new()
         .route("/sns/jscode2session", get(api::code_to_session))
         .route("/sns/oauth2/access_token", get(api::oauth_access_token))
         .route("/sns/oauth2/refresh_token", get(api::oauth_refresh_token))
@@ -75,6 +76,12 @@ pub fn wechat_routes() -> Router<Arc<Sandbox>> {
         .route("/cgi-bin/ticket/getticket", get(api::jsapi_ticket))
         .route("/wxa/business/getuserphonenumber", post(api::phone_number))
         .route("/wxa/checksession", get(api::check_session))
+        .route_layer(axum::middleware::from_fn_with_state(
+            Arc::clone(sandbox),
+            faults::apply,
+        ));
+    Router::new()
+        .merge(json_endpoints)
         .route("/connect/oauth2/authorize", get(pages::authorize))
         .route("/connect/oauth2/authorize/decide", post(pages::decide))
         .route("/connect/qrconnect", get(pages::qrconnect))
@@ -96,5 +103,9 @@ pub fn control_routes() -> Router<Arc<Sandbox>> {
         .route(
             "/personas",
             get(control::list_personas).post(control::add_persona),
+        )
+        .route(
+            "/login/faults",
+            get(faults::current).post(faults::set).delete(faults::clear),
         )
 }

@@ -14,6 +14,9 @@ pub struct Persona {
     pub nickname: String,
     pub avatar_url: String,
     pub phone_number: String,
+    /// Opens pages from a Moments snapshot: WeChat gives a virtual openid with `is_snapshotuser: 1`.
+    #[serde(default)]
+    pub snapshot: bool,
 }
 
 impl Persona {
@@ -23,6 +26,7 @@ impl Persona {
             nickname: nickname.to_owned(),
             avatar_url: avatar(color, nickname),
             phone_number: phone_number.to_owned(),
+            snapshot: false,
         }
     }
 
@@ -36,11 +40,14 @@ impl Persona {
     }
 
     /// A user added through the control API.
-    pub fn added(id: &str, nickname: &str, phone_number: Option<&str>) -> Persona {
+    pub fn added(id: &str, nickname: &str, phone_number: Option<&str>, snapshot: bool) -> Persona {
         let phone = phone_number
             .map(str::to_owned)
             .unwrap_or_else(|| format!("1360000{:04}", id.len() * 97 % 10_000));
-        Persona::new(id, nickname, "#576b95", &phone)
+        Persona {
+            snapshot,
+            ..Persona::new(id, nickname, "#576b95", &phone)
+        }
     }
 
     /// This user's openid in `appid`: stable, and different in every app.

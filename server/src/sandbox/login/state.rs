@@ -158,6 +158,7 @@ pub struct LoginState {
     stable: HashMap<String, String>,
     tickets: HashMap<String, Expiring<String>>,
     qr_logins: HashMap<String, QrLogin>,
+    pub faults: super::faults::LoginFaults,
 }
 
 impl LoginState {
@@ -174,6 +175,7 @@ impl LoginState {
             stable: HashMap::new(),
             tickets: HashMap::new(),
             qr_logins: HashMap::new(),
+            faults: super::faults::LoginFaults::default(),
         }
     }
 
