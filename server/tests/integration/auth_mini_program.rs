@@ -6,21 +6,6 @@ use serde_json::{json, Value};
 
 use crate::support::{on_both_backends, TestDatabase, Wxgate};
 
-async fn mint(server: &Wxgate, path: &str, body: Value) -> Value {
-    let response = reqwest::Client::new()
-        .post(server.url(path))
-        .json(&body)
-        .send()
-        .await
-        .expect("control");
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    response.json().await.expect("json")
-}
-
 async fn login(server: &Wxgate, code: &str) -> (reqwest::StatusCode, Value, Option<String>) {
     let response = reqwest::Client::new()
         .post(server.url("/api/auth/wechat/login"))
@@ -67,12 +52,9 @@ async fn mini_program_logs_in_binds_a_phone_and_decrypts_with_the_newest_key(
     database: TestDatabase,
 ) {
     let server = Wxgate::start(&database, &[]).await;
-    let code = mint(
-        &server,
-        "/sandbox/mp/login-code",
-        json!({ "persona": "xiaohong" }),
-    )
-    .await["code"]
+    let code = server
+        .control("/sandbox/mp/login-code", json!({ "persona": "xiaohong" }))
+        .await["code"]
         .as_str()
         .expect("code")
         .to_owned();
@@ -101,12 +83,9 @@ async fn mini_program_logs_in_binds_a_phone_and_decrypts_with_the_newest_key(
     assert_eq!(me["user_id"], user_id.as_str());
     assert_eq!(me["identities"][0]["provider"], "wechat_mp");
 
-    let phone_code = mint(
-        &server,
-        "/sandbox/mp/phone-code",
-        json!({ "persona": "xiaohong" }),
-    )
-    .await["code"]
+    let phone_code = server
+        .control("/sandbox/mp/phone-code", json!({ "persona": "xiaohong" }))
+        .await["code"]
         .as_str()
         .expect("code")
         .to_owned();
@@ -124,12 +103,12 @@ async fn mini_program_logs_in_binds_a_phone_and_decrypts_with_the_newest_key(
     let (_, me) = as_bearer(&server, reqwest::Method::GET, "/api/me", &token, None).await;
     assert_eq!(me["phone"], "13900139000");
 
-    let sealed = mint(
-        &server,
-        "/sandbox/mp/encrypted-data",
-        json!({ "persona": "xiaohong" }),
-    )
-    .await;
+    let sealed = server
+        .control(
+            "/sandbox/mp/encrypted-data",
+            json!({ "persona": "xiaohong" }),
+        )
+        .await;
     let (status, opened) = as_bearer(
         &server,
         reqwest::Method::POST,
@@ -142,12 +121,9 @@ async fn mini_program_logs_in_binds_a_phone_and_decrypts_with_the_newest_key(
     assert_eq!(opened["data"]["nickName"], "小红");
 
     // A second wx.login rotates the session_key: data sealed with the old one is stale.
-    let again = mint(
-        &server,
-        "/sandbox/mp/login-code",
-        json!({ "persona": "xiaohong" }),
-    )
-    .await["code"]
+    let again = server
+        .control("/sandbox/mp/login-code", json!({ "persona": "xiaohong" }))
+        .await["code"]
         .as_str()
         .expect("code")
         .to_owned();
@@ -221,7 +197,7 @@ async fn login_errors_are_clear_and_limited() {
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "invalid_code");
 
-    let code = mint(&server, "/sandbox/mp/login-code", json!({})).await["code"]
+    let code = server.control("/sandbox/mp/login-code", json!({})).await["code"]
         .as_str()
         .expect("code")
         .to_owned();
@@ -230,11 +206,11 @@ async fn login_errors_are_clear_and_limited() {
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "code_used");
 
-    let expired = mint(&server, "/sandbox/mp/login-code", json!({})).await["code"]
+    let expired = server.control("/sandbox/mp/login-code", json!({})).await["code"]
         .as_str()
         .expect("code")
         .to_owned();
-    mint(&server, "/sandbox/codes/expire", json!({})).await;
+    server.control("/sandbox/codes/expire", json!({})).await;
     let (status, body, _) = login(&server, &expired).await;
     assert_eq!(
         (status.as_u16(), body["error"]["code"].as_str()),
@@ -317,7 +293,7 @@ async fn wechat_errors_busy_retries_and_timeouts_are_told_apart() {
         }
     };
     let fresh_code = || async {
-        mint(&server, "/sandbox/mp/login-code", json!({})).await["code"]
+        server.control("/sandbox/mp/login-code", json!({})).await["code"]
             .as_str()
             .expect("code")
             .to_owned()

@@ -37,21 +37,6 @@ fn browser() -> reqwest::Client {
         .expect("client")
 }
 
-async fn control(sandbox: &SandboxProcess, path: &str, body: Value) -> Value {
-    let response = reqwest::Client::new()
-        .post(sandbox.url(path))
-        .json(&body)
-        .send()
-        .await
-        .expect("control call");
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    response.json().await.expect("control JSON")
-}
-
 fn query_param(url: &str, name: &str) -> Option<String> {
     Url::parse(url)
         .expect("url")
@@ -64,12 +49,9 @@ fn query_param(url: &str, name: &str) -> Option<String> {
 async fn mini_program_login_code_works_once_and_gives_openid_session_key_and_unionid() {
     let sandbox = SandboxProcess::start().await;
     let mp_app = app(&sandbox, "mp_appid", "mp_secret");
-    let minted = control(
-        &sandbox,
-        "/sandbox/mp/login-code",
-        json!({ "persona": "xiaohong" }),
-    )
-    .await;
+    let minted = sandbox
+        .control("/sandbox/mp/login-code", json!({ "persona": "xiaohong" }))
+        .await;
     let code = minted["code"].as_str().expect("code");
 
     let session = mp::code_to_session(&api(&sandbox), &mp_app, code)
@@ -104,7 +86,7 @@ async fn check_session_follows_the_newest_session_key_and_phone_codes_give_the_n
     let mp_app = app(&sandbox, "mp_appid", "mp_secret");
     let token = ServerToken::new(api(&sandbox), mp_app.clone(), TokenEndpoint::Stable, None);
     let login = |_: ()| async {
-        let code = control(&sandbox, "/sandbox/mp/login-code", json!({})).await["code"]
+        let code = sandbox.control("/sandbox/mp/login-code", json!({})).await["code"]
             .as_str()
             .expect("code")
             .to_owned();
@@ -128,7 +110,7 @@ async fn check_session_follows_the_newest_session_key_and_phone_codes_give_the_n
         .await
         .expect("newest key");
 
-    let phone_code = control(&sandbox, "/sandbox/mp/phone-code", json!({})).await["code"]
+    let phone_code = sandbox.control("/sandbox/mp/phone-code", json!({})).await["code"]
         .as_str()
         .expect("code")
         .to_owned();
@@ -449,12 +431,9 @@ async fn personas_can_be_added_and_log_in() {
         .await
         .expect("add again");
     assert_eq!(duplicate.status(), 409);
-    let minted = control(
-        &sandbox,
-        "/sandbox/mp/login-code",
-        json!({ "persona": "tester" }),
-    )
-    .await;
+    let minted = sandbox
+        .control("/sandbox/mp/login-code", json!({ "persona": "tester" }))
+        .await;
     let session = mp::code_to_session(
         &api(&sandbox),
         &app(&sandbox, "mp_appid", "mp_secret"),
@@ -470,7 +449,7 @@ async fn expired_codes_are_refused_with_wechats_errcodes() {
     let sandbox = SandboxProcess::start().await;
     let mp_app = app(&sandbox, "mp_appid", "mp_secret");
     let oa_app = app(&sandbox, "oa_appid", "oa_secret");
-    let login_code = control(&sandbox, "/sandbox/mp/login-code", json!({})).await["code"]
+    let login_code = sandbox.control("/sandbox/mp/login-code", json!({})).await["code"]
         .as_str()
         .expect("code")
         .to_owned();
@@ -494,7 +473,7 @@ async fn expired_codes_are_refused_with_wechats_errcodes() {
     )
     .expect("code");
 
-    let expired = control(&sandbox, "/sandbox/codes/expire", json!({})).await;
+    let expired = sandbox.control("/sandbox/codes/expire", json!({})).await;
     assert_eq!(expired["expired"], 2);
     let mp_error = mp::code_to_session(&api(&sandbox), &mp_app, &login_code)
         .await
@@ -512,15 +491,12 @@ async fn an_expired_server_token_is_dropped_and_the_call_retried_once() {
     let mp_app = app(&sandbox, "mp_appid", "mp_secret");
     let token = ServerToken::new(api(&sandbox), mp_app, TokenEndpoint::Stable, None);
     let before = token.access_token().await.expect("token");
-    let expired = control(&sandbox, "/sandbox/tokens/expire", json!({})).await;
+    let expired = sandbox.control("/sandbox/tokens/expire", json!({})).await;
     assert_eq!(expired["expired"], 1);
 
-    let phone_code = control(
-        &sandbox,
-        "/sandbox/mp/phone-code",
-        json!({ "persona": "laowang" }),
-    )
-    .await["code"]
+    let phone_code = sandbox
+        .control("/sandbox/mp/phone-code", json!({ "persona": "laowang" }))
+        .await["code"]
         .as_str()
         .expect("code")
         .to_owned();

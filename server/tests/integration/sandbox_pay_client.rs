@@ -66,21 +66,6 @@ fn order(
     }
 }
 
-async fn control(sandbox: &SandboxProcess, path: &str, body: Value) -> Value {
-    let response = reqwest::Client::new()
-        .post(sandbox.url(path))
-        .json(&body)
-        .send()
-        .await
-        .expect("control call");
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    response.json().await.unwrap_or(Value::Null)
-}
-
 /// A merchant's notify endpoint: records what arrives and answers 204.
 struct Receiver {
     url: String,
@@ -157,12 +142,9 @@ async fn native_order_is_queried_paid_and_then_cannot_be_closed_in_public_key_mo
         .expect("query");
     assert_eq!(unpaid.trade_state, "NOTPAY");
 
-    control(
-        &sandbox,
-        "/sandbox/pay/orders/WXG20261121A001/pay",
-        json!({}),
-    )
-    .await;
+    sandbox
+        .control("/sandbox/pay/orders/WXG20261121A001/pay", json!({}))
+        .await;
     let paid = transactions::query_by_out_trade_no(&client, "WXG20261121A001")
         .await
         .expect("query");
@@ -220,7 +202,9 @@ async fn certificate_mode_downloads_certificates_and_follows_a_rotation() {
         vec![sandbox.credential("platform_cert_serial")]
     );
 
-    control(&sandbox, "/sandbox/pay/certificates/rotate", json!({})).await;
+    sandbox
+        .control("/sandbox/pay/certificates/rotate", json!({}))
+        .await;
     // Within a minute of the last download an unknown serial is not chased again: the answer is refused, naming it.
     let refused = transactions::query_by_out_trade_no(&client, "WXG20261121B001")
         .await
@@ -342,12 +326,9 @@ async fn refunds_go_up_to_the_paid_total_and_repeat_safely() {
     transactions::prepay(&client, &request)
         .await
         .expect("prepay");
-    control(
-        &sandbox,
-        "/sandbox/pay/orders/WXG20261121D001/pay",
-        json!({}),
-    )
-    .await;
+    sandbox
+        .control("/sandbox/pay/orders/WXG20261121D001/pay", json!({}))
+        .await;
 
     let first = RefundRequest {
         out_trade_no: "WXG20261121D001".to_owned(),
@@ -365,12 +346,12 @@ async fn refunds_go_up_to_the_paid_total_and_repeat_safely() {
         .expect("same out_refund_no again");
     assert_eq!(repeated.refund_id, refund.refund_id);
 
-    control(
-        &sandbox,
-        "/sandbox/pay/refunds/WXGR20261121D001/outcome",
-        json!({ "status": "SUCCESS" }),
-    )
-    .await;
+    sandbox
+        .control(
+            "/sandbox/pay/refunds/WXGR20261121D001/outcome",
+            json!({ "status": "SUCCESS" }),
+        )
+        .await;
     assert_eq!(
         refund::query(&client, "WXGR20261121D001")
             .await
@@ -405,23 +386,23 @@ async fn system_errors_are_retried_and_unsigned_errors_still_give_their_code() {
         .await
         .expect("prepay");
 
-    control(
-        &sandbox,
-        "/sandbox/pay/faults",
-        json!({ "fail_next": 1, "error": "SYSTEM_ERROR" }),
-    )
-    .await;
+    sandbox
+        .control(
+            "/sandbox/pay/faults",
+            json!({ "fail_next": 1, "error": "SYSTEM_ERROR" }),
+        )
+        .await;
     let unpaid = transactions::query_by_out_trade_no(&client, "WXG20261121E001")
         .await
         .expect("retried once");
     assert_eq!(unpaid.trade_state, "NOTPAY");
 
-    control(
-        &sandbox,
-        "/sandbox/pay/faults",
-        json!({ "fail_next": 5, "error": "FREQUENCY_LIMITED", "unsigned_errors": true }),
-    )
-    .await;
+    sandbox
+        .control(
+            "/sandbox/pay/faults",
+            json!({ "fail_next": 5, "error": "FREQUENCY_LIMITED", "unsigned_errors": true }),
+        )
+        .await;
     let refused = transactions::query_by_out_trade_no(&client, "WXG20261121E001")
         .await
         .expect_err("bounded retries");
@@ -446,12 +427,9 @@ async fn notifications_are_verified_and_decrypted_by_the_client_and_bad_ones_ref
     transactions::prepay(&client, &request)
         .await
         .expect("prepay");
-    control(
-        &sandbox,
-        "/sandbox/pay/orders/WXG20261121F001/pay",
-        json!({}),
-    )
-    .await;
+    sandbox
+        .control("/sandbox/pay/orders/WXG20261121F001/pay", json!({}))
+        .await;
 
     let (headers, body) = receiver.nth(1).await;
     let signature_headers = SignatureHeaders::from_headers(&headers).expect("signature headers");
@@ -507,12 +485,9 @@ async fn notifications_are_verified_and_decrypted_by_the_client_and_bad_ones_ref
         "{wrong_key}"
     );
 
-    control(
-        &sandbox,
-        "/sandbox/pay/probes",
-        json!({ "url": receiver.url }),
-    )
-    .await;
+    sandbox
+        .control("/sandbox/pay/probes", json!({ "url": receiver.url }))
+        .await;
     let (probe_headers, probe_body) = receiver.nth(2).await;
     let probe = SignatureHeaders::from_headers(&probe_headers).expect("headers");
     assert!(matches!(
@@ -538,12 +513,12 @@ async fn bills_download_with_a_matching_sha1_and_a_tampered_digest_is_refused() 
         transactions::prepay(&client, &request)
             .await
             .expect("prepay");
-        control(
-            &sandbox,
-            &format!("/sandbox/pay/orders/{out_trade_no}/pay"),
-            json!({}),
-        )
-        .await;
+        sandbox
+            .control(
+                &format!("/sandbox/pay/orders/{out_trade_no}/pay"),
+                json!({}),
+            )
+            .await;
     }
     let unpaid = order(
         &sandbox,
@@ -568,12 +543,12 @@ async fn bills_download_with_a_matching_sha1_and_a_tampered_digest_is_refused() 
     )
     .await
     .expect("refund");
-    control(
-        &sandbox,
-        "/sandbox/pay/refunds/WXGBILLR001/outcome",
-        json!({"status": "SUCCESS"}),
-    )
-    .await;
+    sandbox
+        .control(
+            "/sandbox/pay/refunds/WXGBILLR001/outcome",
+            json!({"status": "SUCCESS"}),
+        )
+        .await;
     let paid = transactions::query_by_out_trade_no(&client, "WXGBILL0001")
         .await
         .expect("query");

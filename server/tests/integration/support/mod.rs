@@ -10,6 +10,22 @@ pub use database::TestDatabase;
 pub use process::{run_to_exit, Wxgate};
 pub use sandbox::SandboxProcess;
 
+/// POSTs `body` to a control route and returns its JSON answer (`null` when it has none); fails on an error status.
+pub async fn control_call(url: String, body: serde_json::Value) -> serde_json::Value {
+    let response = reqwest::Client::new()
+        .post(&url)
+        .json(&body)
+        .send()
+        .await
+        .expect("control call");
+    assert!(
+        response.status().is_success(),
+        "{url}: {}",
+        response.status()
+    );
+    response.json().await.unwrap_or(serde_json::Value::Null)
+}
+
 /// The schema version a migrated database has: one migration file per version.
 pub fn schema_version() -> i64 {
     let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../app/migrations");

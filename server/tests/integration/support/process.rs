@@ -89,6 +89,11 @@ impl Wxgate {
         format!("{}{path}", self.base_url)
     }
 
+    /// Calls a control route (the sandbox's, in sandbox mode) of this process.
+    pub async fn control(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+        super::control_call(self.url(path), body).await
+    }
+
     /// Everything the process has logged so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()

@@ -71,6 +71,11 @@ impl SandboxProcess {
         format!("{}{path}", self.base_url)
     }
 
+    /// Calls a control route of this sandbox.
+    pub async fn control(&self, path: &str, body: Value) -> Value {
+        super::control_call(self.url(path), body).await
+    }
+
     /// A credential field as text.
     pub fn credential(&self, name: &str) -> String {
         self.credentials[name]
