@@ -39,11 +39,7 @@ fn mint(sandbox: &Sandbox, request: Option<Json<CodeRequest>>, kind: CodeKind) -
             format!("{appid} is not one of the sandbox's mini programs"),
         );
     }
-    let persona = match request.persona {
-        Some(id) => login.persona(&id).cloned(),
-        None => login.personas.first().cloned(),
-    };
-    let Some(persona) = persona else {
+    let Some(persona) = login.persona_or_default(request.persona.as_deref()) else {
         return control_error(
             StatusCode::NOT_FOUND,
             "no such persona; GET /sandbox/personas lists them".to_owned(),
@@ -94,11 +90,7 @@ pub async fn encrypted_data(
     let appid = request
         .appid
         .unwrap_or_else(|| sandbox.credentials.mp_appid.clone());
-    let persona = match request.persona {
-        Some(id) => login.persona(&id).cloned(),
-        None => login.personas.first().cloned(),
-    };
-    let Some(persona) = persona else {
+    let Some(persona) = login.persona_or_default(request.persona.as_deref()) else {
         return control_error(
             StatusCode::NOT_FOUND,
             "no such persona; GET /sandbox/personas lists them".to_owned(),

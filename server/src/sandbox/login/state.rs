@@ -205,6 +205,14 @@ impl LoginState {
         self.personas.iter().find(|persona| persona.id == id)
     }
 
+    /// The persona named `id`, or the first one when no id is given.
+    pub fn persona_or_default(&self, id: Option<&str>) -> Option<Persona> {
+        match id {
+            Some(id) => self.persona(id).cloned(),
+            None => self.personas.first().cloned(),
+        }
+    }
+
     /// The persona whose openid in `appid` is `openid`.
     pub fn persona_by_openid(&self, appid: &str, openid: &str) -> Option<&Persona> {
         self.personas
