@@ -46,6 +46,9 @@ async fn as_bearer(
 
 on_both_backends! {
     mini_program_logs_in_binds_a_phone_and_decrypts_with_the_newest_key => mini_program_logs_in_binds_a_phone_and_decrypts_with_the_newest_key;
+    login_errors_are_clear_and_limited => login_errors_are_clear_and_limited;
+    wechat_errors_busy_retries_and_timeouts_are_told_apart => wechat_errors_busy_retries_and_timeouts_are_told_apart;
+    one_address_gets_thirty_login_attempts_a_minute => one_address_gets_thirty_login_attempts_a_minute;
 }
 
 async fn mini_program_logs_in_binds_a_phone_and_decrypts_with_the_newest_key(
@@ -188,9 +191,7 @@ async fn mini_program_logs_in_binds_a_phone_and_decrypts_with_the_newest_key(
     assert!(persona_list.contains("xiaohong"));
 }
 
-#[tokio::test]
-async fn login_errors_are_clear_and_limited() {
-    let database = TestDatabase::sqlite();
+async fn login_errors_are_clear_and_limited(database: TestDatabase) {
     let server = Wxgate::start(&database, &[]).await;
 
     let (status, body, _) = login(&server, "not-a-real-code").await;
@@ -276,9 +277,7 @@ async fn nothing_is_enabled_in_live_mode_without_credentials() {
         .all(|provider| provider["enabled"] == false));
 }
 
-#[tokio::test]
-async fn wechat_errors_busy_retries_and_timeouts_are_told_apart() {
-    let database = TestDatabase::sqlite();
+async fn wechat_errors_busy_retries_and_timeouts_are_told_apart(database: TestDatabase) {
     let server = Wxgate::start(&database, &[("WECHAT_TIMEOUT_SECONDS", "1")]).await;
     let fault = |faults: Value| {
         let server = &server;
@@ -330,9 +329,7 @@ async fn wechat_errors_busy_retries_and_timeouts_are_told_apart() {
     );
 }
 
-#[tokio::test]
-async fn one_address_gets_thirty_login_attempts_a_minute() {
-    let database = TestDatabase::sqlite();
+async fn one_address_gets_thirty_login_attempts_a_minute(database: TestDatabase) {
     let server = Wxgate::start(&database, &[]).await;
     let mut statuses = Vec::new();
     for attempt in 0..31 {

@@ -73,6 +73,9 @@ on_both_backends! {
     wechat_browser_login_lands_on_next_and_a_duplicate_callback_is_harmless => wechat_browser_login_lands_on_next_and_a_duplicate_callback_is_harmless;
     unionid_joins_and_merges_identities_into_one_user => unionid_joins_and_merges_identities_into_one_user;
     desktop_qr_login_through_start_and_poll => desktop_qr_login_through_start_and_poll;
+    a_declined_consent_and_a_bad_state_come_back_to_the_login_page => a_declined_consent_and_a_bad_state_come_back_to_the_login_page;
+    a_snapshot_page_user_gets_no_account => a_snapshot_page_user_gets_no_account;
+    an_expired_login_state_is_refused_and_a_new_login_offered => an_expired_login_state_is_refused_and_a_new_login_offered;
 }
 
 async fn wechat_browser_login_lands_on_next_and_a_duplicate_callback_is_harmless(
@@ -250,9 +253,7 @@ async fn desktop_qr_login_through_start_and_poll(database: TestDatabase) {
     assert_eq!(profile["identities"][0]["provider"], "wechat_web");
 }
 
-#[tokio::test]
-async fn a_declined_consent_and_a_bad_state_come_back_to_the_login_page() {
-    let database = TestDatabase::sqlite();
+async fn a_declined_consent_and_a_bad_state_come_back_to_the_login_page(database: TestDatabase) {
     let server = Wxgate::start(&database, &[]).await;
     let browser = Browser::new(Some(WECHAT_UA));
     let started = browser
@@ -332,9 +333,7 @@ async fn an_oauth_login_started_on_one_process_finishes_on_another() {
     );
 }
 
-#[tokio::test]
-async fn a_snapshot_page_user_gets_no_account() {
-    let database = TestDatabase::sqlite();
+async fn a_snapshot_page_user_gets_no_account(database: TestDatabase) {
     let server = Wxgate::start(&database, &[]).await;
     let added = reqwest::Client::new()
         .post(server.url("/sandbox/personas"))
@@ -378,4 +377,53 @@ async fn a_snapshot_page_user_gets_no_account() {
         server.url("/login?error=snapshot_user")
     );
     assert_eq!(browser.get(&server.url("/api/me")).await.status(), 401);
+}
+
+async fn an_expired_login_state_is_refused_and_a_new_login_offered(database: TestDatabase) {
+    let server = Wxgate::start(&database, &[]).await;
+    let started: Value = reqwest::Client::new()
+        .post(server.url("/api/auth/oauth/start"))
+        .json(&json!({ "provider": "wechat_web" }))
+        .send()
+        .await
+        .expect("start")
+        .json()
+        .await
+        .expect("json");
+    let state = started["state"].as_str().expect("state").to_owned();
+    // Ten minutes go by.
+    let db = database.connect().await;
+    sqlx::query("UPDATE oauth_logins SET expires_at = 0 WHERE state = $1")
+        .bind(&state)
+        .execute(db.pool())
+        .await
+        .expect("age the login");
+
+    let result: Value = reqwest::get(server.url(&format!("/api/auth/oauth/result?state={state}")))
+        .await
+        .expect("poll")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(result["status"], "expired");
+    let browser = Browser::new(None);
+    let callback = browser
+        .get(&server.url(&format!(
+            "/api/auth/wechat/oauth/callback?code=any&state={state}"
+        )))
+        .await;
+    assert_eq!(
+        location(&callback),
+        server.url("/login?error=state_expired")
+    );
+    let login_page = browser
+        .get(&server.url("/login?error=state_expired"))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        login_page.contains("登录链接已失效"),
+        "the login page says so and offers a new login"
+    );
 }
