@@ -68,6 +68,7 @@ where
         .merge(routes::health::router())
         .merge(routes::auth::router())
         .merge(routes::lang::router())
+        .merge(routes::payments::router())
         .leptos_routes_with_context(
             &state,
             page_routes,

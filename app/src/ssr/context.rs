@@ -4,10 +4,12 @@ use std::sync::Arc;
 
 use url::Url;
 
-use super::config::{AppCredentials, Settings};
+use super::config::{AppCredentials, PaySettings, Settings};
 use super::db::{new_id, Database};
 use super::shared_tokens::DatabaseTokenStore;
 use super::wechat::api::{ApiClient, ApiError};
+use super::wechat::pay::certificate::PlatformCertificate;
+use super::wechat::pay::client::{PayClient, PayClientConfig};
 use super::wechat::token::{ServerToken, Shared, TokenEndpoint};
 
 /// One WeChat app wxgate acts for, with its server token.
@@ -25,6 +27,8 @@ pub struct WeChat {
     pub mini_program: Option<WeChatApp>,
     pub official_account: Option<WeChatApp>,
     pub website: Option<AppCredentials>,
+    /// WeChat Pay, when a merchant is configured.
+    pub pay: Option<Arc<PayClient>>,
 }
 
 impl WeChat {
@@ -49,7 +53,13 @@ impl WeChat {
                 ),
             })
         };
+        let pay = settings
+            .pay
+            .as_ref()
+            .map(|pay| pay_client(settings, pay))
+            .transpose()?;
         Ok(WeChat {
+            pay,
             mini_program: app(&settings.wechat.mini_program),
             official_account: app(&settings.wechat.official_account),
             website: settings.wechat.website.clone(),
@@ -57,6 +67,32 @@ impl WeChat {
             api,
         })
     }
+}
+
+/// The WeChat Pay client for the configured merchant.
+fn pay_client(settings: &Settings, pay: &PaySettings) -> Result<Arc<PayClient>, ApiError> {
+    let platform_certificate = pay
+        .verification
+        .platform_certificate
+        .as_deref()
+        .map(PlatformCertificate::from_der)
+        .transpose()
+        .map_err(|error| ApiError::Decode(format!("WECHAT_PAY_PLATFORM_CERT: {error}")))?;
+    let client = PayClient::new(PayClientConfig {
+        base: settings.wechat.endpoints.pay.clone(),
+        mch_id: pay.mch_id.to_string(),
+        cert_serial: pay.cert_serial.clone(),
+        merchant_key: pay.merchant_key.expose().clone(),
+        api_v3_key: pay.api_v3_key.clone(),
+        public_key: pay
+            .verification
+            .public_key
+            .as_ref()
+            .map(|key| (key.id.clone(), key.key.clone())),
+        platform_certificate,
+    })
+    .map_err(|error| ApiError::Network(error.to_string()))?;
+    Ok(Arc::new(client))
 }
 
 /// Shared, cheap to clone; provided to server functions through Leptos context and to routes as Axum state.

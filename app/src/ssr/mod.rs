@@ -5,6 +5,7 @@ pub mod config;
 pub mod context;
 pub mod db;
 pub mod ids;
+pub mod payments;
 pub mod shared_tokens;
 pub mod status;
 pub mod wechat;

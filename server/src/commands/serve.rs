@@ -28,6 +28,10 @@ pub async fn run(data_dir: &Path, args: &ServeArgs) -> ExitCode {
         eprintln!("wxgate cannot start: {error}");
         return ExitCode::FAILURE;
     }
+    if let Err(error) = app::ssr::payments::catalogue::seed(&context).await {
+        eprintln!("wxgate cannot start: the catalogue: {error}");
+        return ExitCode::FAILURE;
+    }
     let listener = match TcpListener::bind(args.addr).await {
         Ok(listener) => listener,
         Err(error) => {

@@ -1,55 +1,98 @@
 //! The JSON API's error answer: `{"error": {"code", "message"}}` with a status that fits; causes go to the log.
 
 use app::ssr::auth::AuthError;
+use app::ssr::payments::PaymentError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-/// An [`AuthError`] as an HTTP answer.
+/// A refused or failed API request: what the client is told, and the cause kept for the log.
 #[derive(Debug)]
-pub struct ApiFailure(pub AuthError);
+pub struct ApiFailure {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    cause: Option<String>,
+}
 
 impl From<AuthError> for ApiFailure {
     fn from(error: AuthError) -> ApiFailure {
-        ApiFailure(error)
+        let status = match &error {
+            AuthError::NotEnabled(_) => StatusCode::NOT_FOUND,
+            AuthError::BadRequest(_) | AuthError::InvalidCode | AuthError::CodeUsed => {
+                StatusCode::BAD_REQUEST
+            }
+            AuthError::InvalidState | AuthError::StateExpired => StatusCode::BAD_REQUEST,
+            AuthError::HighRiskUser | AuthError::SnapshotUser => StatusCode::FORBIDDEN,
+            AuthError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AuthError::SessionKeyStale => StatusCode::CONFLICT,
+            AuthError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            AuthError::WeChatBusy => StatusCode::SERVICE_UNAVAILABLE,
+            AuthError::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
+            AuthError::WeChat(_) => StatusCode::BAD_GATEWAY,
+            AuthError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let cause = match &error {
+            AuthError::Internal(cause) => Some(cause.clone()),
+            _ => None,
+        };
+        ApiFailure::new(status, error.code(), error.to_string(), cause)
     }
 }
 
-pub fn status(error: &AuthError) -> StatusCode {
-    match error {
-        AuthError::NotEnabled(_) => StatusCode::NOT_FOUND,
-        AuthError::BadRequest(_) | AuthError::InvalidCode | AuthError::CodeUsed => {
-            StatusCode::BAD_REQUEST
+impl From<PaymentError> for ApiFailure {
+    fn from(error: PaymentError) -> ApiFailure {
+        let status = match &error {
+            PaymentError::NotEnabled
+            | PaymentError::UnknownOrder
+            | PaymentError::UnknownProduct => StatusCode::NOT_FOUND,
+            PaymentError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            PaymentError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            PaymentError::NoPayer(_) | PaymentError::NotPayable(_) => StatusCode::CONFLICT,
+            PaymentError::WeChatPay(_) => StatusCode::BAD_GATEWAY,
+            PaymentError::WeChatPayUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            PaymentError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let cause = match &error {
+            PaymentError::Internal(cause) => Some(cause.clone()),
+            _ => None,
+        };
+        ApiFailure::new(status, error.code(), error.to_string(), cause)
+    }
+}
+
+impl ApiFailure {
+    fn new(
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+        cause: Option<String>,
+    ) -> ApiFailure {
+        ApiFailure {
+            status,
+            code,
+            message,
+            cause,
         }
-        AuthError::InvalidState | AuthError::StateExpired => StatusCode::BAD_REQUEST,
-        AuthError::HighRiskUser | AuthError::SnapshotUser => StatusCode::FORBIDDEN,
-        AuthError::Unauthenticated => StatusCode::UNAUTHORIZED,
-        AuthError::SessionKeyStale => StatusCode::CONFLICT,
-        AuthError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-        AuthError::WeChatBusy => StatusCode::SERVICE_UNAVAILABLE,
-        AuthError::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
-        AuthError::WeChat(_) => StatusCode::BAD_GATEWAY,
-        AuthError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
 impl IntoResponse for ApiFailure {
     fn into_response(self) -> Response {
-        let status = status(&self.0);
-        match &self.0 {
-            AuthError::Internal(cause) => {
-                tracing::error!(code = self.0.code(), %cause, "request failed")
+        let message = match &self.cause {
+            Some(cause) => {
+                tracing::error!(code = self.code, %cause, "request failed");
+                "the server could not complete the request".to_owned()
             }
-            other => tracing::info!(code = other.code(), "request refused"),
-        }
-        let message = match &self.0 {
-            AuthError::Internal(_) => "the server could not complete the request".to_owned(),
-            other => other.to_string(),
+            None => {
+                tracing::info!(code = self.code, "request refused");
+                self.message
+            }
         };
         (
-            status,
-            Json(json!({ "error": { "code": self.0.code(), "message": message } })),
+            self.status,
+            Json(json!({ "error": { "code": self.code, "message": message } })),
         )
             .into_response()
     }

@@ -5,4 +5,5 @@ pub mod bearer;
 pub mod errors;
 pub mod health;
 pub mod lang;
+pub mod payments;
 pub mod rate_limit;

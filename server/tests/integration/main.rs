@@ -5,6 +5,7 @@ mod auth_oauth;
 mod config_errors;
 mod health;
 mod pages;
+mod payments;
 mod sandbox_login;
 mod sandbox_mode;
 mod sandbox_pay;

@@ -45,6 +45,8 @@ pub struct Settings {
     pub session_ttl: time::Duration,
     pub wechat: WeChatSettings,
     pub pay: Option<PaySettings>,
+    /// Proxies whose `X-Forwarded-For` is believed (`WXGATE_TRUSTED_PROXIES`, comma-separated IPs); none by default.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Settings {
@@ -58,6 +60,7 @@ impl Settings {
         let session_ttl = session_ttl(vars, &mut problems);
         let wechat = WeChatSettings::read(vars, &mut problems);
         let pay = PaySettings::read(vars, &wechat, &mut problems);
+        let trusted_proxies = trusted_proxies(vars, &mut problems);
 
         match database {
             Ok((database_url, database_backend)) if problems.is_empty() => Ok(Settings {
@@ -68,6 +71,7 @@ impl Settings {
                 session_ttl,
                 wechat,
                 pay,
+                trusted_proxies,
             }),
             _ => Err(problems),
         }
@@ -104,6 +108,26 @@ fn app_url(vars: &Vars, problems: &mut Problems) -> Url {
             default()
         }
     }
+}
+
+fn trusted_proxies(vars: &Vars, problems: &mut Problems) -> Vec<std::net::IpAddr> {
+    let Some(list) = vars.get("WXGATE_TRUSTED_PROXIES") else {
+        return Vec::new();
+    };
+    list.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .filter_map(|entry| match entry.parse() {
+            Ok(ip) => Some(ip),
+            Err(_) => {
+                problems.push(
+                    "WXGATE_TRUSTED_PROXIES",
+                    format!("{entry} is not an IP address"),
+                );
+                None
+            }
+        })
+        .collect()
 }
 
 fn session_ttl(vars: &Vars, problems: &mut Problems) -> time::Duration {

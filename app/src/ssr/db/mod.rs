@@ -4,6 +4,7 @@
 //! times are stored as Unix seconds in `BIGINT` columns.
 
 mod oauth;
+mod orders;
 mod sessions;
 mod tokens;
 mod users;
@@ -14,6 +15,7 @@ use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use oauth::{OAuthLoginRow, OAuthLoginStatus};
+pub use orders::{NewOrder, NotificationReceipt, OrderRow, ProductRow};
 pub use sessions::DbSessionStore;
 pub use tokens::TokenRow;
 pub use users::{new_id, IdentityRow, NewIdentity, UserRow};

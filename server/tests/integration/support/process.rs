@@ -94,6 +94,16 @@ impl Wxgate {
         super::control_call(self.url(path), body).await
     }
 
+    /// GETs a control route of this process.
+    pub async fn control_get(&self, path: &str) -> serde_json::Value {
+        reqwest::get(self.url(path))
+            .await
+            .expect("control call")
+            .json()
+            .await
+            .expect("control JSON")
+    }
+
     /// Everything the process has logged so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()

@@ -20,6 +20,7 @@ use super::certificate::PlatformCertificate;
 use super::certificates;
 use super::credential::Credential;
 use super::error::{ErrorBody, PayError};
+use super::notify::{verify_and_decrypt, NotifyError, VerifiedNotification};
 use super::sign::{MerchantSigner, SignError};
 use super::validate::{validate, SignatureHeaders, ValidationError, SERIAL_HEADER};
 use super::verify::{KeyRing, VerifyError};
@@ -126,6 +127,38 @@ impl PayClient {
 
     pub fn api_v3_key(&self) -> &[u8] {
         self.api_v3_key.expose_secret().as_bytes()
+    }
+
+    /// Verifies and decrypts a notification with this merchant's keys; an unknown serial downloads the platform
+    /// certificates once (rate limited) before giving up.
+    pub async fn verify_notification(
+        &self,
+        headers: &SignatureHeaders,
+        body: &[u8],
+    ) -> Result<VerifiedNotification, NotifyError> {
+        match verify_and_decrypt(&self.keys, self.api_v3_key(), headers, body, now()) {
+            Err(NotifyError::Validation(ValidationError::Verify(VerifyError::UnknownSerial(
+                serial,
+            )))) => {
+                if let Err(error) = self
+                    .refresh_certificates_older_than(CERTIFICATE_REFRESH_INTERVAL)
+                    .await
+                {
+                    tracing::warn!(%error, "could not download the platform certificates");
+                }
+                verify_and_decrypt(&self.keys, self.api_v3_key(), headers, body, now()).map_err(
+                    |error| match error {
+                        NotifyError::Validation(ValidationError::Verify(
+                            VerifyError::UnknownSerial(_),
+                        )) => NotifyError::Validation(ValidationError::Verify(
+                            VerifyError::UnknownSerial(serial),
+                        )),
+                        other => other,
+                    },
+                )
+            }
+            other => other,
+        }
     }
 
     /// Signs `message` with the merchant key (for paySign and the like).

@@ -1,0 +1,295 @@
+//! The catalogue and orders: server-priced orders with their items, guarded status changes (a change happens only
+//! from the statuses the status machine allows, in one statement), and the audit trail of notifications.
+
+use super::{Database, DbError};
+use crate::ssr::payments::status::OrderStatus;
+use crate::ssr::wechat::clock::now;
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ProductRow {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub price_fen: i64,
+}
+
+/// An order as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRow {
+    pub id: String,
+    pub user_id: String,
+    pub out_trade_no: String,
+    pub status: OrderStatus,
+    pub description: String,
+    pub total_fen: i64,
+    pub surface: Option<String>,
+    pub appid: Option<String>,
+    pub prepay: Option<String>,
+    pub prepay_expires_at: i64,
+    pub transaction_id: Option<String>,
+    pub paid_at: Option<i64>,
+    pub flag: Option<String>,
+    pub expires_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredOrder {
+    id: String,
+    user_id: String,
+    out_trade_no: String,
+    status: String,
+    description: String,
+    total_fen: i64,
+    surface: Option<String>,
+    appid: Option<String>,
+    prepay: Option<String>,
+    prepay_expires_at: i64,
+    transaction_id: Option<String>,
+    paid_at: Option<i64>,
+    flag: Option<String>,
+    expires_at: i64,
+}
+
+impl StoredOrder {
+    fn into_row(self) -> Result<OrderRow, DbError> {
+        let status = OrderStatus::parse(&self.status).ok_or_else(|| {
+            DbError::Query(sqlx::Error::Decode(
+                format!("unknown order status {}", self.status).into(),
+            ))
+        })?;
+        Ok(OrderRow {
+            id: self.id,
+            user_id: self.user_id,
+            out_trade_no: self.out_trade_no,
+            status,
+            description: self.description,
+            total_fen: self.total_fen,
+            surface: self.surface,
+            appid: self.appid,
+            prepay: self.prepay,
+            prepay_expires_at: self.prepay_expires_at,
+            transaction_id: self.transaction_id,
+            paid_at: self.paid_at,
+            flag: self.flag,
+            expires_at: self.expires_at,
+        })
+    }
+}
+
+const ORDER_COLUMNS: &str =
+    "id, user_id, out_trade_no, status, description, total_fen, surface, appid, prepay, \
+                             prepay_expires_at, transaction_id, paid_at, flag, expires_at";
+
+/// An order about to be stored, with its items (product id, name, unit price, quantity).
+#[derive(Debug, Clone)]
+pub struct NewOrder<'a> {
+    pub id: &'a str,
+    pub user_id: &'a str,
+    pub out_trade_no: &'a str,
+    pub description: &'a str,
+    pub total_fen: i64,
+    pub expires_at: i64,
+    pub items: &'a [(ProductRow, i64)],
+}
+
+/// One notification received, and what became of it.
+#[derive(Debug, Clone)]
+pub struct NotificationReceipt<'a> {
+    pub notification_id: Option<&'a str>,
+    pub event_type: Option<&'a str>,
+    pub out_trade_no: Option<&'a str>,
+    pub outcome: &'a str,
+    pub detail: Option<&'a str>,
+}
+
+impl Database {
+    /// Puts `products` in the catalogue when it is empty (the first start).
+    pub async fn seed_products_if_empty(&self, products: &[ProductRow]) -> Result<(), DbError> {
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM products")
+            .fetch_one(self.pool())
+            .await?;
+        if count > 0 {
+            return Ok(());
+        }
+        for (position, product) in products.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO products (id, name, description, price_fen, active, position) VALUES ($1, $2, $3, $4, 1, $5) \
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(&product.id)
+            .bind(&product.name)
+            .bind(&product.description)
+            .bind(product.price_fen)
+            .bind(i64::try_from(position).unwrap_or(i64::MAX))
+            .execute(self.pool())
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The products on sale, in catalogue order.
+    pub async fn products(&self) -> Result<Vec<ProductRow>, DbError> {
+        Ok(sqlx::query_as("SELECT id, name, description, price_fen FROM products WHERE active = 1 ORDER BY position, id")
+            .fetch_all(self.pool())
+            .await?)
+    }
+
+    pub async fn product(&self, id: &str) -> Result<Option<ProductRow>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT id, name, description, price_fen FROM products WHERE id = $1 AND active = 1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// Stores an order and its items in one transaction, as CREATED.
+    pub async fn create_order(&self, order: &NewOrder<'_>) -> Result<(), DbError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO orders (id, user_id, out_trade_no, status, description, total_fen, created_at, updated_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
+        )
+        .bind(order.id)
+        .bind(order.user_id)
+        .bind(order.out_trade_no)
+        .bind(OrderStatus::Created.as_str())
+        .bind(order.description)
+        .bind(order.total_fen)
+        .bind(now())
+        .bind(order.expires_at)
+        .execute(&mut *tx)
+        .await?;
+        for (product, quantity) in order.items {
+            sqlx::query(
+                "INSERT INTO order_items (order_id, product_id, name, unit_price_fen, quantity) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(order.id)
+            .bind(&product.id)
+            .bind(&product.name)
+            .bind(product.price_fen)
+            .bind(*quantity)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn order(&self, id: &str) -> Result<Option<OrderRow>, DbError> {
+        let query = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1");
+        sqlx::query_as::<_, StoredOrder>(&query)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .map(StoredOrder::into_row)
+            .transpose()
+    }
+
+    pub async fn order_by_out_trade_no(
+        &self,
+        out_trade_no: &str,
+    ) -> Result<Option<OrderRow>, DbError> {
+        let query = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE out_trade_no = $1");
+        sqlx::query_as::<_, StoredOrder>(&query)
+            .bind(out_trade_no)
+            .fetch_optional(self.pool())
+            .await?
+            .map(StoredOrder::into_row)
+            .transpose()
+    }
+
+    /// Keeps the prepay WeChat gave for the order and moves it to PAYING (if it was CREATED).
+    pub async fn set_prepay(
+        &self,
+        order_id: &str,
+        surface: &str,
+        appid: &str,
+        prepay: &str,
+        expires_at: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE orders SET surface = $1, appid = $2, prepay = $3, prepay_expires_at = $4, updated_at = $5, \
+             status = CASE WHEN status = $6 THEN $7 ELSE status END WHERE id = $8",
+        )
+        .bind(surface)
+        .bind(appid)
+        .bind(prepay)
+        .bind(expires_at)
+        .bind(now())
+        .bind(OrderStatus::Created.as_str())
+        .bind(OrderStatus::Paying.as_str())
+        .bind(order_id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Marks the order paid, once: true when this call made the change, false when it was already paid or cannot
+    /// be (the guard is the status machine's sources of PAID).
+    pub async fn mark_paid(
+        &self,
+        out_trade_no: &str,
+        transaction_id: &str,
+        paid_at: i64,
+    ) -> Result<bool, DbError> {
+        let sources = OrderStatus::sources(OrderStatus::Paid);
+        let changed = sqlx::query(
+            "UPDATE orders SET status = $1, transaction_id = $2, paid_at = $3, updated_at = $4 \
+             WHERE out_trade_no = $5 AND (status = $6 OR status = $7)",
+        )
+        .bind(OrderStatus::Paid.as_str())
+        .bind(transaction_id)
+        .bind(paid_at)
+        .bind(now())
+        .bind(out_trade_no)
+        .bind(
+            sources
+                .first()
+                .map(|status| status.as_str())
+                .unwrap_or_default(),
+        )
+        .bind(
+            sources
+                .get(1)
+                .map(|status| status.as_str())
+                .unwrap_or_default(),
+        )
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(changed == 1)
+    }
+
+    /// Flags an order for a person to look at (e.g. a payment whose amount does not match).
+    pub async fn flag_order(&self, out_trade_no: &str, flag: &str) -> Result<(), DbError> {
+        sqlx::query("UPDATE orders SET flag = $1, updated_at = $2 WHERE out_trade_no = $3")
+            .bind(flag)
+            .bind(now())
+            .bind(out_trade_no)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Records a notification received and its outcome.
+    pub async fn record_notification(
+        &self,
+        receipt: &NotificationReceipt<'_>,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO payment_notifications (receipt_id, notification_id, event_type, out_trade_no, outcome, detail, received_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(super::new_id())
+        .bind(receipt.notification_id)
+        .bind(receipt.event_type)
+        .bind(receipt.out_trade_no)
+        .bind(receipt.outcome)
+        .bind(receipt.detail)
+        .bind(now())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,208 @@
+//! Checkout: an order priced by the server from product ids and quantities (never an amount from the client), and
+//! its payment for the buyer's surface — reusing the order's live prepay instead of making a second order at WeChat.
+
+use super::status::OrderStatus;
+use super::PaymentError;
+use crate::ssr::context::AppContext;
+use crate::ssr::db::{new_id, NewOrder, OrderRow};
+use crate::ssr::wechat::clock::now;
+use crate::ssr::wechat::pay::client::PayClient;
+use crate::ssr::wechat::pay::params::JsapiPayParams;
+use crate::ssr::wechat::pay::transactions::{self, OrderRequest, Prepay, Surface};
+
+/// An unpaid order closes after two hours.
+pub const ORDER_LIFETIME: i64 = 2 * 60 * 60;
+/// A prepay is reused while it has this much life left (h5_url lives 5 minutes, prepay_id and code_url 2 hours).
+const PREPAY_MARGIN: i64 = 30;
+/// At most this many of one product in an order.
+pub const MAX_QUANTITY: i64 = 99;
+
+/// Where the buyer pays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaySurface {
+    /// `wx.requestPayment` in the mini program.
+    MiniProgram,
+    /// The pay bridge in the WeChat browser (official account).
+    WeChatBrowser,
+    /// A phone browser outside WeChat.
+    H5 { client_ip: String },
+    /// A desktop browser: a QR to scan.
+    Native,
+}
+
+impl PaySurface {
+    fn label(&self) -> &'static str {
+        match self {
+            PaySurface::MiniProgram => "miniprogram",
+            PaySurface::WeChatBrowser => "jsapi",
+            PaySurface::H5 { .. } => "h5",
+            PaySurface::Native => "native",
+        }
+    }
+}
+
+/// What the buyer's page or app needs to pay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payment {
+    Jsapi(JsapiPayParams),
+    H5Url(String),
+    CodeUrl(String),
+}
+
+/// The WeChat Pay client, when payments are configured.
+pub fn pay_client_of(context: &AppContext) -> Result<&PayClient, PaymentError> {
+    context
+        .wechat
+        .pay
+        .as_deref()
+        .ok_or(PaymentError::NotEnabled)
+}
+
+/// A new order of `quantity` × `product_id` for `user_id`, priced from the catalogue.
+pub async fn create_order(
+    context: &AppContext,
+    user_id: &str,
+    product_id: &str,
+    quantity: i64,
+) -> Result<OrderRow, PaymentError> {
+    pay_client_of(context)?;
+    if !(1..=MAX_QUANTITY).contains(&quantity) {
+        return Err(PaymentError::BadRequest("quantity (1 to 99)"));
+    }
+    let product = context
+        .db
+        .product(product_id)
+        .await?
+        .ok_or(PaymentError::UnknownProduct)?;
+    let total_fen = product
+        .price_fen
+        .checked_mul(quantity)
+        .ok_or(PaymentError::BadRequest("quantity"))?;
+    let description = if quantity == 1 {
+        product.name.clone()
+    } else {
+        format!("{} × {quantity}", product.name)
+    };
+    let id = new_id();
+    // 6–32 of [0-9A-Za-z_-|*]: "WXG" and 24 hex digits.
+    let out_trade_no = format!("WXG{}", &new_id()[..24]);
+    context
+        .db
+        .create_order(&NewOrder {
+            id: &id,
+            user_id,
+            out_trade_no: &out_trade_no,
+            description: &description,
+            total_fen,
+            expires_at: now() + ORDER_LIFETIME,
+            items: &[(product, quantity)],
+        })
+        .await?;
+    context
+        .db
+        .order(&id)
+        .await?
+        .ok_or(PaymentError::UnknownOrder)
+}
+
+/// The payment of `order` on `surface`: the live prepay if the order has one there, else a new prepay at WeChat.
+pub async fn pay(
+    context: &AppContext,
+    order: &OrderRow,
+    surface: &PaySurface,
+) -> Result<Payment, PaymentError> {
+    let client = pay_client_of(context)?;
+    if !matches!(order.status, OrderStatus::Created | OrderStatus::Paying)
+        || order.expires_at <= now()
+    {
+        return Err(PaymentError::NotPayable(order.status.to_string()));
+    }
+    let (appid, wechat_surface) = match surface {
+        PaySurface::MiniProgram | PaySurface::WeChatBrowser => {
+            let (app, name) = match surface {
+                PaySurface::MiniProgram => (&context.wechat.mini_program, "mini program"),
+                _ => (&context.wechat.official_account, "official account"),
+            };
+            let appid = app
+                .as_ref()
+                .map(|app| app.credentials.appid.to_string())
+                .ok_or(PaymentError::NoPayer(name))?;
+            let openid = context
+                .db
+                .identities(&order.user_id)
+                .await?
+                .into_iter()
+                .find(|identity| identity.appid == appid)
+                .map(|identity| identity.openid)
+                .ok_or(PaymentError::NoPayer(name))?;
+            (appid, Surface::Jsapi { openid })
+        }
+        PaySurface::H5 { client_ip } => (
+            pay_appid(context)?,
+            Surface::H5 {
+                payer_client_ip: client_ip.clone(),
+            },
+        ),
+        PaySurface::Native => (pay_appid(context)?, Surface::Native),
+    };
+
+    let live = order.surface.as_deref() == Some(surface.label())
+        && order.prepay_expires_at > now() + PREPAY_MARGIN;
+    let prepay = match (live, &order.prepay) {
+        (true, Some(prepay)) => prepay.clone(),
+        _ => {
+            let request = OrderRequest {
+                appid: appid.clone(),
+                description: order.description.clone(),
+                out_trade_no: order.out_trade_no.clone(),
+                total_fen: u64::try_from(order.total_fen)
+                    .map_err(|_| PaymentError::BadRequest("amount"))?,
+                notify_url: notify_url(context)?,
+                time_expire: None,
+                attach: None,
+                surface: wechat_surface.clone(),
+            };
+            let (prepay, lifetime) = match transactions::prepay(client, &request).await? {
+                Prepay::PrepayId(id) => (id, 2 * 60 * 60),
+                Prepay::H5Url(url) => (url, 5 * 60),
+                Prepay::CodeUrl(url) => (url, 2 * 60 * 60),
+            };
+            context
+                .db
+                .set_prepay(
+                    &order.id,
+                    surface.label(),
+                    &appid,
+                    &prepay,
+                    now() + lifetime,
+                )
+                .await?;
+            prepay
+        }
+    };
+    Ok(match wechat_surface {
+        Surface::Jsapi { .. } | Surface::App => {
+            Payment::Jsapi(JsapiPayParams::sign(client, &appid, &prepay)?)
+        }
+        Surface::H5 { .. } => Payment::H5Url(prepay),
+        Surface::Native => Payment::CodeUrl(prepay),
+    })
+}
+
+fn pay_appid(context: &AppContext) -> Result<String, PaymentError> {
+    context
+        .settings
+        .pay
+        .as_ref()
+        .map(|pay| pay.app_id.to_string())
+        .ok_or(PaymentError::NotEnabled)
+}
+
+fn notify_url(context: &AppContext) -> Result<String, PaymentError> {
+    context
+        .settings
+        .pay
+        .as_ref()
+        .map(|pay| pay.notify_url.to_string())
+        .ok_or(PaymentError::NotEnabled)
+}

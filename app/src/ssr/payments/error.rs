@@ -1,0 +1,72 @@
+//! What a payment request can end with other than success: a stable code, a sentence, and the cause for the logs.
+
+use crate::ssr::db::DbError;
+use crate::ssr::wechat::pay::error::PayError;
+use crate::ssr::wechat::pay::sign::SignError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PaymentError {
+    #[error("WeChat Pay is not configured on this wxgate")]
+    NotEnabled,
+    #[error("the request is missing or has a malformed {0}")]
+    BadRequest(&'static str),
+    #[error("that product is not on sale")]
+    UnknownProduct,
+    #[error("sign in first")]
+    Unauthenticated,
+    #[error("no such order")]
+    UnknownOrder,
+    #[error("pay with WeChat where you signed in: this account has no {0} identity yet")]
+    NoPayer(&'static str),
+    #[error("this order can no longer be paid ({0})")]
+    NotPayable(String),
+    #[error("WeChat Pay refused: {0}")]
+    WeChatPay(String),
+    #[error("WeChat Pay is not answering; try again in a moment")]
+    WeChatPayUnavailable,
+    #[error("the server could not complete the payment request")]
+    Internal(String),
+}
+
+impl PaymentError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            PaymentError::NotEnabled => "payments_disabled",
+            PaymentError::BadRequest(_) => "bad_request",
+            PaymentError::UnknownProduct => "unknown_product",
+            PaymentError::Unauthenticated => "unauthenticated",
+            PaymentError::UnknownOrder => "unknown_order",
+            PaymentError::NoPayer(_) => "no_payer_identity",
+            PaymentError::NotPayable(_) => "not_payable",
+            PaymentError::WeChatPay(_) => "wechat_pay_error",
+            PaymentError::WeChatPayUnavailable => "wechat_pay_unavailable",
+            PaymentError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<DbError> for PaymentError {
+    fn from(error: DbError) -> PaymentError {
+        PaymentError::Internal(error.to_string())
+    }
+}
+
+impl From<SignError> for PaymentError {
+    fn from(error: SignError) -> PaymentError {
+        PaymentError::Internal(error.to_string())
+    }
+}
+
+impl From<PayError> for PaymentError {
+    fn from(error: PayError) -> PaymentError {
+        match &error {
+            PayError::Api { code, message, .. } if !error.is_retryable() => {
+                PaymentError::WeChatPay(format!("{code}: {message}"))
+            }
+            PayError::Api { .. } | PayError::Status { .. } | PayError::Network(_) => {
+                PaymentError::WeChatPayUnavailable
+            }
+            _ => PaymentError::Internal(error.to_string()),
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Payments use-cases: the catalogue, checkout per surface, the WeChat Pay webhook, and looking at orders.
+
+pub mod catalogue;
+pub mod checkout;
+pub mod error;
+pub mod orders;
+pub mod status;
+pub mod webhook;
+
+pub use error::PaymentError;

@@ -1,0 +1,45 @@
+//! Looking at an order: its owner (or the same person after a merge) sees it, and while its payment is pending the
+//! look asks WeChat Pay, so a notification that never comes still ends with the right status.
+
+use super::checkout::pay_client_of;
+use super::status::OrderStatus;
+use super::webhook::apply_payment;
+use super::PaymentError;
+use crate::ssr::context::AppContext;
+use crate::ssr::db::OrderRow;
+use crate::ssr::wechat::pay::transactions;
+
+/// The order `order_id` as `viewer` may see it, brought up to date with WeChat Pay when it is still paying.
+pub async fn view(
+    context: &AppContext,
+    viewer: &str,
+    order_id: &str,
+) -> Result<OrderRow, PaymentError> {
+    let order = context
+        .db
+        .order(order_id)
+        .await?
+        .ok_or(PaymentError::UnknownOrder)?;
+    let owner = context.db.user(&order.user_id).await?.map(|user| user.id);
+    let viewer = context.db.user(viewer).await?.map(|user| user.id);
+    if owner.is_none() || owner != viewer {
+        // Someone else's order does not exist, as far as this viewer can tell.
+        return Err(PaymentError::UnknownOrder);
+    }
+    if order.status != OrderStatus::Paying {
+        return Ok(order);
+    }
+    let client = pay_client_of(context)?;
+    match transactions::query_by_out_trade_no(client, &order.out_trade_no).await {
+        Ok(transaction) if transaction.trade_state == "SUCCESS" => {
+            if let Err(refused) = apply_payment(context, client.mch_id(), &transaction).await {
+                tracing::warn!(%refused, out_trade_no = %order.out_trade_no, "the queried payment was not applied");
+            }
+        }
+        Ok(_) => {}
+        Err(error) => {
+            tracing::warn!(%error, out_trade_no = %order.out_trade_no, "could not query the order at WeChat Pay")
+        }
+    }
+    Ok(context.db.order(order_id).await?.unwrap_or(order))
+}

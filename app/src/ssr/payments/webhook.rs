@@ -1,0 +1,227 @@
+//! WeChat Pay notifications: raw bytes verified (time window, serial, signature; probes refused) and decrypted,
+//! checked against the order (mchid, appid, out_trade_no, amount), applied as one guarded state change — so any
+//! number of copies, at once or later, make exactly one transition — and every one recorded for audit.
+//!
+//! Doc: <https://pay.weixin.qq.com/doc/v3/merchant/4012791861>.
+
+use super::checkout::pay_client_of;
+use super::PaymentError;
+use crate::ssr::context::AppContext;
+use crate::ssr::db::{NotificationReceipt, OrderRow};
+use crate::ssr::wechat::clock::now;
+use crate::ssr::wechat::pay::notify::VerifiedNotification;
+use crate::ssr::wechat::pay::transactions::Transaction;
+use crate::ssr::wechat::pay::validate::SignatureHeaders;
+
+/// What became of an accepted notification; each is answered 204.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accepted {
+    /// This notification made the order PAID.
+    Applied,
+    /// The order was already paid by this transaction: nothing to do.
+    Duplicate,
+    /// Kept for audit; nothing to apply yet (refund notifications).
+    Recorded,
+}
+
+/// Why a notification was refused; WeChat retries it.
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    #[error("WeChat Pay is not configured")]
+    NotEnabled,
+    #[error("not verified: {0}")]
+    Unverified(String),
+    #[error("not a notification wxgate can read: {0}")]
+    Malformed(String),
+    #[error("no order {0}")]
+    UnknownOrder(String),
+    #[error("does not match the order: {0}")]
+    Mismatch(String),
+    #[error("could not be applied: {0}")]
+    Internal(String),
+}
+
+impl Refused {
+    /// The outcome recorded for audit.
+    fn outcome(&self) -> &'static str {
+        match self {
+            Refused::NotEnabled => "not_enabled",
+            Refused::Unverified(_) => "unverified",
+            Refused::Malformed(_) => "malformed",
+            Refused::UnknownOrder(_) => "unknown_order",
+            Refused::Mismatch(_) => "mismatch",
+            Refused::Internal(_) => "error",
+        }
+    }
+}
+
+/// Handles one notification: `headers` and the exact `body` bytes as received.
+pub async fn handle(
+    context: &AppContext,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> Result<Accepted, Refused> {
+    let outcome = process(context, headers, body).await;
+    let (notification_id, event_type, out_trade_no) = match &outcome {
+        Ok((_, Some(seen))) | Err((_, Some(seen))) => (
+            Some(seen.notification.notification.id.clone()),
+            Some(seen.notification.notification.event_type.clone()),
+            seen.out_trade_no.clone(),
+        ),
+        _ => (None, None, None),
+    };
+    let (label, detail) = match &outcome {
+        Ok((Accepted::Applied, _)) => ("applied", None),
+        Ok((Accepted::Duplicate, _)) => ("duplicate", None),
+        Ok((Accepted::Recorded, _)) => ("recorded", None),
+        Err((refused, _)) => (refused.outcome(), Some(refused.to_string())),
+    };
+    let receipt = NotificationReceipt {
+        notification_id: notification_id.as_deref(),
+        event_type: event_type.as_deref(),
+        out_trade_no: out_trade_no.as_deref(),
+        outcome: label,
+        detail: detail.as_deref(),
+    };
+    if let Err(error) = context.db.record_notification(&receipt).await {
+        tracing::error!(%error, "could not record a WeChat Pay notification");
+        return Err(Refused::Internal(
+            "the notification could not be recorded".to_owned(),
+        ));
+    }
+    match outcome {
+        Ok((accepted, _)) => Ok(accepted),
+        Err((refused, _)) => Err(refused),
+    }
+}
+
+/// A notification that passed verification, and the order it names.
+struct Seen {
+    notification: VerifiedNotification,
+    out_trade_no: Option<String>,
+}
+
+async fn process(
+    context: &AppContext,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> Result<(Accepted, Option<Seen>), (Refused, Option<Seen>)> {
+    let client = pay_client_of(context).map_err(|_| (Refused::NotEnabled, None))?;
+    let signature = SignatureHeaders::from_headers(headers)
+        .map_err(|error| (Refused::Unverified(error.to_string()), None))?;
+    let notification = client
+        .verify_notification(&signature, body)
+        .await
+        .map_err(|error| (Refused::Unverified(error.to_string()), None))?;
+    if !notification
+        .notification
+        .event_type
+        .starts_with("TRANSACTION.")
+    {
+        let out_trade_no = serde_json::from_str::<serde_json::Value>(&notification.plaintext)
+            .ok()
+            .and_then(|resource| resource["out_trade_no"].as_str().map(str::to_owned));
+        return Ok((
+            Accepted::Recorded,
+            Some(Seen {
+                notification,
+                out_trade_no,
+            }),
+        ));
+    }
+    let transaction: Transaction = match serde_json::from_str(&notification.plaintext) {
+        Ok(transaction) => transaction,
+        Err(error) => {
+            return Err((
+                Refused::Malformed(error.to_string()),
+                Some(Seen {
+                    notification,
+                    out_trade_no: None,
+                }),
+            ))
+        }
+    };
+    let seen = Seen {
+        notification,
+        out_trade_no: Some(transaction.out_trade_no.clone()),
+    };
+    match apply_payment(context, client.mch_id(), &transaction).await {
+        Ok(accepted) => Ok((accepted, Some(seen))),
+        Err(refused) => Err((refused, Some(seen))),
+    }
+}
+
+/// Checks a successful transaction against its order and marks the order paid, once.
+pub async fn apply_payment(
+    context: &AppContext,
+    mch_id: &str,
+    transaction: &Transaction,
+) -> Result<Accepted, Refused> {
+    let internal = |error: crate::ssr::db::DbError| Refused::Internal(error.to_string());
+    let order = context
+        .db
+        .order_by_out_trade_no(&transaction.out_trade_no)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| Refused::UnknownOrder(transaction.out_trade_no.clone()))?;
+    if let Some(mismatch) = mismatch(&order, mch_id, transaction) {
+        context
+            .db
+            .flag_order(&order.out_trade_no, &mismatch)
+            .await
+            .map_err(internal)?;
+        tracing::error!(out_trade_no = %order.out_trade_no, %mismatch, "a payment does not match its order; flagged");
+        return Err(Refused::Mismatch(mismatch));
+    }
+    let transaction_id = transaction.transaction_id.clone().unwrap_or_default();
+    // paid_at is when wxgate learned of the payment; WeChat's own time stays in its records.
+    if context
+        .db
+        .mark_paid(&order.out_trade_no, &transaction_id, now())
+        .await
+        .map_err(internal)?
+    {
+        tracing::info!(out_trade_no = %order.out_trade_no, "order paid");
+        return Ok(Accepted::Applied);
+    }
+    let current = context.db.order(&order.id).await.map_err(internal)?;
+    match current {
+        Some(current) if current.transaction_id.as_deref() == Some(transaction_id.as_str()) => {
+            Ok(Accepted::Duplicate)
+        }
+        Some(current) => Err(Refused::Mismatch(format!(
+            "the order is {}",
+            current.status
+        ))),
+        None => Err(Refused::UnknownOrder(order.out_trade_no)),
+    }
+}
+
+/// Why `transaction` is not a payment of `order`, if it is not.
+fn mismatch(order: &OrderRow, mch_id: &str, transaction: &Transaction) -> Option<String> {
+    let total = transaction.amount.as_ref().map(|amount| amount.total);
+    if transaction.trade_state != "SUCCESS" {
+        Some(format!("trade_state is {}", transaction.trade_state))
+    } else if transaction.mchid != mch_id {
+        Some(format!("mchid {} is not ours", transaction.mchid))
+    } else if order
+        .appid
+        .as_deref()
+        .is_some_and(|appid| appid != transaction.appid)
+    {
+        Some(format!("appid {} is not the order's", transaction.appid))
+    } else if total != u64::try_from(order.total_fen).ok() {
+        Some(format!(
+            "amount {total:?} fen, the order is {} fen",
+            order.total_fen
+        ))
+    } else {
+        None
+    }
+}
+
+impl From<PaymentError> for Refused {
+    fn from(error: PaymentError) -> Refused {
+        Refused::Internal(error.to_string())
+    }
+}

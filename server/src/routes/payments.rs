@@ -1,0 +1,215 @@
+//! The payment routes: the catalogue, payment creation for the mini program and for browsers (the surface chosen by
+//! where the buyer is), an order's status, and the WeChat Pay webhook.
+
+use std::net::{IpAddr, SocketAddr};
+
+use app::ssr::auth::session as auth_session;
+use app::ssr::context::AppContext;
+use app::ssr::db::OrderRow;
+use app::ssr::payments::checkout::{self, PaySurface, Payment};
+use app::ssr::payments::webhook::{self, Accepted, Refused};
+use app::ssr::payments::{catalogue, orders, PaymentError};
+use app::types::Surface;
+use axum::body::Bytes;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tower_sessions::Session;
+
+use super::errors::ApiFailure;
+use crate::state::ServerState;
+
+pub fn router() -> Router<ServerState> {
+    Router::new()
+        .route("/api/products", get(products))
+        .route(
+            "/api/payments/miniprogram/create",
+            post(mini_program_create),
+        )
+        .route("/api/payments/create", post(browser_create))
+        .route("/api/orders/{order_id}", get(order))
+        .route("/api/webhooks/wechat-pay", post(wechat_pay_webhook))
+}
+
+type ApiResult = Result<Response, ApiFailure>;
+
+async fn buyer(session: &Session) -> Result<String, PaymentError> {
+    auth_session::user_id(session)
+        .await
+        .map_err(|error| PaymentError::Internal(error.to_string()))?
+        .ok_or(PaymentError::Unauthenticated)
+}
+
+/// `GET /api/products`: what is on sale, priced in fen.
+async fn products(State(context): State<AppContext>) -> ApiResult {
+    let products = catalogue::list(&context).await?;
+    Ok(Json(
+        products
+            .into_iter()
+            .map(|product| json!({ "id": product.id, "name": product.name, "description": product.description, "price_fen": product.price_fen }))
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct CreateBody {
+    #[serde(default)]
+    product_id: Option<String>,
+    #[serde(default)]
+    quantity: Option<i64>,
+    /// Pay an order made before instead of a new one.
+    #[serde(default)]
+    order_id: Option<String>,
+}
+
+/// The order to pay: an existing one of this buyer, or a new one of the product and quantity asked for.
+async fn order_to_pay(
+    context: &AppContext,
+    user_id: &str,
+    body: Result<Json<CreateBody>, JsonRejection>,
+) -> Result<OrderRow, PaymentError> {
+    let Json(body) = body.map_err(|_| PaymentError::BadRequest("JSON body"))?;
+    match (body.order_id, body.product_id) {
+        (Some(order_id), _) => orders::view(context, user_id, &order_id).await,
+        (None, Some(product_id)) => {
+            checkout::create_order(context, user_id, &product_id, body.quantity.unwrap_or(1)).await
+        }
+        (None, None) => Err(PaymentError::BadRequest("product_id")),
+    }
+}
+
+/// `POST /api/payments/miniprogram/create {product_id, quantity}` → what `wx.requestPayment` takes, signed here.
+async fn mini_program_create(
+    State(context): State<AppContext>,
+    session: Session,
+    body: Result<Json<CreateBody>, JsonRejection>,
+) -> ApiResult {
+    let user_id = buyer(&session).await?;
+    let order = order_to_pay(&context, &user_id, body).await?;
+    let Payment::Jsapi(params) = checkout::pay(&context, &order, &PaySurface::MiniProgram).await?
+    else {
+        return Err(
+            PaymentError::Internal("the mini program got no JSAPI parameters".to_owned()).into(),
+        );
+    };
+    Ok(Json(json!({
+        "order_id": order.id,
+        "out_trade_no": order.out_trade_no,
+        "timeStamp": params.time_stamp,
+        "nonceStr": params.nonce_str,
+        "package": params.package,
+        "signType": params.sign_type,
+        "paySign": params.pay_sign,
+    }))
+    .into_response())
+}
+
+/// `POST /api/payments/create {product_id, quantity}`: inside WeChat the pay bridge's parameters, on a phone an
+/// `h5_url` to send the browser to, on a desktop a `code_url` to show as a QR.
+async fn browser_create(
+    State(context): State<AppContext>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    session: Session,
+    body: Result<Json<CreateBody>, JsonRejection>,
+) -> ApiResult {
+    let user_id = buyer(&session).await?;
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let surface = match Surface::from_user_agent(user_agent) {
+        Surface::WeChat => PaySurface::WeChatBrowser,
+        Surface::Mobile => PaySurface::H5 {
+            client_ip: client_ip(peer, &headers, &context.settings.trusted_proxies).to_string(),
+        },
+        Surface::Desktop => PaySurface::Native,
+    };
+    let order = order_to_pay(&context, &user_id, body).await?;
+    let payment = checkout::pay(&context, &order, &surface).await?;
+    let mut answer = json!({ "order_id": order.id, "out_trade_no": order.out_trade_no, "total_fen": order.total_fen });
+    match payment {
+        Payment::Jsapi(params) => answer["jsapi"] = json!(params),
+        Payment::H5Url(url) => answer["h5_url"] = json!(url),
+        Payment::CodeUrl(url) => answer["code_url"] = json!(url),
+    }
+    Ok(Json(answer).into_response())
+}
+
+/// The buyer's address: the connection's, or — only when the connection comes from a trusted proxy — the nearest
+/// untrusted address in `X-Forwarded-For`.
+fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer.ip()) {
+        return peer.ip();
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|entry| entry.trim().parse::<IpAddr>().ok())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer.ip())
+}
+
+/// `GET /api/orders/{order_id}`: the buyer's order, asked of WeChat Pay while its payment is pending.
+async fn order(
+    State(context): State<AppContext>,
+    session: Session,
+    Path(order_id): Path<String>,
+) -> ApiResult {
+    let user_id = buyer(&session).await?;
+    let order = orders::view(&context, &user_id, &order_id).await?;
+    Ok(Json(order_json(&order)).into_response())
+}
+
+fn order_json(order: &OrderRow) -> Value {
+    json!({
+        "order_id": order.id,
+        "out_trade_no": order.out_trade_no,
+        "status": order.status.as_str(),
+        "description": order.description,
+        "total_fen": order.total_fen,
+        "surface": order.surface,
+        "paid_at": order.paid_at,
+        "flagged": order.flag.is_some(),
+        "refunds": [],
+    })
+}
+
+/// `POST /api/webhooks/wechat-pay`: the exact bytes are verified before anything reads them; 204 when applied or a
+/// duplicate, `{"code":"FAIL","message"}` with an error status when WeChat should retry.
+async fn wechat_pay_webhook(
+    State(context): State<AppContext>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match webhook::handle(&context, &headers, &body).await {
+        Ok(Accepted::Applied | Accepted::Duplicate | Accepted::Recorded) => {
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(refused) => {
+            let status = match &refused {
+                Refused::NotEnabled | Refused::UnknownOrder(_) => StatusCode::NOT_FOUND,
+                Refused::Unverified(_) => StatusCode::UNAUTHORIZED,
+                Refused::Malformed(_) | Refused::Mismatch(_) => StatusCode::BAD_REQUEST,
+                Refused::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            tracing::warn!(%refused, "a WeChat Pay notification was refused");
+            (
+                status,
+                Json(json!({ "code": "FAIL", "message": refused.to_string() })),
+            )
+                .into_response()
+        }
+    }
+}
