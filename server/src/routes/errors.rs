@@ -49,7 +49,10 @@ impl From<PaymentError> for ApiFailure {
             | PaymentError::UnknownProduct => StatusCode::NOT_FOUND,
             PaymentError::BadRequest(_) => StatusCode::BAD_REQUEST,
             PaymentError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            PaymentError::NoPayer(_) | PaymentError::NotPayable(_) => StatusCode::CONFLICT,
+            PaymentError::NoPayer(_)
+            | PaymentError::NotPayable(_)
+            | PaymentError::NotRefundable(_) => StatusCode::CONFLICT,
+            PaymentError::Forbidden => StatusCode::FORBIDDEN,
             PaymentError::WeChatPay(_) => StatusCode::BAD_GATEWAY,
             PaymentError::WeChatPayUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             PaymentError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

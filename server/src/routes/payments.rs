@@ -5,10 +5,10 @@ use std::net::{IpAddr, SocketAddr};
 
 use app::ssr::auth::session as auth_session;
 use app::ssr::context::AppContext;
-use app::ssr::db::OrderRow;
+use app::ssr::db::{OrderRow, RefundRow};
 use app::ssr::payments::checkout::{self, PaySurface, Payment};
 use app::ssr::payments::webhook::{self, Accepted, Refused};
-use app::ssr::payments::{catalogue, orders, PaymentError};
+use app::ssr::payments::{catalogue, orders, refunds, PaymentError};
 use app::types::Surface;
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
@@ -33,6 +33,7 @@ pub fn router() -> Router<ServerState> {
         )
         .route("/api/payments/create", post(browser_create))
         .route("/api/orders/{order_id}", get(order))
+        .route("/api/orders/{order_id}/refunds", post(refund))
         .route("/api/webhooks/wechat-pay", post(wechat_pay_webhook))
 }
 
@@ -169,10 +170,15 @@ async fn order(
 ) -> ApiResult {
     let user_id = buyer(&session).await?;
     let order = orders::view(&context, &user_id, &order_id).await?;
-    Ok(Json(order_json(&order)).into_response())
+    let refunds = context
+        .db
+        .refunds_of(&order.id)
+        .await
+        .map_err(PaymentError::from)?;
+    Ok(Json(order_json(&order, &refunds)).into_response())
 }
 
-fn order_json(order: &OrderRow) -> Value {
+fn order_json(order: &OrderRow, refunds: &[RefundRow]) -> Value {
     json!({
         "order_id": order.id,
         "out_trade_no": order.out_trade_no,
@@ -182,8 +188,43 @@ fn order_json(order: &OrderRow) -> Value {
         "surface": order.surface,
         "paid_at": order.paid_at,
         "flagged": order.flag.is_some(),
-        "refunds": [],
+        "refunds": refunds.iter().map(refund_json).collect::<Vec<_>>(),
     })
+}
+
+fn refund_json(refund: &RefundRow) -> Value {
+    json!({ "out_refund_no": refund.out_refund_no, "refund_fen": refund.refund_fen, "status": refund.status, "reason": refund.reason })
+}
+
+#[derive(Deserialize)]
+struct RefundBody {
+    refund_fen: i64,
+    #[serde(default)]
+    reason: Option<String>,
+    /// Names this request: sending the same request_id again is the same refund.
+    #[serde(default)]
+    request_id: Option<String>,
+}
+
+/// `POST /api/orders/{order_id}/refunds {refund_fen, reason?, request_id?}`: admins only.
+async fn refund(
+    State(context): State<AppContext>,
+    session: Session,
+    Path(order_id): Path<String>,
+    body: Result<Json<RefundBody>, JsonRejection>,
+) -> ApiResult {
+    let admin = buyer(&session).await?;
+    let Json(body) = body.map_err(|_| PaymentError::BadRequest("JSON body"))?;
+    let refund = refunds::request(
+        &context,
+        &admin,
+        &order_id,
+        body.refund_fen,
+        body.reason,
+        body.request_id,
+    )
+    .await?;
+    Ok(Json(refund_json(&refund)).into_response())
 }
 
 /// `POST /api/webhooks/wechat-pay`: the exact bytes are verified before anything reads them; 204 when applied or a

@@ -47,6 +47,8 @@ pub struct Settings {
     pub pay: Option<PaySettings>,
     /// Proxies whose `X-Forwarded-For` is believed (`WXGATE_TRUSTED_PROXIES`, comma-separated IPs); none by default.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Who may refund and see every order: user ids or unionids (`WXGATE_ADMINS`, comma-separated).
+    pub admins: Vec<String>,
 }
 
 impl Settings {
@@ -61,6 +63,16 @@ impl Settings {
         let wechat = WeChatSettings::read(vars, &mut problems);
         let pay = PaySettings::read(vars, &wechat, &mut problems);
         let trusted_proxies = trusted_proxies(vars, &mut problems);
+        let admins = vars
+            .get("WXGATE_ADMINS")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|id| !id.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
 
         match database {
             Ok((database_url, database_backend)) if problems.is_empty() => Ok(Settings {
@@ -72,6 +84,7 @@ impl Settings {
                 wechat,
                 pay,
                 trusted_proxies,
+                admins,
             }),
             _ => Err(problems),
         }

@@ -5,6 +5,7 @@
 
 mod oauth;
 mod orders;
+pub mod refunds;
 mod sessions;
 mod tokens;
 mod users;
@@ -16,6 +17,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use oauth::{OAuthLoginRow, OAuthLoginStatus};
 pub use orders::{NewOrder, NotificationReceipt, OrderRow, ProductRow};
+pub use refunds::RefundRow;
 pub use sessions::DbSessionStore;
 pub use tokens::TokenRow;
 pub use users::{new_id, IdentityRow, NewIdentity, UserRow};

@@ -20,6 +20,10 @@ pub enum PaymentError {
     NoPayer(&'static str),
     #[error("this order can no longer be paid ({0})")]
     NotPayable(String),
+    #[error("only admins may do this")]
+    Forbidden,
+    #[error("only a paid order can be refunded (this one is {0})")]
+    NotRefundable(String),
     #[error("WeChat Pay refused: {0}")]
     WeChatPay(String),
     #[error("WeChat Pay is not answering; try again in a moment")]
@@ -38,6 +42,8 @@ impl PaymentError {
             PaymentError::UnknownOrder => "unknown_order",
             PaymentError::NoPayer(_) => "no_payer_identity",
             PaymentError::NotPayable(_) => "not_payable",
+            PaymentError::Forbidden => "forbidden",
+            PaymentError::NotRefundable(_) => "not_refundable",
             PaymentError::WeChatPay(_) => "wechat_pay_error",
             PaymentError::WeChatPayUnavailable => "wechat_pay_unavailable",
             PaymentError::Internal(_) => "internal",

@@ -5,6 +5,7 @@
 //! Doc: <https://pay.weixin.qq.com/doc/v3/merchant/4012791861>.
 
 use super::checkout::pay_client_of;
+use super::orders::reconcile;
 use super::PaymentError;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::{NotificationReceipt, OrderRow};
@@ -20,7 +21,7 @@ pub enum Accepted {
     Applied,
     /// The order was already paid by this transaction: nothing to do.
     Duplicate,
-    /// Kept for audit; nothing to apply yet (refund notifications).
+    /// Kept for audit; nothing of wxgate's to apply (a refund made on the merchant platform, another event).
     Recorded,
 }
 
@@ -113,6 +114,28 @@ async fn process(
         .verify_notification(&signature, body)
         .await
         .map_err(|error| (Refused::Unverified(error.to_string()), None))?;
+    if notification.notification.event_type.starts_with("REFUND.") {
+        let resource: RefundResource = match serde_json::from_str(&notification.plaintext) {
+            Ok(resource) => resource,
+            Err(error) => {
+                return Err((
+                    Refused::Malformed(error.to_string()),
+                    Some(Seen {
+                        notification,
+                        out_trade_no: None,
+                    }),
+                ))
+            }
+        };
+        let seen = Seen {
+            notification,
+            out_trade_no: Some(resource.out_trade_no.clone()),
+        };
+        return match apply_refund(context, client.mch_id(), &resource).await {
+            Ok(accepted) => Ok((accepted, Some(seen))),
+            Err(refused) => Err((refused, Some(seen))),
+        };
+    }
     if !notification
         .notification
         .event_type
@@ -194,6 +217,74 @@ pub async fn apply_payment(
             current.status
         ))),
         None => Err(Refused::UnknownOrder(order.out_trade_no)),
+    }
+}
+
+/// The resource of a refund notification.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct RefundResource {
+    mchid: String,
+    out_trade_no: String,
+    out_refund_no: String,
+    #[serde(default)]
+    refund_id: Option<String>,
+    refund_status: String,
+    amount: RefundResourceAmount,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+struct RefundResourceAmount {
+    refund: i64,
+}
+
+/// Applies a refund notification to the refund wxgate asked for, once. A refund made elsewhere (the merchant
+/// platform) is only recorded. An order whose payment notification has not come yet is asked of WeChat Pay first.
+async fn apply_refund(
+    context: &AppContext,
+    mch_id: &str,
+    resource: &RefundResource,
+) -> Result<Accepted, Refused> {
+    let internal = |error: crate::ssr::db::DbError| Refused::Internal(error.to_string());
+    if resource.mchid != mch_id {
+        return Err(Refused::Mismatch(format!(
+            "mchid {} is not ours",
+            resource.mchid
+        )));
+    }
+    let Some(refund) = context
+        .db
+        .refund(&resource.out_refund_no)
+        .await
+        .map_err(internal)?
+    else {
+        return Ok(Accepted::Recorded);
+    };
+    if refund.refund_fen != resource.amount.refund {
+        context
+            .db
+            .flag_order(&resource.out_trade_no, "refund amount mismatch")
+            .await
+            .map_err(internal)?;
+        return Err(Refused::Mismatch(format!(
+            "refund of {} fen, wxgate asked for {}",
+            resource.amount.refund, refund.refund_fen
+        )));
+    }
+    if let Some(order) = context.db.order(&refund.order_id).await.map_err(internal)? {
+        reconcile(context, order).await?;
+    }
+    if super::refunds::apply_status(
+        context,
+        &refund.out_refund_no,
+        &resource.refund_status,
+        resource.refund_id.as_deref(),
+    )
+    .await?
+    {
+        tracing::info!(out_refund_no = %refund.out_refund_no, status = %resource.refund_status, "refund settled");
+        Ok(Accepted::Applied)
+    } else {
+        Ok(Accepted::Duplicate)
     }
 }
 

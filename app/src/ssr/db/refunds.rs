@@ -1,0 +1,134 @@
+//! Refunds and what they do to their order: a refund settles once (a guarded change), and in the same transaction
+//! the order becomes PARTIALLY_REFUNDED or REFUNDED by the sum of its settled refunds.
+
+use super::{Database, DbError};
+use crate::ssr::payments::status::OrderStatus;
+use crate::ssr::wechat::clock::now;
+
+/// Where a refund stands: REQUESTED (not yet accepted by WeChat Pay), then WeChat's PROCESSING, SUCCESS, ABNORMAL
+/// or CLOSED.
+pub const REQUESTED: &str = "REQUESTED";
+pub const SUCCESS: &str = "SUCCESS";
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RefundRow {
+    pub out_refund_no: String,
+    pub order_id: String,
+    pub refund_fen: i64,
+    pub reason: Option<String>,
+    pub status: String,
+    pub refund_id: Option<String>,
+}
+
+const REFUND_COLUMNS: &str = "out_refund_no, order_id, refund_fen, reason, status, refund_id";
+
+impl Database {
+    /// Records a refund request; false when one with this out_refund_no exists already.
+    pub async fn request_refund(
+        &self,
+        refund: &RefundRow,
+        requested_by: &str,
+    ) -> Result<bool, DbError> {
+        let inserted = sqlx::query(
+            "INSERT INTO refunds (out_refund_no, order_id, refund_fen, reason, status, requested_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (out_refund_no) DO NOTHING",
+        )
+        .bind(&refund.out_refund_no)
+        .bind(&refund.order_id)
+        .bind(refund.refund_fen)
+        .bind(&refund.reason)
+        .bind(REQUESTED)
+        .bind(requested_by)
+        .bind(now())
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(inserted == 1)
+    }
+
+    pub async fn refund(&self, out_refund_no: &str) -> Result<Option<RefundRow>, DbError> {
+        let query = format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE out_refund_no = $1");
+        Ok(sqlx::query_as(&query)
+            .bind(out_refund_no)
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
+    pub async fn refunds_of(&self, order_id: &str) -> Result<Vec<RefundRow>, DbError> {
+        let query = format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE order_id = $1 ORDER BY created_at, out_refund_no");
+        Ok(sqlx::query_as(&query)
+            .bind(order_id)
+            .fetch_all(self.pool())
+            .await?)
+    }
+
+    /// Moves an unsettled refund to WeChat's PROCESSING, ABNORMAL or CLOSED (never out of SUCCESS).
+    pub async fn update_refund(
+        &self,
+        out_refund_no: &str,
+        status: &str,
+        refund_id: Option<&str>,
+    ) -> Result<bool, DbError> {
+        let changed = sqlx::query(
+            "UPDATE refunds SET status = $1, refund_id = COALESCE($2, refund_id), updated_at = $3 \
+             WHERE out_refund_no = $4 AND status <> $5",
+        )
+        .bind(status)
+        .bind(refund_id)
+        .bind(now())
+        .bind(out_refund_no)
+        .bind(SUCCESS)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(changed == 1)
+    }
+
+    /// Settles a refund once and, in the same transaction, sets its order to PARTIALLY_REFUNDED or REFUNDED.
+    /// True when this call settled it.
+    pub async fn settle_refund(
+        &self,
+        out_refund_no: &str,
+        refund_id: Option<&str>,
+    ) -> Result<bool, DbError> {
+        let mut tx = self.pool().begin().await?;
+        let settled = sqlx::query(
+            "UPDATE refunds SET status = $1, refund_id = COALESCE($2, refund_id), updated_at = $3 \
+             WHERE out_refund_no = $4 AND status <> $1",
+        )
+        .bind(SUCCESS)
+        .bind(refund_id)
+        .bind(now())
+        .bind(out_refund_no)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if settled != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let (order_id, total_fen, refunded_fen): (String, i64, i64) = sqlx::query_as(
+            "SELECT o.id, o.total_fen, CAST(COALESCE(SUM(r.refund_fen), 0) AS BIGINT) FROM refunds r JOIN orders o ON o.id = r.order_id \
+             WHERE r.order_id = (SELECT order_id FROM refunds WHERE out_refund_no = $1) AND r.status = $2 GROUP BY o.id, o.total_fen",
+        )
+        .bind(out_refund_no)
+        .bind(SUCCESS)
+        .fetch_one(&mut *tx)
+        .await?;
+        let status = if refunded_fen >= total_fen {
+            OrderStatus::Refunded
+        } else {
+            OrderStatus::PartiallyRefunded
+        };
+        sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND (status = $4 OR status = $5)")
+            .bind(status.as_str())
+            .bind(now())
+            .bind(&order_id)
+            .bind(OrderStatus::Paid.as_str())
+            .bind(OrderStatus::PartiallyRefunded.as_str())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}

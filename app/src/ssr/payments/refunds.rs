@@ -1,0 +1,147 @@
+//! Refunds, for admins: partial or full up to the paid total, with an out_refund_no made from the order and the
+//! admin's request id so a retried request is the same refund at WeChat Pay; settled by WeChat's answer or its
+//! notification, once.
+//!
+//! Doc: <https://pay.weixin.qq.com/doc/v3/merchant/4012791862>.
+
+use sha2::{Digest, Sha256};
+
+use super::checkout::pay_client_of;
+use super::orders::{is_admin, reconcile};
+use super::status::OrderStatus;
+use super::PaymentError;
+use crate::ssr::context::AppContext;
+use crate::ssr::db::refunds::REQUESTED;
+use crate::ssr::db::{new_id, RefundRow};
+use crate::ssr::wechat::pay::refund::{self, RefundRequest};
+
+/// Statuses whose money is gone or on its way back (the rest can be asked for again).
+fn counts(status: &str) -> bool {
+    !matches!(status, "ABNORMAL" | "CLOSED")
+}
+
+/// The out_refund_no of `request_id` for `order_id`: the same every time, 6–64 characters.
+fn out_refund_no(order_id: &str, request_id: &str) -> String {
+    let digest = hex::encode(Sha256::digest(
+        format!("{order_id}:{request_id}").as_bytes(),
+    ));
+    format!("WXR{}", &digest[..29])
+}
+
+/// Asks WeChat Pay to refund `refund_fen` of `order_id`. `request_id` names this request: sending it again is safe.
+pub async fn request(
+    context: &AppContext,
+    admin: &str,
+    order_id: &str,
+    refund_fen: i64,
+    reason: Option<String>,
+    request_id: Option<String>,
+) -> Result<RefundRow, PaymentError> {
+    if !is_admin(context, admin).await? {
+        return Err(PaymentError::Forbidden);
+    }
+    let client = pay_client_of(context)?;
+    let order = context
+        .db
+        .order(order_id)
+        .await?
+        .ok_or(PaymentError::UnknownOrder)?;
+    let order = reconcile(context, order).await?;
+    if !matches!(
+        order.status,
+        OrderStatus::Paid | OrderStatus::PartiallyRefunded
+    ) {
+        return Err(PaymentError::NotRefundable(order.status.to_string()));
+    }
+    let out_refund_no = out_refund_no(&order.id, &request_id.unwrap_or_else(new_id));
+    let refund = match context.db.refund(&out_refund_no).await? {
+        Some(existing) => existing,
+        None => {
+            let already: i64 = context
+                .db
+                .refunds_of(&order.id)
+                .await?
+                .iter()
+                .filter(|refund| counts(&refund.status))
+                .map(|refund| refund.refund_fen)
+                .sum();
+            if refund_fen <= 0 || refund_fen > order.total_fen - already {
+                return Err(PaymentError::BadRequest(
+                    "refund_fen (more than 0, at most what is left to refund)",
+                ));
+            }
+            let refund = RefundRow {
+                out_refund_no: out_refund_no.clone(),
+                order_id: order.id.clone(),
+                refund_fen,
+                reason,
+                status: REQUESTED.to_owned(),
+                refund_id: None,
+            };
+            context.db.request_refund(&refund, admin).await?;
+            refund
+        }
+    };
+    let answer = refund::create(
+        client,
+        &RefundRequest {
+            out_trade_no: order.out_trade_no.clone(),
+            out_refund_no: refund.out_refund_no.clone(),
+            refund_fen: u64::try_from(refund.refund_fen)
+                .map_err(|_| PaymentError::BadRequest("refund_fen"))?,
+            total_fen: u64::try_from(order.total_fen)
+                .map_err(|_| PaymentError::BadRequest("total"))?,
+            reason: refund.reason.clone(),
+            notify_url: context
+                .settings
+                .pay
+                .as_ref()
+                .map(|pay| pay.notify_url.to_string()),
+        },
+    )
+    .await?;
+    apply_status(
+        context,
+        &refund.out_refund_no,
+        &answer.status,
+        Some(&answer.refund_id),
+    )
+    .await?;
+    Ok(context
+        .db
+        .refund(&refund.out_refund_no)
+        .await?
+        .unwrap_or(refund))
+}
+
+/// Applies WeChat Pay's status of a refund; true when it changed something.
+pub async fn apply_status(
+    context: &AppContext,
+    out_refund_no: &str,
+    status: &str,
+    refund_id: Option<&str>,
+) -> Result<bool, PaymentError> {
+    Ok(match status {
+        "SUCCESS" => context.db.settle_refund(out_refund_no, refund_id).await?,
+        other => {
+            context
+                .db
+                .update_refund(out_refund_no, other, refund_id)
+                .await?
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_request_is_the_same_refund_and_fits_wechats_length() {
+        let first = out_refund_no("order-1", "request-a");
+        assert_eq!(first, out_refund_no("order-1", "request-a"));
+        assert_ne!(first, out_refund_no("order-1", "request-b"));
+        assert_ne!(first, out_refund_no("order-2", "request-a"));
+        assert_eq!(first.len(), 32);
+    }
+}

@@ -1,0 +1,311 @@
+//! Refunds by an admin against the sandbox: partial then the rest, the same request twice, too much, a non-admin,
+//! refund notifications applied once, and a refund notification that arrives before the payment's.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::support::{on_both_backends, TestDatabase, Wxgate};
+
+async fn buyer_token(server: &Wxgate, persona: &str) -> String {
+    let code = server
+        .control("/sandbox/mp/login-code", json!({ "persona": persona }))
+        .await["code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    let login: Value = reqwest::Client::new()
+        .post(server.url("/api/auth/wechat/login"))
+        .json(&json!({ "code": code }))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    login["session_token"].as_str().expect("token").to_owned()
+}
+
+async fn call(
+    server: &Wxgate,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = reqwest::Client::new()
+        .request(method, server.url(path))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn order(server: &Wxgate, token: &str, order_id: &str) -> Value {
+    call(
+        server,
+        token,
+        reqwest::Method::GET,
+        &format!("/api/orders/{order_id}"),
+        None,
+    )
+    .await
+    .1
+}
+
+/// Waits (bounded) for the order to reach `status`.
+async fn until_status(server: &Wxgate, token: &str, order_id: &str, status: &str) -> Value {
+    for _ in 0..100 {
+        let current = order(server, token, order_id).await;
+        if current["status"] == status {
+            return current;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "order {order_id} never became {status}: {}",
+        order(server, token, order_id).await
+    );
+}
+
+/// Waits (bounded) until the sandbox has seen `count` answered deliveries of `event_type`, all 204.
+async fn until_delivered(server: &Wxgate, event_type: &str, count: usize) {
+    for _ in 0..100 {
+        let deliveries = server.control_get("/sandbox/pay/deliveries").await;
+        let answered: Vec<Value> = deliveries["deliveries"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter(|delivery| {
+                delivery["event_type"] == event_type && !delivery["status"].is_null()
+            })
+            .map(|delivery| delivery["status"].clone())
+            .collect();
+        if answered.len() >= count {
+            assert!(
+                answered.iter().all(|status| *status == json!(204)),
+                "{event_type}: {answered:?}"
+            );
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{count} answered {event_type} deliveries never happened");
+}
+
+/// A paid order of `product` by `token`'s user, with its id and out_trade_no.
+async fn paid_order(server: &Wxgate, token: &str, product: &str) -> (String, String) {
+    let (_, created) = call(
+        server,
+        token,
+        reqwest::Method::POST,
+        "/api/payments/miniprogram/create",
+        Some(json!({ "product_id": product })),
+    )
+    .await;
+    let order_id = created["order_id"].as_str().expect("order id").to_owned();
+    let out_trade_no = created["out_trade_no"].as_str().expect("no").to_owned();
+    server
+        .control(
+            &format!("/sandbox/pay/orders/{out_trade_no}/pay"),
+            json!({}),
+        )
+        .await;
+    (order_id, out_trade_no)
+}
+
+/// wxgate with `laowang` as its admin (named by unionid, as an operator would after reading /api/me).
+async fn server_with_an_admin(database: &TestDatabase) -> Wxgate {
+    let unionid = {
+        let first = Wxgate::start(database, &[]).await;
+        let personas = first.control_get("/sandbox/personas").await;
+        personas
+            .as_array()
+            .expect("list")
+            .iter()
+            .find(|persona| persona["id"] == "laowang")
+            .expect("laowang")["unionid"]
+            .as_str()
+            .expect("unionid")
+            .to_owned()
+    };
+    Wxgate::start(database, &[("WXGATE_ADMINS", unionid.as_str())]).await
+}
+
+on_both_backends! {
+    an_admin_refunds_part_then_the_rest_and_each_notification_counts_once => an_admin_refunds_part_then_the_rest_and_each_notification_counts_once;
+    a_refund_notification_before_the_payment_notification_is_applied => a_refund_notification_before_the_payment_notification_is_applied;
+}
+
+async fn an_admin_refunds_part_then_the_rest_and_each_notification_counts_once(
+    database: TestDatabase,
+) {
+    let server = server_with_an_admin(&database).await;
+    let buyer = buyer_token(&server, "xiaohong").await;
+    let admin = buyer_token(&server, "laowang").await;
+    let (order_id, _) = paid_order(&server, &buyer, "mug").await;
+    let paid = until_status(&server, &buyer, &order_id, "PAID").await;
+    let total = paid["total_fen"].as_i64().expect("total");
+    let refunds = format!("/api/orders/{order_id}/refunds");
+
+    let (status, refused) = call(
+        &server,
+        &buyer,
+        reqwest::Method::POST,
+        &refunds,
+        Some(json!({ "refund_fen": 100 })),
+    )
+    .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
+
+    let first = json!({ "refund_fen": 1000, "reason": "少发一件", "request_id": "r1" });
+    let (status, refund) = call(
+        &server,
+        &admin,
+        reqwest::Method::POST,
+        &refunds,
+        Some(first.clone()),
+    )
+    .await;
+    assert_eq!(status, 200, "{refund}");
+    assert_eq!(refund["status"], "PROCESSING");
+    let (_, again) = call(
+        &server,
+        &admin,
+        reqwest::Method::POST,
+        &refunds,
+        Some(first),
+    )
+    .await;
+    assert_eq!(
+        again["out_refund_no"], refund["out_refund_no"],
+        "the same request is the same refund"
+    );
+    assert_eq!(
+        order(&server, &admin, &order_id).await["refunds"]
+            .as_array()
+            .expect("list")
+            .len(),
+        1
+    );
+
+    let (status, too_much) = call(
+        &server,
+        &admin,
+        reqwest::Method::POST,
+        &refunds,
+        Some(json!({ "refund_fen": total, "request_id": "r-too-much" })),
+    )
+    .await;
+    assert_eq!(
+        (status, too_much["error"]["code"].as_str()),
+        (400, Some("bad_request"))
+    );
+
+    let out_refund_no = refund["out_refund_no"].as_str().expect("no").to_owned();
+    server
+        .control(
+            &format!("/sandbox/pay/refunds/{out_refund_no}/outcome"),
+            json!({ "status": "SUCCESS" }),
+        )
+        .await;
+    let partly = until_status(&server, &buyer, &order_id, "PARTIALLY_REFUNDED").await;
+    assert_eq!(partly["refunds"][0]["status"], "SUCCESS");
+
+    // The refund notification again: nothing changes.
+    let deliveries = server.control_get("/sandbox/pay/deliveries").await;
+    let refund_notification = deliveries["deliveries"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|delivery| delivery["event_type"] == "REFUND.SUCCESS")
+        .expect("a refund notification")["notification_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    server
+        .control(
+            &format!("/sandbox/pay/notifications/{refund_notification}/resend"),
+            json!({}),
+        )
+        .await;
+    until_delivered(&server, "REFUND.SUCCESS", 2).await;
+    assert_eq!(
+        order(&server, &buyer, &order_id).await["status"],
+        "PARTIALLY_REFUNDED"
+    );
+
+    let (status, rest) = call(
+        &server,
+        &admin,
+        reqwest::Method::POST,
+        &refunds,
+        Some(json!({ "refund_fen": total - 1000, "request_id": "r2" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{rest}");
+    server
+        .control(
+            &format!(
+                "/sandbox/pay/refunds/{}/outcome",
+                rest["out_refund_no"].as_str().expect("no")
+            ),
+            json!({ "status": "SUCCESS" }),
+        )
+        .await;
+    let refunded = until_status(&server, &buyer, &order_id, "REFUNDED").await;
+    assert_eq!(refunded["refunds"].as_array().expect("list").len(), 2);
+}
+
+async fn a_refund_notification_before_the_payment_notification_is_applied(database: TestDatabase) {
+    let server = server_with_an_admin(&database).await;
+    let buyer = buyer_token(&server, "xiaoming").await;
+    let admin = buyer_token(&server, "laowang").await;
+    server
+        .control("/sandbox/pay/notifications/hold", json!({}))
+        .await;
+    let (order_id, _) = paid_order(&server, &buyer, "one-fen").await;
+    let (status, refund) = call(
+        &server,
+        &admin,
+        reqwest::Method::POST,
+        &format!("/api/orders/{order_id}/refunds"),
+        Some(json!({ "refund_fen": 1, "request_id": "all" })),
+    )
+    .await;
+    assert_eq!(
+        status, 200,
+        "the refund asks WeChat Pay whether the order is paid: {refund}"
+    );
+    server
+        .control(
+            &format!(
+                "/sandbox/pay/refunds/{}/outcome",
+                refund["out_refund_no"].as_str().expect("no")
+            ),
+            json!({ "status": "SUCCESS" }),
+        )
+        .await;
+
+    // The refund's notification goes out first, the payment's after it.
+    server
+        .control(
+            "/sandbox/pay/notifications/release",
+            json!({ "order": "newest_first" }),
+        )
+        .await;
+    let refunded = until_status(&server, &buyer, &order_id, "REFUNDED").await;
+    assert_eq!(refunded["refunds"][0]["status"], "SUCCESS");
+    until_delivered(&server, "TRANSACTION.SUCCESS", 1).await;
+    assert_eq!(
+        order(&server, &buyer, &order_id).await["status"],
+        "REFUNDED",
+        "the late payment notification changes nothing"
+    );
+}
