@@ -55,6 +55,9 @@ pub async fn run(data_dir: &Path, args: &ServeArgs) -> ExitCode {
     tokio::spawn(sweep_expired_sessions(DbSessionStore::new(
         context.db.clone(),
     )));
+    if context.wechat.pay.is_some() {
+        tokio::spawn(sweep_unpaid_orders(context.clone()));
+    }
     let sandbox = match sandbox
         .map(|credentials| Sandbox::new(credentials, open_base(&context)))
         .transpose()
@@ -91,6 +94,24 @@ pub async fn run(data_dir: &Path, args: &ServeArgs) -> ExitCode {
         Err(error) => {
             tracing::error!(%error, "the server stopped");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Looks at unpaid orders every `WXGATE_SWEEP_SECONDS`: lost payments become PAID, expired orders close.
+async fn sweep_unpaid_orders(context: app::ssr::context::AppContext) {
+    let every = Duration::from_secs(u64::try_from(context.settings.sweep_seconds).unwrap_or(60));
+    let mut interval = tokio::time::interval(every);
+    loop {
+        interval.tick().await;
+        match app::ssr::payments::sweeper::sweep(&context).await {
+            Ok(swept) if swept.paid + swept.closed > 0 => tracing::info!(
+                paid = swept.paid,
+                closed = swept.closed,
+                "unpaid orders swept"
+            ),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "the order sweep failed"),
         }
     }
 }

@@ -14,4 +14,5 @@ mod sandbox_pay_client;
 mod sessions;
 mod shared_tokens;
 mod support;
+mod sweeper;
 mod tools;

@@ -49,6 +49,10 @@ pub struct Settings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Who may refund and see every order: user ids or unionids (`WXGATE_ADMINS`, comma-separated).
     pub admins: Vec<String>,
+    /// How long an unpaid order stays open (`WXGATE_ORDER_TTL_SECONDS`, default two hours).
+    pub order_ttl_seconds: i64,
+    /// How often the sweeper looks at unpaid orders (`WXGATE_SWEEP_SECONDS`, default a minute).
+    pub sweep_seconds: i64,
 }
 
 impl Settings {
@@ -63,6 +67,9 @@ impl Settings {
         let wechat = WeChatSettings::read(vars, &mut problems);
         let pay = PaySettings::read(vars, &wechat, &mut problems);
         let trusted_proxies = trusted_proxies(vars, &mut problems);
+        let order_ttl_seconds =
+            seconds(vars, &mut problems, "WXGATE_ORDER_TTL_SECONDS", 2 * 60 * 60);
+        let sweep_seconds = seconds(vars, &mut problems, "WXGATE_SWEEP_SECONDS", 60);
         let admins = vars
             .get("WXGATE_ADMINS")
             .map(|list| {
@@ -85,6 +92,8 @@ impl Settings {
                 pay,
                 trusted_proxies,
                 admins,
+                order_ttl_seconds,
+                sweep_seconds,
             }),
             _ => Err(problems),
         }
@@ -141,6 +150,18 @@ fn trusted_proxies(vars: &Vars, problems: &mut Problems) -> Vec<std::net::IpAddr
             }
         })
         .collect()
+}
+
+/// A positive number of seconds from `name`, or `default`.
+fn seconds(vars: &Vars, problems: &mut Problems, name: &str, default: i64) -> i64 {
+    match vars.get(name).map(str::parse::<i64>) {
+        None => default,
+        Some(Ok(seconds)) if seconds > 0 => seconds,
+        Some(_) => {
+            problems.push(name, "must be a whole number of seconds above 0");
+            default
+        }
+    }
 }
 
 fn session_ttl(vars: &Vars, problems: &mut Problems) -> time::Duration {

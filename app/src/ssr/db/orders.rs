@@ -261,6 +261,44 @@ impl Database {
         Ok(changed == 1)
     }
 
+    /// Orders still CREATED or PAYING that nothing has touched since `before`.
+    pub async fn unpaid_orders(&self, before: i64) -> Result<Vec<OrderRow>, DbError> {
+        let query = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE (status = $1 OR status = $2) AND updated_at < $3 ORDER BY created_at");
+        sqlx::query_as::<_, StoredOrder>(&query)
+            .bind(OrderStatus::Created.as_str())
+            .bind(OrderStatus::Paying.as_str())
+            .bind(before)
+            .fetch_all(self.pool())
+            .await?
+            .into_iter()
+            .map(StoredOrder::into_row)
+            .collect()
+    }
+
+    /// Closes an order that was never paid, once (the guard is the status machine's sources of CLOSED).
+    pub async fn close_order(&self, id: &str) -> Result<bool, DbError> {
+        let changed = sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND (status = $4 OR status = $5)")
+            .bind(OrderStatus::Closed.as_str())
+            .bind(now())
+            .bind(id)
+            .bind(OrderStatus::Created.as_str())
+            .bind(OrderStatus::Paying.as_str())
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+        Ok(changed == 1)
+    }
+
+    /// Marks an order as looked at now, so the sweeper comes back to it only after a while.
+    pub async fn touch_order(&self, id: &str) -> Result<(), DbError> {
+        sqlx::query("UPDATE orders SET updated_at = $1 WHERE id = $2")
+            .bind(now())
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     /// Flags an order for a person to look at (e.g. a payment whose amount does not match).
     pub async fn flag_order(&self, out_trade_no: &str, flag: &str) -> Result<(), DbError> {
         sqlx::query("UPDATE orders SET flag = $1, updated_at = $2 WHERE out_trade_no = $3")

@@ -10,8 +10,6 @@ use crate::ssr::wechat::pay::client::PayClient;
 use crate::ssr::wechat::pay::params::JsapiPayParams;
 use crate::ssr::wechat::pay::transactions::{self, OrderRequest, Prepay, Surface};
 
-/// An unpaid order closes after two hours.
-pub const ORDER_LIFETIME: i64 = 2 * 60 * 60;
 /// A prepay is reused while it has this much life left (h5_url lives 5 minutes, prepay_id and code_url 2 hours).
 const PREPAY_MARGIN: i64 = 30;
 /// At most this many of one product in an order.
@@ -94,7 +92,7 @@ pub async fn create_order(
             out_trade_no: &out_trade_no,
             description: &description,
             total_fen,
-            expires_at: now() + ORDER_LIFETIME,
+            expires_at: now() + context.settings.order_ttl_seconds,
             items: &[(product, quantity)],
         })
         .await?;

@@ -6,6 +6,7 @@ pub mod error;
 pub mod orders;
 pub mod refunds;
 pub mod status;
+pub mod sweeper;
 pub mod webhook;
 
 pub use error::PaymentError;

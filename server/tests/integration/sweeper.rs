@@ -1,0 +1,111 @@
+//! The sweeper: a payment whose notification never arrives still ends PAID, and an unpaid order past its time is
+//! closed at WeChat Pay and here.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::support::{on_both_backends, TestDatabase, Wxgate};
+
+async fn buyer_token(server: &Wxgate) -> String {
+    let code = server
+        .control("/sandbox/mp/login-code", json!({ "persona": "xiaohong" }))
+        .await["code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    let login: Value = reqwest::Client::new()
+        .post(server.url("/api/auth/wechat/login"))
+        .json(&json!({ "code": code }))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    login["session_token"].as_str().expect("token").to_owned()
+}
+
+async fn create(server: &Wxgate, token: &str) -> Value {
+    reqwest::Client::new()
+        .post(server.url("/api/payments/miniprogram/create"))
+        .bearer_auth(token)
+        .json(&json!({ "product_id": "one-fen" }))
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("json")
+}
+
+/// Waits (bounded) until the stored order reaches `status`, without looking at it through the API (which would ask
+/// WeChat Pay itself).
+async fn until_stored_status(database: &TestDatabase, order_id: &str, status: &str) {
+    let db = database.connect().await;
+    for _ in 0..100 {
+        let stored = db.order(order_id).await.expect("order").expect("exists");
+        if stored.status.as_str() == status {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("order {order_id} never became {status}");
+}
+
+on_both_backends! {
+    the_sweeper_settles_lost_payments_and_closes_expired_orders => the_sweeper_settles_lost_payments_and_closes_expired_orders;
+}
+
+async fn the_sweeper_settles_lost_payments_and_closes_expired_orders(database: TestDatabase) {
+    let server = Wxgate::start(
+        &database,
+        &[
+            ("WXGATE_SWEEP_SECONDS", "1"),
+            ("WXGATE_ORDER_TTL_SECONDS", "3"),
+        ],
+    )
+    .await;
+    let token = buyer_token(&server).await;
+
+    // Paid at WeChat Pay, but the notification is held back and never arrives.
+    server
+        .control("/sandbox/pay/notifications/hold", json!({}))
+        .await;
+    let lost = create(&server, &token).await;
+    server
+        .control(
+            &format!(
+                "/sandbox/pay/orders/{}/pay",
+                lost["out_trade_no"].as_str().expect("no")
+            ),
+            json!({}),
+        )
+        .await;
+
+    // Never paid.
+    let abandoned = create(&server, &token).await;
+
+    until_stored_status(&database, lost["order_id"].as_str().expect("id"), "PAID").await;
+    until_stored_status(
+        &database,
+        abandoned["order_id"].as_str().expect("id"),
+        "CLOSED",
+    )
+    .await;
+    // Closed at WeChat Pay too: the buyer can no longer pay it there.
+    let late = reqwest::Client::new()
+        .post(server.url(&format!(
+            "/sandbox/pay/orders/{}/pay",
+            abandoned["out_trade_no"].as_str().expect("no")
+        )))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("pay");
+    assert!(
+        !late.status().is_success(),
+        "{}",
+        late.text().await.unwrap_or_default()
+    );
+}
