@@ -32,6 +32,12 @@ pub enum Command {
     Migrate,
     /// Print the configuration problems and what is enabled, without starting; exits non-zero on problems.
     Doctor,
+    /// Compare a day's WeChat Pay trade bill with wxgate's orders; exits 1 when they differ.
+    Reconcile {
+        /// The day, `YYYY-MM-DD` (China time, as WeChat Pay's bills).
+        #[arg(long)]
+        date: String,
+    },
     /// Run the WeChat sandbox alone, with WeChat's own paths at the root, for any app or SDK to use.
     Sandbox(SandboxArgs),
     /// WeChat's crypto steps one at a time, for debugging a live integration.

@@ -35,6 +35,10 @@ async fn main() -> ExitCode {
             commands::doctor::run(&cli.data_dir, &startup::local_base(cli.serve.addr)).await
         }
         Some(Command::Tools(tool)) => commands::tools::run(&tool),
+        Some(Command::Reconcile { date }) => {
+            commands::reconcile::run(&cli.data_dir, &startup::local_base(cli.serve.addr), &date)
+                .await
+        }
         Some(Command::Sandbox(sandbox)) => commands::sandbox::run(&cli.data_dir, &sandbox).await,
     }
 }

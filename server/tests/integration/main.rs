@@ -6,6 +6,7 @@ mod config_errors;
 mod health;
 mod pages;
 mod payments;
+mod reconcile;
 mod refunds;
 mod sandbox_login;
 mod sandbox_mode;

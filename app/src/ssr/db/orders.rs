@@ -275,6 +275,23 @@ impl Database {
             .collect()
     }
 
+    /// Orders wxgate learned were paid between `start` and `end` (Unix seconds), whatever became of them since.
+    pub async fn orders_paid_between(
+        &self,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<OrderRow>, DbError> {
+        let query = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE paid_at >= $1 AND paid_at < $2 ORDER BY paid_at");
+        sqlx::query_as::<_, StoredOrder>(&query)
+            .bind(start)
+            .bind(end)
+            .fetch_all(self.pool())
+            .await?
+            .into_iter()
+            .map(StoredOrder::into_row)
+            .collect()
+    }
+
     /// Closes an order that was never paid, once (the guard is the status machine's sources of CLOSED).
     pub async fn close_order(&self, id: &str) -> Result<bool, DbError> {
         let changed = sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND (status = $4 OR status = $5)")

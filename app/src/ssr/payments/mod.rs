@@ -4,6 +4,7 @@ pub mod catalogue;
 pub mod checkout;
 pub mod error;
 pub mod orders;
+pub mod reconcile;
 pub mod refunds;
 pub mod status;
 pub mod sweeper;

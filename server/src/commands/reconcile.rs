@@ -1,0 +1,40 @@
+//! `wxgate reconcile --date YYYY-MM-DD`: the day's trade bill against wxgate's orders; exits 1 on differences.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use app::ssr::payments::reconcile::reconcile_day;
+
+use crate::startup;
+
+pub async fn run(data_dir: &Path, local_base: &str, date: &str) -> ExitCode {
+    let context = match startup::check(data_dir, local_base).await {
+        Ok(ready) => ready.context,
+        Err(problems) => {
+            eprintln!("{problems}");
+            return ExitCode::from(startup::CONFIG_EXIT_CODE);
+        }
+    };
+    match reconcile_day(&context, date).await {
+        Ok(report) => {
+            println!(
+                "Trade bill of {date}: {} payments (SHA-1 checked).",
+                report.payments_in_bill
+            );
+            if report.differences.is_empty() {
+                println!("Differences: none.");
+                ExitCode::SUCCESS
+            } else {
+                println!("Differences: {}", report.differences.len());
+                for difference in &report.differences {
+                    println!("  - {difference}");
+                }
+                ExitCode::FAILURE
+            }
+        }
+        Err(error) => {
+            eprintln!("wxgate reconcile: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
