@@ -16,44 +16,6 @@ use serde_json::{json, Value};
 
 use crate::support::{on_both_backends, TestDatabase, Wxgate};
 
-/// Logs a mini-program user in and returns their session token.
-async fn mini_program_buyer(server: &Wxgate, persona: &str) -> String {
-    let code = server
-        .control("/sandbox/mp/login-code", json!({ "persona": persona }))
-        .await["code"]
-        .as_str()
-        .expect("code")
-        .to_owned();
-    let login: Value = reqwest::Client::new()
-        .post(server.url("/api/auth/wechat/login"))
-        .json(&json!({ "code": code }))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    login["session_token"].as_str().expect("token").to_owned()
-}
-
-async fn call(
-    server: &Wxgate,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = reqwest::Client::new()
-        .request(method, server.url(path))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 /// The outcomes wxgate recorded for the notifications of `out_trade_no`.
 async fn outcomes(database: &TestDatabase, out_trade_no: &str) -> Vec<String> {
     let db = database.connect().await;
@@ -68,14 +30,14 @@ async fn outcomes(database: &TestDatabase, out_trade_no: &str) -> Vec<String> {
 }
 
 async fn order_status(server: &Wxgate, token: &str, order_id: &str) -> String {
-    let (status, order) = call(
-        server,
-        token,
-        reqwest::Method::GET,
-        &format!("/api/orders/{order_id}"),
-        None,
-    )
-    .await;
+    let (status, order) = server
+        .api(
+            token,
+            reqwest::Method::GET,
+            &format!("/api/orders/{order_id}"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200, "{order}");
     order["status"].as_str().expect("status").to_owned()
 }
@@ -103,7 +65,7 @@ on_both_backends! {
 
 async fn a_mini_program_payment_is_applied_once_however_many_copies_arrive(database: TestDatabase) {
     let server = Wxgate::start(&database, &[]).await;
-    let token = mini_program_buyer(&server, "xiaohong").await;
+    let token = server.mini_program_login("xiaohong").await;
 
     let products: Value = reqwest::get(server.url("/api/products"))
         .await
@@ -117,14 +79,14 @@ async fn a_mini_program_payment_is_applied_once_however_many_copies_arrive(datab
         .iter()
         .find(|product| product["id"] == "mug")
         .expect("a mug on sale");
-    let (status, created) = call(
-        &server,
-        &token,
-        reqwest::Method::POST,
-        "/api/payments/miniprogram/create",
-        Some(json!({ "product_id": "mug", "quantity": 2 })),
-    )
-    .await;
+    let (status, created) = server
+        .api(
+            &token,
+            reqwest::Method::POST,
+            "/api/payments/miniprogram/create",
+            Some(json!({ "product_id": "mug", "quantity": 2 })),
+        )
+        .await;
     assert_eq!(status, 200, "{created}");
     for field in [
         "order_id",
@@ -148,24 +110,24 @@ async fn a_mini_program_payment_is_applied_once_however_many_copies_arrive(datab
         .to_owned();
 
     // Paying the same order again reuses its live prepay.
-    let (_, again) = call(
-        &server,
-        &token,
-        reqwest::Method::POST,
-        "/api/payments/miniprogram/create",
-        Some(json!({ "order_id": order_id })),
-    )
-    .await;
+    let (_, again) = server
+        .api(
+            &token,
+            reqwest::Method::POST,
+            "/api/payments/miniprogram/create",
+            Some(json!({ "order_id": order_id })),
+        )
+        .await;
     assert_eq!(again["package"], created["package"]);
     assert_eq!(order_status(&server, &token, &order_id).await, "PAYING");
-    let (_, order) = call(
-        &server,
-        &token,
-        reqwest::Method::GET,
-        &format!("/api/orders/{order_id}"),
-        None,
-    )
-    .await;
+    let (_, order) = server
+        .api(
+            &token,
+            reqwest::Method::GET,
+            &format!("/api/orders/{order_id}"),
+            None,
+        )
+        .await;
     assert_eq!(
         order["total_fen"],
         mug["price_fen"].as_i64().expect("price") * 2,
@@ -252,15 +214,15 @@ async fn a_notification_that_never_comes_is_made_up_for_by_asking_wechat_pay(
     database: TestDatabase,
 ) {
     let server = Wxgate::start(&database, &[]).await;
-    let token = mini_program_buyer(&server, "laowang").await;
-    let (_, created) = call(
-        &server,
-        &token,
-        reqwest::Method::POST,
-        "/api/payments/miniprogram/create",
-        Some(json!({ "product_id": "one-fen" })),
-    )
-    .await;
+    let token = server.mini_program_login("laowang").await;
+    let (_, created) = server
+        .api(
+            &token,
+            reqwest::Method::POST,
+            "/api/payments/miniprogram/create",
+            Some(json!({ "product_id": "one-fen" })),
+        )
+        .await;
     let order_id = created["order_id"].as_str().expect("order id");
     server
         .control("/sandbox/pay/notifications/hold", json!({}))
@@ -367,25 +329,25 @@ async fn bad_notifications_are_refused_and_the_order_is_unchanged(database: Test
             .expect("credentials"),
     )
     .expect("json");
-    let token = mini_program_buyer(&server, "xiaoming").await;
-    let (_, created) = call(
-        &server,
-        &token,
-        reqwest::Method::POST,
-        "/api/payments/miniprogram/create",
-        Some(json!({ "product_id": "green-tea" })),
-    )
-    .await;
+    let token = server.mini_program_login("xiaoming").await;
+    let (_, created) = server
+        .api(
+            &token,
+            reqwest::Method::POST,
+            "/api/payments/miniprogram/create",
+            Some(json!({ "product_id": "green-tea" })),
+        )
+        .await;
     let order_id = created["order_id"].as_str().expect("order id").to_owned();
     let out_trade_no = created["out_trade_no"].as_str().expect("no").to_owned();
-    let (_, order) = call(
-        &server,
-        &token,
-        reqwest::Method::GET,
-        &format!("/api/orders/{order_id}"),
-        None,
-    )
-    .await;
+    let (_, order) = server
+        .api(
+            &token,
+            reqwest::Method::GET,
+            &format!("/api/orders/{order_id}"),
+            None,
+        )
+        .await;
     let resource = json!({
         "appid": credentials["mp_appid"], "mchid": credentials["mchid"], "out_trade_no": out_trade_no,
         "transaction_id": "4200000000202611210000000001", "trade_type": "JSAPI", "trade_state": "SUCCESS",
@@ -447,14 +409,14 @@ async fn bad_notifications_are_refused_and_the_order_is_unchanged(database: Test
     underpaid["amount"]["total"] = json!(1);
     let (status, answer) = deliver(&server, &forge(&credentials, &underpaid, apiv3_key, 0)).await;
     assert_eq!(status, 400, "{answer}");
-    let (_, order) = call(
-        &server,
-        &token,
-        reqwest::Method::GET,
-        &format!("/api/orders/{order_id}"),
-        None,
-    )
-    .await;
+    let (_, order) = server
+        .api(
+            &token,
+            reqwest::Method::GET,
+            &format!("/api/orders/{order_id}"),
+            None,
+        )
+        .await;
     assert_eq!(
         order["status"], "PAYING",
         "no bad notification moved the order"

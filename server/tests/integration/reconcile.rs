@@ -10,20 +10,8 @@ use crate::support::{run_to_exit, TestDatabase, Wxgate};
 async fn reconcile_agrees_with_the_bill_and_names_what_differs() {
     let database = TestDatabase::sqlite();
     let server = Wxgate::start(&database, &[]).await;
-    let code = server.control("/sandbox/mp/login-code", json!({})).await["code"]
-        .as_str()
-        .expect("code")
-        .to_owned();
-    let login: Value = reqwest::Client::new()
-        .post(server.url("/api/auth/wechat/login"))
-        .json(&json!({ "code": code }))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    let token = login["session_token"].as_str().expect("token");
+    let token = server.mini_program_login("xiaoming").await;
+    let token = token.as_str();
     let created: Value = reqwest::Client::new()
         .post(server.url("/api/payments/miniprogram/create"))
         .bearer_auth(token)

@@ -7,53 +7,16 @@ use serde_json::{json, Value};
 
 use crate::support::{on_both_backends, TestDatabase, Wxgate};
 
-async fn buyer_token(server: &Wxgate, persona: &str) -> String {
-    let code = server
-        .control("/sandbox/mp/login-code", json!({ "persona": persona }))
-        .await["code"]
-        .as_str()
-        .expect("code")
-        .to_owned();
-    let login: Value = reqwest::Client::new()
-        .post(server.url("/api/auth/wechat/login"))
-        .json(&json!({ "code": code }))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    login["session_token"].as_str().expect("token").to_owned()
-}
-
-async fn call(
-    server: &Wxgate,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = reqwest::Client::new()
-        .request(method, server.url(path))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 async fn order(server: &Wxgate, token: &str, order_id: &str) -> Value {
-    call(
-        server,
-        token,
-        reqwest::Method::GET,
-        &format!("/api/orders/{order_id}"),
-        None,
-    )
-    .await
-    .1
+    server
+        .api(
+            token,
+            reqwest::Method::GET,
+            &format!("/api/orders/{order_id}"),
+            None,
+        )
+        .await
+        .1
 }
 
 /// Waits (bounded) for the order to reach `status`.
@@ -98,14 +61,14 @@ async fn until_delivered(server: &Wxgate, event_type: &str, count: usize) {
 
 /// A paid order of `product` by `token`'s user, with its id and out_trade_no.
 async fn paid_order(server: &Wxgate, token: &str, product: &str) -> (String, String) {
-    let (_, created) = call(
-        server,
-        token,
-        reqwest::Method::POST,
-        "/api/payments/miniprogram/create",
-        Some(json!({ "product_id": product })),
-    )
-    .await;
+    let (_, created) = server
+        .api(
+            token,
+            reqwest::Method::POST,
+            "/api/payments/miniprogram/create",
+            Some(json!({ "product_id": product })),
+        )
+        .await;
     let order_id = created["order_id"].as_str().expect("order id").to_owned();
     let out_trade_no = created["out_trade_no"].as_str().expect("no").to_owned();
     server
@@ -144,45 +107,35 @@ async fn an_admin_refunds_part_then_the_rest_and_each_notification_counts_once(
     database: TestDatabase,
 ) {
     let server = server_with_an_admin(&database).await;
-    let buyer = buyer_token(&server, "xiaohong").await;
-    let admin = buyer_token(&server, "laowang").await;
+    let buyer = server.mini_program_login("xiaohong").await;
+    let admin = server.mini_program_login("laowang").await;
     let (order_id, _) = paid_order(&server, &buyer, "mug").await;
     let paid = until_status(&server, &buyer, &order_id, "PAID").await;
     let total = paid["total_fen"].as_i64().expect("total");
     let refunds = format!("/api/orders/{order_id}/refunds");
 
-    let (status, refused) = call(
-        &server,
-        &buyer,
-        reqwest::Method::POST,
-        &refunds,
-        Some(json!({ "refund_fen": 100 })),
-    )
-    .await;
+    let (status, refused) = server
+        .api(
+            &buyer,
+            reqwest::Method::POST,
+            &refunds,
+            Some(json!({ "refund_fen": 100 })),
+        )
+        .await;
     assert_eq!(
         (status, refused["error"]["code"].as_str()),
         (403, Some("forbidden"))
     );
 
     let first = json!({ "refund_fen": 1000, "reason": "少发一件", "request_id": "r1" });
-    let (status, refund) = call(
-        &server,
-        &admin,
-        reqwest::Method::POST,
-        &refunds,
-        Some(first.clone()),
-    )
-    .await;
+    let (status, refund) = server
+        .api(&admin, reqwest::Method::POST, &refunds, Some(first.clone()))
+        .await;
     assert_eq!(status, 200, "{refund}");
     assert_eq!(refund["status"], "PROCESSING");
-    let (_, again) = call(
-        &server,
-        &admin,
-        reqwest::Method::POST,
-        &refunds,
-        Some(first),
-    )
-    .await;
+    let (_, again) = server
+        .api(&admin, reqwest::Method::POST, &refunds, Some(first))
+        .await;
     assert_eq!(
         again["out_refund_no"], refund["out_refund_no"],
         "the same request is the same refund"
@@ -195,14 +148,14 @@ async fn an_admin_refunds_part_then_the_rest_and_each_notification_counts_once(
         1
     );
 
-    let (status, too_much) = call(
-        &server,
-        &admin,
-        reqwest::Method::POST,
-        &refunds,
-        Some(json!({ "refund_fen": total, "request_id": "r-too-much" })),
-    )
-    .await;
+    let (status, too_much) = server
+        .api(
+            &admin,
+            reqwest::Method::POST,
+            &refunds,
+            Some(json!({ "refund_fen": total, "request_id": "r-too-much" })),
+        )
+        .await;
     assert_eq!(
         (status, too_much["error"]["code"].as_str()),
         (400, Some("bad_request"))
@@ -241,14 +194,14 @@ async fn an_admin_refunds_part_then_the_rest_and_each_notification_counts_once(
         "PARTIALLY_REFUNDED"
     );
 
-    let (status, rest) = call(
-        &server,
-        &admin,
-        reqwest::Method::POST,
-        &refunds,
-        Some(json!({ "refund_fen": total - 1000, "request_id": "r2" })),
-    )
-    .await;
+    let (status, rest) = server
+        .api(
+            &admin,
+            reqwest::Method::POST,
+            &refunds,
+            Some(json!({ "refund_fen": total - 1000, "request_id": "r2" })),
+        )
+        .await;
     assert_eq!(status, 200, "{rest}");
     server
         .control(
@@ -265,20 +218,20 @@ async fn an_admin_refunds_part_then_the_rest_and_each_notification_counts_once(
 
 async fn a_refund_notification_before_the_payment_notification_is_applied(database: TestDatabase) {
     let server = server_with_an_admin(&database).await;
-    let buyer = buyer_token(&server, "xiaoming").await;
-    let admin = buyer_token(&server, "laowang").await;
+    let buyer = server.mini_program_login("xiaoming").await;
+    let admin = server.mini_program_login("laowang").await;
     server
         .control("/sandbox/pay/notifications/hold", json!({}))
         .await;
     let (order_id, _) = paid_order(&server, &buyer, "one-fen").await;
-    let (status, refund) = call(
-        &server,
-        &admin,
-        reqwest::Method::POST,
-        &format!("/api/orders/{order_id}/refunds"),
-        Some(json!({ "refund_fen": 1, "request_id": "all" })),
-    )
-    .await;
+    let (status, refund) = server
+        .api(
+            &admin,
+            reqwest::Method::POST,
+            &format!("/api/orders/{order_id}/refunds"),
+            Some(json!({ "refund_fen": 1, "request_id": "all" })),
+        )
+        .await;
     assert_eq!(
         status, 200,
         "the refund asks WeChat Pay whether the order is paid: {refund}"

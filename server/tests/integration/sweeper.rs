@@ -7,25 +7,6 @@ use serde_json::{json, Value};
 
 use crate::support::{on_both_backends, TestDatabase, Wxgate};
 
-async fn buyer_token(server: &Wxgate) -> String {
-    let code = server
-        .control("/sandbox/mp/login-code", json!({ "persona": "xiaohong" }))
-        .await["code"]
-        .as_str()
-        .expect("code")
-        .to_owned();
-    let login: Value = reqwest::Client::new()
-        .post(server.url("/api/auth/wechat/login"))
-        .json(&json!({ "code": code }))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    login["session_token"].as_str().expect("token").to_owned()
-}
-
 async fn create(server: &Wxgate, token: &str) -> Value {
     reqwest::Client::new()
         .post(server.url("/api/payments/miniprogram/create"))
@@ -66,7 +47,7 @@ async fn the_sweeper_settles_lost_payments_and_closes_expired_orders(database: T
         ],
     )
     .await;
-    let token = buyer_token(&server).await;
+    let token = server.mini_program_login("xiaohong").await;
 
     // Paid at WeChat Pay, but the notification is held back and never arrives.
     server

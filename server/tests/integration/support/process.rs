@@ -94,6 +94,53 @@ impl Wxgate {
         super::control_call(self.url(path), body).await
     }
 
+    /// Logs `persona` in as the mini program would (the sandbox mints its `wx.login` code); returns the session token.
+    pub async fn mini_program_login(&self, persona: &str) -> String {
+        let minted = self
+            .control(
+                "/sandbox/mp/login-code",
+                serde_json::json!({ "persona": persona }),
+            )
+            .await;
+        let (status, login) = self
+            .api(
+                "",
+                reqwest::Method::POST,
+                "/api/auth/wechat/login",
+                Some(serde_json::json!({ "code": minted["code"] })),
+            )
+            .await;
+        assert_eq!(status, 200, "{login}");
+        login["session_token"]
+            .as_str()
+            .expect("session_token")
+            .to_owned()
+    }
+
+    /// Calls the JSON API, with `token` as the bearer unless it is empty; returns the status and the JSON body
+    /// (`null` when there is none).
+    pub async fn api(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = reqwest::Client::new().request(method, self.url(path));
+        if !token.is_empty() {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
     /// GETs a control route of this process.
     pub async fn control_get(&self, path: &str) -> serde_json::Value {
         reqwest::get(self.url(path))
