@@ -1,8 +1,6 @@
 //! Web OAuth: the official account inside the WeChat browser and the website app's QR on desktops, through one
 //! callback; the start/poll pair for clients that cannot follow redirects.
 
-use secrecy::ExposeSecret;
-
 use super::error::AuthError;
 use super::session::PendingOAuth;
 use crate::ssr::config::AppCredentials;
@@ -172,7 +170,7 @@ async fn profile(context: &AppContext, token: &UserToken) -> Option<oauth::UserI
     match oauth::user_info(&context.wechat.api, token).await {
         Ok(profile) => Some(profile),
         Err(error) => {
-            tracing::warn!(%error, openid = %token.openid, access_token_len = token.access_token.expose_secret().len(), "no profile for this login");
+            tracing::warn!(%error, openid = %token.openid, "no profile for this login");
             None
         }
     }

@@ -114,61 +114,30 @@ async fn process(
         .verify_notification(&signature, body)
         .await
         .map_err(|error| (Refused::Unverified(error.to_string()), None))?;
-    if notification.notification.event_type.starts_with("REFUND.") {
-        let resource: RefundResource = match serde_json::from_str(&notification.plaintext) {
-            Ok(resource) => resource,
-            Err(error) => {
-                return Err((
-                    Refused::Malformed(error.to_string()),
-                    Some(Seen {
-                        notification,
-                        out_trade_no: None,
-                    }),
-                ))
-            }
-        };
-        let seen = Seen {
-            notification,
-            out_trade_no: Some(resource.out_trade_no.clone()),
-        };
-        return match apply_refund(context, client.mch_id(), &resource).await {
-            Ok(accepted) => Ok((accepted, Some(seen))),
-            Err(refused) => Err((refused, Some(seen))),
-        };
-    }
-    if !notification
-        .notification
-        .event_type
-        .starts_with("TRANSACTION.")
-    {
-        let out_trade_no = serde_json::from_str::<serde_json::Value>(&notification.plaintext)
-            .ok()
-            .and_then(|resource| resource["out_trade_no"].as_str().map(str::to_owned));
-        return Ok((
-            Accepted::Recorded,
-            Some(Seen {
-                notification,
-                out_trade_no,
-            }),
-        ));
-    }
-    let transaction: Transaction = match serde_json::from_str(&notification.plaintext) {
-        Ok(transaction) => transaction,
-        Err(error) => {
-            return Err((
-                Refused::Malformed(error.to_string()),
-                Some(Seen {
-                    notification,
-                    out_trade_no: None,
-                }),
-            ))
-        }
-    };
+    // Every resource names its order; the audit record keeps it even when the rest cannot be read.
+    let out_trade_no = serde_json::from_str::<serde_json::Value>(&notification.plaintext)
+        .ok()
+        .and_then(|resource| resource["out_trade_no"].as_str().map(str::to_owned));
     let seen = Seen {
         notification,
-        out_trade_no: Some(transaction.out_trade_no.clone()),
+        out_trade_no,
     };
-    match apply_payment(context, client.mch_id(), &transaction).await {
+    let event_type = seen.notification.notification.event_type.as_str();
+    let plaintext = seen.notification.plaintext.as_str();
+    let outcome = if event_type.starts_with("REFUND.") {
+        match serde_json::from_str::<RefundResource>(plaintext) {
+            Ok(resource) => apply_refund(context, client.mch_id(), &resource).await,
+            Err(error) => Err(Refused::Malformed(error.to_string())),
+        }
+    } else if event_type.starts_with("TRANSACTION.") {
+        match serde_json::from_str::<Transaction>(plaintext) {
+            Ok(transaction) => apply_payment(context, client.mch_id(), &transaction).await,
+            Err(error) => Err(Refused::Malformed(error.to_string())),
+        }
+    } else {
+        Ok(Accepted::Recorded)
+    };
+    match outcome {
         Ok(accepted) => Ok((accepted, Some(seen))),
         Err(refused) => Err((refused, Some(seen))),
     }
