@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
         <Title text="wxgate"/>
         <Router>
             <ui::nav::Nav/>
+            <ui::wechat::WeChatPage/>
             <main class="page">
                 <Routes fallback=ui::not_found::NotFound>
                     <Route path=path!("") view=ui::home::HomePage/>
@@ -66,6 +67,11 @@ pub fn App() -> impl IntoView {
                     // cookie must be in the answer's headers.
                     <Route path=path!("/login") view=ui::login::LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=ui::account::AccountPage/>
+                    <Route path=path!("/shop") view=ui::shop::catalogue::ShopPage/>
+                    <Route path=path!("/shop/:id") view=ui::shop::catalogue::ProductPage/>
+                    <Route path=path!("/orders") view=ui::shop::orders::OrdersPage/>
+                    <Route path=path!("/orders/:id") view=ui::shop::order::OrderPage/>
+                    <Route path=path!("/admin") view=ui::shop::admin::AdminPage/>
                 </Routes>
             </main>
         </Router>

@@ -1,41 +1,7 @@
 // Logging in as a person would, against wxgate's built-in sandbox: the desktop QR (confirmed on a "phone"), the
 // WeChat browser (silent, then with consent for the profile), and both ways ending as one account.
-import { expect, test, type Browser, type Page } from '@playwright/test';
-
-const WECHAT_UA =
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50 NetType/WIFI Language/zh_CN';
-
-/** Logs in on a desktop page through the QR, confirming on a second page as `persona`'s phone would. */
-async function desktopQrLogin(page: Page, browser: Browser, persona: string) {
-  await page.goto('/login');
-  const frame = page.frameLocator('[data-testid=qr-frame]');
-  await expect(frame.locator('[data-testid=qr] svg')).toBeVisible();
-  const phoneLink = await frame.locator('[data-testid=phone-link]').getAttribute('href');
-  expect(phoneLink).toContain('/connect/confirm?uuid=');
-
-  const phone = await browser.newPage({ userAgent: WECHAT_UA });
-  await phone.goto(phoneLink!);
-  await phone.check(`input[name=persona][value=${persona}]`);
-  await phone.getByTestId('confirm-login').click();
-  await expect(phone.getByTestId('confirmed')).toBeVisible();
-  await phone.close();
-
-  // The desktop page learns of the confirmation and goes on by itself.
-  await page.waitForURL(/\/account(#.*)?$/);
-  await expect(page.getByTestId('account')).toBeVisible();
-}
-
-/** Logs in inside the WeChat browser as `persona` (the sandbox remembers who this browser is by a cookie). */
-async function wechatLogin(browser: Browser, baseURL: string, persona: string) {
-  const context = await browser.newContext({ userAgent: WECHAT_UA });
-  await context.addCookies([{ name: 'wx_sandbox_persona', value: persona, url: baseURL }]);
-  const page = await context.newPage();
-  await page.goto('/login');
-  // Silent snsapi_base: straight through WeChat and back to the account page.
-  await page.waitForURL(/\/account(#.*)?$/);
-  await expect(page.getByTestId('account')).toBeVisible();
-  return page;
-}
+import { expect, test } from '@playwright/test';
+import { desktopQrLogin, wechatLogin } from './support';
 
 test('desktop QR login confirmed on the phone lands on the account page', async ({ page, browser }) => {
   await desktopQrLogin(page, browser, 'laowang');

@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod logging;
+mod qr;
 mod router;
 mod routes;
 mod sandbox;

@@ -10,6 +10,7 @@ use app::ssr::db::Database;
 use secrecy::ExposeSecret;
 
 use crate::sandbox::credentials::SandboxCredentials;
+use crate::sandbox::login::personas::Persona;
 
 /// The exit code for a configuration that cannot run (sysexits' EX_CONFIG).
 pub const CONFIG_EXIT_CODE: u8 = 78;
@@ -91,7 +92,8 @@ pub async fn check(data_dir: &Path, local_base: &str) -> Result<Ready, Problems>
 }
 
 /// The variables that point wxgate at its own sandbox: the sandbox's apps and merchant, its URLs under this
-/// process (`APP_URL`'s for the pages a browser opens, the local address for server-to-server calls).
+/// process (`APP_URL`'s for the pages a browser opens, the local address for server-to-server calls). Unless
+/// `WXGATE_ADMINS` says otherwise, the sandbox user 老王 (laowang) is the shop's admin, so refunds can be tried.
 fn sandbox_vars(
     user_vars: &Vars,
     credentials: &SandboxCredentials,
@@ -103,7 +105,12 @@ fn sandbox_vars(
         .map(|app_url| format!("{}{SANDBOX_PATH}", app_url.trim_end_matches('/')))
         .unwrap_or_else(|| local.clone());
     let c = credentials;
+    let admins = user_vars
+        .get("WXGATE_ADMINS")
+        .map(str::to_owned)
+        .unwrap_or_else(|| Persona::ready_made_admin().unionid());
     vec![
+        ("WXGATE_ADMINS", admins),
         ("WECHAT_MP_APPID", c.mp_appid.clone()),
         ("WECHAT_MP_SECRET", c.mp_secret.clone()),
         ("WECHAT_OA_APPID", c.oa_appid.clone()),

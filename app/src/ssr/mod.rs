@@ -6,6 +6,7 @@ pub mod context;
 pub mod db;
 pub mod ids;
 pub mod payments;
+pub mod share;
 pub mod shared_tokens;
 pub mod status;
 pub mod wechat;

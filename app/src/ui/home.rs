@@ -21,6 +21,7 @@ pub fn HomePage() -> impl IntoView {
             <h1 class="title">"wxgate"</h1>
             <p class="lead">"微信登录与微信支付，一站接入。"</p>
             <p class="muted">"WeChat login and WeChat Pay for your product."</p>
+            <a class="btn btn-primary" href="/shop" data-testid="go-shop">"去商店试试支付 · Try a payment"</a>
             <button
                 class="btn btn-primary"
                 data-testid="check-status"

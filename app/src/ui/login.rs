@@ -1,5 +1,5 @@
 //! The login page: inside WeChat it goes straight to the official account's login; on a desktop it shows WeChat's
-//! QR; on a phone outside WeChat it explains how to open the page in WeChat.
+//! QR; on a phone outside WeChat it explains how to open the page in WeChat, or to scan WeChat's QR page with another.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -128,6 +128,11 @@ fn LoginChoice(options: LoginOptions, retry: bool) -> impl IntoView {
                         event_target::<leptos::web_sys::HtmlInputElement>(&event).select();
                     }
                 />
+                {options.qr_page_start.map(|page| view! {
+                    <a class="link" href=page rel="external" data-testid="qr-page-login">
+                        {lang.pick("或者：用另一台手机上的微信扫码登录", "Or sign in by scanning a QR with WeChat on another phone")}
+                    </a>
+                })}
             }
             .into_any()
         }

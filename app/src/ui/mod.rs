@@ -5,3 +5,5 @@ pub mod home;
 pub mod login;
 pub mod nav;
 pub mod not_found;
+pub mod shop;
+pub mod wechat;

@@ -1,4 +1,4 @@
-//! The top bar: home, account, and the language switch.
+//! The top bar: home, the shop, orders, account, and the language switch.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -24,6 +24,8 @@ pub fn Nav() -> impl IntoView {
     view! {
         <nav class="nav">
             <a class="nav-brand" href="/">"wxgate"</a>
+            <a href="/shop" data-testid="nav-shop">{lang.pick("商品", "Shop")}</a>
+            <a href="/orders" data-testid="nav-orders">{lang.pick("订单", "Orders")}</a>
             <a href="/account" data-testid="nav-account">{lang.pick("我的账号", "Account")}</a>
             <a href=switch rel="external nofollow" data-testid="lang-switch">{lang.pick("English", "中文")}</a>
         </nav>
@@ -31,7 +33,7 @@ pub fn Nav() -> impl IntoView {
 }
 
 /// Percent-encodes a path for a query value.
-fn url_encode(text: &str) -> String {
+pub fn url_encode(text: &str) -> String {
     text.bytes()
         .map(|byte| match byte {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {

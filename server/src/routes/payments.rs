@@ -1,15 +1,16 @@
 //! The payment routes: the catalogue, payment creation for the mini program and for browsers (the surface chosen by
 //! where the buyer is), an order's status, and the WeChat Pay webhook.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use app::ssr::auth::session as auth_session;
 use app::ssr::context::AppContext;
 use app::ssr::db::{OrderRow, RefundRow};
 use app::ssr::payments::checkout::{self, PaySurface, Payment};
+use app::ssr::payments::status::OrderStatus;
 use app::ssr::payments::webhook::{self, Accepted, Refused};
-use app::ssr::payments::{catalogue, orders, refunds, PaymentError};
-use app::types::Surface;
+use app::ssr::payments::{catalogue, orders, refunds, surface, PaymentError};
+use app::ssr::wechat::clock::now;
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, Path, State};
@@ -34,6 +35,7 @@ pub fn router() -> Router<ServerState> {
         .route("/api/payments/create", post(browser_create))
         .route("/api/orders/{order_id}", get(order))
         .route("/api/orders/{order_id}/refunds", post(refund))
+        .route("/api/orders/{order_id}/qr.svg", get(order_qr))
         .route("/api/webhooks/wechat-pay", post(wechat_pay_webhook))
 }
 
@@ -121,17 +123,7 @@ async fn browser_create(
     body: Result<Json<CreateBody>, JsonRejection>,
 ) -> ApiResult {
     let user_id = buyer(&session).await?;
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    let surface = match Surface::from_user_agent(user_agent) {
-        Surface::WeChat => PaySurface::WeChatBrowser,
-        Surface::Mobile => PaySurface::H5 {
-            client_ip: client_ip(peer, &headers, &context.settings.trusted_proxies).to_string(),
-        },
-        Surface::Desktop => PaySurface::Native,
-    };
+    let surface = surface::for_browser(peer, &headers, &context.settings.trusted_proxies);
     let order = order_to_pay(&context, &user_id, body).await?;
     let payment = checkout::pay(&context, &order, &surface).await?;
     let mut answer = json!({ "order_id": order.id, "out_trade_no": order.out_trade_no, "total_fen": order.total_fen });
@@ -141,25 +133,6 @@ async fn browser_create(
         Payment::CodeUrl(url) => answer["code_url"] = json!(url),
     }
     Ok(Json(answer).into_response())
-}
-
-/// The buyer's address: the connection's, or — only when the connection comes from a trusted proxy — the nearest
-/// untrusted address in `X-Forwarded-For`.
-fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
-    if !trusted.contains(&peer.ip()) {
-        return peer.ip();
-    }
-    headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .filter_map(|entry| entry.trim().parse::<IpAddr>().ok())
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .find(|ip| !trusted.contains(ip))
-        .unwrap_or(peer.ip())
 }
 
 /// `GET /api/orders/{order_id}`: the buyer's order, asked of WeChat Pay while its payment is pending.
@@ -176,6 +149,31 @@ async fn order(
         .await
         .map_err(PaymentError::from)?;
     Ok(Json(order_json(&order, &refunds)).into_response())
+}
+
+/// `GET /api/orders/{order_id}/qr.svg`: the order's Native `code_url` as a QR code, drawn here, while it can be paid.
+async fn order_qr(
+    State(context): State<AppContext>,
+    session: Session,
+    Path(order_id): Path<String>,
+) -> ApiResult {
+    let user_id = buyer(&session).await?;
+    let order = orders::visible(&context, &user_id, &order_id).await?;
+    let code_url = order
+        .prepay
+        .filter(|_| order.surface.as_deref() == Some("native"))
+        .filter(|_| order.status == OrderStatus::Paying && order.prepay_expires_at > now())
+        .ok_or_else(|| PaymentError::NotPayable(order.status.to_string()))?;
+    let svg = crate::qr::svg(&code_url)
+        .ok_or_else(|| PaymentError::Internal("the code_url does not fit a QR code".to_owned()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "private, no-store"),
+        ],
+        svg,
+    )
+        .into_response())
 }
 
 fn order_json(order: &OrderRow, refunds: &[RefundRow]) -> Value {

@@ -1,9 +1,6 @@
 //! What the sandbox's pages share, login and pay alike: WeChat's look (WeUI colours), escaped text, the persona
 //! picker, a real QR code.
 
-use qrcode::render::svg;
-use qrcode::QrCode;
-
 use super::login::personas::Persona;
 
 /// Escapes text for HTML content and attribute values.
@@ -47,14 +44,7 @@ h1{{font-size:20px;margin:0 0 8px}} p{{color:rgba(0,0,0,.55);font-size:15px}}
 
 /// An inline SVG QR code of `text`.
 pub fn qr_svg(text: &str) -> String {
-    match QrCode::new(text.as_bytes()) {
-        Ok(code) => code
-            .render::<svg::Color<'_>>()
-            .min_dimensions(220, 220)
-            .quiet_zone(true)
-            .build(),
-        Err(_) => format!("<p class=\"error\">{}</p>", escape(text)),
-    }
+    crate::qr::svg(text).unwrap_or_else(|| format!("<p class=\"error\">{}</p>", escape(text)))
 }
 
 /// Radio buttons to choose a persona (`name="persona"`), the one with id `checked` selected.

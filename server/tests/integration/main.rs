@@ -2,6 +2,7 @@
 
 mod auth_mini_program;
 mod auth_oauth;
+mod checkout_surfaces;
 mod config_errors;
 mod health;
 mod pages;

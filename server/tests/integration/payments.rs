@@ -61,6 +61,7 @@ on_both_backends! {
     a_mini_program_payment_is_applied_once_however_many_copies_arrive => a_mini_program_payment_is_applied_once_however_many_copies_arrive;
     a_notification_that_never_comes_is_made_up_for_by_asking_wechat_pay => a_notification_that_never_comes_is_made_up_for_by_asking_wechat_pay;
     bad_notifications_are_refused_and_the_order_is_unchanged => bad_notifications_are_refused_and_the_order_is_unchanged;
+    a_notification_answered_500_is_retried_by_the_sandbox_and_applied_once => a_notification_answered_500_is_retried_by_the_sandbox_and_applied_once;
 }
 
 async fn a_mini_program_payment_is_applied_once_however_many_copies_arrive(database: TestDatabase) {
@@ -248,6 +249,72 @@ async fn a_notification_that_never_comes_is_made_up_for_by_asking_wechat_pay(
             .is_empty(),
         "no notification came"
     );
+}
+
+/// wxgate answers 500 when its database cannot find orders (the table is renamed away for a moment); WeChat Pay's
+/// retry, after the table is back, is applied, and the order is paid once.
+async fn a_notification_answered_500_is_retried_by_the_sandbox_and_applied_once(
+    database: TestDatabase,
+) {
+    let server = Wxgate::start(&database, &[]).await;
+    let token = server.mini_program_login("xiaoming").await;
+    let (_, created) = server
+        .api(
+            &token,
+            reqwest::Method::POST,
+            "/api/payments/miniprogram/create",
+            Some(json!({ "product_id": "one-fen" })),
+        )
+        .await;
+    let order_id = created["order_id"].as_str().expect("order id");
+    let out_trade_no = created["out_trade_no"].as_str().expect("out_trade_no");
+    // WeChat retries after 15 s; a tenth of that here.
+    server
+        .control("/sandbox/pay/time-scale", json!({ "time_scale": 10 }))
+        .await;
+    let db = database.connect().await;
+    let rename = |from: &str, to: &str| format!("ALTER TABLE {from} RENAME TO {to}");
+    sqlx::query(&rename("orders", "orders_away"))
+        .execute(db.pool())
+        .await
+        .expect("rename away");
+    server
+        .control(
+            &format!("/sandbox/pay/orders/{out_trade_no}/pay"),
+            json!({}),
+        )
+        .await;
+    eventually("wxgate's 500", || async {
+        let deliveries = server.control_get("/sandbox/pay/deliveries").await;
+        deliveries["deliveries"]
+            .as_array()
+            .is_some_and(|list| list.iter().any(|delivery| delivery["status"] == 500))
+    })
+    .await;
+    sqlx::query(&rename("orders_away", "orders"))
+        .execute(db.pool())
+        .await
+        .expect("rename back");
+
+    eventually("the retry", || async {
+        outcomes(&database, out_trade_no)
+            .await
+            .contains(&"applied".to_owned())
+    })
+    .await;
+    assert_eq!(
+        outcomes(&database, out_trade_no).await,
+        ["error", "applied"]
+    );
+    let deliveries = server.control_get("/sandbox/pay/deliveries").await;
+    let answered: Vec<&Value> = deliveries["deliveries"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|delivery| &delivery["status"])
+        .collect();
+    assert_eq!(answered, [&json!(500), &json!(204)]);
+    assert_eq!(order_status(&server, &token, order_id).await, "PAID");
 }
 
 /// A notification as WeChat Pay would send it, with each property ours to choose.

@@ -3,6 +3,7 @@
 //! Queries use `$N` placeholders and SQL that both engines accept (`ON CONFLICT … DO UPDATE`, `BIGINT`, `TEXT`);
 //! times are stored as Unix seconds in `BIGINT` columns.
 
+mod catalogue;
 mod oauth;
 mod orders;
 pub mod refunds;
@@ -15,8 +16,9 @@ use std::time::Duration;
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+pub use catalogue::ProductRow;
 pub use oauth::{OAuthLoginRow, OAuthLoginStatus};
-pub use orders::{NewOrder, NotificationReceipt, OrderRow, ProductRow};
+pub use orders::{NewOrder, NotificationReceipt, OrderRow};
 pub use refunds::RefundRow;
 pub use sessions::DbSessionStore;
 pub use tokens::TokenRow;

@@ -1,17 +1,9 @@
 //! The catalogue and orders: server-priced orders with their items, guarded status changes (a change happens only
 //! from the statuses the status machine allows, in one statement), and the audit trail of notifications.
 
-use super::{Database, DbError};
+use super::{Database, DbError, ProductRow};
 use crate::ssr::payments::status::OrderStatus;
 use crate::ssr::wechat::clock::now;
-
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct ProductRow {
-    pub id: String,
-    pub name: String,
-    pub description: String,
-    pub price_fen: i64,
-}
 
 /// An order as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +22,7 @@ pub struct OrderRow {
     pub paid_at: Option<i64>,
     pub flag: Option<String>,
     pub expires_at: i64,
+    pub created_at: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -48,6 +41,7 @@ struct StoredOrder {
     paid_at: Option<i64>,
     flag: Option<String>,
     expires_at: i64,
+    created_at: i64,
 }
 
 impl StoredOrder {
@@ -72,13 +66,14 @@ impl StoredOrder {
             paid_at: self.paid_at,
             flag: self.flag,
             expires_at: self.expires_at,
+            created_at: self.created_at,
         })
     }
 }
 
 const ORDER_COLUMNS: &str =
     "id, user_id, out_trade_no, status, description, total_fen, surface, appid, prepay, \
-                             prepay_expires_at, transaction_id, paid_at, flag, expires_at";
+                             prepay_expires_at, transaction_id, paid_at, flag, expires_at, created_at";
 
 /// An order about to be stored, with its items (product id, name, unit price, quantity).
 #[derive(Debug, Clone)]
@@ -103,46 +98,6 @@ pub struct NotificationReceipt<'a> {
 }
 
 impl Database {
-    /// Puts `products` in the catalogue when it is empty (the first start).
-    pub async fn seed_products_if_empty(&self, products: &[ProductRow]) -> Result<(), DbError> {
-        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM products")
-            .fetch_one(self.pool())
-            .await?;
-        if count > 0 {
-            return Ok(());
-        }
-        for (position, product) in products.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO products (id, name, description, price_fen, active, position) VALUES ($1, $2, $3, $4, 1, $5) \
-                 ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(&product.id)
-            .bind(&product.name)
-            .bind(&product.description)
-            .bind(product.price_fen)
-            .bind(i64::try_from(position).unwrap_or(i64::MAX))
-            .execute(self.pool())
-            .await?;
-        }
-        Ok(())
-    }
-
-    /// The products on sale, in catalogue order.
-    pub async fn products(&self) -> Result<Vec<ProductRow>, DbError> {
-        Ok(sqlx::query_as("SELECT id, name, description, price_fen FROM products WHERE active = 1 ORDER BY position, id")
-            .fetch_all(self.pool())
-            .await?)
-    }
-
-    pub async fn product(&self, id: &str) -> Result<Option<ProductRow>, DbError> {
-        Ok(sqlx::query_as(
-            "SELECT id, name, description, price_fen FROM products WHERE id = $1 AND active = 1",
-        )
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?)
-    }
-
     /// Stores an order and its items in one transaction, as CREATED.
     pub async fn create_order(&self, order: &NewOrder<'_>) -> Result<(), DbError> {
         let mut tx = self.pool().begin().await?;
@@ -259,6 +214,35 @@ impl Database {
         .await?
         .rows_affected();
         Ok(changed == 1)
+    }
+
+    /// The orders of `user_id` and of the accounts merged into it, newest first.
+    pub async fn orders_of(&self, user_id: &str, limit: i64) -> Result<Vec<OrderRow>, DbError> {
+        let query = format!(
+            "SELECT {ORDER_COLUMNS} FROM orders WHERE user_id = $1 \
+             OR user_id IN (SELECT id FROM users WHERE merged_into = $1) ORDER BY created_at DESC, id LIMIT $2"
+        );
+        sqlx::query_as::<_, StoredOrder>(&query)
+            .bind(user_id)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?
+            .into_iter()
+            .map(StoredOrder::into_row)
+            .collect()
+    }
+
+    /// Everyone's most recent orders, newest first (for admins).
+    pub async fn recent_orders(&self, limit: i64) -> Result<Vec<OrderRow>, DbError> {
+        let query =
+            format!("SELECT {ORDER_COLUMNS} FROM orders ORDER BY created_at DESC, id LIMIT $1");
+        sqlx::query_as::<_, StoredOrder>(&query)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?
+            .into_iter()
+            .map(StoredOrder::into_row)
+            .collect()
     }
 
     /// Orders still CREATED or PAYING that nothing has touched since `before`.

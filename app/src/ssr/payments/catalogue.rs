@@ -1,5 +1,6 @@
-//! The product catalogue: a few products put in on the first start, then whatever the database holds.
+//! The product catalogue: a few products put in on the first start, then whatever admins make of it.
 
+use super::orders::is_admin;
 use super::PaymentError;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::ProductRow;
@@ -35,4 +36,69 @@ pub async fn seed(context: &AppContext) -> Result<(), PaymentError> {
 
 pub async fn list(context: &AppContext) -> Result<Vec<ProductRow>, PaymentError> {
     Ok(context.db.products().await?)
+}
+
+/// The longest product name: with " × 99" it still fits WeChat Pay's 127-byte description.
+const MAX_NAME_CHARS: usize = 40;
+const MAX_DESCRIPTION_CHARS: usize = 200;
+/// A million yuan: far above anything this shop sells, far below what an i64 of fen could overflow to.
+const MAX_PRICE_FEN: i64 = 100_000_000;
+
+/// Checks a product an admin wants to save: a short lowercase id, a name and a price in fen.
+fn check(product: &ProductRow) -> Result<(), PaymentError> {
+    let id_ok = (1..=32).contains(&product.id.len())
+        && product
+            .id
+            .bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-');
+    if !id_ok {
+        return Err(PaymentError::BadRequest(
+            "product id (1 to 32 of a-z, 0-9 and -)",
+        ));
+    }
+    let name = product.name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err(PaymentError::BadRequest(
+            "product name (1 to 40 characters)",
+        ));
+    }
+    if product.description.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(PaymentError::BadRequest(
+            "product description (at most 200 characters)",
+        ));
+    }
+    if !(1..=MAX_PRICE_FEN).contains(&product.price_fen) {
+        return Err(PaymentError::BadRequest("price (1 fen to 1,000,000 yuan)"));
+    }
+    Ok(())
+}
+
+/// Puts a product on sale or changes it; admins only. Orders already made keep the price they were made at.
+pub async fn save(
+    context: &AppContext,
+    admin: &str,
+    product: ProductRow,
+) -> Result<(), PaymentError> {
+    if !is_admin(context, admin).await? {
+        return Err(PaymentError::Forbidden);
+    }
+    let product = ProductRow {
+        name: product.name.trim().to_owned(),
+        description: product.description.trim().to_owned(),
+        ..product
+    };
+    check(&product)?;
+    Ok(context.db.save_product(&product).await?)
+}
+
+/// Takes a product off sale; admins only.
+pub async fn retire(context: &AppContext, admin: &str, id: &str) -> Result<(), PaymentError> {
+    if !is_admin(context, admin).await? {
+        return Err(PaymentError::Forbidden);
+    }
+    if context.db.retire_product(id).await? {
+        Ok(())
+    } else {
+        Err(PaymentError::UnknownProduct)
+    }
 }

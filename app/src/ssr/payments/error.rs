@@ -3,6 +3,8 @@
 use crate::ssr::db::DbError;
 use crate::ssr::wechat::pay::error::PayError;
 use crate::ssr::wechat::pay::sign::SignError;
+use crate::types::shop::ShopProblem;
+use crate::types::ApiError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PaymentError {
@@ -48,6 +50,42 @@ impl PaymentError {
             PaymentError::WeChatPayUnavailable => "wechat_pay_unavailable",
             PaymentError::Internal(_) => "internal",
         }
+    }
+}
+
+impl PaymentError {
+    /// The problem as a page tells it.
+    pub fn problem(&self) -> ShopProblem {
+        match self {
+            PaymentError::NotEnabled => ShopProblem::NotEnabled,
+            PaymentError::BadRequest(_) => ShopProblem::BadInput,
+            PaymentError::UnknownProduct => ShopProblem::UnknownProduct,
+            PaymentError::Unauthenticated => ShopProblem::SignIn,
+            PaymentError::UnknownOrder => ShopProblem::UnknownOrder,
+            PaymentError::NoPayer(_) => ShopProblem::NoPayer,
+            PaymentError::NotPayable(_) => ShopProblem::NotPayable,
+            PaymentError::Forbidden => ShopProblem::Forbidden,
+            PaymentError::NotRefundable(_) => ShopProblem::NotRefundable,
+            PaymentError::WeChatPay(_) => ShopProblem::Refused,
+            PaymentError::WeChatPayUnavailable => ShopProblem::WeChatPayBusy,
+            PaymentError::Internal(_) => ShopProblem::Internal,
+        }
+    }
+}
+
+/// For server functions: the page gets the problem, the log gets the cause.
+impl From<PaymentError> for ApiError {
+    fn from(error: PaymentError) -> ApiError {
+        match &error {
+            PaymentError::Internal(_) | PaymentError::WeChatPayUnavailable => {
+                tracing::error!(%error, "a shop action failed")
+            }
+            PaymentError::WeChatPay(_) => {
+                tracing::warn!(%error, "WeChat Pay refused a shop action")
+            }
+            _ => {}
+        }
+        ApiError::Shop(error.problem())
     }
 }
 

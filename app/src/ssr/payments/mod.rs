@@ -7,7 +7,9 @@ pub mod orders;
 pub mod reconcile;
 pub mod refunds;
 pub mod status;
+pub mod surface;
 pub mod sweeper;
+pub mod views;
 pub mod webhook;
 
 pub use error::PaymentError;

@@ -34,6 +34,16 @@ pub async fn view(
     viewer: &str,
     order_id: &str,
 ) -> Result<OrderRow, PaymentError> {
+    let order = visible(context, viewer, order_id).await?;
+    reconcile(context, order).await
+}
+
+/// The order `order_id` as stored, if `viewer` owns it (or is the same person after a merge) or is an admin.
+pub async fn visible(
+    context: &AppContext,
+    viewer: &str,
+    order_id: &str,
+) -> Result<OrderRow, PaymentError> {
     let order = context
         .db
         .order(order_id)
@@ -45,7 +55,23 @@ pub async fn view(
         // Someone else's order does not exist, as far as this viewer can tell.
         return Err(PaymentError::UnknownOrder);
     }
-    reconcile(context, order).await
+    Ok(order)
+}
+
+/// The buyer's orders, newest first (the most recent hundred).
+pub async fn of_buyer(context: &AppContext, buyer: &str) -> Result<Vec<OrderRow>, PaymentError> {
+    let Some(user) = context.db.user(buyer).await? else {
+        return Ok(Vec::new());
+    };
+    Ok(context.db.orders_of(&user.id, 100).await?)
+}
+
+/// Everyone's most recent orders, for an admin.
+pub async fn recent(context: &AppContext, admin: &str) -> Result<Vec<OrderRow>, PaymentError> {
+    if !is_admin(context, admin).await? {
+        return Err(PaymentError::Forbidden);
+    }
+    Ok(context.db.recent_orders(100).await?)
 }
 
 /// An order still PAYING is asked of WeChat Pay, and a payment found there is applied.

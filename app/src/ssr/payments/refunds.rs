@@ -12,12 +12,22 @@ use super::status::OrderStatus;
 use super::PaymentError;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::refunds::REQUESTED;
-use crate::ssr::db::{new_id, RefundRow};
+use crate::ssr::db::{new_id, OrderRow, RefundRow};
 use crate::ssr::wechat::pay::refund::{self, RefundRequest};
 
 /// Statuses whose money is gone or on its way back (the rest can be asked for again).
 fn counts(status: &str) -> bool {
     !matches!(status, "ABNORMAL" | "CLOSED")
+}
+
+/// What of `order` can still be refunded, given its `refunds` so far.
+pub fn left_to_refund(order: &OrderRow, refunds: &[RefundRow]) -> i64 {
+    let refunded: i64 = refunds
+        .iter()
+        .filter(|refund| counts(&refund.status))
+        .map(|refund| refund.refund_fen)
+        .sum();
+    order.total_fen - refunded
 }
 
 /// The out_refund_no of `request_id` for `order_id`: the same every time, 6–64 characters.
@@ -57,15 +67,8 @@ pub async fn request(
     let refund = match context.db.refund(&out_refund_no).await? {
         Some(existing) => existing,
         None => {
-            let already: i64 = context
-                .db
-                .refunds_of(&order.id)
-                .await?
-                .iter()
-                .filter(|refund| counts(&refund.status))
-                .map(|refund| refund.refund_fen)
-                .sum();
-            if refund_fen <= 0 || refund_fen > order.total_fen - already {
+            let left = left_to_refund(&order, &context.db.refunds_of(&order.id).await?);
+            if refund_fen <= 0 || refund_fen > left {
                 return Err(PaymentError::BadRequest(
                     "refund_fen (more than 0, at most what is left to refund)",
                 ));

@@ -35,8 +35,13 @@ impl Persona {
         vec![
             Persona::new("xiaoming", "小明", "#07c160", "13800138000"),
             Persona::new("xiaohong", "小红", "#fa5151", "13900139000"),
-            Persona::new("laowang", "老王", "#10aeff", "13700137000"),
+            Persona::ready_made_admin(),
         ]
+    }
+
+    /// The ready-made user who is the shop's admin when wxgate runs on the sandbox: 老王.
+    pub fn ready_made_admin() -> Persona {
+        Persona::new("laowang", "老王", "#10aeff", "13700137000")
     }
 
     /// A user added through the control API.

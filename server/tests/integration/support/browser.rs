@@ -37,6 +37,10 @@ impl Browser {
     }
 
     pub async fn post_json(&self, url: &str, body: &serde_json::Value) -> Response {
-        self.client.post(url).json(body).send().await.expect("POST")
+        let mut request = self.client.post(url).json(body);
+        if let Some(agent) = self.user_agent {
+            request = request.header(USER_AGENT, agent);
+        }
+        request.send().await.expect("POST")
     }
 }

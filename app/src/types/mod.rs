@@ -1,5 +1,7 @@
 //! DTOs that cross the wire between the server and the browser. Nothing secret goes in here, ever.
 
+pub mod shop;
+
 use leptos::server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
@@ -28,6 +30,9 @@ pub enum ApiError {
     /// The request never reached the server function, or its answer could not be read.
     #[error("请求没有完成：{0}")]
     Transport(String),
+    /// A shop action that did not happen, and why.
+    #[error("{}", .0.sentence(crate::lang::Lang::Zh))]
+    Shop(shop::ShopProblem),
 }
 
 impl ApiError {
@@ -36,6 +41,26 @@ impl ApiError {
         match self {
             ApiError::Unavailable => "unavailable",
             ApiError::Transport(_) => "transport",
+            ApiError::Shop(_) => "shop",
+        }
+    }
+
+    /// The sentence a page shows for this error.
+    pub fn sentence(&self, lang: crate::lang::Lang) -> String {
+        match self {
+            ApiError::Shop(problem) => problem.sentence(lang).to_owned(),
+            ApiError::Unavailable => lang
+                .pick(
+                    "服务暂时不可用，请稍后再试。",
+                    "The service is not available right now; please try again shortly.",
+                )
+                .to_owned(),
+            ApiError::Transport(_) => lang
+                .pick(
+                    "请求没有完成，请检查网络后重试。",
+                    "The request did not complete; check the connection and try again.",
+                )
+                .to_owned(),
         }
     }
 }

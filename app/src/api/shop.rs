@@ -1,0 +1,209 @@
+//! Server functions behind the shop: the catalogue, placing and paying orders, the buyer's orders, and the admin's
+//! orders, refunds and catalogue editing. Amounts are always the server's, in fen.
+
+use leptos::prelude::*;
+
+use crate::types::shop::{AdminOverview, OrderDetail, OrderSummary, PaymentStep, Product};
+use crate::types::ApiError;
+
+/// The context and the signed-in user's id, or [`ShopProblem::SignIn`](crate::types::shop::ShopProblem::SignIn).
+#[cfg(feature = "ssr")]
+async fn signed_in() -> Result<(crate::ssr::context::AppContext, String), ApiError> {
+    use crate::ssr::payments::PaymentError;
+
+    let context = use_context::<crate::ssr::context::AppContext>().ok_or(ApiError::Unavailable)?;
+    let session: tower_sessions::Session = leptos_axum::extract()
+        .await
+        .map_err(|_| ApiError::Unavailable)?;
+    let user_id = crate::ssr::auth::session::user_id(&session)
+        .await
+        .map_err(|_| ApiError::Unavailable)?
+        .ok_or(PaymentError::Unauthenticated)?;
+    Ok((context, user_id))
+}
+
+/// What is on sale.
+#[server(prefix = "/api/fn", endpoint = "products")]
+pub async fn list_products() -> Result<Vec<Product>, ApiError> {
+    use crate::ssr::payments::{catalogue, views};
+
+    let context = use_context::<crate::ssr::context::AppContext>().ok_or(ApiError::Unavailable)?;
+    let products = catalogue::list(&context).await?;
+    Ok(products.into_iter().map(views::product).collect())
+}
+
+/// One product on sale.
+#[server(prefix = "/api/fn", endpoint = "product")]
+pub async fn find_product(id: String) -> Result<Product, ApiError> {
+    use crate::ssr::payments::{views, PaymentError};
+
+    let context = use_context::<crate::ssr::context::AppContext>().ok_or(ApiError::Unavailable)?;
+    let product = context
+        .db
+        .product(&id)
+        .await
+        .map_err(PaymentError::from)?
+        .ok_or(PaymentError::UnknownProduct)?;
+    Ok(views::product(product))
+}
+
+/// A new order of `quantity` × `product_id`, priced here; returns its id.
+#[server(prefix = "/api/fn", endpoint = "place_order")]
+pub async fn place_order(product_id: String, quantity: i64) -> Result<String, ApiError> {
+    use crate::ssr::payments::checkout;
+
+    let (context, user_id) = signed_in().await?;
+    let order = checkout::create_order(&context, &user_id, &product_id, quantity).await?;
+    Ok(order.id)
+}
+
+/// The order as its page shows it; `ask_wechat` asks WeChat Pay while the payment is pending (the page polls the
+/// database every second and asks WeChat now and then).
+#[server(prefix = "/api/fn", endpoint = "order")]
+pub async fn fetch_order(order_id: String, ask_wechat: bool) -> Result<OrderDetail, ApiError> {
+    use crate::ssr::payments::{orders, views, PaymentError};
+
+    let (context, user_id) = signed_in().await?;
+    let order = if ask_wechat {
+        orders::view(&context, &user_id, &order_id).await?
+    } else {
+        orders::visible(&context, &user_id, &order_id).await?
+    };
+    let refunds = context
+        .db
+        .refunds_of(&order.id)
+        .await
+        .map_err(PaymentError::from)?;
+    let for_admin = orders::is_admin(&context, &user_id).await?;
+    Ok(views::detail(order, refunds, for_admin))
+}
+
+/// How to pay the order from this browser: the pay bridge inside WeChat, WeChat Pay's H5 page on a phone, a QR on
+/// a desktop. Paying again reuses the order's live prepay.
+#[server(prefix = "/api/fn", endpoint = "pay_order")]
+pub async fn pay_order(order_id: String) -> Result<PaymentStep, ApiError> {
+    use crate::ssr::config::Mode;
+    use crate::ssr::payments::checkout::{self, Payment};
+    use crate::ssr::payments::{orders, surface};
+    use crate::types::shop::BridgeParams;
+
+    let (context, user_id) = signed_in().await?;
+    let (headers, axum::extract::ConnectInfo(peer)): (
+        axum::http::HeaderMap,
+        axum::extract::ConnectInfo<std::net::SocketAddr>,
+    ) = leptos_axum::extract()
+        .await
+        .map_err(|_| ApiError::Unavailable)?;
+    let surface = surface::for_browser(peer, &headers, &context.settings.trusted_proxies);
+    let order = orders::view(&context, &user_id, &order_id).await?;
+    let encode =
+        |text: &str| -> String { url::form_urlencoded::byte_serialize(text.as_bytes()).collect() };
+    Ok(match checkout::pay(&context, &order, &surface).await? {
+        Payment::Jsapi(params) => PaymentStep::Bridge(BridgeParams {
+            app_id: params.app_id,
+            time_stamp: params.time_stamp,
+            nonce_str: params.nonce_str,
+            package: params.package,
+            sign_type: params.sign_type,
+            pay_sign: params.pay_sign,
+        }),
+        Payment::H5Url(h5_url) => {
+            let back = format!(
+                "{}/orders/{}?returned=1",
+                context.settings.app_url.as_str().trim_end_matches('/'),
+                order.id
+            );
+            PaymentStep::Redirect(format!("{h5_url}&redirect_url={}", encode(&back)))
+        }
+        Payment::CodeUrl(code_url) => PaymentStep::Qr {
+            image: format!("/api/orders/{}/qr.svg", order.id),
+            sandbox_scan: (context.settings.mode == Mode::Sandbox)
+                .then(|| format!("/sandbox/pay/scan?code_url={}", encode(&code_url))),
+        },
+    })
+}
+
+/// The signed-in buyer's orders, newest first.
+#[server(prefix = "/api/fn", endpoint = "my_orders")]
+pub async fn my_orders() -> Result<Vec<OrderSummary>, ApiError> {
+    use crate::ssr::payments::{orders, views};
+
+    let (context, user_id) = signed_in().await?;
+    let orders = orders::of_buyer(&context, &user_id).await?;
+    Ok(orders.into_iter().map(views::summary).collect())
+}
+
+/// The admin page: everyone's recent orders and the catalogue.
+#[server(prefix = "/api/fn", endpoint = "admin")]
+pub async fn fetch_admin_overview() -> Result<AdminOverview, ApiError> {
+    use crate::ssr::payments::{catalogue, orders, views};
+
+    let (context, user_id) = signed_in().await?;
+    let orders = orders::recent(&context, &user_id).await?;
+    let products = catalogue::list(&context).await?;
+    Ok(AdminOverview {
+        orders: orders.into_iter().map(views::summary).collect(),
+        products: products.into_iter().map(views::product).collect(),
+    })
+}
+
+/// Refunds `refund_fen` of an order; admins only. The page makes `request_id` once per refund it means, so a
+/// retried click is the same refund.
+#[server(prefix = "/api/fn", endpoint = "refund")]
+pub async fn refund_order(
+    order_id: String,
+    refund_fen: i64,
+    reason: String,
+    request_id: String,
+) -> Result<(), ApiError> {
+    use crate::ssr::payments::refunds;
+
+    let (context, user_id) = signed_in().await?;
+    let reason = Some(reason.trim().to_owned()).filter(|reason| !reason.is_empty());
+    refunds::request(
+        &context,
+        &user_id,
+        &order_id,
+        refund_fen,
+        reason,
+        Some(request_id),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Puts a product on sale or changes it; admins only.
+#[server(prefix = "/api/fn", endpoint = "save_product")]
+pub async fn save_product(
+    id: String,
+    name: String,
+    description: String,
+    price_fen: i64,
+) -> Result<(), ApiError> {
+    use crate::ssr::db::ProductRow;
+    use crate::ssr::payments::catalogue;
+
+    let (context, user_id) = signed_in().await?;
+    catalogue::save(
+        &context,
+        &user_id,
+        ProductRow {
+            id,
+            name,
+            description,
+            price_fen,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Takes a product off sale; admins only.
+#[server(prefix = "/api/fn", endpoint = "retire_product")]
+pub async fn retire_product(id: String) -> Result<(), ApiError> {
+    use crate::ssr::payments::catalogue;
+
+    let (context, user_id) = signed_in().await?;
+    catalogue::retire(&context, &user_id, &id).await?;
+    Ok(())
+}

@@ -1,0 +1,40 @@
+//! The server function behind the JS-SDK set-up of pages opened inside WeChat.
+
+use leptos::prelude::*;
+
+use crate::types::shop::WeChatPageConfig;
+use crate::types::ApiError;
+
+/// `wx.config` for the page at `url` (the browser's `location.href`; the `#…` is dropped before signing) and its
+/// share card titled `title`; `None` outside WeChat or without an official account.
+#[server(prefix = "/api/fn", endpoint = "wechat_page")]
+pub async fn sign_wechat_page(
+    url: String,
+    title: String,
+) -> Result<Option<WeChatPageConfig>, ApiError> {
+    use crate::ssr::share::{self, ShareError};
+    use crate::types::Surface;
+
+    let context = use_context::<crate::ssr::context::AppContext>().ok_or(ApiError::Unavailable)?;
+    let headers: axum::http::HeaderMap = leptos_axum::extract()
+        .await
+        .map_err(|_| ApiError::Unavailable)?;
+    let user_agent = headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    if Surface::from_user_agent(user_agent) != Surface::WeChat {
+        return Ok(None);
+    }
+    match share::page_config(&context, &url, &title).await {
+        Ok(config) => Ok(Some(config)),
+        Err(ShareError::NoOfficialAccount) => Ok(None),
+        Err(ShareError::ForeignUrl) => {
+            Err(ApiError::Shop(crate::types::shop::ShopProblem::BadInput))
+        }
+        Err(error @ ShareError::Ticket(_)) => {
+            tracing::error!(%error, "wx.config could not be signed");
+            Err(ApiError::Unavailable)
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! The product catalogue: what is on sale, put in on the first start and edited by admins afterwards. A product
+//! taken off sale is kept (inactive), so the orders that name it still read well.
+
+use super::{Database, DbError};
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ProductRow {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub price_fen: i64,
+}
+
+impl Database {
+    /// Puts `products` in the catalogue when it is empty (the first start).
+    pub async fn seed_products_if_empty(&self, products: &[ProductRow]) -> Result<(), DbError> {
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM products")
+            .fetch_one(self.pool())
+            .await?;
+        if count > 0 {
+            return Ok(());
+        }
+        for (position, product) in products.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO products (id, name, description, price_fen, active, position) VALUES ($1, $2, $3, $4, 1, $5) \
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(&product.id)
+            .bind(&product.name)
+            .bind(&product.description)
+            .bind(product.price_fen)
+            .bind(i64::try_from(position).unwrap_or(i64::MAX))
+            .execute(self.pool())
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The products on sale, in catalogue order.
+    pub async fn products(&self) -> Result<Vec<ProductRow>, DbError> {
+        Ok(sqlx::query_as("SELECT id, name, description, price_fen FROM products WHERE active = 1 ORDER BY position, id")
+            .fetch_all(self.pool())
+            .await?)
+    }
+
+    pub async fn product(&self, id: &str) -> Result<Option<ProductRow>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT id, name, description, price_fen FROM products WHERE id = $1 AND active = 1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// Puts `product` on sale, or changes it if its id exists (bringing it back on sale if it was taken off).
+    pub async fn save_product(&self, product: &ProductRow) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO products (id, name, description, price_fen, active, position) \
+             VALUES ($1, $2, $3, $4, 1, (SELECT COALESCE(MAX(position), 0) + 1 FROM products)) \
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description, \
+             price_fen = excluded.price_fen, active = 1",
+        )
+        .bind(&product.id)
+        .bind(&product.name)
+        .bind(&product.description)
+        .bind(product.price_fen)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Takes a product off sale; true when it was on sale.
+    pub async fn retire_product(&self, id: &str) -> Result<bool, DbError> {
+        let changed = sqlx::query("UPDATE products SET active = 0 WHERE id = $1 AND active = 1")
+            .bind(id)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+        Ok(changed == 1)
+    }
+}

@@ -1,0 +1,58 @@
+//! What the shop's pages are shown of products and orders, built from the stored rows (nothing secret: no prepay,
+//! no transaction id, no buyer identity).
+
+use super::refunds::left_to_refund;
+use super::status::OrderStatus;
+use crate::ssr::db::{OrderRow, ProductRow, RefundRow};
+use crate::ssr::wechat::clock::now;
+use crate::types::shop::{OrderDetail, OrderSummary, Product, RefundLine};
+
+pub fn product(row: ProductRow) -> Product {
+    Product {
+        id: row.id,
+        name: row.name,
+        description: row.description,
+        price_fen: row.price_fen,
+    }
+}
+
+pub fn summary(order: OrderRow) -> OrderSummary {
+    OrderSummary {
+        order_id: order.id,
+        description: order.description,
+        total_fen: order.total_fen,
+        status: order.status.as_str().to_owned(),
+        created_at: order.created_at,
+    }
+}
+
+/// The order page's view of `order`; `for_admin` adds what is left to refund.
+pub fn detail(order: OrderRow, refunds: Vec<RefundRow>, for_admin: bool) -> OrderDetail {
+    let refundable = matches!(
+        order.status,
+        OrderStatus::Paid | OrderStatus::PartiallyRefunded
+    );
+    let refundable_fen = (for_admin && refundable).then(|| left_to_refund(&order, &refunds));
+    OrderDetail {
+        payable: matches!(order.status, OrderStatus::Created | OrderStatus::Paying)
+            && order.expires_at > now(),
+        refundable_fen,
+        order_id: order.id,
+        out_trade_no: order.out_trade_no,
+        description: order.description,
+        total_fen: order.total_fen,
+        status: order.status.as_str().to_owned(),
+        created_at: order.created_at,
+        paid_at: order.paid_at,
+        flagged: order.flag.is_some(),
+        refunds: refunds
+            .into_iter()
+            .map(|refund| RefundLine {
+                out_refund_no: refund.out_refund_no,
+                refund_fen: refund.refund_fen,
+                status: refund.status,
+                reason: refund.reason,
+            })
+            .collect(),
+    }
+}

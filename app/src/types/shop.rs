@@ -1,0 +1,234 @@
+//! What the shop's pages and server functions exchange: products, orders, the next step of a payment, the WeChat
+//! page configuration, and the reasons a payment action can fail. Money is integer fen everywhere.
+
+use serde::{Deserialize, Serialize};
+
+use crate::lang::Lang;
+
+/// A product on sale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub price_fen: i64,
+}
+
+/// One order in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderSummary {
+    pub order_id: String,
+    pub description: String,
+    pub total_fen: i64,
+    /// The order status: CREATED, PAYING, PAID, PARTIALLY_REFUNDED, REFUNDED or CLOSED.
+    pub status: String,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// An order as its page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderDetail {
+    pub order_id: String,
+    pub out_trade_no: String,
+    pub description: String,
+    pub total_fen: i64,
+    pub status: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    pub paid_at: Option<i64>,
+    /// A payment arrived that did not match this order; a person should look.
+    pub flagged: bool,
+    /// Whether the buyer can still pay it (unpaid and not expired).
+    pub payable: bool,
+    pub refunds: Vec<RefundLine>,
+    /// What is left to refund, for an admin looking at a paid order.
+    pub refundable_fen: Option<i64>,
+}
+
+/// One refund of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundLine {
+    pub out_refund_no: String,
+    pub refund_fen: i64,
+    /// WeChat Pay's refund status: PROCESSING, SUCCESS, CLOSED or ABNORMAL (REQUESTED before WeChat answered).
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+/// What the buyer's page does next to pay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PaymentStep {
+    /// Inside WeChat: hand these to the pay bridge (`getBrandWCPayRequest`); signed by the server.
+    Bridge(BridgeParams),
+    /// A phone browser: go to WeChat Pay's H5 page, which comes back to the order page.
+    Redirect(String),
+    /// A desktop: show the order's QR (an SVG the server draws from `code_url`).
+    Qr {
+        /// The image to show.
+        image: String,
+        /// In sandbox mode, the sandbox's "phone" page for this QR, since no real phone can scan it.
+        sandbox_scan: Option<String>,
+    },
+}
+
+/// The pay bridge's parameters, named as `getBrandWCPayRequest` takes them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BridgeParams {
+    pub app_id: String,
+    pub time_stamp: String,
+    pub nonce_str: String,
+    pub package: String,
+    pub sign_type: String,
+    pub pay_sign: String,
+}
+
+/// What a page inside WeChat needs for `wx.config` and its share card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WeChatPageConfig {
+    /// WeChat's JS-SDK, or the sandbox's stand-in in sandbox mode.
+    pub script: String,
+    pub app_id: String,
+    pub timestamp: String,
+    pub nonce_str: String,
+    pub signature: String,
+    pub share: ShareCard,
+}
+
+/// How the page looks when shared to a chat or to Moments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShareCard {
+    pub title: String,
+    pub desc: String,
+    pub link: String,
+    pub img_url: String,
+}
+
+/// What the admin page shows: the most recent orders and the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminOverview {
+    pub orders: Vec<OrderSummary>,
+    pub products: Vec<Product>,
+}
+
+/// Why a shop action did not happen, as a page can say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ShopProblem {
+    SignIn,
+    NotEnabled,
+    BadInput,
+    UnknownProduct,
+    UnknownOrder,
+    /// Signed in another way than the one this payment needs (e.g. no official-account identity inside WeChat).
+    NoPayer,
+    NotPayable,
+    Forbidden,
+    NotRefundable,
+    /// WeChat Pay said no (e.g. the refund is more than what is left).
+    Refused,
+    /// WeChat Pay did not answer.
+    WeChatPayBusy,
+    Internal,
+}
+
+impl ShopProblem {
+    /// The sentence a person reads.
+    pub fn sentence(self, lang: Lang) -> &'static str {
+        match self {
+            ShopProblem::SignIn => lang.pick("请先登录。", "Please sign in first."),
+            ShopProblem::NotEnabled => lang.pick(
+                "这个网站还没有开通微信支付。",
+                "WeChat Pay is not set up on this site yet.",
+            ),
+            ShopProblem::BadInput => lang.pick(
+                "填写的内容有误，请检查后重试。",
+                "Something you entered is not right; please check it and try again.",
+            ),
+            ShopProblem::UnknownProduct => {
+                lang.pick("这件商品已下架。", "This product is no longer on sale.")
+            }
+            ShopProblem::UnknownOrder => {
+                lang.pick("找不到这个订单。", "This order cannot be found.")
+            }
+            ShopProblem::NoPayer => lang.pick(
+                "请在本页面用微信登录后再支付。",
+                "Sign in with WeChat on this page before paying.",
+            ),
+            ShopProblem::NotPayable => lang.pick(
+                "这个订单已经不能支付了。",
+                "This order can no longer be paid.",
+            ),
+            ShopProblem::Forbidden => {
+                lang.pick("只有管理员可以这样做。", "Only an admin can do this.")
+            }
+            ShopProblem::NotRefundable => lang.pick(
+                "只有已支付的订单可以退款。",
+                "Only a paid order can be refunded.",
+            ),
+            ShopProblem::Refused => lang.pick(
+                "微信支付拒绝了这个请求，例如退款金额超过了可退金额。",
+                "WeChat Pay refused this, for example a refund larger than what is left.",
+            ),
+            ShopProblem::WeChatPayBusy => lang.pick(
+                "微信支付暂时没有响应，请稍后重试。",
+                "WeChat Pay is not answering right now; please try again shortly.",
+            ),
+            ShopProblem::Internal => lang.pick(
+                "服务出了点问题，请稍后重试。",
+                "Something went wrong on our side; please try again shortly.",
+            ),
+        }
+    }
+}
+
+/// An amount of fen as yuan with two decimals, e.g. 6800 → "68.00".
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let fen = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", fen / 100, fen % 100)
+}
+
+/// Yuan as a person types them ("68", "68.5", "0.01") in fen; `None` for anything else, or more than two decimals.
+pub fn fen_from_yuan(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |part: &str| part.bytes().all(|byte| byte.is_ascii_digit());
+    if whole.is_empty()
+        || whole.len() > 9
+        || fraction.len() > 2
+        || !digits(whole)
+        || !digits(fraction)
+    {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let fraction: i64 = format!("{fraction:0<2}").parse().ok()?;
+    Some(whole * 100 + fraction)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fen_from_yuan, yuan};
+
+    #[test]
+    fn typed_yuan_read_as_fen() {
+        assert_eq!(fen_from_yuan("68"), Some(6800));
+        assert_eq!(fen_from_yuan(" 68.5 "), Some(6850));
+        assert_eq!(fen_from_yuan("0.01"), Some(1));
+        assert_eq!(fen_from_yuan("1."), Some(100));
+        for wrong in ["", ".5", "1.234", "-1", "1e3", "abc", "1,00", "9999999999"] {
+            assert_eq!(fen_from_yuan(wrong), None, "{wrong}");
+        }
+    }
+
+    #[test]
+    fn fen_read_as_yuan() {
+        assert_eq!(yuan(6800), "68.00");
+        assert_eq!(yuan(1), "0.01");
+        assert_eq!(yuan(123_456), "1234.56");
+        assert_eq!(yuan(-250), "-2.50");
+    }
+}

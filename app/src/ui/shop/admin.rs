@@ -1,0 +1,125 @@
+//! The admin page (`/admin`): everyone's recent orders (refunds are made on an order's page) and the catalogue,
+//! where products are added, changed or taken off sale.
+
+use leptos::prelude::*;
+
+use super::orders::OrderList;
+use super::Problem;
+use crate::api::shop::{fetch_admin_overview, retire_product, save_product};
+use crate::lang::Lang;
+use crate::types::shop::{fen_from_yuan, yuan, Product};
+use crate::types::ApiError;
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let lang = expect_context::<Lang>();
+    let version = RwSignal::new(0_u32);
+    let overview = Resource::new(move || version.get(), |_| fetch_admin_overview());
+    let changed = move || version.update(|version| *version += 1);
+    view! {
+        <section class="card admin">
+            <h1 class="title">{lang.pick("管理", "Admin")}</h1>
+            <Transition fallback=move || view! { <p class="muted">{lang.pick("加载中…", "Loading…")}</p> }>
+                {move || overview.get().map(|result| match result {
+                    Ok(overview) => view! {
+                        <h2 class="subtitle">{lang.pick("最近的订单", "Recent orders")}</h2>
+                        <OrderList orders=overview.orders/>
+                        <h2 class="subtitle">{lang.pick("商品", "Products")}</h2>
+                        {overview.products.into_iter().map(|product| view! { <ProductEditor product=Some(product) changed/> }).collect_view()}
+                        <h2 class="subtitle">{lang.pick("添加商品", "Add a product")}</h2>
+                        <ProductEditor product=None changed/>
+                    }
+                    .into_any(),
+                    Err(error) => view! { <Problem error next="/admin"/> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// One product's form: saving changes it (or adds it, for the empty form); "take off sale" retires it.
+#[component]
+fn ProductEditor(
+    product: Option<Product>,
+    changed: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let lang = expect_context::<Lang>();
+    let existing = product.is_some();
+    let product = product.unwrap_or(Product {
+        id: String::new(),
+        name: String::new(),
+        description: String::new(),
+        price_fen: 0,
+    });
+    let id = RwSignal::new(product.id.clone());
+    let name = RwSignal::new(product.name);
+    let description = RwSignal::new(product.description);
+    let price = RwSignal::new(if existing {
+        yuan(product.price_fen)
+    } else {
+        String::new()
+    });
+    let save = Action::new(
+        move |(id, name, description, price_fen): &(String, String, String, i64)| {
+            save_product(id.clone(), name.clone(), description.clone(), *price_fen)
+        },
+    );
+    let retire = Action::new(move |id: &String| retire_product(id.clone()));
+    let failure = RwSignal::new(None::<ApiError>);
+    Effect::new(move |_| {
+        for outcome in [save.value().get(), retire.value().get()]
+            .into_iter()
+            .flatten()
+        {
+            match outcome {
+                Ok(()) => changed(),
+                Err(error) => failure.set(Some(error)),
+            }
+        }
+    });
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        match fen_from_yuan(&price.get_untracked()) {
+            Some(fen) if fen > 0 => {
+                failure.set(None);
+                save.dispatch((
+                    id.get_untracked(),
+                    name.get_untracked(),
+                    description.get_untracked(),
+                    fen,
+                ));
+            }
+            _ => failure.set(Some(ApiError::Shop(
+                crate::types::shop::ShopProblem::BadInput,
+            ))),
+        }
+    };
+    view! {
+        <form class="product-editor" on:submit=submit data-testid="product-editor" data-product=product.id.clone()>
+            <label>"ID"
+                <input prop:value=id readonly=existing on:input=move |event| id.set(event_target_value(&event)) placeholder="green-tea" data-testid="product-id"/>
+            </label>
+            <label>{lang.pick("名称", "Name")}
+                <input prop:value=name on:input=move |event| name.set(event_target_value(&event)) data-testid="product-name-input"/>
+            </label>
+            <label>{lang.pick("价格（元）", "Price (yuan)")}
+                <input inputmode="decimal" prop:value=price on:input=move |event| price.set(event_target_value(&event)) data-testid="product-price"/>
+            </label>
+            <label>{lang.pick("介绍", "Description")}
+                <input prop:value=description on:input=move |event| description.set(event_target_value(&event)) data-testid="product-description"/>
+            </label>
+            <div class="actions">
+                <button class="btn btn-primary" type="submit" disabled=move || save.pending().get() data-testid="save-product">
+                    {if existing { lang.pick("保存", "Save") } else { lang.pick("添加", "Add") }}
+                </button>
+                {existing.then(|| view! {
+                    <button class="btn btn-default" type="button" data-testid="retire-product"
+                        on:click=move |_| { retire.dispatch(id.get_untracked()); }>
+                        {lang.pick("下架", "Take off sale")}
+                    </button>
+                })}
+            </div>
+            {move || failure.get().map(|error| view! { <p class="error" role="alert">{error.sentence(lang)}</p> })}
+        </form>
+    }
+}

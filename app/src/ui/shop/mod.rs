@@ -1,0 +1,51 @@
+//! The shop's pages: the catalogue and a product, an order (with its payment and, for admins, refunds), the
+//! buyer's orders, and the admin page.
+
+pub mod admin;
+pub mod catalogue;
+pub mod order;
+pub mod orders;
+
+use leptos::prelude::*;
+
+use crate::lang::Lang;
+use crate::types::shop::{yuan, ShopProblem};
+use crate::types::ApiError;
+use crate::ui::nav::url_encode;
+
+/// An order status in words.
+pub fn status_label(lang: Lang, status: &str) -> &'static str {
+    match status {
+        "CREATED" => lang.pick("待支付", "Not paid yet"),
+        "PAYING" => lang.pick("等待支付", "Waiting for payment"),
+        "PAID" => lang.pick("已支付", "Paid"),
+        "PARTIALLY_REFUNDED" => lang.pick("已部分退款", "Partly refunded"),
+        "REFUNDED" => lang.pick("已退款", "Refunded"),
+        "CLOSED" => lang.pick("已关闭", "Closed"),
+        _ => lang.pick("未知状态", "Unknown"),
+    }
+}
+
+/// A price: ¥ and yuan with two decimals.
+#[component]
+pub fn Price(fen: i64) -> impl IntoView {
+    view! { <span class="price">"¥"{yuan(fen)}</span> }
+}
+
+/// A failed call, said as a sentence; signing in gets a link to the login page that comes back to `next`.
+#[component]
+pub fn Problem(error: ApiError, #[prop(into)] next: String) -> impl IntoView {
+    let lang = expect_context::<Lang>();
+    let sign_in = matches!(error, ApiError::Shop(ShopProblem::SignIn)).then(|| {
+        let encoded = url_encode(&next);
+        view! {
+            <a class="btn btn-primary" href=format!("/login?next={encoded}") data-testid="go-login">
+                {lang.pick("去登录", "Sign in")}
+            </a>
+        }
+    });
+    view! {
+        <p class="error" role="alert" data-testid="problem">{error.sentence(lang)}</p>
+        {sign_in}
+    }
+}

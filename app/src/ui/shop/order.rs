@@ -1,0 +1,269 @@
+//! An order's page (`/orders/{id}`): what was bought and its state, kept live while it can be paid (the database
+//! every second, WeChat Pay every five); the way to pay from this browser (the pay bridge inside WeChat, WeChat
+//! Pay's H5 page on a phone, a QR on a desktop); its refunds, and for an admin the refund form.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::{status_label, Price, Problem};
+use crate::api::shop::{fetch_order, pay_order, refund_order};
+use crate::lang::Lang;
+use crate::types::shop::{fen_from_yuan, yuan, OrderDetail, PaymentStep, ShopProblem};
+use crate::types::ApiError;
+use crate::ui::wechat::request_payment;
+
+/// Every this many polls (seconds), the poll asks WeChat Pay rather than only the database.
+const ASK_WECHAT_EVERY: u32 = 5;
+
+#[component]
+pub fn OrderPage() -> impl IntoView {
+    let lang = expect_context::<Lang>();
+    let params = use_params_map();
+    let query = use_query_map();
+    let order_id = move || params.read().get("id").unwrap_or_default();
+    let returned = move || query.read().get("returned").is_some();
+    let polls = RwSignal::new(0_u32);
+    let detail = Resource::new(
+        move || (order_id(), polls.get()),
+        |(id, poll)| fetch_order(id, poll % ASK_WECHAT_EVERY == 0),
+    );
+    // True until the order is seen paid, closed or expired: the same on the server and at hydration, then kept up
+    // to date by the polls in the browser.
+    let waiting = RwSignal::new(true);
+    Effect::new(move |_| {
+        if let Some(Ok(order)) = detail.get() {
+            waiting.set(order.payable);
+        }
+    });
+    // Browser only: poll while the order waits for its payment.
+    Effect::new(move |_| {
+        let interval = set_interval_with_handle(
+            move || {
+                if waiting.get_untracked() {
+                    polls.update(|poll| *poll += 1);
+                }
+            },
+            Duration::from_secs(1),
+        );
+        if let Ok(handle) = interval {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    // Asks WeChat Pay on the next poll, e.g. right after the pay sheet said ok.
+    let ask_now =
+        move || polls.update(|poll| *poll = (*poll / ASK_WECHAT_EVERY + 1) * ASK_WECHAT_EVERY);
+    let here = move || format!("/orders/{}", order_id());
+
+    view! {
+        <section class="card order">
+            <Transition fallback=move || view! { <p class="muted">{lang.pick("加载中…", "Loading…")}</p> }>
+                {move || detail.get().map(|result| match result {
+                    Ok(order) => view! { <OrderCard order on_refunded=move || polls.update(|poll| *poll += 1)/> }.into_any(),
+                    Err(error) => view! { <Problem error next=here()/> }.into_any(),
+                })}
+            </Transition>
+            <Show when=move || waiting.get()>
+                {move || returned().then(|| view! {
+                    <p class="muted" data-testid="confirming">{lang.pick("正在确认支付结果…", "Checking the payment…")}</p>
+                })}
+                <PayPanel order_id=order_id() on_paid=ask_now/>
+            </Show>
+        </section>
+    }
+}
+
+/// The order, its status and its refunds.
+#[component]
+fn OrderCard(
+    order: OrderDetail,
+    on_refunded: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let lang = expect_context::<Lang>();
+    let paid = matches!(
+        order.status.as_str(),
+        "PAID" | "PARTIALLY_REFUNDED" | "REFUNDED"
+    );
+    view! {
+        <h1 class="title">{order.description.clone()}</h1>
+        <div class="amount"><Price fen=order.total_fen/></div>
+        <p class=if paid { "order-status paid" } else { "order-status" } data-testid="order-status" data-status=order.status.clone()>
+            {status_label(lang, &order.status)}
+        </p>
+        {order.flagged.then(|| view! {
+            <p class="error">{lang.pick(
+                "收到了一笔金额不符的支付，已标记待人工核对。",
+                "A payment that did not match this order arrived; it is flagged for a person to check.",
+            )}</p>
+        })}
+        <dl class="status">
+            <div class="status-row"><dt>{lang.pick("订单号", "Order number")}</dt><dd>{order.out_trade_no.clone()}</dd></div>
+        </dl>
+        {(!order.refunds.is_empty()).then(|| view! {
+            <h2 class="subtitle">{lang.pick("退款", "Refunds")}</h2>
+            <ul class="refunds" data-testid="refunds">
+                {order.refunds.iter().map(|refund| view! {
+                    <li class="status-row" data-status=refund.status.clone()>
+                        <span><Price fen=refund.refund_fen/>" "{refund.reason.clone().unwrap_or_default()}</span>
+                        <span class="muted">{refund_label(lang, &refund.status)}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        })}
+        {order.refundable_fen.filter(|left| *left > 0).map(|left| view! {
+            <RefundForm order_id=order.order_id.clone() left on_refunded/>
+        })}
+    }
+}
+
+fn refund_label(lang: Lang, status: &str) -> &'static str {
+    match status {
+        "SUCCESS" => lang.pick("已退回", "Refunded"),
+        "CLOSED" => lang.pick("已关闭", "Closed"),
+        "ABNORMAL" => lang.pick("退款异常", "Needs attention"),
+        _ => lang.pick("退款中", "In progress"),
+    }
+}
+
+/// How to pay from this browser, asked of the server once the panel shows.
+#[component]
+fn PayPanel(order_id: String, on_paid: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let lang = expect_context::<Lang>();
+    let here = format!("/orders/{order_id}");
+    let step = Resource::new(move || order_id.clone(), pay_order);
+    view! {
+        <Suspense fallback=move || view! { <p class="muted">{lang.pick("正在准备支付…", "Preparing the payment…")}</p> }>
+            {move || step.get().map(|result| match result {
+                Ok(PaymentStep::Qr { image, sandbox_scan }) => view! {
+                    <p class="lead">{lang.pick("请用微信扫码支付", "Scan with WeChat to pay")}</p>
+                    <img class="pay-qr" src=image alt=lang.pick("微信支付二维码", "WeChat Pay QR code") data-testid="pay-qr"/>
+                    <p class="muted">{lang.pick("支付完成后本页会自动更新。", "This page updates by itself once you have paid.")}</p>
+                    {sandbox_scan.map(|link| view! {
+                        <a class="link" href=link rel="external" target="_blank" data-testid="sandbox-scan">
+                            {lang.pick("沙盒：在“手机”上打开这个二维码", "Sandbox: open this QR on the \"phone\"")}
+                        </a>
+                    })}
+                }
+                .into_any(),
+                Ok(PaymentStep::Redirect(url)) => view! {
+                    <a class="btn btn-primary" href=url rel="external" data-testid="pay-h5">{lang.pick("去微信支付", "Pay with WeChat")}</a>
+                }
+                .into_any(),
+                Ok(PaymentStep::Bridge(params)) => view! { <BridgeButton params on_paid/> }.into_any(),
+                // Paid or closed by now: the order card says so.
+                Err(ApiError::Shop(ShopProblem::NotPayable)) => ().into_any(),
+                Err(error) => view! { <Problem error next=here.clone()/> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+/// Inside WeChat: the button that opens WeChat's pay sheet.
+#[component]
+fn BridgeButton(
+    params: crate::types::shop::BridgeParams,
+    on_paid: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let lang = expect_context::<Lang>();
+    let outcome = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let pay = move |_| {
+        let params = params.clone();
+        busy.set(true);
+        spawn_local(async move {
+            let answer = request_payment(&params).await;
+            busy.set(false);
+            if answer.ends_with(":ok") {
+                on_paid();
+            }
+            outcome.set(Some(answer));
+        });
+    };
+    view! {
+        <button class="btn btn-primary" data-testid="pay-wechat" disabled=move || !hydrated.get() || busy.get() on:click=pay>
+            {lang.pick("微信支付", "Pay with WeChat")}
+        </button>
+        {move || outcome.get().map(|answer| {
+            let (class, sentence) = if answer.ends_with(":ok") {
+                ("muted", lang.pick("支付完成，正在确认…", "Paid; confirming…"))
+            } else if answer.ends_with(":cancel") {
+                ("muted", lang.pick("你取消了支付。", "You cancelled the payment."))
+            } else {
+                ("error", lang.pick("微信没有完成支付，请重试。", "WeChat did not complete the payment; please try again."))
+            };
+            view! { <p class=class data-testid="pay-outcome">{sentence}</p> }
+        })}
+    }
+}
+
+/// For an admin: refund part or all of what is left.
+#[component]
+fn RefundForm(
+    order_id: String,
+    left: i64,
+    on_refunded: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let lang = expect_context::<Lang>();
+    let amount = RwSignal::new(yuan(left));
+    let reason = RwSignal::new(String::new());
+    // One id per refund meant: a retried click sends the same id, so it is the same refund at WeChat Pay.
+    // Made in the browser at the first submit, kept until that refund succeeds.
+    let request_id = RwSignal::new(String::new());
+    let invalid = RwSignal::new(false);
+    let refund = Action::new(move |(fen, reason, request_id): &(i64, String, String)| {
+        refund_order(order_id.clone(), *fen, reason.clone(), request_id.clone())
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = refund.value().get() {
+            request_id.set(String::new());
+            on_refunded();
+        }
+    });
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        match fen_from_yuan(&amount.get_untracked()) {
+            Some(fen) if fen > 0 && fen <= left => {
+                invalid.set(false);
+                if request_id.get_untracked().is_empty() {
+                    request_id.set(new_request_id());
+                }
+                refund.dispatch((fen, reason.get_untracked(), request_id.get_untracked()));
+            }
+            _ => invalid.set(true),
+        }
+    };
+    view! {
+        <form class="refund-form" on:submit=submit data-testid="refund-form">
+            <h2 class="subtitle">{lang.pick("退款（管理员）", "Refund (admin)")}</h2>
+            <label>{lang.pick("金额（元）", "Amount (yuan)")}
+                <input inputmode="decimal" prop:value=amount on:input=move |event| amount.set(event_target_value(&event)) data-testid="refund-amount"/>
+            </label>
+            <label>{lang.pick("原因", "Reason")}
+                <input prop:value=reason on:input=move |event| reason.set(event_target_value(&event)) data-testid="refund-reason"/>
+            </label>
+            <button class="btn btn-default" type="submit" disabled=move || refund.pending().get() data-testid="refund">
+                {lang.pick("退款", "Refund")}
+            </button>
+            {move || invalid.get().then(|| view! {
+                <p class="error">{format!("{} ¥{}", lang.pick("请输入不超过可退金额的金额：", "Enter an amount up to what is left:"), yuan(left))}</p>
+            })}
+            {move || refund.value().get().and_then(Result::err).map(|error| view! { <p class="error" role="alert">{error.sentence(lang)}</p> })}
+        </form>
+    }
+}
+
+/// A fresh id for a refund request, from the browser's random numbers (browser only).
+fn new_request_id() -> String {
+    (0..4)
+        .map(|_| {
+            format!(
+                "{:08x}",
+                (js_sys::Math::random() * f64::from(u32::MAX)) as u32
+            )
+        })
+        .collect()
+}

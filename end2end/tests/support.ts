@@ -1,0 +1,58 @@
+// What the browser tests share: the user agents of the WeChat browser and of a phone browser, and logging in
+// through the sandbox as a person would.
+import { expect, type Browser, type Page } from '@playwright/test';
+
+export const WECHAT_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50 NetType/WIFI Language/zh_CN';
+
+/** Logs in on a desktop page through the QR, confirming on a second page as `persona`'s phone would. */
+export async function desktopQrLogin(page: Page, browser: Browser, persona: string) {
+  await page.goto('/login');
+  const frame = page.frameLocator('[data-testid=qr-frame]');
+  await expect(frame.locator('[data-testid=qr] svg')).toBeVisible();
+  const phoneLink = await frame.locator('[data-testid=phone-link]').getAttribute('href');
+  expect(phoneLink).toContain('/connect/confirm?uuid=');
+
+  const phone = await browser.newPage({ userAgent: WECHAT_UA });
+  await phone.goto(phoneLink!);
+  await phone.check(`input[name=persona][value=${persona}]`);
+  await phone.getByTestId('confirm-login').click();
+  await expect(phone.getByTestId('confirmed')).toBeVisible();
+  await phone.close();
+
+  // The desktop page learns of the confirmation and goes on by itself.
+  await page.waitForURL(/\/account(#.*)?$/);
+  await expect(page.getByTestId('account')).toBeVisible();
+}
+
+/** Logs in inside the WeChat browser as `persona` (the sandbox remembers who this browser is by a cookie). */
+export async function wechatLogin(browser: Browser, baseURL: string, persona: string) {
+  const context = await browser.newContext({ userAgent: WECHAT_UA });
+  await context.addCookies([{ name: 'wx_sandbox_persona', value: persona, url: baseURL }]);
+  const page = await context.newPage();
+  await page.goto('/login');
+  // Silent snsapi_base: straight through WeChat and back to the account page.
+  await page.waitForURL(/\/account(#.*)?$/);
+  await expect(page.getByTestId('account')).toBeVisible();
+  return page;
+}
+
+export const PHONE_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
+
+/** Logs in on a phone browser outside WeChat through WeChat's QR page, scanned by `persona`'s other phone. */
+export async function phoneLogin(browser: Browser, persona: string, next: string) {
+  const context = await browser.newContext({ userAgent: PHONE_UA });
+  const page = await context.newPage();
+  await page.goto(`/login?next=${encodeURIComponent(next)}`);
+  await page.getByTestId('qr-page-login').click();
+  const phoneLink = await page.getByTestId('phone-link').getAttribute('href');
+  const other = await browser.newPage({ userAgent: WECHAT_UA });
+  await other.goto(phoneLink!);
+  await other.check(`input[name=persona][value=${persona}]`);
+  await other.getByTestId('confirm-login').click();
+  await expect(other.getByTestId('confirmed')).toBeVisible();
+  await other.close();
+  await page.waitForURL((url) => url.pathname === next);
+  return page;
+}
