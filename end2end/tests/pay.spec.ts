@@ -43,9 +43,15 @@ test('a desktop pays the Native QR from the phone, sees it paid, and the admin r
   // The admin refunds it on the same page; the refund notification settles it.
   await page.getByTestId('refund-reason').fill('测试退款');
   await page.getByTestId('refund').click();
-  await expect(page.locator('[data-testid=refunds] li')).toHaveCount(1);
-  await page.reload();
-  await expect(page.getByTestId('order-status')).toHaveAttribute('data-status', 'REFUNDED');
+  const refund = page.locator('[data-testid=refunds] li');
+  await expect(refund).toHaveCount(1);
+  await expect(refund).toHaveAttribute('data-status', 'PROCESSING');
+  // WeChat Pay finishes the refund (the sandbox's control API plays that part) and notifies wxgate.
+  const settled = await page.request.post(`/sandbox/pay/refunds/${await refund.getAttribute('data-refund')}/outcome`, {
+    data: { status: 'SUCCESS' },
+  });
+  expect(settled.status()).toBe(200);
+  await expect(page.getByTestId('order-status')).toHaveAttribute('data-status', 'REFUNDED', { timeout: 5_000 });
 
   await page.goto('/orders');
   await expect(page.locator('[data-testid=orders] li').first()).toHaveAttribute('data-status', 'REFUNDED');

@@ -2,6 +2,7 @@
 
 mod auth_mini_program;
 mod auth_oauth;
+mod catalogue_admin;
 mod checkout_surfaces;
 mod config_errors;
 mod health;

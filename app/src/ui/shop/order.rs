@@ -1,5 +1,5 @@
-//! An order's page (`/orders/{id}`): what was bought and its state, kept live while it can be paid (the database
-//! every second, WeChat Pay every five); the way to pay from this browser (the pay bridge inside WeChat, WeChat
+//! An order's page (`/orders/{id}`): what was bought and its state, kept live while it can be paid or a refund is
+//! under way (the database every second, WeChat Pay every five); the way to pay from this browser (the pay bridge inside WeChat, WeChat
 //! Pay's H5 page on a phone, a QR on a desktop); its refunds, and for an admin the refund form.
 
 use std::time::Duration;
@@ -33,16 +33,25 @@ pub fn OrderPage() -> impl IntoView {
     // True until the order is seen paid, closed or expired: the same on the server and at hydration, then kept up
     // to date by the polls in the browser.
     let waiting = RwSignal::new(true);
+    // True while something is still to come: the payment, or a refund WeChat Pay has not finished.
+    let live = RwSignal::new(true);
     Effect::new(move |_| {
         if let Some(Ok(order)) = detail.get() {
             waiting.set(order.payable);
+            live.set(
+                order.payable
+                    || order
+                        .refunds
+                        .iter()
+                        .any(|refund| matches!(refund.status.as_str(), "REQUESTED" | "PROCESSING")),
+            );
         }
     });
-    // Browser only: poll while the order waits for its payment.
+    // Browser only: poll while something is to come.
     Effect::new(move |_| {
         let interval = set_interval_with_handle(
             move || {
-                if waiting.get_untracked() {
+                if live.get_untracked() {
                     polls.update(|poll| *poll += 1);
                 }
             },
@@ -105,7 +114,7 @@ fn OrderCard(
             <h2 class="subtitle">{lang.pick("退款", "Refunds")}</h2>
             <ul class="refunds" data-testid="refunds">
                 {order.refunds.iter().map(|refund| view! {
-                    <li class="status-row" data-status=refund.status.clone()>
+                    <li class="status-row" data-refund=refund.out_refund_no.clone() data-status=refund.status.clone()>
                         <span><Price fen=refund.refund_fen/>" "{refund.reason.clone().unwrap_or_default()}</span>
                         <span class="muted">{refund_label(lang, &refund.status)}</span>
                     </li>

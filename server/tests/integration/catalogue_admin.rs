@@ -1,0 +1,127 @@
+//! The admin's catalogue, through the server functions the admin page calls: an admin adds, changes and takes
+//! products off sale; anyone else is refused; bad input is refused; and an order keeps the price it was made at.
+
+use serde_json::{json, Value};
+
+use crate::support::{on_both_backends, TestDatabase, Wxgate};
+
+on_both_backends! {
+    an_admin_edits_the_catalogue_and_orders_keep_their_price => an_admin_edits_the_catalogue_and_orders_keep_their_price;
+}
+
+/// Calls the server function `endpoint` (under `/api/fn`) with form `fields`, as `token`'s session.
+async fn server_fn(
+    server: &Wxgate,
+    token: &str,
+    endpoint: &str,
+    fields: &[(&str, &str)],
+) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(server.url(&format!("/api/fn/{endpoint}")))
+        .bearer_auth(token)
+        .form(fields)
+        .send()
+        .await
+        .expect("server function");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn price_of(server: &Wxgate, id: &str) -> Option<i64> {
+    let products: Value = reqwest::get(server.url("/api/products"))
+        .await
+        .expect("products")
+        .json()
+        .await
+        .expect("json");
+    products
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|product| product["id"] == id)
+        .map(|product| product["price_fen"].as_i64().expect("price"))
+}
+
+async fn an_admin_edits_the_catalogue_and_orders_keep_their_price(database: TestDatabase) {
+    // No WXGATE_ADMINS: in sandbox mode 老王 is the admin.
+    let server = Wxgate::start(&database, &[]).await;
+    let admin = server.mini_program_login("laowang").await;
+    let buyer = server.mini_program_login("xiaohong").await;
+    let tea = [
+        ("id", "white-tea"),
+        ("name", "白毫银针 50g"),
+        ("description", "福鼎白茶。"),
+        ("price_fen", "9900"),
+    ];
+
+    let (status, refused) = server_fn(&server, &buyer, "save_product", &tea).await;
+    assert_ne!(status, 200);
+    assert_eq!(refused, json!({ "Shop": "Forbidden" }));
+    assert_eq!(price_of(&server, "white-tea").await, None);
+
+    let (status, saved) = server_fn(&server, &admin, "save_product", &tea).await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(price_of(&server, "white-tea").await, Some(9900));
+
+    let (_, order) = server
+        .api(
+            &buyer,
+            reqwest::Method::POST,
+            "/api/payments/miniprogram/create",
+            Some(json!({ "product_id": "white-tea" })),
+        )
+        .await;
+    let order_id = order["order_id"].as_str().expect("order id").to_owned();
+
+    let cheaper = [
+        ("id", "white-tea"),
+        ("name", "白毫银针 50g"),
+        ("description", "福鼎白茶。"),
+        ("price_fen", "8800"),
+    ];
+    let (status, _) = server_fn(&server, &admin, "save_product", &cheaper).await;
+    assert_eq!(status, 200);
+    assert_eq!(price_of(&server, "white-tea").await, Some(8800));
+    let (_, kept) = server
+        .api(
+            &buyer,
+            reqwest::Method::GET,
+            &format!("/api/orders/{order_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        kept["total_fen"], 9900,
+        "the order keeps the price it was made at"
+    );
+
+    for (field, value) in [("price_fen", "0"), ("id", "White Tea"), ("name", "")] {
+        let mut bad = cheaper;
+        bad.iter_mut()
+            .find(|(name, _)| *name == field)
+            .expect("field")
+            .1 = value;
+        let (status, refused) = server_fn(&server, &admin, "save_product", &bad).await;
+        assert_ne!(status, 200, "{field}={value}");
+        assert_eq!(refused, json!({ "Shop": "BadInput" }), "{field}={value}");
+    }
+
+    let (status, _) = server_fn(&server, &admin, "retire_product", &[("id", "white-tea")]).await;
+    assert_eq!(status, 200);
+    assert_eq!(price_of(&server, "white-tea").await, None);
+    let (_, gone) = server
+        .api(
+            &buyer,
+            reqwest::Method::POST,
+            "/api/payments/miniprogram/create",
+            Some(json!({ "product_id": "white-tea" })),
+        )
+        .await;
+    assert_eq!(gone["error"]["code"], "unknown_product");
+    let (_, overview) = server_fn(&server, &admin, "admin", &[]).await;
+    assert!(overview["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .any(|order| order["order_id"] == order_id.as_str()));
+}
