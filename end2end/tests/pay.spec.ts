@@ -59,12 +59,14 @@ test('a desktop pays the Native QR from the phone, sees it paid, and the admin r
 
 test('a phone browser pays on WeChat Pay\'s H5 page and comes back to a paid order', async ({ browser }) => {
   const page = await phoneLogin(browser, 'xiaoming', '/shop/mug');
+  await page.getByRole('button', { name: '增加' }).click();
+  await expect(page.getByTestId('quantity')).toHaveText('2');
   await page.getByTestId('buy').click();
   await page.waitForURL(/\/orders\/[0-9a-f]+$/);
 
   await page.getByTestId('pay-h5').click();
   await page.waitForURL(/\/sandbox\/pay\/h5\?/);
-  await expect(page.getByTestId('amount')).toHaveText('¥39.00');
+  await expect(page.getByTestId('amount')).toHaveText('¥78.00');
   await page.getByTestId('pay').click();
 
   // WeChat Pay sends the browser back; the order page asks WeChat Pay and shows the payment.

@@ -84,11 +84,11 @@ fn Buy(product: Product) -> impl IntoView {
         <p class="muted">{product.description}</p>
         <div class="quantity">
             <button class="btn-step" aria-label=lang.pick("减少", "Fewer")
-                disabled=move || quantity.get() <= 1
+                disabled=move || { quantity.get() <= 1 }
                 on:click=move |_| quantity.update(|count| *count = (*count - 1).max(1))>"−"</button>
             <span data-testid="quantity">{quantity}</span>
             <button class="btn-step" aria-label=lang.pick("增加", "More")
-                disabled=move || quantity.get() >= 99
+                disabled=move || { quantity.get() >= 99 }
                 on:click=move |_| quantity.update(|count| *count = (*count + 1).min(99))>"+"</button>
         </div>
         <p class="total">{lang.pick("合计 ", "Total ")}"¥"{move || yuan(price_fen * quantity.get())}</p>
