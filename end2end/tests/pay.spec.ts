@@ -55,6 +55,9 @@ test('a desktop pays the Native QR from the phone, sees it paid, and the admin r
 
   await page.goto('/orders');
   await expect(page.locator('[data-testid=orders] li').first()).toHaveAttribute('data-status', 'REFUNDED');
+  await page.goto('/account');
+  await page.getByTestId('admin').click();
+  await expect(page.locator('[data-testid=product-editor][data-product=one-fen]')).toBeVisible();
 });
 
 test('a phone browser pays on WeChat Pay\'s H5 page and comes back to a paid order', async ({ browser }) => {

@@ -122,6 +122,8 @@ pub struct Account {
     pub identities: Vec<LinkedIdentity>,
     /// Inside WeChat without a profile yet: the page offers to fetch nickname and avatar (snsapi_userinfo).
     pub profile_start: Option<String>,
+    /// May refund, see every order and edit the catalogue (the page links to the admin page).
+    pub is_admin: bool,
 }
 
 /// One WeChat identity of the account.

@@ -1,4 +1,5 @@
-//! The account page: the signed-in person, their linked WeChat identities, and logging out.
+//! The account page: the signed-in person, their orders (and the admin page for admins), their linked WeChat
+//! identities, and logging out.
 
 use leptos::prelude::*;
 
@@ -67,6 +68,10 @@ fn AccountCard(account: Account) -> impl IntoView {
             {account.phone.as_deref().map(|phone| view! { <p class="muted">{masked(phone)}</p> })}
             {account.profile_start.clone().map(|start| view! {
                 <a class="btn btn-default" href=start rel="external" data-testid="fetch-profile">{lang.pick("使用微信头像和昵称", "Use my WeChat name and photo")}</a>
+            })}
+            <a class="btn btn-default" href="/orders" data-testid="my-orders">{lang.pick("我的订单", "My orders")}</a>
+            {account.is_admin.then(|| view! {
+                <a class="btn btn-default" href="/admin" data-testid="admin">{lang.pick("管理订单和商品", "Orders and products (admin)")}</a>
             })}
             <h2 class="subtitle">{lang.pick("已关联的微信身份", "Linked WeChat identities")}</h2>
             <ul class="identities" data-testid="identities">
