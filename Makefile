@@ -24,12 +24,13 @@ WXGATE_RELEASE := $(CARGO_TARGET_DIR)/release/wxgate
 WXGATE_DEBUG := $(CARGO_TARGET_DIR)/debug/wxgate
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run build site server test lint unit-tests sdk-tests e2e build-tools test-tools
+.PHONY: help run build site server test lint unit-tests sdk-tests e2e build-tools test-tools bench
 
 help:
 	@echo "make run    install what is missing, build, and start wxgate on http://127.0.0.1:3000"
 	@echo "make test   install what tests need, then run every check and test"
 	@echo "make build  build the site and the release server without starting it"
+	@echo "make bench  measure webhook and payment throughput (release build; not part of make test)"
 
 # Cargo names a path crate's artifacts alike in every checkout, so after another clone has built into the shared
 # target directory this checkout's (older) sources would look up to date and its stale artifacts would be linked.
@@ -116,3 +117,10 @@ test-tools: build-tools end2end/node_modules/.installed
 end2end/node_modules/.installed: end2end/package.json end2end/package-lock.json
 	cd end2end && npm ci --no-audit --no-fund
 	touch $@
+
+## ---- benchmark ----
+
+# Not part of `make test`: webhook and mini-program payment throughput of a release wxgate on SQLite and PostgreSQL,
+# each next to the cost of its crypto alone (README, "Benchmarks").
+bench: claim-target
+	cargo bench -p server --bench throughput
