@@ -16,11 +16,7 @@ pub async fn fetch_login_options(next: String) -> Result<LoginOptions, ApiError>
         leptos_axum::extract()
             .await
             .map_err(|_| ApiError::Unavailable)?;
-    let user_agent = headers
-        .get(axum::http::header::USER_AGENT)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    let surface = Surface::from_user_agent(user_agent);
+    let surface = Surface::from_headers(&headers);
     let next = oauth::safe_next(Some(&next));
     let encoded: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
     let wechat_start = context
@@ -85,10 +81,7 @@ pub async fn current_account() -> Result<Option<Account>, ApiError> {
         return Ok(None);
     };
     let identities = context.db.identities(&user.id).await.map_err(unavailable)?;
-    let in_wechat = headers
-        .get(axum::http::header::USER_AGENT)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|agent| Surface::from_user_agent(agent) == Surface::WeChat);
+    let in_wechat = Surface::from_headers(&headers) == Surface::WeChat;
     let profile_start =
         (in_wechat && user.nickname.is_none() && context.wechat.official_account.is_some())
             .then(|| "/api/auth/wechat/oauth/start?scope=userinfo&next=%2Faccount".to_owned());

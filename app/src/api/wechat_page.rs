@@ -19,11 +19,7 @@ pub async fn sign_wechat_page(
     let headers: axum::http::HeaderMap = leptos_axum::extract()
         .await
         .map_err(|_| ApiError::Unavailable)?;
-    let user_agent = headers
-        .get(axum::http::header::USER_AGENT)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    if Surface::from_user_agent(user_agent) != Surface::WeChat {
+    if Surface::from_headers(&headers) != Surface::WeChat {
         return Ok(None);
     }
     match share::page_config(&context, &url, &title).await {

@@ -100,6 +100,19 @@ impl Surface {
     }
 }
 
+#[cfg(feature = "ssr")]
+impl Surface {
+    /// Reads the `User-Agent` of a request (none reads as a desktop).
+    pub fn from_headers(headers: &axum::http::HeaderMap) -> Surface {
+        Surface::from_user_agent(
+            headers
+                .get(axum::http::header::USER_AGENT)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default(),
+        )
+    }
+}
+
 /// What the login page offers this visitor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginOptions {

@@ -3,7 +3,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 
 use super::checkout::PaySurface;
 use crate::types::Surface;
@@ -14,11 +14,7 @@ pub fn for_browser(
     headers: &HeaderMap,
     trusted_proxies: &[IpAddr],
 ) -> PaySurface {
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    match Surface::from_user_agent(user_agent) {
+    match Surface::from_headers(headers) {
         Surface::WeChat => PaySurface::WeChatBrowser,
         Surface::Mobile => PaySurface::H5 {
             client_ip: client_ip(peer, headers, trusted_proxies).to_string(),
