@@ -64,18 +64,17 @@ pub async fn fetch_order(order_id: String, ask_wechat: bool) -> Result<OrderDeta
     use crate::ssr::payments::{orders, views, PaymentError};
 
     let (context, user_id) = signed_in().await?;
-    let order = if ask_wechat {
+    let viewed = if ask_wechat {
         orders::view(&context, &user_id, &order_id).await?
     } else {
         orders::visible(&context, &user_id, &order_id).await?
     };
     let refunds = context
         .db
-        .refunds_of(&order.id)
+        .refunds_of(&viewed.order.id)
         .await
         .map_err(PaymentError::from)?;
-    let for_admin = orders::is_admin(&context, &user_id).await?;
-    Ok(views::detail(order, refunds, for_admin))
+    Ok(views::detail(viewed.order, refunds, viewed.by_admin))
 }
 
 /// How to pay the order from this browser: the pay bridge inside WeChat, WeChat Pay's H5 page on a phone, a QR on
@@ -95,7 +94,7 @@ pub async fn pay_order(order_id: String) -> Result<PaymentStep, ApiError> {
         .await
         .map_err(|_| ApiError::Unavailable)?;
     let surface = surface::for_browser(peer, &headers, &context.settings.trusted_proxies);
-    let order = orders::view(&context, &user_id, &order_id).await?;
+    let order = orders::view(&context, &user_id, &order_id).await?.order;
     let encode =
         |text: &str| -> String { url::form_urlencoded::byte_serialize(text.as_bytes()).collect() };
     Ok(match checkout::pay(&context, &order, &surface).await? {

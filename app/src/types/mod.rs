@@ -21,7 +21,7 @@ pub struct StatusReport {
     pub server_version: String,
 }
 
-/// The errors a server function reports to the page: a stable code and a sentence a person can read.
+/// The errors a server function reports to the page, each said as a sentence by [`ApiError::sentence`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum ApiError {
     /// The database or the session store did not answer.
@@ -36,15 +36,6 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// The stable, machine-readable code of this error.
-    pub fn code(&self) -> &'static str {
-        match self {
-            ApiError::Unavailable => "unavailable",
-            ApiError::Transport(_) => "transport",
-            ApiError::Shop(_) => "shop",
-        }
-    }
-
     /// The sentence a page shows for this error.
     pub fn sentence(&self, lang: crate::lang::Lang) -> String {
         match self {

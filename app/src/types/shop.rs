@@ -5,6 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::lang::Lang;
 
+/// At most this many of one product in an order.
+pub const MAX_QUANTITY: i64 = 99;
+
 /// A product on sale.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Product {
@@ -217,6 +220,7 @@ mod tests {
     fn typed_yuan_read_as_fen() {
         assert_eq!(fen_from_yuan("68"), Some(6800));
         assert_eq!(fen_from_yuan(" 68.5 "), Some(6850));
+        assert_eq!(fen_from_yuan("12.8"), Some(1280));
         assert_eq!(fen_from_yuan("0.01"), Some(1));
         assert_eq!(fen_from_yuan("1."), Some(100));
         for wrong in ["", ".5", "1.234", "-1", "1e3", "abc", "1,00", "9999999999"] {

@@ -22,7 +22,7 @@ pub fn AccountPage() -> impl IntoView {
                     </section>
                 }
                 .into_any(),
-                Err(failure) => view! { <section class="card"><p class="error">{failure.to_string()}</p></section> }.into_any(),
+                Err(failure) => view! { <section class="card"><p class="error">{failure.sentence(lang)}</p></section> }.into_any(),
             })}
         </Suspense>
     }

@@ -8,6 +8,7 @@ use crate::types::StatusReport;
 /// The landing page with a status card the visitor can refresh.
 #[component]
 pub fn HomePage() -> impl IntoView {
+    let lang = expect_context::<crate::lang::Lang>();
     // Effects run only in the browser, so the button is enabled exactly once the page has hydrated.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
@@ -34,7 +35,7 @@ pub fn HomePage() -> impl IntoView {
             </button>
             {move || outcome.get().map(|result| match result {
                 Ok(report) => view! { <StatusCard report/> }.into_any(),
-                Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+                Err(error) => view! { <p class="error" role="alert">{error.sentence(lang)}</p> }.into_any(),
             })}
         </section>
     }

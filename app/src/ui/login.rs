@@ -68,7 +68,7 @@ pub fn LoginPage() -> impl IntoView {
             <Suspense fallback=move || view! { <p class="muted">{lang.pick("加载中…", "Loading…")}</p> }>
                 {move || options.get().map(|result| match result {
                     Ok(options) => view! { <LoginChoice options retry=error().is_some()/> }.into_any(),
-                    Err(failure) => view! { <p class="error">{failure.to_string()}</p> }.into_any(),
+                    Err(failure) => view! { <p class="error">{failure.sentence(lang)}</p> }.into_any(),
                 })}
             </Suspense>
         </section>

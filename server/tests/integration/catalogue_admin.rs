@@ -63,14 +63,7 @@ async fn an_admin_edits_the_catalogue_and_orders_keep_their_price(database: Test
     assert_eq!(status, 200, "{saved}");
     assert_eq!(price_of(&server, "white-tea").await, Some(9900));
 
-    let (_, order) = server
-        .api(
-            &buyer,
-            reqwest::Method::POST,
-            "/api/payments/miniprogram/create",
-            Some(json!({ "product_id": "white-tea" })),
-        )
-        .await;
+    let order = server.mini_program_order(&buyer, "white-tea").await;
     let order_id = order["order_id"].as_str().expect("order id").to_owned();
 
     let cheaper = [

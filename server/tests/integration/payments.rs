@@ -216,14 +216,7 @@ async fn a_notification_that_never_comes_is_made_up_for_by_asking_wechat_pay(
 ) {
     let server = Wxgate::start(&database, &[]).await;
     let token = server.mini_program_login("laowang").await;
-    let (_, created) = server
-        .api(
-            &token,
-            reqwest::Method::POST,
-            "/api/payments/miniprogram/create",
-            Some(json!({ "product_id": "one-fen" })),
-        )
-        .await;
+    let created = server.mini_program_order(&token, "one-fen").await;
     let order_id = created["order_id"].as_str().expect("order id");
     server
         .control("/sandbox/pay/notifications/hold", json!({}))
@@ -258,14 +251,7 @@ async fn a_notification_answered_500_is_retried_by_the_sandbox_and_applied_once(
 ) {
     let server = Wxgate::start(&database, &[]).await;
     let token = server.mini_program_login("xiaoming").await;
-    let (_, created) = server
-        .api(
-            &token,
-            reqwest::Method::POST,
-            "/api/payments/miniprogram/create",
-            Some(json!({ "product_id": "one-fen" })),
-        )
-        .await;
+    let created = server.mini_program_order(&token, "one-fen").await;
     let order_id = created["order_id"].as_str().expect("order id");
     let out_trade_no = created["out_trade_no"].as_str().expect("out_trade_no");
     // WeChat retries after 15 s; a tenth of that here.
@@ -397,14 +383,7 @@ async fn bad_notifications_are_refused_and_the_order_is_unchanged(database: Test
     )
     .expect("json");
     let token = server.mini_program_login("xiaoming").await;
-    let (_, created) = server
-        .api(
-            &token,
-            reqwest::Method::POST,
-            "/api/payments/miniprogram/create",
-            Some(json!({ "product_id": "green-tea" })),
-        )
-        .await;
+    let created = server.mini_program_order(&token, "green-tea").await;
     let order_id = created["order_id"].as_str().expect("order id").to_owned();
     let out_trade_no = created["out_trade_no"].as_str().expect("no").to_owned();
     let (_, order) = server

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::support::{run_to_exit, TestDatabase, Wxgate};
 
@@ -12,16 +12,7 @@ async fn reconcile_agrees_with_the_bill_and_names_what_differs() {
     let server = Wxgate::start(&database, &[]).await;
     let token = server.mini_program_login("xiaoming").await;
     let token = token.as_str();
-    let created: Value = reqwest::Client::new()
-        .post(server.url("/api/payments/miniprogram/create"))
-        .bearer_auth(token)
-        .json(&json!({ "product_id": "mug" }))
-        .send()
-        .await
-        .expect("create")
-        .json()
-        .await
-        .expect("json");
+    let created = server.mini_program_order(token, "mug").await;
     let order_id = created["order_id"].as_str().expect("id");
     server
         .control(
@@ -72,16 +63,7 @@ async fn reconcile_agrees_with_the_bill_and_names_what_differs() {
     assert!(printed.contains("Differences: none."), "{printed}");
 
     // An order wxgate thinks is paid that WeChat Pay never saw.
-    let ghost = reqwest::Client::new()
-        .post(server.url("/api/payments/miniprogram/create"))
-        .bearer_auth(token)
-        .json(&json!({ "product_id": "green-tea" }))
-        .send()
-        .await
-        .expect("create")
-        .json::<Value>()
-        .await
-        .expect("json");
+    let ghost = server.mini_program_order(token, "green-tea").await;
     let ghost_no = ghost["out_trade_no"].as_str().expect("no");
     assert!(db
         .mark_paid(

@@ -61,14 +61,7 @@ async fn until_delivered(server: &Wxgate, event_type: &str, count: usize) {
 
 /// A paid order of `product` by `token`'s user, with its id and out_trade_no.
 async fn paid_order(server: &Wxgate, token: &str, product: &str) -> (String, String) {
-    let (_, created) = server
-        .api(
-            token,
-            reqwest::Method::POST,
-            "/api/payments/miniprogram/create",
-            Some(json!({ "product_id": product })),
-        )
-        .await;
+    let created = server.mini_program_order(token, product).await;
     let order_id = created["order_id"].as_str().expect("order id").to_owned();
     let out_trade_no = created["out_trade_no"].as_str().expect("no").to_owned();
     server
@@ -139,6 +132,19 @@ async fn an_admin_refunds_part_then_the_rest_and_each_notification_counts_once(
     assert_eq!(
         again["out_refund_no"], refund["out_refund_no"],
         "the same request is the same refund"
+    );
+    let (status, other_amount) = server
+        .api(
+            &admin,
+            reqwest::Method::POST,
+            &refunds,
+            Some(json!({ "refund_fen": 500, "request_id": "r1" })),
+        )
+        .await;
+    assert_eq!(
+        (status, other_amount["error"]["code"].as_str()),
+        (400, Some("bad_request")),
+        "a request id names one refund of one amount"
     );
     assert_eq!(
         order(&server, &admin, &order_id).await["refunds"]

@@ -3,22 +3,9 @@
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::support::{on_both_backends, TestDatabase, Wxgate};
-
-async fn create(server: &Wxgate, token: &str) -> Value {
-    reqwest::Client::new()
-        .post(server.url("/api/payments/miniprogram/create"))
-        .bearer_auth(token)
-        .json(&json!({ "product_id": "one-fen" }))
-        .send()
-        .await
-        .expect("create")
-        .json()
-        .await
-        .expect("json")
-}
 
 /// Waits (bounded) until the stored order reaches `status`, without looking at it through the API (which would ask
 /// WeChat Pay itself).
@@ -53,7 +40,7 @@ async fn the_sweeper_settles_lost_payments_and_closes_expired_orders(database: T
     server
         .control("/sandbox/pay/notifications/hold", json!({}))
         .await;
-    let lost = create(&server, &token).await;
+    let lost = server.mini_program_order(&token, "one-fen").await;
     server
         .control(
             &format!(
@@ -65,7 +52,7 @@ async fn the_sweeper_settles_lost_payments_and_closes_expired_orders(database: T
         .await;
 
     // Never paid.
-    let abandoned = create(&server, &token).await;
+    let abandoned = server.mini_program_order(&token, "one-fen").await;
 
     until_stored_status(&database, lost["order_id"].as_str().expect("id"), "PAID").await;
     until_stored_status(

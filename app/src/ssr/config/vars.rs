@@ -40,11 +40,4 @@ impl Vars {
             .map(|value| value.trim())
             .filter(|value| !value.is_empty())
     }
-
-    /// The first of `names` that is set, with the name it came from.
-    pub fn first_of<'n>(&self, names: &[&'n str]) -> Option<(&'n str, &str)> {
-        names
-            .iter()
-            .find_map(|name| self.get(name).map(|value| (*name, value)))
-    }
 }

@@ -25,6 +25,13 @@ pub struct OrderRow {
     pub created_at: i64,
 }
 
+impl OrderRow {
+    /// Whether the buyer can still pay it at `now`: unpaid and not expired.
+    pub fn is_payable(&self, now: i64) -> bool {
+        self.status.is_unpaid() && self.expires_at > now
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct StoredOrder {
     id: String,
@@ -154,7 +161,8 @@ impl Database {
             .transpose()
     }
 
-    /// Keeps the prepay WeChat gave for the order and moves it to PAYING (if it was CREATED).
+    /// Keeps the prepay WeChat gave for the order and moves it to PAYING (if it was CREATED); an order paid or
+    /// closed meanwhile is left alone.
     pub async fn set_prepay(
         &self,
         order_id: &str,
@@ -165,7 +173,7 @@ impl Database {
     ) -> Result<(), DbError> {
         sqlx::query(
             "UPDATE orders SET surface = $1, appid = $2, prepay = $3, prepay_expires_at = $4, updated_at = $5, \
-             status = CASE WHEN status = $6 THEN $7 ELSE status END WHERE id = $8",
+             status = CASE WHEN status = $6 THEN $7 ELSE status END WHERE id = $8 AND (status = $6 OR status = $7)",
         )
         .bind(surface)
         .bind(appid)
@@ -216,11 +224,10 @@ impl Database {
         Ok(changed == 1)
     }
 
-    /// The orders of `user_id` and of the accounts merged into it, newest first.
+    /// The orders of `user_id` (a merge moves the merged account's orders over), newest first.
     pub async fn orders_of(&self, user_id: &str, limit: i64) -> Result<Vec<OrderRow>, DbError> {
         let query = format!(
-            "SELECT {ORDER_COLUMNS} FROM orders WHERE user_id = $1 \
-             OR user_id IN (SELECT id FROM users WHERE merged_into = $1) ORDER BY created_at DESC, id LIMIT $2"
+            "SELECT {ORDER_COLUMNS} FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id LIMIT $2"
         );
         sqlx::query_as::<_, StoredOrder>(&query)
             .bind(user_id)

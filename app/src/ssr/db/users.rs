@@ -251,6 +251,17 @@ async fn merge_users(
         .execute(&mut **tx)
         .await?;
     }
+    // The merged user's orders, and users merged into it before, now belong to `into`.
+    sqlx::query("UPDATE orders SET user_id = $1 WHERE user_id = $2")
+        .bind(into)
+        .bind(from)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("UPDATE users SET merged_into = $1 WHERE merged_into = $2")
+        .bind(into)
+        .bind(from)
+        .execute(&mut **tx)
+        .await?;
     sqlx::query("UPDATE users SET merged_into = $1, updated_at = $2 WHERE id = $3")
         .bind(into)
         .bind(now())

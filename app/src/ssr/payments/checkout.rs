@@ -1,7 +1,6 @@
 //! Checkout: an order priced by the server from product ids and quantities (never an amount from the client), and
 //! its payment for the buyer's surface — reusing the order's live prepay instead of making a second order at WeChat.
 
-use super::status::OrderStatus;
 use super::PaymentError;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::{new_id, NewOrder, OrderRow};
@@ -9,11 +8,10 @@ use crate::ssr::wechat::clock::now;
 use crate::ssr::wechat::pay::client::PayClient;
 use crate::ssr::wechat::pay::params::JsapiPayParams;
 use crate::ssr::wechat::pay::transactions::{self, OrderRequest, Prepay, Surface};
+use crate::types::shop::MAX_QUANTITY;
 
 /// A prepay is reused while it has this much life left (h5_url lives 5 minutes, prepay_id and code_url 2 hours).
 const PREPAY_MARGIN: i64 = 30;
-/// At most this many of one product in an order.
-pub const MAX_QUANTITY: i64 = 99;
 
 /// Where the buyer pays.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +54,8 @@ pub fn pay_client_of(context: &AppContext) -> Result<&PayClient, PaymentError> {
         .ok_or(PaymentError::NotEnabled)
 }
 
-/// A new order of `quantity` × `product_id` for `user_id`, priced from the catalogue.
+/// A new order of `quantity` × `product_id` for `user_id` (the account it was merged into, if it was), priced from
+/// the catalogue.
 pub async fn create_order(
     context: &AppContext,
     user_id: &str,
@@ -67,6 +66,11 @@ pub async fn create_order(
     if !(1..=MAX_QUANTITY).contains(&quantity) {
         return Err(PaymentError::BadRequest("quantity (1 to 99)"));
     }
+    let buyer = context
+        .db
+        .user(user_id)
+        .await?
+        .ok_or(PaymentError::Unauthenticated)?;
     let product = context
         .db
         .product(product_id)
@@ -88,7 +92,7 @@ pub async fn create_order(
         .db
         .create_order(&NewOrder {
             id: &id,
-            user_id,
+            user_id: &buyer.id,
             out_trade_no: &out_trade_no,
             description: &description,
             total_fen,
@@ -110,9 +114,7 @@ pub async fn pay(
     surface: &PaySurface,
 ) -> Result<Payment, PaymentError> {
     let client = pay_client_of(context)?;
-    if !matches!(order.status, OrderStatus::Created | OrderStatus::Paying)
-        || order.expires_at <= now()
-    {
+    if !order.is_payable(now()) {
         return Err(PaymentError::NotPayable(order.status.to_string()));
     }
     let (appid, wechat_surface) = match surface {
@@ -144,11 +146,9 @@ pub async fn pay(
         PaySurface::Native => (pay_appid(context)?, Surface::Native),
     };
 
-    let live = order.surface.as_deref() == Some(surface.label())
-        && order.prepay_expires_at > now() + PREPAY_MARGIN;
-    let prepay = match (live, &order.prepay) {
-        (true, Some(prepay)) => prepay.clone(),
-        _ => {
+    let prepay = match live_prepay(order, surface, PREPAY_MARGIN) {
+        Some(prepay) => prepay.to_owned(),
+        None => {
             let request = OrderRequest {
                 appid: appid.clone(),
                 description: order.description.clone(),
@@ -185,6 +185,21 @@ pub async fn pay(
         Surface::H5 { .. } => Payment::H5Url(prepay),
         Surface::Native => Payment::CodeUrl(prepay),
     })
+}
+
+/// The order's prepay on `surface` while it still has `margin` seconds to live.
+fn live_prepay<'a>(order: &'a OrderRow, surface: &PaySurface, margin: i64) -> Option<&'a str> {
+    (order.surface.as_deref() == Some(surface.label()) && order.prepay_expires_at > now() + margin)
+        .then_some(order.prepay.as_deref())
+        .flatten()
+}
+
+/// The `code_url` to draw as the order's QR: its Native prepay, while the order is unpaid and the code works.
+pub fn live_code_url(order: &OrderRow) -> Option<&str> {
+    order
+        .is_payable(now())
+        .then(|| live_prepay(order, &PaySurface::Native, 0))
+        .flatten()
 }
 
 fn pay_appid(context: &AppContext) -> Result<String, PaymentError> {

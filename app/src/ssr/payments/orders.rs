@@ -6,26 +6,40 @@ use super::status::OrderStatus;
 use super::webhook::apply_payment;
 use super::PaymentError;
 use crate::ssr::context::AppContext;
-use crate::ssr::db::OrderRow;
+use crate::ssr::db::{IdentityRow, OrderRow, UserRow};
 use crate::ssr::wechat::pay::transactions;
 
-/// True when `user_id` is an admin: named in `WXGATE_ADMINS` by user id or by one of their unionids.
-pub async fn is_admin(context: &AppContext, user_id: &str) -> Result<bool, PaymentError> {
+/// True when `user` (with `identities`) is named in `WXGATE_ADMINS`, by user id or by one of their unionids.
+pub fn names_admin(admins: &[String], user: &UserRow, identities: &[IdentityRow]) -> bool {
+    admins.contains(&user.id)
+        || identities
+            .iter()
+            .filter_map(|identity| identity.unionid.as_ref())
+            .any(|unionid| admins.contains(unionid))
+}
+
+/// True when `user` is an admin.
+async fn is_admin_user(context: &AppContext, user: &UserRow) -> Result<bool, PaymentError> {
     let admins = &context.settings.admins;
     if admins.is_empty() {
         return Ok(false);
     }
-    let Some(user) = context.db.user(user_id).await? else {
-        return Ok(false);
-    };
-    if admins.contains(&user.id) {
-        return Ok(true);
-    }
     let identities = context.db.identities(&user.id).await?;
-    Ok(identities
-        .iter()
-        .filter_map(|identity| identity.unionid.as_ref())
-        .any(|unionid| admins.contains(unionid)))
+    Ok(names_admin(admins, user, &identities))
+}
+
+/// True when `user_id` (or the account it was merged into) is an admin.
+pub async fn is_admin(context: &AppContext, user_id: &str) -> Result<bool, PaymentError> {
+    match context.db.user(user_id).await? {
+        Some(user) => is_admin_user(context, &user).await,
+        None => Ok(false),
+    }
+}
+
+/// An order someone may see, and whether they see it as an admin.
+pub struct Viewed {
+    pub order: OrderRow,
+    pub by_admin: bool,
 }
 
 /// The order `order_id` as `viewer` may see it, brought up to date with WeChat Pay when it is still paying.
@@ -33,9 +47,12 @@ pub async fn view(
     context: &AppContext,
     viewer: &str,
     order_id: &str,
-) -> Result<OrderRow, PaymentError> {
-    let order = visible(context, viewer, order_id).await?;
-    reconcile(context, order).await
+) -> Result<Viewed, PaymentError> {
+    let viewed = visible(context, viewer, order_id).await?;
+    Ok(Viewed {
+        order: reconcile(context, viewed.order).await?,
+        ..viewed
+    })
 }
 
 /// The order `order_id` as stored, if `viewer` owns it (or is the same person after a merge) or is an admin.
@@ -43,19 +60,24 @@ pub async fn visible(
     context: &AppContext,
     viewer: &str,
     order_id: &str,
-) -> Result<OrderRow, PaymentError> {
+) -> Result<Viewed, PaymentError> {
+    // Someone else's order does not exist, as far as this viewer can tell.
     let order = context
         .db
         .order(order_id)
         .await?
         .ok_or(PaymentError::UnknownOrder)?;
+    let viewer = context
+        .db
+        .user(viewer)
+        .await?
+        .ok_or(PaymentError::UnknownOrder)?;
+    let by_admin = is_admin_user(context, &viewer).await?;
     let owner = context.db.user(&order.user_id).await?.map(|user| user.id);
-    let viewer_id = context.db.user(viewer).await?.map(|user| user.id);
-    if (owner.is_none() || owner != viewer_id) && !is_admin(context, viewer).await? {
-        // Someone else's order does not exist, as far as this viewer can tell.
+    if owner.as_deref() != Some(viewer.id.as_str()) && !by_admin {
         return Err(PaymentError::UnknownOrder);
     }
-    Ok(order)
+    Ok(Viewed { order, by_admin })
 }
 
 /// The buyer's orders, newest first (the most recent hundred).

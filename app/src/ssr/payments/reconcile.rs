@@ -10,6 +10,7 @@ use super::status::OrderStatus;
 use super::PaymentError;
 use crate::ssr::context::AppContext;
 use crate::ssr::wechat::pay::bill;
+use crate::types::shop::fen_from_yuan;
 
 /// Bill days are China days (UTC+8).
 const CHINA_OFFSET: i64 = 8 * 60 * 60;
@@ -110,22 +111,11 @@ pub fn payments(text: &str) -> Option<Vec<BillPayment>> {
             .filter_map(|fields| {
                 Some(BillPayment {
                     out_trade_no: fields.get(out_trade_no)?.to_string(),
-                    total_fen: yuan_to_fen(fields.get(amount)?)?,
+                    total_fen: fen_from_yuan(fields.get(amount)?)?,
                 })
             })
             .collect(),
     )
-}
-
-/// `12.80` yuan → 1280 fen, exactly (no floats).
-pub fn yuan_to_fen(text: &str) -> Option<i64> {
-    let (yuan, fen) = text.trim().split_once('.').unwrap_or((text.trim(), "0"));
-    let fen = match fen.len() {
-        1 => fen.parse::<i64>().ok()? * 10,
-        2 => fen.parse::<i64>().ok()?,
-        _ => return None,
-    };
-    yuan.parse::<i64>().ok()?.checked_mul(100)?.checked_add(fen)
 }
 
 /// The Unix seconds a China day starts and ends at.
@@ -153,15 +143,6 @@ fn china_day(date: &str) -> Option<(i64, i64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn yuan_becomes_fen_exactly() {
-        assert_eq!(yuan_to_fen("0.01"), Some(1));
-        assert_eq!(yuan_to_fen("12.8"), Some(1280));
-        assert_eq!(yuan_to_fen("39"), Some(3900));
-        assert_eq!(yuan_to_fen("1.234"), None);
-        assert_eq!(yuan_to_fen("abc"), None);
-    }
 
     #[test]
     fn china_days_start_at_midnight_beijing_time() {

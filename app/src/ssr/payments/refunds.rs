@@ -8,11 +8,11 @@ use sha2::{Digest, Sha256};
 
 use super::checkout::pay_client_of;
 use super::orders::{is_admin, reconcile};
-use super::status::OrderStatus;
 use super::PaymentError;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::refunds::REQUESTED;
 use crate::ssr::db::{new_id, OrderRow, RefundRow};
+use crate::ssr::wechat::pay::error::PayError;
 use crate::ssr::wechat::pay::refund::{self, RefundRequest};
 
 /// Statuses whose money is gone or on its way back (the rest can be asked for again).
@@ -57,14 +57,16 @@ pub async fn request(
         .await?
         .ok_or(PaymentError::UnknownOrder)?;
     let order = reconcile(context, order).await?;
-    if !matches!(
-        order.status,
-        OrderStatus::Paid | OrderStatus::PartiallyRefunded
-    ) {
+    if !order.status.is_refundable() {
         return Err(PaymentError::NotRefundable(order.status.to_string()));
     }
     let out_refund_no = out_refund_no(&order.id, &request_id.unwrap_or_else(new_id));
     let refund = match context.db.refund(&out_refund_no).await? {
+        Some(existing) if existing.refund_fen != refund_fen => {
+            return Err(PaymentError::BadRequest(
+                "request_id (it named a refund of another amount)",
+            ))
+        }
         Some(existing) => existing,
         None => {
             let left = left_to_refund(&order, &context.db.refunds_of(&order.id).await?);
@@ -85,7 +87,7 @@ pub async fn request(
             refund
         }
     };
-    let answer = refund::create(
+    let answer = match refund::create(
         client,
         &RefundRequest {
             out_trade_no: order.out_trade_no.clone(),
@@ -102,7 +104,20 @@ pub async fn request(
                 .map(|pay| pay.notify_url.to_string()),
         },
     )
-    .await?;
+    .await
+    {
+        Ok(answer) => answer,
+        Err(error) => {
+            if matches!(error, PayError::Api { .. }) && !error.is_retryable() {
+                // WeChat Pay said no for good: the refund never started, so it no longer counts against the order.
+                context
+                    .db
+                    .update_refund(&refund.out_refund_no, "CLOSED", None)
+                    .await?;
+            }
+            return Err(error.into());
+        }
+    };
     apply_status(
         context,
         &refund.out_refund_no,

@@ -45,6 +45,16 @@ impl OrderStatus {
         .find(|status| status.as_str() == text)
     }
 
+    /// Not paid yet and not closed: a payment may still come.
+    pub fn is_unpaid(self) -> bool {
+        matches!(self, OrderStatus::Created | OrderStatus::Paying)
+    }
+
+    /// Paid, with money left to refund.
+    pub fn is_refundable(self) -> bool {
+        matches!(self, OrderStatus::Paid | OrderStatus::PartiallyRefunded)
+    }
+
     /// The statuses an order may move to from this one.
     fn next(self) -> &'static [OrderStatus] {
         match self {

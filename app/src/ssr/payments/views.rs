@@ -2,7 +2,6 @@
 //! no transaction id, no buyer identity).
 
 use super::refunds::left_to_refund;
-use super::status::OrderStatus;
 use crate::ssr::db::{OrderRow, ProductRow, RefundRow};
 use crate::ssr::wechat::clock::now;
 use crate::types::shop::{OrderDetail, OrderSummary, Product, RefundLine};
@@ -28,14 +27,10 @@ pub fn summary(order: OrderRow) -> OrderSummary {
 
 /// The order page's view of `order`; `for_admin` adds what is left to refund.
 pub fn detail(order: OrderRow, refunds: Vec<RefundRow>, for_admin: bool) -> OrderDetail {
-    let refundable = matches!(
-        order.status,
-        OrderStatus::Paid | OrderStatus::PartiallyRefunded
-    );
-    let refundable_fen = (for_admin && refundable).then(|| left_to_refund(&order, &refunds));
+    let refundable_fen =
+        (for_admin && order.status.is_refundable()).then(|| left_to_refund(&order, &refunds));
     OrderDetail {
-        payable: matches!(order.status, OrderStatus::Created | OrderStatus::Paying)
-            && order.expires_at > now(),
+        payable: order.is_payable(now()),
         refundable_fen,
         order_id: order.id,
         out_trade_no: order.out_trade_no,

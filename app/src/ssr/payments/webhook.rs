@@ -260,7 +260,8 @@ async fn apply_refund(
 /// Why `transaction` is not a payment of `order`, if it is not.
 fn mismatch(order: &OrderRow, mch_id: &str, transaction: &Transaction) -> Option<String> {
     let total = transaction.amount.as_ref().map(|amount| amount.total);
-    if transaction.trade_state != "SUCCESS" {
+    // REFUND: paid, then refunded at WeChat Pay (e.g. on the merchant platform) before wxgate heard of the payment.
+    if !matches!(transaction.trade_state.as_str(), "SUCCESS" | "REFUND") {
         Some(format!("trade_state is {}", transaction.trade_state))
     } else if transaction.mchid != mch_id {
         Some(format!("mchid {} is not ours", transaction.mchid))

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use url::Url;
 
 /// How long one call may take unless configured otherwise.
@@ -134,15 +133,13 @@ async fn send<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> Result<T
         .bytes()
         .await
         .map_err(|error| ApiError::Network(error.to_string()))?;
-    let value: Value = serde_json::from_slice(&body)
+    let fields: ErrorFields = serde_json::from_slice(&body)
         .map_err(|_| ApiError::Decode(format!("HTTP {status}: not JSON")))?;
-    let fields: ErrorFields = serde_json::from_value(value.clone())
-        .map_err(|error| ApiError::Decode(error.to_string()))?;
     if fields.errcode != 0 {
         return Err(ApiError::WeChat {
             errcode: fields.errcode,
             errmsg: fields.errmsg,
         });
     }
-    serde_json::from_value(value).map_err(|error| ApiError::Decode(error.to_string()))
+    serde_json::from_slice(&body).map_err(|error| ApiError::Decode(error.to_string()))
 }

@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use super::{Price, Problem};
 use crate::api::shop::{find_product, list_products, place_order};
 use crate::lang::Lang;
-use crate::types::shop::{yuan, Product};
+use crate::types::shop::{yuan, Product, MAX_QUANTITY};
 
 #[component]
 pub fn ShopPage() -> impl IntoView {
@@ -88,8 +88,8 @@ fn Buy(product: Product) -> impl IntoView {
                 on:click=move |_| quantity.update(|count| *count = (*count - 1).max(1))>"−"</button>
             <span data-testid="quantity">{quantity}</span>
             <button class="btn-step" aria-label=lang.pick("增加", "More")
-                disabled=move || { quantity.get() >= 99 }
-                on:click=move |_| quantity.update(|count| *count = (*count + 1).min(99))>"+"</button>
+                disabled=move || { quantity.get() >= MAX_QUANTITY }
+                on:click=move |_| quantity.update(|count| *count = (*count + 1).min(MAX_QUANTITY))>"+"</button>
         </div>
         <p class="total">{lang.pick("合计 ", "Total ")}"¥"{move || yuan(price_fen * quantity.get())}</p>
         <button class="btn btn-primary" data-testid="buy"

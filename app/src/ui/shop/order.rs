@@ -249,7 +249,12 @@ fn RefundForm(
         <form class="refund-form" on:submit=submit data-testid="refund-form">
             <h2 class="subtitle">{lang.pick("退款（管理员）", "Refund (admin)")}</h2>
             <label>{lang.pick("金额（元）", "Amount (yuan)")}
-                <input inputmode="decimal" prop:value=amount on:input=move |event| amount.set(event_target_value(&event)) data-testid="refund-amount"/>
+                <input inputmode="decimal" prop:value=amount data-testid="refund-amount"
+                    on:input=move |event| {
+                        // Another amount is another refund.
+                        amount.set(event_target_value(&event));
+                        request_id.set(String::new());
+                    }/>
             </label>
             <label>{lang.pick("原因", "Reason")}
                 <input prop:value=reason on:input=move |event| reason.set(event_target_value(&event)) data-testid="refund-reason"/>

@@ -117,6 +117,21 @@ impl Wxgate {
             .to_owned()
     }
 
+    /// Buys one `product_id` as the mini program would (`POST /api/payments/miniprogram/create`, which must answer
+    /// 200); returns the answer: `order_id`, `out_trade_no` and `wx.requestPayment`'s parameters.
+    pub async fn mini_program_order(&self, token: &str, product_id: &str) -> serde_json::Value {
+        let (status, created) = self
+            .api(
+                token,
+                reqwest::Method::POST,
+                "/api/payments/miniprogram/create",
+                Some(serde_json::json!({ "product_id": product_id })),
+            )
+            .await;
+        assert_eq!(status, 200, "{created}");
+        created
+    }
+
     /// Calls the JSON API, with `token` as the bearer unless it is empty; returns the status and the JSON body
     /// (`null` when there is none).
     pub async fn api(

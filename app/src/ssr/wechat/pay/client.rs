@@ -49,20 +49,11 @@ pub struct PayClientConfig {
     pub platform_certificate: Option<PlatformCertificate>,
 }
 
-/// A verified answer: its status and exact body bytes.
+/// A verified success answer: its exact body bytes.
 #[derive(Debug, Clone)]
 pub struct Answer {
-    pub status: u16,
     pub body: Vec<u8>,
     pub request_id: String,
-}
-
-/// Whether a call may be repeated after a network failure, where WeChat may or may not have acted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Repeatable {
-    /// Reads, and writes WeChat de-duplicates by our id (out_trade_no, out_refund_no).
-    Yes,
-    No,
 }
 
 /// One merchant's WeChat Pay client. Share it behind an `Arc`.
@@ -138,7 +129,7 @@ impl PayClient {
     ) -> Result<VerifiedNotification, NotifyError> {
         match verify_and_decrypt(&self.keys, self.api_v3_key(), headers, body, now()) {
             Err(NotifyError::Validation(ValidationError::Verify(VerifyError::UnknownSerial(
-                serial,
+                _,
             )))) => {
                 if let Err(error) = self
                     .refresh_certificates_older_than(CERTIFICATE_REFRESH_INTERVAL)
@@ -146,16 +137,7 @@ impl PayClient {
                 {
                     tracing::warn!(%error, "could not download the platform certificates");
                 }
-                verify_and_decrypt(&self.keys, self.api_v3_key(), headers, body, now()).map_err(
-                    |error| match error {
-                        NotifyError::Validation(ValidationError::Verify(
-                            VerifyError::UnknownSerial(_),
-                        )) => NotifyError::Validation(ValidationError::Verify(
-                            VerifyError::UnknownSerial(serial),
-                        )),
-                        other => other,
-                    },
-                )
+                verify_and_decrypt(&self.keys, self.api_v3_key(), headers, body, now())
             }
             other => other,
         }
@@ -168,9 +150,7 @@ impl PayClient {
 
     /// GET, answer parsed as JSON.
     pub async fn get_json<T: DeserializeOwned>(&self, path_and_query: &str) -> Result<T, PayError> {
-        let answer = self
-            .call(Method::GET, path_and_query, None, Repeatable::Yes)
-            .await?;
+        let answer = self.call(Method::GET, path_and_query, None).await?;
         parse(&answer)
     }
 
@@ -179,12 +159,9 @@ impl PayClient {
         &self,
         path: &str,
         body: &B,
-        repeatable: Repeatable,
     ) -> Result<T, PayError> {
         let body = serde_json::to_vec(body).map_err(|error| PayError::Decode(error.to_string()))?;
-        let answer = self
-            .call(Method::POST, path, Some(body), repeatable)
-            .await?;
+        let answer = self.call(Method::POST, path, Some(body)).await?;
         parse(&answer)
     }
 
@@ -193,12 +170,9 @@ impl PayClient {
         &self,
         path: &str,
         body: &B,
-        repeatable: Repeatable,
     ) -> Result<(), PayError> {
         let body = serde_json::to_vec(body).map_err(|error| PayError::Decode(error.to_string()))?;
-        self.call(Method::POST, path, Some(body), repeatable)
-            .await
-            .map(|_| ())
+        self.call(Method::POST, path, Some(body)).await.map(|_| ())
     }
 
     /// Downloads the platform certificates and adds them to the key ring, after checking that the list itself is
@@ -242,14 +216,14 @@ impl PayClient {
         Ok(count)
     }
 
-    /// One call with WeChat's retry rules: SYSTEM_ERROR, 429 and 5xx again with the same parameters; network
-    /// failures again only for repeatable calls; a bounded number of attempts with doubling waits.
+    /// One call with WeChat's retry rules: SYSTEM_ERROR, 429, 5xx and network failures again with the same
+    /// parameters (every call wxgate makes is a read or a write WeChat de-duplicates by our id: out_trade_no,
+    /// out_refund_no); a bounded number of attempts with doubling waits.
     pub async fn call(
         &self,
         method: Method,
         path_and_query: &str,
         body: Option<Vec<u8>>,
-        repeatable: Repeatable,
     ) -> Result<Answer, PayError> {
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 1;
@@ -261,11 +235,7 @@ impl PayClient {
                 Ok(raw) => self.verify(raw).await,
                 Err(error) => Err(error),
             };
-            let retry = match &outcome {
-                Err(PayError::Network(_)) => repeatable == Repeatable::Yes,
-                Err(error) => error.is_retryable(),
-                Ok(_) => false,
-            };
+            let retry = matches!(&outcome, Err(error) if error.is_retryable());
             if !retry || attempt >= MAX_ATTEMPTS {
                 return outcome;
             }
@@ -348,7 +318,6 @@ impl PayClient {
             .to_vec();
         if (200..300).contains(&status) {
             return Ok(RawAnswer {
-                status,
                 headers,
                 body,
                 request_id,
@@ -375,22 +344,14 @@ impl PayClient {
         };
         let headers = SignatureHeaders::from_headers(&raw.headers).map_err(unverified)?;
         match validate(&self.keys, &headers, &raw.body, now()) {
-            Err(ValidationError::Verify(VerifyError::UnknownSerial(serial))) => {
+            Err(ValidationError::Verify(VerifyError::UnknownSerial(_))) => {
                 self.refresh_certificates_older_than(CERTIFICATE_REFRESH_INTERVAL)
                     .await?;
-                validate(&self.keys, &headers, &raw.body, now()).map_err(
-                    |source| match source {
-                        ValidationError::Verify(VerifyError::UnknownSerial(_)) => {
-                            unverified(ValidationError::Verify(VerifyError::UnknownSerial(serial)))
-                        }
-                        other => unverified(other),
-                    },
-                )?;
+                validate(&self.keys, &headers, &raw.body, now()).map_err(unverified)?;
             }
             other => other.map_err(unverified)?,
         }
         Ok(Answer {
-            status: raw.status,
             body: raw.body,
             request_id: raw.request_id,
         })
@@ -408,7 +369,6 @@ impl PayClient {
 
 /// A success answer before its signature is checked.
 struct RawAnswer {
-    status: u16,
     headers: HeaderMap,
     body: Vec<u8>,
     request_id: String,

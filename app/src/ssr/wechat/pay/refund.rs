@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::client::{PayClient, Repeatable};
+use super::client::PayClient;
 use super::error::PayError;
 use super::transactions::{segment, CURRENCY};
 
@@ -83,9 +83,7 @@ pub async fn create(client: &PayClient, request: &RefundRequest) -> Result<Refun
             currency: CURRENCY,
         },
     };
-    client
-        .post_json("/v3/refund/domestic/refunds", &body, Repeatable::Yes)
-        .await
+    client.post_json("/v3/refund/domestic/refunds", &body).await
 }
 
 pub async fn query(client: &PayClient, out_refund_no: &str) -> Result<Refund, PayError> {

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::client::{PayClient, Repeatable};
+use super::client::PayClient;
 use super::error::PayError;
 
 /// WeChat Pay only takes renminbi in these APIs.
@@ -130,7 +130,7 @@ pub async fn prepay(client: &PayClient, order: &OrderRequest) -> Result<Prepay, 
         payer,
         scene_info,
     };
-    let answer: PrepayAnswer = client.post_json(path, &body, Repeatable::Yes).await?;
+    let answer: PrepayAnswer = client.post_json(path, &body).await?;
     let missing = |field: &str| PayError::Decode(format!("the prepay answer has no {field}"));
     Ok(match order.surface {
         Surface::Jsapi { .. } | Surface::App => {
@@ -229,7 +229,6 @@ pub async fn close(client: &PayClient, out_trade_no: &str) -> Result<(), PayErro
             &CloseBody {
                 mchid: client.mch_id(),
             },
-            Repeatable::Yes,
         )
         .await
 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use aws_lc_rs::signature::{UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
+use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use rsa::pkcs1::EncodeRsaPublicKey as _;
@@ -34,21 +34,22 @@ pub enum KeySource {
 struct Entry {
     /// For encrypting sensitive fields to WeChat Pay.
     public_key: RsaPublicKey,
-    /// The same key as PKCS#1 DER, for checking signatures.
-    pkcs1_der: Arc<[u8]>,
+    /// The same key, parsed once for checking signatures; `None` if aws-lc-rs refused it (e.g. under 2048 bits),
+    /// and then every signature made with it is refused.
+    verifier: Option<Arc<ParsedPublicKey>>,
     source: KeySource,
 }
 
 impl Entry {
     fn new(public_key: RsaPublicKey, source: KeySource) -> Entry {
-        // Encoding a parsed key cannot fail in practice; an empty key would only make every check fail.
-        let pkcs1_der = public_key
+        let verifier = public_key
             .to_pkcs1_der()
-            .map(|document| Arc::from(document.as_bytes()))
-            .unwrap_or_else(|_| Arc::from(Vec::new()));
+            .ok()
+            .and_then(|der| ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der.as_bytes()).ok())
+            .map(Arc::new);
         Entry {
             public_key,
-            pkcs1_der,
+            verifier,
             source,
         }
     }
@@ -81,11 +82,6 @@ impl KeyRing {
                 },
             ),
         );
-    }
-
-    /// True when a key with this serial is known.
-    pub fn contains(&self, serial: &str) -> bool {
-        self.read().contains_key(&normalize_serial(serial))
     }
 
     /// The serials known, sorted, for messages and diagnostics.
@@ -127,10 +123,10 @@ impl KeyRing {
         now: i64,
     ) -> Result<(), VerifyError> {
         let serial = normalize_serial(serial);
-        let (pkcs1_der, source) = self
+        let (verifier, source) = self
             .read()
             .get(&serial)
-            .map(|entry| (entry.pkcs1_der.clone(), entry.source.clone()))
+            .map(|entry| (entry.verifier.clone(), entry.source.clone()))
             .ok_or_else(|| VerifyError::UnknownSerial(serial.clone()))?;
         if let KeySource::Certificate { not_after, .. } = source {
             if now > not_after {
@@ -140,8 +136,9 @@ impl KeyRing {
         let signature = BASE64
             .decode(signature)
             .map_err(|_| VerifyError::BadSignature)?;
-        UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &*pkcs1_der)
-            .verify(message, &signature)
+        verifier
+            .ok_or(VerifyError::BadSignature)?
+            .verify_sig(message, &signature)
             .map_err(|_| VerifyError::BadSignature)
     }
 
