@@ -7,10 +7,8 @@ use app::ssr::auth::session as auth_session;
 use app::ssr::context::AppContext;
 use app::ssr::db::{OrderRow, RefundRow};
 use app::ssr::payments::checkout::{self, PaySurface, Payment};
-use app::ssr::payments::status::OrderStatus;
 use app::ssr::payments::webhook::{self, Accepted, Refused};
 use app::ssr::payments::{catalogue, orders, refunds, surface, PaymentError};
-use app::ssr::wechat::clock::now;
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, Path, State};
@@ -79,7 +77,7 @@ async fn order_to_pay(
 ) -> Result<OrderRow, PaymentError> {
     let Json(body) = body.map_err(|_| PaymentError::BadRequest("JSON body"))?;
     match (body.order_id, body.product_id) {
-        (Some(order_id), _) => orders::view(context, user_id, &order_id).await,
+        (Some(order_id), _) => Ok(orders::view(context, user_id, &order_id).await?.order),
         (None, Some(product_id)) => {
             checkout::create_order(context, user_id, &product_id, body.quantity.unwrap_or(1)).await
         }
@@ -142,7 +140,7 @@ async fn order(
     Path(order_id): Path<String>,
 ) -> ApiResult {
     let user_id = buyer(&session).await?;
-    let order = orders::view(&context, &user_id, &order_id).await?;
+    let order = orders::view(&context, &user_id, &order_id).await?.order;
     let refunds = context
         .db
         .refunds_of(&order.id)
@@ -158,13 +156,10 @@ async fn order_qr(
     Path(order_id): Path<String>,
 ) -> ApiResult {
     let user_id = buyer(&session).await?;
-    let order = orders::visible(&context, &user_id, &order_id).await?;
-    let code_url = order
-        .prepay
-        .filter(|_| order.surface.as_deref() == Some("native"))
-        .filter(|_| order.status == OrderStatus::Paying && order.prepay_expires_at > now())
+    let order = orders::visible(&context, &user_id, &order_id).await?.order;
+    let code_url = checkout::live_code_url(&order)
         .ok_or_else(|| PaymentError::NotPayable(order.status.to_string()))?;
-    let svg = crate::qr::svg(&code_url)
+    let svg = crate::qr::svg(code_url)
         .ok_or_else(|| PaymentError::Internal("the code_url does not fit a QR code".to_owned()))?;
     Ok((
         [

@@ -42,6 +42,13 @@ async fn order_status(server: &Wxgate, token: &str, order_id: &str) -> String {
     order["status"].as_str().expect("status").to_owned()
 }
 
+/// How many deliveries the sandbox has logged (it logs one once wxgate has answered it).
+async fn delivery_count(server: &Wxgate) -> usize {
+    server.control_get("/sandbox/pay/deliveries").await["deliveries"]
+        .as_array()
+        .map_or(0, Vec::len)
+}
+
 /// Waits (bounded) until `check` holds.
 async fn eventually<F, Fut>(what: &str, check: F)
 where
@@ -148,6 +155,10 @@ async fn a_mini_program_payment_is_applied_once_however_many_copies_arrive(datab
     assert_eq!(order_status(&server, &token, &order_id).await, "PAID");
 
     // Twenty copies of the notification at once: twenty success replies, no second transition.
+    eventually("the delivery logged", || async {
+        delivery_count(&server).await == 1
+    })
+    .await;
     let deliveries = server.control_get("/sandbox/pay/deliveries").await;
     let notification_id = deliveries["deliveries"][0]["notification_id"]
         .as_str()
@@ -292,6 +303,10 @@ async fn a_notification_answered_500_is_retried_by_the_sandbox_and_applied_once(
         outcomes(&database, out_trade_no).await,
         ["error", "applied"]
     );
+    eventually("both deliveries logged", || async {
+        delivery_count(&server).await == 2
+    })
+    .await;
     let deliveries = server.control_get("/sandbox/pay/deliveries").await;
     let answered: Vec<&Value> = deliveries["deliveries"]
         .as_array()

@@ -9,7 +9,6 @@ use base64::Engine as _;
 use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::sha2::Sha256;
 use rsa::signature::Verifier;
-use rsa::RsaPublicKey;
 
 use super::error::PayError;
 
@@ -90,7 +89,8 @@ pub struct Merchant {
     pub mchid: String,
     /// The merchant API certificate serial (`serial_no` in Authorization).
     pub serial: String,
-    pub public_key: RsaPublicKey,
+    /// The merchant's public key, ready to check its signatures (Authorization, paySign).
+    pub verifying_key: VerifyingKey<Sha256>,
 }
 
 /// One request as it arrived: what the merchant signed.
@@ -139,10 +139,9 @@ pub fn verify(merchant: &Merchant, request: &SignedRequest<'_>, now: i64) -> Res
     let signature = Signature::try_from(raw.as_slice()).map_err(|_| {
         PayError::SignError("signature in Authorization is not an RSA signature".to_owned())
     })?;
-    let verifier = VerifyingKey::<Sha256>::new(merchant.public_key.clone());
     let verifies = |path: &str| {
         let message = message(request.method, path, &credential, request.body);
-        verifier.verify(&message, &signature).is_ok()
+        merchant.verifying_key.verify(&message, &signature).is_ok()
     };
     // Some SDKs sign the path before percent-encoding it; accept that form too.
     let decoded = percent_decode(request.path_and_query);
@@ -220,7 +219,7 @@ mod tests {
         let merchant = Merchant {
             mchid: MCHID.to_owned(),
             serial: SERIAL.to_owned(),
-            public_key: key.to_public_key(),
+            verifying_key: VerifyingKey::new(key.to_public_key()),
         };
         (merchant, SigningKey::<Sha256>::new(key))
     }

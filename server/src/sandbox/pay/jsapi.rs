@@ -16,8 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use rsa::pkcs1v15::{Signature, VerifyingKey};
-use rsa::sha2::Sha256;
+use rsa::pkcs1v15::Signature;
 use rsa::signature::Verifier;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -110,7 +109,8 @@ fn check_pay_sign(pay: &PaySandbox, request: &PayRequest) -> Result<(), SheetErr
         .ok_or_else(|| {
             SheetError::BadSignature("paySign is not a base64 RSA signature".to_owned())
         })?;
-    VerifyingKey::<Sha256>::new(pay.merchant.public_key.clone())
+    pay.merchant
+        .verifying_key
         .verify(message.as_bytes(), &signature)
         .map_err(|_| {
             SheetError::BadSignature(

@@ -100,7 +100,7 @@ impl PaySandbox {
             merchant: Merchant {
                 mchid: credentials.mchid.clone(),
                 serial: credentials.merchant_serial.clone(),
-                public_key: merchant_key.to_public_key(),
+                verifying_key: rsa::pkcs1v15::VerifyingKey::new(merchant_key.to_public_key()),
             },
             appids: vec![
                 credentials.mp_appid.clone(),
