@@ -41,7 +41,7 @@ export default defineConfig({
     timeout: 60_000,
     stdout: 'pipe',
     stderr: 'pipe',
-    // The default SQLite database, whatever the calling shell has set.
-    env: { DATABASE_URL: '', RUST_LOG: 'info' },
+    // The default SQLite database, whatever the calling shell has set; the daily reconciliation runs at start.
+    env: { DATABASE_URL: '', RUST_LOG: 'info', WXGATE_RECONCILE_AT: '00:00' },
   },
 });

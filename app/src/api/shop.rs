@@ -135,14 +135,19 @@ pub async fn my_orders() -> Result<Vec<OrderSummary>, ApiError> {
 /// The admin page: everyone's recent orders and the catalogue.
 #[server(prefix = "/api/fn", endpoint = "admin")]
 pub async fn fetch_admin_overview() -> Result<AdminOverview, ApiError> {
-    use crate::ssr::payments::{catalogue, orders, views};
+    use crate::ssr::payments::{catalogue, orders, reconcile, views};
 
     let (context, user_id) = signed_in().await?;
     let orders = orders::recent(&context, &user_id).await?;
     let products = catalogue::list(&context).await?;
+    let reconciliations = reconcile::recent(&context, &user_id).await?;
     Ok(AdminOverview {
         orders: orders.into_iter().map(views::summary).collect(),
         products: products.into_iter().map(views::product).collect(),
+        reconciliations: reconciliations
+            .into_iter()
+            .map(views::reconciliation)
+            .collect(),
     })
 }
 

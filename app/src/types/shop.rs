@@ -110,11 +110,47 @@ pub struct ShareCard {
     pub img_url: String,
 }
 
-/// What the admin page shows: the most recent orders and the catalogue.
+/// What the admin page shows: the most recent orders, the catalogue and the latest days checked against WeChat
+/// Pay's trade bill.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminOverview {
     pub orders: Vec<OrderSummary>,
     pub products: Vec<Product>,
+    pub reconciliations: Vec<ReconciliationSummary>,
+}
+
+/// One China day checked against WeChat Pay's trade bill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReconciliationSummary {
+    pub bill_date: String,
+    pub outcome: ReconciliationOutcome,
+    pub payments: i64,
+    pub refunds: i64,
+    /// The differences, or why the check failed.
+    pub findings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReconciliationOutcome {
+    Running,
+    Agreed,
+    Differs,
+    Failed,
+}
+
+impl ReconciliationOutcome {
+    /// The outcome as a person reads it.
+    pub fn sentence(self, lang: Lang) -> &'static str {
+        match self {
+            ReconciliationOutcome::Running => lang.pick("正在对账", "Being checked"),
+            ReconciliationOutcome::Agreed => lang.pick("与账单一致", "Agrees with the bill"),
+            ReconciliationOutcome::Differs => lang.pick("与账单有差异", "Differs from the bill"),
+            ReconciliationOutcome::Failed => lang.pick(
+                "未能对账，稍后会重试",
+                "Could not be checked; it is tried again later",
+            ),
+        }
+    }
 }
 
 /// Why a shop action did not happen, as a page can say it.

@@ -1,9 +1,10 @@
-//! `wxgate reconcile --date YYYY-MM-DD`: the day's trade bill against wxgate's orders; exits 1 on differences.
+//! `wxgate reconcile --date YYYY-MM-DD`: the day's trade bill against wxgate's orders and refunds, recorded for the
+//! admin page like the daily job's; exits 1 on differences.
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use app::ssr::payments::reconcile::reconcile_day;
+use app::ssr::payments::reconcile::check_and_record;
 
 use crate::startup;
 
@@ -15,11 +16,15 @@ pub async fn run(data_dir: &Path, local_base: &str, date: &str) -> ExitCode {
             return ExitCode::from(startup::CONFIG_EXIT_CODE);
         }
     };
-    match reconcile_day(&context, date).await {
+    if let Err(error) = context.db.migrate().await {
+        eprintln!("wxgate reconcile: {error}");
+        return ExitCode::from(2);
+    }
+    match check_and_record(&context, date).await {
         Ok(report) => {
             println!(
-                "Trade bill of {date}: {} payments (SHA-1 checked).",
-                report.payments_in_bill
+                "Trade bill of {date}: {} payments, {} refunds (SHA-1 checked).",
+                report.payments_in_bill, report.refunds_in_bill
             );
             if report.differences.is_empty() {
                 println!("Differences: none.");

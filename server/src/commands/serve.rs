@@ -14,6 +14,8 @@ use crate::{router, startup};
 
 /// How often expired sessions are removed from the database.
 const SESSION_SWEEP_INTERVAL: Duration = Duration::from_secs(10 * 60);
+/// How often the daily reconciliation looks whether yesterday's bill is due.
+const RECONCILE_CHECK_INTERVAL: Duration = Duration::from_secs(5 * 60);
 
 pub async fn run(data_dir: &Path, args: &ServeArgs) -> ExitCode {
     let local_base = startup::local_base(args.addr);
@@ -57,6 +59,9 @@ pub async fn run(data_dir: &Path, args: &ServeArgs) -> ExitCode {
     )));
     if context.wechat.pay.is_some() {
         tokio::spawn(sweep_unpaid_orders(context.clone()));
+        if context.settings.reconcile_at.is_some() {
+            tokio::spawn(reconcile_daily(context.clone()));
+        }
     }
     let sandbox = match sandbox
         .map(|credentials| Sandbox::new(credentials, open_base(&context)))
@@ -112,6 +117,32 @@ async fn sweep_unpaid_orders(context: app::ssr::context::AppContext) {
             ),
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "the order sweep failed"),
+        }
+    }
+}
+
+/// Reconciles yesterday's trade bill once a day (see `WXGATE_RECONCILE_AT`); differences go to the log and the
+/// admin page.
+async fn reconcile_daily(context: app::ssr::context::AppContext) {
+    let mut interval = tokio::time::interval(RECONCILE_CHECK_INTERVAL);
+    loop {
+        interval.tick().await;
+        match app::ssr::payments::daily::run_if_due(&context).await {
+            Ok(Some((date, report))) if report.differences.is_empty() => tracing::info!(
+                %date,
+                payments = report.payments_in_bill,
+                refunds = report.refunds_in_bill,
+                "the trade bill agrees with wxgate"
+            ),
+            Ok(Some((date, report))) => {
+                for difference in &report.differences {
+                    tracing::warn!(%date, %difference, "the trade bill differs from wxgate");
+                }
+            }
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!(%error, "the daily reconciliation failed; it is tried again later")
+            }
         }
     }
 }

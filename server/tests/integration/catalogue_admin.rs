@@ -9,24 +9,6 @@ on_both_backends! {
     an_admin_edits_the_catalogue_and_orders_keep_their_price => an_admin_edits_the_catalogue_and_orders_keep_their_price;
 }
 
-/// Calls the server function `endpoint` (under `/api/fn`) with form `fields`, as `token`'s session.
-async fn server_fn(
-    server: &Wxgate,
-    token: &str,
-    endpoint: &str,
-    fields: &[(&str, &str)],
-) -> (u16, Value) {
-    let response = reqwest::Client::new()
-        .post(server.url(&format!("/api/fn/{endpoint}")))
-        .bearer_auth(token)
-        .form(fields)
-        .send()
-        .await
-        .expect("server function");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 async fn price_of(server: &Wxgate, id: &str) -> Option<i64> {
     let products: Value = reqwest::get(server.url("/api/products"))
         .await
@@ -54,12 +36,12 @@ async fn an_admin_edits_the_catalogue_and_orders_keep_their_price(database: Test
         ("price_fen", "9900"),
     ];
 
-    let (status, refused) = server_fn(&server, &buyer, "save_product", &tea).await;
+    let (status, refused) = server.server_fn(&buyer, "save_product", &tea).await;
     assert_ne!(status, 200);
     assert_eq!(refused, json!({ "Shop": "Forbidden" }));
     assert_eq!(price_of(&server, "white-tea").await, None);
 
-    let (status, saved) = server_fn(&server, &admin, "save_product", &tea).await;
+    let (status, saved) = server.server_fn(&admin, "save_product", &tea).await;
     assert_eq!(status, 200, "{saved}");
     assert_eq!(price_of(&server, "white-tea").await, Some(9900));
 
@@ -72,7 +54,7 @@ async fn an_admin_edits_the_catalogue_and_orders_keep_their_price(database: Test
         ("description", "福鼎白茶。"),
         ("price_fen", "8800"),
     ];
-    let (status, _) = server_fn(&server, &admin, "save_product", &cheaper).await;
+    let (status, _) = server.server_fn(&admin, "save_product", &cheaper).await;
     assert_eq!(status, 200);
     assert_eq!(price_of(&server, "white-tea").await, Some(8800));
     let (_, kept) = server
@@ -94,12 +76,14 @@ async fn an_admin_edits_the_catalogue_and_orders_keep_their_price(database: Test
             .find(|(name, _)| *name == field)
             .expect("field")
             .1 = value;
-        let (status, refused) = server_fn(&server, &admin, "save_product", &bad).await;
+        let (status, refused) = server.server_fn(&admin, "save_product", &bad).await;
         assert_ne!(status, 200, "{field}={value}");
         assert_eq!(refused, json!({ "Shop": "BadInput" }), "{field}={value}");
     }
 
-    let (status, _) = server_fn(&server, &admin, "retire_product", &[("id", "white-tea")]).await;
+    let (status, _) = server
+        .server_fn(&admin, "retire_product", &[("id", "white-tea")])
+        .await;
     assert_eq!(status, 200);
     assert_eq!(price_of(&server, "white-tea").await, None);
     let (_, gone) = server
@@ -111,7 +95,7 @@ async fn an_admin_edits_the_catalogue_and_orders_keep_their_price(database: Test
         )
         .await;
     assert_eq!(gone["error"]["code"], "unknown_product");
-    let (_, overview) = server_fn(&server, &admin, "admin", &[]).await;
+    let (_, overview) = server.server_fn(&admin, "admin", &[]).await;
     assert!(overview["orders"]
         .as_array()
         .expect("orders")

@@ -1,48 +1,87 @@
-//! `wxgate reconcile --date`: the day's trade bill from the sandbox against the orders, agreeing and then not.
+//! Reconciliation against the sandbox's trade bill: `wxgate reconcile --date` agreeing and then naming payments and
+//! refunds that differ, and the daily job checking yesterday once, recorded for the admin page.
 
 use std::time::Duration;
 
+use app::ssr::db::{Database, RefundRow};
+use app::ssr::wechat::clock::now;
 use serde_json::json;
 
-use crate::support::{run_to_exit, TestDatabase, Wxgate};
+use crate::support::{on_both_backends, run_to_exit, TestDatabase, Wxgate};
 
-#[tokio::test]
-async fn reconcile_agrees_with_the_bill_and_names_what_differs() {
-    let database = TestDatabase::sqlite();
+on_both_backends! {
+    reconcile_agrees_with_the_bill_and_names_what_differs => reconcile_agrees_with_the_bill_and_names_what_differs;
+    the_daily_job_checks_yesterday_once_and_the_admin_page_shows_it => the_daily_job_checks_yesterday_once_and_the_admin_page_shows_it;
+}
+
+/// The China date `days_ago` days before today, as bills are named.
+fn china_date(days_ago: i64) -> String {
+    (time::OffsetDateTime::now_utc().to_offset(time::UtcOffset::from_hms(8, 0, 0).expect("offset"))
+        - time::Duration::days(days_ago))
+    .date()
+    .to_string()
+}
+
+/// Waits (bounded) for the order to reach `status`.
+async fn until_status(db: &Database, order_id: &str, status: &str) {
+    for _ in 0..100 {
+        let order = db.order(order_id).await.expect("order").expect("exists");
+        if order.status.as_str() == status {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("order {order_id} never became {status}");
+}
+
+/// An order wxgate thinks was paid at `paid_at` that WeChat Pay never saw; its out_trade_no.
+async fn ghost_payment(server: &Wxgate, db: &Database, token: &str, paid_at: i64) -> String {
+    let ghost = server.mini_program_order(token, "green-tea").await;
+    let ghost_no = ghost["out_trade_no"].as_str().expect("no").to_owned();
+    assert!(db
+        .mark_paid(&ghost_no, "4200000000000000000000000000", paid_at)
+        .await
+        .expect("mark"));
+    ghost_no
+}
+
+async fn reconcile_agrees_with_the_bill_and_names_what_differs(database: TestDatabase) {
+    // No WXGATE_ADMINS: in sandbox mode 老王 is the admin.
     let server = Wxgate::start(&database, &[]).await;
+    let admin = server.mini_program_login("laowang").await;
     let token = server.mini_program_login("xiaoming").await;
-    let token = token.as_str();
-    let created = server.mini_program_order(token, "mug").await;
+    let created = server.mini_program_order(&token, "mug").await;
     let order_id = created["order_id"].as_str().expect("id");
+    let out_trade_no = created["out_trade_no"].as_str().expect("no");
     server
         .control(
-            &format!(
-                "/sandbox/pay/orders/{}/pay",
-                created["out_trade_no"].as_str().expect("no")
-            ),
+            &format!("/sandbox/pay/orders/{out_trade_no}/pay"),
             json!({}),
         )
         .await;
     let db = database.connect().await;
-    for _ in 0..100 {
-        if db
-            .order(order_id)
-            .await
-            .expect("order")
-            .expect("exists")
-            .status
-            .as_str()
-            == "PAID"
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_status(&db, order_id, "PAID").await;
+    let (status, refund) = server
+        .api(
+            &admin,
+            reqwest::Method::POST,
+            &format!("/api/orders/{order_id}/refunds"),
+            Some(json!({ "refund_fen": 100, "request_id": "part" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{refund}");
+    server
+        .control(
+            &format!(
+                "/sandbox/pay/refunds/{}/outcome",
+                refund["out_refund_no"].as_str().expect("no")
+            ),
+            json!({ "status": "SUCCESS" }),
+        )
+        .await;
+    until_status(&db, order_id, "PARTIALLY_REFUNDED").await;
 
-    let today = time::OffsetDateTime::now_utc()
-        .to_offset(time::UtcOffset::from_hms(8, 0, 0).expect("offset"))
-        .date()
-        .to_string();
+    let today = china_date(0);
     let address = server.base_url.trim_start_matches("http://").to_owned();
     let reconcile = || {
         run_to_exit(
@@ -59,26 +98,103 @@ async fn reconcile_agrees_with_the_bill_and_names_what_differs() {
         "{printed}{}",
         String::from_utf8_lossy(&agreed.stderr)
     );
-    assert!(printed.contains("1 payments"), "{printed}");
+    assert!(printed.contains("1 payments, 1 refunds"), "{printed}");
     assert!(printed.contains("Differences: none."), "{printed}");
 
-    // An order wxgate thinks is paid that WeChat Pay never saw.
-    let ghost = server.mini_program_order(token, "green-tea").await;
-    let ghost_no = ghost["out_trade_no"].as_str().expect("no");
+    // A payment and a refund wxgate believes in that WeChat Pay never saw.
+    let ghost_no = ghost_payment(&server, &db, &token, now()).await;
+    let ghost_refund = RefundRow {
+        out_refund_no: format!("{out_trade_no}R9"),
+        order_id: order_id.to_owned(),
+        refund_fen: 1,
+        reason: None,
+        status: "REQUESTED".to_owned(),
+        refund_id: None,
+    };
     assert!(db
-        .mark_paid(
-            ghost_no,
-            "4200000000000000000000000000",
-            app::ssr::wechat::clock::now()
+        .request_refund(&ghost_refund, "test")
+        .await
+        .expect("refund"));
+    assert!(db
+        .update_refund(
+            &ghost_refund.out_refund_no,
+            "PROCESSING",
+            Some("50300000000000000000000000000")
         )
         .await
-        .expect("mark"));
+        .expect("accepted"));
 
     let differs = reconcile();
     let printed = String::from_utf8_lossy(&differs.stdout);
     assert_eq!(differs.status.code(), Some(1), "{printed}");
-    assert!(
-        printed.contains(&format!("{ghost_no}: paid here, not in WeChat Pay's bill")),
-        "{printed}"
+    let expected = [
+        format!("{ghost_no}: paid here, not in WeChat Pay's bill"),
+        format!(
+            "{}: refund accepted here, not in WeChat Pay's bill",
+            ghost_refund.out_refund_no
+        ),
+    ];
+    for difference in &expected {
+        assert!(printed.contains(difference.as_str()), "{printed}");
+    }
+    let recorded = db.recent_reconciliations(10).await.expect("recorded");
+    assert_eq!(recorded.len(), 1, "one row per day, the last check kept");
+    assert_eq!(recorded[0].bill_date, today);
+    assert_eq!(recorded[0].status, "DIFFERS");
+    assert_eq!((recorded[0].payments, recorded[0].refunds), (1, 1));
+    assert_eq!(recorded[0].findings, expected.join("\n"));
+}
+
+async fn the_daily_job_checks_yesterday_once_and_the_admin_page_shows_it(database: TestDatabase) {
+    let yesterday = china_date(1);
+    let ghost_no = {
+        let server = Wxgate::start(&database, &[]).await;
+        let token = server.mini_program_login("xiaoming").await;
+        let db = database.connect().await;
+        ghost_payment(&server, &db, &token, now() - 24 * 60 * 60).await
+    };
+
+    // A new process whose reconciliation time has passed: it checks yesterday at once. Its sandbox has no bill for
+    // that day (NO_STATEMENT_EXIST), so the payment recorded here is a difference.
+    let server = Wxgate::start(&database, &[("WXGATE_RECONCILE_AT", "00:00")]).await;
+    let db = database.connect().await;
+    let mut recorded = Vec::new();
+    for _ in 0..100 {
+        recorded = db.recent_reconciliations(10).await.expect("recorded");
+        if recorded.iter().any(|day| day.status != "RUNNING") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(recorded.len(), 1, "{recorded:?}\n{}", server.log());
+    assert_eq!(recorded[0].bill_date, yesterday);
+    assert_eq!(recorded[0].status, "DIFFERS", "{recorded:?}");
+    assert_eq!(
+        recorded[0].findings,
+        format!("{ghost_no}: paid here, not in WeChat Pay's bill")
     );
+    assert!(
+        !db.claim_reconciliation(&yesterday, now(), now() - 1800, now() - 600)
+            .await
+            .expect("claim"),
+        "a day checked is not claimed again"
+    );
+
+    let admin = server.mini_program_login("laowang").await;
+    let (status, overview) = server.server_fn(&admin, "admin", &[]).await;
+    assert_eq!(status, 200, "{overview}");
+    assert_eq!(
+        overview["reconciliations"],
+        json!([{
+            "bill_date": yesterday,
+            "outcome": "Differs",
+            "payments": 0,
+            "refunds": 0,
+            "findings": [format!("{ghost_no}: paid here, not in WeChat Pay's bill")],
+        }])
+    );
+    let buyer = server.mini_program_login("xiaoming").await;
+    let (status, refused) = server.server_fn(&buyer, "admin", &[]).await;
+    assert_ne!(status, 200);
+    assert_eq!(refused, json!({ "Shop": "Forbidden" }));
 }

@@ -53,6 +53,9 @@ pub struct Settings {
     pub order_ttl_seconds: i64,
     /// How often the sweeper looks at unpaid orders (`WXGATE_SWEEP_SECONDS`, default a minute).
     pub sweep_seconds: i64,
+    /// The China time, in minutes after midnight, from which yesterday's trade bill is reconciled by the daily
+    /// job (`WXGATE_RECONCILE_AT`, `HH:MM`, default 10:00 when WeChat Pay's bills are ready); `None` for `off`.
+    pub reconcile_at: Option<u16>,
 }
 
 impl Settings {
@@ -70,6 +73,7 @@ impl Settings {
         let order_ttl_seconds =
             seconds(vars, &mut problems, "WXGATE_ORDER_TTL_SECONDS", 2 * 60 * 60);
         let sweep_seconds = seconds(vars, &mut problems, "WXGATE_SWEEP_SECONDS", 60);
+        let reconcile_at = reconcile_at(vars, &mut problems);
         let admins = vars
             .get("WXGATE_ADMINS")
             .map(|list| {
@@ -94,6 +98,7 @@ impl Settings {
                 admins,
                 order_ttl_seconds,
                 sweep_seconds,
+                reconcile_at,
             }),
             _ => Err(problems),
         }
@@ -162,6 +167,35 @@ fn seconds(vars: &Vars, problems: &mut Problems, name: &str, default: i64) -> i6
             default
         }
     }
+}
+
+/// Default for `WXGATE_RECONCILE_AT`: WeChat Pay makes a day's bills from 09:00 the next day and advises fetching
+/// them after 10:00.
+const DEFAULT_RECONCILE_AT: u16 = 10 * 60;
+
+fn reconcile_at(vars: &Vars, problems: &mut Problems) -> Option<u16> {
+    let Some(value) = vars.get("WXGATE_RECONCILE_AT") else {
+        return Some(DEFAULT_RECONCILE_AT);
+    };
+    if value.eq_ignore_ascii_case("off") {
+        return None;
+    }
+    let minute = value.split_once(':').and_then(|(hour, minute)| {
+        let hour: u16 = hour.parse().ok().filter(|hour| *hour < 24)?;
+        let minute: u16 = Some(minute)
+            .filter(|minute| minute.len() == 2)?
+            .parse()
+            .ok()
+            .filter(|minute| *minute < 60)?;
+        Some(hour * 60 + minute)
+    });
+    if minute.is_none() {
+        problems.push(
+            "WXGATE_RECONCILE_AT",
+            "must be a China time as HH:MM (e.g. 10:00), or off",
+        );
+    }
+    minute.or(Some(DEFAULT_RECONCILE_AT))
 }
 
 fn session_ttl(vars: &Vars, problems: &mut Problems) -> time::Duration {

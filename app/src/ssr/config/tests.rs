@@ -222,3 +222,20 @@ fn https_app_url_makes_cookies_secure_and_postgres_url_selects_postgres() {
     assert!(settings.secure_cookies());
     assert_eq!(settings.database_backend, Backend::Postgres);
 }
+
+#[test]
+fn the_daily_reconciliation_time_is_china_hh_mm_or_off() {
+    assert_eq!(read(&[]).expect("settings").reconcile_at, Some(600));
+    let at = |value| read(&[("WXGATE_RECONCILE_AT", value)]).map(|settings| settings.reconcile_at);
+    assert_eq!(at("9:30").expect("settings"), Some(570));
+    assert_eq!(at("00:00").expect("settings"), Some(0));
+    assert_eq!(at("OFF").expect("settings"), None);
+    for wrong in ["24:00", "10", "10:5", "10:60", "ten"] {
+        assert!(
+            problems(&[("WXGATE_RECONCILE_AT", wrong)])
+                .iter()
+                .any(|problem| problem.starts_with("WXGATE_RECONCILE_AT: must be a China time")),
+            "{wrong} accepted"
+        );
+    }
+}

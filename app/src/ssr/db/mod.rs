@@ -6,6 +6,7 @@
 mod catalogue;
 mod oauth;
 mod orders;
+pub mod reconciliations;
 pub mod refunds;
 mod sessions;
 mod tokens;
@@ -19,6 +20,7 @@ use sqlx::{AnyPool, Executor};
 pub use catalogue::ProductRow;
 pub use oauth::{OAuthLoginRow, OAuthLoginStatus};
 pub use orders::{NewOrder, NotificationReceipt, OrderRow};
+pub use reconciliations::ReconciliationRow;
 pub use refunds::RefundRow;
 pub use sessions::DbSessionStore;
 pub use tokens::TokenRow;

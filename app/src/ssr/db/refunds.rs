@@ -62,6 +62,26 @@ impl Database {
             .await?)
     }
 
+    /// The refunds WeChat Pay accepted (it gave them a refund_id) that were asked for between `start` and `end`.
+    pub async fn refunds_accepted_between(
+        &self,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<String>, DbError> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT out_refund_no FROM refunds WHERE refund_id IS NOT NULL AND created_at >= $1 AND created_at < $2 \
+             ORDER BY created_at",
+        )
+        .bind(start)
+        .bind(end)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(out_refund_no,)| out_refund_no)
+            .collect())
+    }
+
     /// Moves an unsettled refund to WeChat's PROCESSING, ABNORMAL or CLOSED (never out of SUCCESS).
     pub async fn update_refund(
         &self,

@@ -1,7 +1,9 @@
-//! Payments use-cases: the catalogue, checkout per surface, the WeChat Pay webhook, and looking at orders.
+//! Payments use-cases: the catalogue, checkout per surface, the WeChat Pay webhook, looking at orders, refunds,
+//! the sweeper and reconciliation.
 
 pub mod catalogue;
 pub mod checkout;
+pub mod daily;
 pub mod error;
 pub mod orders;
 pub mod reconcile;
@@ -9,6 +11,7 @@ pub mod refunds;
 pub mod status;
 pub mod surface;
 pub mod sweeper;
+pub mod trade_bill;
 pub mod views;
 pub mod webhook;
 

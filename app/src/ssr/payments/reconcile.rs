@@ -1,143 +1,227 @@
-//! The daily check against WeChat Pay's trade bill: every payment in the bill must be a paid order here with the
-//! same amount, and every order paid here that day must be in the bill.
+//! The check of a China day against WeChat Pay's trade bill: every payment and refund in the bill must be here with
+//! the same amount and outcome, and every order paid and refund accepted here that day must be in the bill. Each
+//! check is recorded, so the admin page shows what the daily job and `wxgate reconcile` found.
 //!
-//! Doc: <https://pay.weixin.qq.com/doc/v3/merchant/4012791866> (trade bill and its format).
+//! Doc: <https://pay.weixin.qq.com/doc/v3/merchant/4012791866> (trade bill: NO_STATEMENT_EXIST means nothing was
+//! paid or refunded that day; STATEMENT_CREATING, try later).
 
-use std::collections::HashMap;
+use std::collections::HashSet;
+
+use time::{Date, Month, OffsetDateTime, UtcOffset};
 
 use super::checkout::pay_client_of;
+use super::orders::is_admin;
 use super::status::OrderStatus;
+use super::trade_bill::{self, BillPayment, BillRefund, TradeBill};
 use super::PaymentError;
 use crate::ssr::context::AppContext;
+use crate::ssr::db::reconciliations::{AGREED, DIFFERS, FAILED};
+use crate::ssr::db::refunds::SUCCESS;
+use crate::ssr::db::ReconciliationRow;
+use crate::ssr::wechat::clock::now;
 use crate::ssr::wechat::pay::bill;
-use crate::types::shop::fen_from_yuan;
 
-/// Bill days are China days (UTC+8).
-const CHINA_OFFSET: i64 = 8 * 60 * 60;
+/// Bill days are China days (UTC+8 all year).
+const CHINA: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => panic!("UTC+8 is a valid offset"),
+};
 
-/// One payment line of the bill.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BillPayment {
-    pub out_trade_no: String,
-    pub total_fen: i64,
-}
+/// How many days the admin page shows.
+const RECENT_DAYS: i64 = 14;
 
 /// What the check found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
     pub payments_in_bill: usize,
+    pub refunds_in_bill: usize,
     pub differences: Vec<String>,
 }
 
-/// Reconciles `date` (`YYYY-MM-DD`, a China day).
+/// Reconciles `date` (`YYYY-MM-DD`, a China day) and records the outcome, a failure included.
+pub async fn check_and_record(context: &AppContext, date: &str) -> Result<Report, PaymentError> {
+    let outcome = reconcile_day(context, date).await;
+    let row = match &outcome {
+        Ok(report) => ReconciliationRow {
+            bill_date: date.to_owned(),
+            status: if report.differences.is_empty() {
+                AGREED
+            } else {
+                DIFFERS
+            }
+            .to_owned(),
+            payments: i64::try_from(report.payments_in_bill).unwrap_or(i64::MAX),
+            refunds: i64::try_from(report.refunds_in_bill).unwrap_or(i64::MAX),
+            findings: report.differences.join("\n"),
+            finished_at: None,
+        },
+        Err(PaymentError::BadRequest(_)) => return outcome,
+        Err(error) => ReconciliationRow {
+            bill_date: date.to_owned(),
+            status: FAILED.to_owned(),
+            payments: 0,
+            refunds: 0,
+            findings: failure_sentence(error),
+            finished_at: None,
+        },
+    };
+    context.db.record_reconciliation(&row, now()).await?;
+    outcome
+}
+
+/// The latest days checked, newest first; admins only.
+pub async fn recent(
+    context: &AppContext,
+    admin: &str,
+) -> Result<Vec<ReconciliationRow>, PaymentError> {
+    if !is_admin(context, admin).await? {
+        return Err(PaymentError::Forbidden);
+    }
+    Ok(context.db.recent_reconciliations(RECENT_DAYS).await?)
+}
+
+/// Why a check failed, for the admin page: the cause itself, since no secret is in it.
+fn failure_sentence(error: &PaymentError) -> String {
+    match error {
+        PaymentError::Internal(cause) => cause.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Reconciles `date` (`YYYY-MM-DD`, a China day) without recording it.
 pub async fn reconcile_day(context: &AppContext, date: &str) -> Result<Report, PaymentError> {
     let (start, end) = china_day(date).ok_or(PaymentError::BadRequest("date (YYYY-MM-DD)"))?;
-    let client = pay_client_of(context)?;
-    let link = bill::trade_bill(client, date, "ALL").await?;
-    let bytes = bill::download(client, &link).await?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| PaymentError::Internal("the bill is not UTF-8 text".to_owned()))?;
-    let in_bill = payments(&text).ok_or_else(|| {
-        PaymentError::Internal("the bill has no header line wxgate can read".to_owned())
-    })?;
-
+    let bill = download_trade_bill(context, date).await?;
     let mut report = Report {
-        payments_in_bill: in_bill.len(),
+        payments_in_bill: bill.payments.len(),
+        refunds_in_bill: bill.refunds.len(),
         differences: Vec::new(),
     };
-    let mut seen = HashMap::new();
-    for payment in &in_bill {
-        seen.insert(payment.out_trade_no.clone(), payment.total_fen);
-        match context
-            .db
-            .order_by_out_trade_no(&payment.out_trade_no)
-            .await?
-        {
-            None => report.differences.push(format!(
-                "{}: paid at WeChat Pay, unknown here",
-                payment.out_trade_no
-            )),
-            Some(order)
-                if !matches!(
-                    order.status,
-                    OrderStatus::Paid | OrderStatus::PartiallyRefunded | OrderStatus::Refunded
-                ) =>
-            {
-                report.differences.push(format!(
-                    "{}: paid at WeChat Pay, {} here",
-                    payment.out_trade_no, order.status
-                ))
-            }
-            Some(order) if order.total_fen != payment.total_fen => {
-                report.differences.push(format!(
-                    "{}: {} fen at WeChat Pay, {} fen here",
-                    payment.out_trade_no, payment.total_fen, order.total_fen
-                ))
-            }
-            Some(_) => {}
-        }
+    for payment in &bill.payments {
+        report
+            .differences
+            .extend(payment_difference(context, payment).await?);
     }
+    for refund in &bill.refunds {
+        report
+            .differences
+            .extend(refund_difference(context, refund).await?);
+    }
+
+    let billed: HashSet<&str> = bill
+        .payments
+        .iter()
+        .map(|payment| payment.out_trade_no.as_str())
+        .collect();
     for order in context.db.orders_paid_between(start, end).await? {
-        if !seen.contains_key(&order.out_trade_no) {
+        if !billed.contains(order.out_trade_no.as_str()) {
             report.differences.push(format!(
                 "{}: paid here, not in WeChat Pay's bill",
                 order.out_trade_no
             ));
         }
     }
+    let billed: HashSet<&str> = bill
+        .refunds
+        .iter()
+        .map(|refund| refund.out_refund_no.as_str())
+        .collect();
+    for out_refund_no in context.db.refunds_accepted_between(start, end).await? {
+        if !billed.contains(out_refund_no.as_str()) {
+            report.differences.push(format!(
+                "{out_refund_no}: refund accepted here, not in WeChat Pay's bill"
+            ));
+        }
+    }
     Ok(report)
 }
 
-/// The payments (交易状态 SUCCESS) of a trade bill's text: header line, backquote-prefixed fields, summary lines.
-pub fn payments(text: &str) -> Option<Vec<BillPayment>> {
-    let mut lines = text.lines().map(str::trim).filter(|line| !line.is_empty());
-    let header: Vec<&str> = lines
-        .next()?
-        .split(',')
-        .map(|field| field.trim_start_matches('\u{feff}'))
-        .collect();
-    let column = |name: &str| header.iter().position(|field| *field == name);
-    let out_trade_no = column("商户订单号")?;
-    let state = column("交易状态")?;
-    let amount = column("订单金额").or_else(|| column("应结订单金额"))?;
-    Some(
-        lines
-            .map(|line| {
-                line.split(',')
-                    .map(|field| field.trim_start_matches('`'))
-                    .collect::<Vec<_>>()
-            })
-            .filter(|fields| fields.len() == header.len() && fields.get(state) == Some(&"SUCCESS"))
-            .filter_map(|fields| {
-                Some(BillPayment {
-                    out_trade_no: fields.get(out_trade_no)?.to_string(),
-                    total_fen: fen_from_yuan(fields.get(amount)?)?,
-                })
-            })
-            .collect(),
-    )
+/// The day's ALL trade bill, its SHA-1 checked; an empty bill when WeChat Pay has none for the day.
+async fn download_trade_bill(context: &AppContext, date: &str) -> Result<TradeBill, PaymentError> {
+    let client = pay_client_of(context)?;
+    let link = match bill::trade_bill(client, date, "ALL").await {
+        Ok(link) => link,
+        Err(error) if error.code() == Some("NO_STATEMENT_EXIST") => return Ok(TradeBill::default()),
+        Err(error) => return Err(error.into()),
+    };
+    let bytes = bill::download(client, &link).await?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| PaymentError::Internal("the bill is not UTF-8 text".to_owned()))?;
+    trade_bill::parse(&text).ok_or_else(|| {
+        PaymentError::Internal("the bill has no header line wxgate can read".to_owned())
+    })
 }
 
-/// The Unix seconds a China day starts and ends at.
+async fn payment_difference(
+    context: &AppContext,
+    payment: &BillPayment,
+) -> Result<Option<String>, PaymentError> {
+    let no = &payment.out_trade_no;
+    Ok(match context.db.order_by_out_trade_no(no).await? {
+        None => Some(format!("{no}: paid at WeChat Pay, unknown here")),
+        Some(order)
+            if !matches!(
+                order.status,
+                OrderStatus::Paid | OrderStatus::PartiallyRefunded | OrderStatus::Refunded
+            ) =>
+        {
+            Some(format!("{no}: paid at WeChat Pay, {} here", order.status))
+        }
+        Some(order) if order.total_fen != payment.total_fen => Some(format!(
+            "{no}: {} fen at WeChat Pay, {} fen here",
+            payment.total_fen, order.total_fen
+        )),
+        Some(_) => None,
+    })
+}
+
+/// A refund still PROCESSING when the bill was made may have ended since, so only a settled outcome is compared.
+async fn refund_difference(
+    context: &AppContext,
+    refund: &BillRefund,
+) -> Result<Option<String>, PaymentError> {
+    let no = &refund.out_refund_no;
+    Ok(match context.db.refund(no).await? {
+        None => Some(format!(
+            "{no}: refund of {} at WeChat Pay, unknown here",
+            refund.out_trade_no
+        )),
+        Some(here) if here.refund_fen != refund.refund_fen => Some(format!(
+            "{no}: refund of {} fen at WeChat Pay, {} fen here",
+            refund.refund_fen, here.refund_fen
+        )),
+        Some(here)
+            if refund.status != "PROCESSING"
+                && (refund.status == SUCCESS) != (here.status == SUCCESS) =>
+        {
+            Some(format!(
+                "{no}: refund {} at WeChat Pay, {} here",
+                refund.status, here.status
+            ))
+        }
+        Some(_) => None,
+    })
+}
+
+/// The Unix seconds a China day (`YYYY-MM-DD`) starts and ends at.
 fn china_day(date: &str) -> Option<(i64, i64)> {
     let mut parts = date.splitn(3, '-');
-    let (year, month, day): (i64, i64, i64) = (
-        parts.next()?.parse().ok()?,
-        parts.next()?.parse().ok()?,
-        parts.next()?.parse().ok()?,
-    );
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || date.len() != 10 {
-        return None;
-    }
-    // Days from 1970-01-01 to the date (Howard Hinnant's days_from_civil).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let start = days * 86_400 - CHINA_OFFSET;
+    let year = parts.next().filter(|part| part.len() == 4)?.parse().ok()?;
+    let month: u8 = parts.next().filter(|part| part.len() == 2)?.parse().ok()?;
+    let day = parts.next().filter(|part| part.len() == 2)?.parse().ok()?;
+    let date = Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()?;
+    let start = date.midnight().assume_offset(CHINA).unix_timestamp();
     Some((start, start + 86_400))
+}
+
+/// The China day before the one `unix` falls in, once the China clock that day has reached `at` (minutes after
+/// midnight): the day whose bill should be ready.
+pub fn bill_day_due(unix: i64, at_minute: u16) -> Option<String> {
+    let china = OffsetDateTime::from_unix_timestamp(unix)
+        .ok()?
+        .to_offset(CHINA);
+    let minute = u16::from(china.hour()) * 60 + u16::from(china.minute());
+    (minute >= at_minute).then(|| china.date().previous_day().map(|day| day.to_string()))?
 }
 
 #[cfg(test)]
@@ -152,21 +236,24 @@ mod tests {
             Some((1_795_190_400, 1_795_276_800))
         );
         assert_eq!(china_day("2026-13-01"), None);
+        assert_eq!(china_day("2026-02-30"), None);
         assert_eq!(china_day("21-11-2026"), None);
+        assert_eq!(china_day("2026-1-01"), None);
     }
 
     #[test]
-    fn payments_are_read_by_column_name() {
-        let text = "交易时间,商户订单号,交易状态,订单金额\n\
-                    `2026-11-21 10:00:00,`WXG1,`SUCCESS,`0.01\n\
-                    `2026-11-21 10:05:00,`WXG2,`REFUND,`0.01\n\
-                    总交易单数,应结订单总金额\n`1,`0.01\n";
+    fn yesterdays_bill_is_due_once_the_china_clock_passes_the_hour() {
+        // 2026-11-21 09:59 and 10:00 in Beijing.
+        let before = 1_795_190_400 + 9 * 3600 + 59 * 60;
+        assert_eq!(bill_day_due(before, 10 * 60), None);
         assert_eq!(
-            payments(text),
-            Some(vec![BillPayment {
-                out_trade_no: "WXG1".to_owned(),
-                total_fen: 1
-            }])
+            bill_day_due(before + 60, 10 * 60),
+            Some("2026-11-20".to_owned())
+        );
+        // 2027-01-01 00:00 in Beijing reconciles the last day of 2026.
+        assert_eq!(
+            bill_day_due(1_798_732_800, 0),
+            Some("2026-12-31".to_owned())
         );
     }
 }

@@ -1,10 +1,13 @@
-//! What the shop's pages are shown of products and orders, built from the stored rows (nothing secret: no prepay,
+//! What the shop's pages are shown of products, orders and reconciliations, built from the stored rows (nothing secret: no prepay,
 //! no transaction id, no buyer identity).
 
 use super::refunds::left_to_refund;
-use crate::ssr::db::{OrderRow, ProductRow, RefundRow};
+use crate::ssr::db::reconciliations::{AGREED, DIFFERS, RUNNING};
+use crate::ssr::db::{OrderRow, ProductRow, ReconciliationRow, RefundRow};
 use crate::ssr::wechat::clock::now;
-use crate::types::shop::{OrderDetail, OrderSummary, Product, RefundLine};
+use crate::types::shop::{
+    OrderDetail, OrderSummary, Product, ReconciliationOutcome, ReconciliationSummary, RefundLine,
+};
 
 pub fn product(row: ProductRow) -> Product {
     Product {
@@ -48,6 +51,27 @@ pub fn detail(order: OrderRow, refunds: Vec<RefundRow>, for_admin: bool) -> Orde
                 status: refund.status,
                 reason: refund.reason,
             })
+            .collect(),
+    }
+}
+
+pub fn reconciliation(row: ReconciliationRow) -> ReconciliationSummary {
+    let outcome = match row.status.as_str() {
+        RUNNING => ReconciliationOutcome::Running,
+        AGREED => ReconciliationOutcome::Agreed,
+        DIFFERS => ReconciliationOutcome::Differs,
+        _ => ReconciliationOutcome::Failed,
+    };
+    ReconciliationSummary {
+        bill_date: row.bill_date,
+        outcome,
+        payments: row.payments,
+        refunds: row.refunds,
+        findings: row
+            .findings
+            .lines()
+            .filter(|line| !line.is_empty())
+            .map(str::to_owned)
             .collect(),
     }
 }

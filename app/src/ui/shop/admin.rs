@@ -1,5 +1,5 @@
-//! The admin page (`/admin`): everyone's recent orders (refunds are made on an order's page) and the catalogue,
-//! where products are added, changed or taken off sale.
+//! The admin page (`/admin`): everyone's recent orders (refunds are made on an order's page), the catalogue,
+//! where products are added, changed or taken off sale, and the latest days checked against WeChat Pay's bill.
 
 use leptos::prelude::*;
 
@@ -7,7 +7,7 @@ use super::orders::OrderList;
 use super::Problem;
 use crate::api::shop::{fetch_admin_overview, retire_product, save_product};
 use crate::lang::Lang;
-use crate::types::shop::{fen_from_yuan, yuan, Product};
+use crate::types::shop::{fen_from_yuan, yuan, Product, ReconciliationSummary};
 use crate::types::ApiError;
 
 #[component]
@@ -28,6 +28,8 @@ pub fn AdminPage() -> impl IntoView {
                         {overview.products.into_iter().map(|product| view! { <ProductEditor product=Some(product) changed/> }).collect_view()}
                         <h2 class="subtitle">{lang.pick("添加商品", "Add a product")}</h2>
                         <ProductEditor product=None changed/>
+                        <h2 class="subtitle">{lang.pick("对账", "Reconciliation")}</h2>
+                        <Reconciliations days=overview.reconciliations/>
                     }
                     .into_any(),
                     Err(error) => view! { <Problem error next="/admin"/> }.into_any(),
@@ -122,4 +124,40 @@ fn ProductEditor(
             {move || failure.get().map(|error| view! { <p class="error" role="alert">{error.sentence(lang)}</p> })}
         </form>
     }
+}
+
+/// The latest China days checked against WeChat Pay's trade bill, each with what was found.
+#[component]
+fn Reconciliations(days: Vec<ReconciliationSummary>) -> impl IntoView {
+    let lang = expect_context::<Lang>();
+    if days.is_empty() {
+        return view! {
+            <p class="muted" data-testid="reconciliations">
+                {lang.pick(
+                    "还没有对账。每天上午十点后会自动核对前一天的交易账单。",
+                    "Nothing checked yet. Each morning after 10:00 (China time) the day before is checked against the trade bill.",
+                )}
+            </p>
+        }
+        .into_any();
+    }
+    view! {
+        <ul class="reconciliations" data-testid="reconciliations">
+            {days.into_iter().map(|day| view! {
+                <li class="reconciliation" data-date=day.bill_date.clone() data-outcome=format!("{:?}", day.outcome)>
+                    <div class="product-row">
+                        <span class="product-name">{day.bill_date.clone()}</span>
+                        <span class="muted">{day.outcome.sentence(lang)}</span>
+                    </div>
+                    <p class="muted">
+                        {format!("{} {} · {} {}", day.payments, lang.pick("笔支付", "payments"), day.refunds, lang.pick("笔退款", "refunds"))}
+                    </p>
+                    <ul class="findings">
+                        {day.findings.into_iter().map(|finding| view! { <li>{finding}</li> }).collect_view()}
+                    </ul>
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
 }

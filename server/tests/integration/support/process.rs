@@ -19,6 +19,8 @@ fn command(database: &TestDatabase, env: &[(&str, &str)]) -> Command {
         .current_dir(database.data_dir())
         .env("WXGATE_DATA_DIR", database.data_dir())
         .env("RUST_LOG", "info")
+        // The daily reconciliation would ask the sandbox for a bill in the middle of other tests' requests.
+        .env("WXGATE_RECONCILE_AT", "off")
         .envs(env.iter().copied());
     if let Some(url) = database.database_url() {
         command.env("DATABASE_URL", url);
@@ -92,6 +94,27 @@ impl Wxgate {
     /// Calls a control route (the sandbox's, in sandbox mode) of this process.
     pub async fn control(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
         super::control_call(self.url(path), body).await
+    }
+
+    /// Calls the server function `endpoint` (under `/api/fn`) with form `fields`, as `token`'s session.
+    pub async fn server_fn(
+        &self,
+        token: &str,
+        endpoint: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let response = reqwest::Client::new()
+            .post(self.url(&format!("/api/fn/{endpoint}")))
+            .bearer_auth(token)
+            .form(fields)
+            .send()
+            .await
+            .expect("server function");
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
     }
 
     /// Logs `persona` in as the mini program would (the sandbox mints its `wx.login` code); returns the session token.

@@ -1,0 +1,97 @@
+//! The record of each China day reconciled against WeChat Pay's trade bill, and the claim that lets one process
+//! of many run the daily job for a day.
+
+use super::{Database, DbError};
+
+/// Where a day's reconciliation stands.
+pub const RUNNING: &str = "RUNNING";
+pub const AGREED: &str = "AGREED";
+pub const DIFFERS: &str = "DIFFERS";
+pub const FAILED: &str = "FAILED";
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReconciliationRow {
+    pub bill_date: String,
+    pub status: String,
+    pub payments: i64,
+    pub refunds: i64,
+    /// The differences found, one per line, or why the check failed.
+    pub findings: String,
+    pub finished_at: Option<i64>,
+}
+
+impl Database {
+    /// Claims `bill_date` for this process: true when nobody has reconciled it, or when the last try failed before
+    /// `retry_failed_before`, or a claim was abandoned (still RUNNING) before `abandoned_before`.
+    pub async fn claim_reconciliation(
+        &self,
+        bill_date: &str,
+        now: i64,
+        retry_failed_before: i64,
+        abandoned_before: i64,
+    ) -> Result<bool, DbError> {
+        let inserted = sqlx::query(
+            "INSERT INTO reconciliations (bill_date, status, claimed_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (bill_date) DO NOTHING",
+        )
+        .bind(bill_date)
+        .bind(RUNNING)
+        .bind(now)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            return Ok(true);
+        }
+        let retaken = sqlx::query(
+            "UPDATE reconciliations SET status = $1, claimed_at = $2 WHERE bill_date = $3 \
+             AND ((status = $4 AND claimed_at < $5) OR (status = $1 AND claimed_at < $6))",
+        )
+        .bind(RUNNING)
+        .bind(now)
+        .bind(bill_date)
+        .bind(FAILED)
+        .bind(retry_failed_before)
+        .bind(abandoned_before)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(retaken == 1)
+    }
+
+    /// Writes a day's outcome, whether or not the day was claimed first (`wxgate reconcile` records over it).
+    pub async fn record_reconciliation(
+        &self,
+        row: &ReconciliationRow,
+        now: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO reconciliations (bill_date, status, payments, refunds, findings, claimed_at, finished_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (bill_date) DO UPDATE SET status = $2, payments = $3, \
+             refunds = $4, findings = $5, finished_at = $6",
+        )
+        .bind(&row.bill_date)
+        .bind(&row.status)
+        .bind(row.payments)
+        .bind(row.refunds)
+        .bind(&row.findings)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The latest days reconciled, newest first.
+    pub async fn recent_reconciliations(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<ReconciliationRow>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT bill_date, status, payments, refunds, findings, finished_at FROM reconciliations \
+             ORDER BY bill_date DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+}
