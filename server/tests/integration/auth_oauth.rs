@@ -135,6 +135,21 @@ async fn unionid_joins_and_merges_identities_into_one_user(database: TestDatabas
         .expect("json");
     let mp_user = mini["user_id"].as_str().expect("user").to_owned();
     assert_ne!(mp_user, oa_user, "nothing tells them apart yet");
+    let mini_token = mini["session_token"].as_str().expect("token");
+
+    // Each of the two buys something before anyone knows they are one person.
+    let oa_order: Value = wechat
+        .post_json(
+            &server.url("/api/payments/create"),
+            &json!({ "product_id": "green-tea" }),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let oa_order_id = oa_order["order_id"].as_str().expect("order").to_owned();
+    let mp_order = server.mini_program_order(mini_token, "mug").await;
+    let mp_order_id = mp_order["order_id"].as_str().expect("order").to_owned();
 
     // 3. The official account with consent gives the unionid for the first identity: the two users merge.
     let callback = wechat_authorize(&wechat, &server, "userinfo", "/account").await;
@@ -163,7 +178,7 @@ async fn unionid_joins_and_merges_identities_into_one_user(database: TestDatabas
     // The mini program's session still works and finds the merged user.
     let response = reqwest::Client::new()
         .get(server.url("/api/me"))
-        .bearer_auth(mini["session_token"].as_str().expect("token"))
+        .bearer_auth(mini_token)
         .send()
         .await
         .expect("me");
@@ -171,6 +186,26 @@ async fn unionid_joins_and_merges_identities_into_one_user(database: TestDatabas
         response.json::<Value>().await.expect("json")["user_id"],
         merged["user_id"]
     );
+
+    // Both orders went along with the merge: either session sees both as its own.
+    let (status, orders) = server.server_fn(mini_token, "my_orders", &[]).await;
+    assert_eq!(status, 200, "{orders}");
+    let mut listed: Vec<&str> = orders
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|order| order["order_id"].as_str().expect("id"))
+        .collect();
+    listed.sort_unstable();
+    let mut expected = vec![oa_order_id.as_str(), mp_order_id.as_str()];
+    expected.sort_unstable();
+    assert_eq!(listed, expected);
+    for order_id in &expected {
+        let seen = wechat
+            .get(&server.url(&format!("/api/orders/{order_id}")))
+            .await;
+        assert_eq!(seen.status(), 200, "{order_id}");
+    }
 }
 
 async fn desktop_qr_login_through_start_and_poll(database: TestDatabase) {

@@ -69,6 +69,7 @@ on_both_backends! {
     a_notification_that_never_comes_is_made_up_for_by_asking_wechat_pay => a_notification_that_never_comes_is_made_up_for_by_asking_wechat_pay;
     bad_notifications_are_refused_and_the_order_is_unchanged => bad_notifications_are_refused_and_the_order_is_unchanged;
     a_notification_answered_500_is_retried_by_the_sandbox_and_applied_once => a_notification_answered_500_is_retried_by_the_sandbox_and_applied_once;
+    a_prepay_stored_after_the_payment_leaves_the_order_paid => a_prepay_stored_after_the_payment_leaves_the_order_paid;
 }
 
 async fn a_mini_program_payment_is_applied_once_however_many_copies_arrive(database: TestDatabase) {
@@ -252,6 +253,51 @@ async fn a_notification_that_never_comes_is_made_up_for_by_asking_wechat_pay(
             .await
             .is_empty(),
         "no notification came"
+    );
+}
+
+/// A checkout that asked WeChat Pay for a prepay while the buyer was paying stores it only after the payment was
+/// applied: the paid order keeps its status and the prepay it was paid with.
+async fn a_prepay_stored_after_the_payment_leaves_the_order_paid(database: TestDatabase) {
+    let server = Wxgate::start(&database, &[]).await;
+    let token = server.mini_program_login("xiaoming").await;
+    let created = server.mini_program_order(&token, "one-fen").await;
+    let order_id = created["order_id"].as_str().expect("order id");
+    server
+        .control(
+            &format!(
+                "/sandbox/pay/orders/{}/pay",
+                created["out_trade_no"].as_str().expect("no")
+            ),
+            json!({}),
+        )
+        .await;
+    let db = database.connect().await;
+    eventually("the order is paid", || async {
+        db.order(order_id)
+            .await
+            .expect("order")
+            .expect("exists")
+            .status
+            .as_str()
+            == "PAID"
+    })
+    .await;
+    let paid = db.order(order_id).await.expect("order").expect("exists");
+
+    db.set_prepay(
+        order_id,
+        "native",
+        "wx0000000000000002",
+        "weixin://wxpay/bizpayurl?pr=late",
+        app::ssr::wechat::clock::now() + 3600,
+    )
+    .await
+    .expect("prepay");
+    assert_eq!(
+        db.order(order_id).await.expect("order").expect("exists"),
+        paid,
+        "the paid order is left alone"
     );
 }
 

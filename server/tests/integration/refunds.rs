@@ -1,5 +1,6 @@
 //! Refunds by an admin against the sandbox: partial then the rest, the same request twice, too much, a non-admin,
-//! refund notifications applied once, and a refund notification that arrives before the payment's.
+//! refund notifications applied once, a refund notification that arrives before the payment's, and a refund WeChat
+//! Pay refuses for good.
 
 use std::time::Duration;
 
@@ -94,6 +95,7 @@ async fn server_with_an_admin(database: &TestDatabase) -> Wxgate {
 on_both_backends! {
     an_admin_refunds_part_then_the_rest_and_each_notification_counts_once => an_admin_refunds_part_then_the_rest_and_each_notification_counts_once;
     a_refund_notification_before_the_payment_notification_is_applied => a_refund_notification_before_the_payment_notification_is_applied;
+    a_refund_refused_for_good_is_closed_and_no_longer_counts => a_refund_refused_for_good_is_closed_and_no_longer_counts;
 }
 
 async fn an_admin_refunds_part_then_the_rest_and_each_notification_counts_once(
@@ -269,4 +271,45 @@ async fn a_refund_notification_before_the_payment_notification_is_applied(databa
         "REFUNDED",
         "the late payment notification changes nothing"
     );
+}
+
+async fn a_refund_refused_for_good_is_closed_and_no_longer_counts(database: TestDatabase) {
+    let server = server_with_an_admin(&database).await;
+    let buyer = server.mini_program_login("xiaoming").await;
+    let admin = server.mini_program_login("laowang").await;
+    let (order_id, _) = paid_order(&server, &buyer, "one-fen").await;
+    until_status(&server, &buyer, &order_id, "PAID").await;
+    let refunds = format!("/api/orders/{order_id}/refunds");
+
+    server
+        .control(
+            "/sandbox/pay/faults",
+            json!({ "fail_next": 1, "error": "INVALID_REQUEST" }),
+        )
+        .await;
+    let (status, refused) = server
+        .api(
+            &admin,
+            reqwest::Method::POST,
+            &refunds,
+            Some(json!({ "refund_fen": 1, "request_id": "refused" })),
+        )
+        .await;
+    assert_eq!(status, 502, "{refused}");
+    assert_eq!(refused["error"]["code"], "wechat_pay_error", "{refused}");
+    let closed = order(&server, &admin, &order_id).await;
+    assert_eq!(closed["status"], "PAID");
+    assert_eq!(closed["refunds"][0]["status"], "CLOSED", "{closed}");
+
+    // The refused refund never started, so the whole fen can still be refunded.
+    let (status, refund) = server
+        .api(
+            &admin,
+            reqwest::Method::POST,
+            &refunds,
+            Some(json!({ "refund_fen": 1, "request_id": "again" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{refund}");
+    assert_eq!(refund["status"], "PROCESSING");
 }

@@ -1,5 +1,5 @@
-//! Injected faults, set through the control API: the next N merchant requests fail with SYSTEM_ERROR (500) or
-//! FREQUENCY_LIMITED (429), every response is slowed by M ms, error responses go out without signature headers,
+//! Injected faults, set through the control API: the next N merchant requests fail with SYSTEM_ERROR (500),
+//! FREQUENCY_LIMITED (429) or INVALID_REQUEST (400, a refusal for good), every response is slowed by M ms, error responses go out without signature headers,
 //! and signed timestamps are moved by S seconds. Injected failures count only requests that authenticated.
 
 use std::sync::Mutex;
@@ -16,6 +16,8 @@ pub enum InjectedError {
     #[default]
     SystemError,
     FrequencyLimited,
+    /// A business-rule refusal that retrying cannot change.
+    InvalidRequest,
 }
 
 /// The faults in force; also the JSON of `GET/POST /sandbox/pay/faults`.
@@ -69,6 +71,9 @@ impl Faults {
         Some(match settings.error {
             InjectedError::SystemError => PayError::SystemError,
             InjectedError::FrequencyLimited => PayError::FrequencyLimited,
+            InjectedError::InvalidRequest => {
+                PayError::InvalidRequest("refused by a fault injected in the sandbox".to_owned())
+            }
         })
     }
 
