@@ -37,8 +37,9 @@ impl Wxgate {
             .current_dir(data_dir.path())
             .env("WXGATE_DATA_DIR", data_dir.path())
             .env("RUST_LOG", "warn")
-            // No sweep during the run: it would ask the sandbox about the orders being measured.
+            // No sweep or reconciliation during the run: they would ask the sandbox while it is being measured.
             .env("WXGATE_SWEEP_SECONDS", "3600")
+            .env("WXGATE_RECONCILE_AT", "off")
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("a log file"))

@@ -143,12 +143,7 @@ async fn a_mini_program_payment_is_applied_once_however_many_copies_arrive(datab
         "priced by the server"
     );
 
-    server
-        .control(
-            &format!("/sandbox/pay/orders/{out_trade_no}/pay"),
-            json!({}),
-        )
-        .await;
+    server.sandbox_pays(&out_trade_no).await;
     eventually("the payment notification", || async {
         outcomes(&database, &out_trade_no).await == ["applied"]
     })
@@ -234,13 +229,7 @@ async fn a_notification_that_never_comes_is_made_up_for_by_asking_wechat_pay(
         .control("/sandbox/pay/notifications/hold", json!({}))
         .await;
     server
-        .control(
-            &format!(
-                "/sandbox/pay/orders/{}/pay",
-                created["out_trade_no"].as_str().expect("no")
-            ),
-            json!({}),
-        )
+        .sandbox_pays(created["out_trade_no"].as_str().expect("no"))
         .await;
 
     assert_eq!(
@@ -264,13 +253,7 @@ async fn a_prepay_stored_after_the_payment_leaves_the_order_paid(database: TestD
     let created = server.mini_program_order(&token, "one-fen").await;
     let order_id = created["order_id"].as_str().expect("order id");
     server
-        .control(
-            &format!(
-                "/sandbox/pay/orders/{}/pay",
-                created["out_trade_no"].as_str().expect("no")
-            ),
-            json!({}),
-        )
+        .sandbox_pays(created["out_trade_no"].as_str().expect("no"))
         .await;
     let db = database.connect().await;
     eventually("the order is paid", || async {
@@ -321,12 +304,7 @@ async fn a_notification_answered_500_is_retried_by_the_sandbox_and_applied_once(
         .execute(db.pool())
         .await
         .expect("rename away");
-    server
-        .control(
-            &format!("/sandbox/pay/orders/{out_trade_no}/pay"),
-            json!({}),
-        )
-        .await;
+    server.sandbox_pays(out_trade_no).await;
     eventually("wxgate's 500", || async {
         let deliveries = server.control_get("/sandbox/pay/deliveries").await;
         deliveries["deliveries"]

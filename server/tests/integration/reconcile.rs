@@ -53,12 +53,7 @@ async fn reconcile_agrees_with_the_bill_and_names_what_differs(database: TestDat
     let created = server.mini_program_order(&token, "mug").await;
     let order_id = created["order_id"].as_str().expect("id");
     let out_trade_no = created["out_trade_no"].as_str().expect("no");
-    server
-        .control(
-            &format!("/sandbox/pay/orders/{out_trade_no}/pay"),
-            json!({}),
-        )
-        .await;
+    server.sandbox_pays(out_trade_no).await;
     let db = database.connect().await;
     until_status(&db, order_id, "PAID").await;
     let (status, refund) = server
@@ -71,13 +66,7 @@ async fn reconcile_agrees_with_the_bill_and_names_what_differs(database: TestDat
         .await;
     assert_eq!(status, 200, "{refund}");
     server
-        .control(
-            &format!(
-                "/sandbox/pay/refunds/{}/outcome",
-                refund["out_refund_no"].as_str().expect("no")
-            ),
-            json!({ "status": "SUCCESS" }),
-        )
+        .sandbox_settles_refund(refund["out_refund_no"].as_str().expect("no"))
         .await;
     until_status(&db, order_id, "PARTIALLY_REFUNDED").await;
 

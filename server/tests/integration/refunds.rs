@@ -65,12 +65,7 @@ async fn paid_order(server: &Wxgate, token: &str, product: &str) -> (String, Str
     let created = server.mini_program_order(token, product).await;
     let order_id = created["order_id"].as_str().expect("order id").to_owned();
     let out_trade_no = created["out_trade_no"].as_str().expect("no").to_owned();
-    server
-        .control(
-            &format!("/sandbox/pay/orders/{out_trade_no}/pay"),
-            json!({}),
-        )
-        .await;
+    server.sandbox_pays(&out_trade_no).await;
     (order_id, out_trade_no)
 }
 
@@ -170,12 +165,7 @@ async fn an_admin_refunds_part_then_the_rest_and_each_notification_counts_once(
     );
 
     let out_refund_no = refund["out_refund_no"].as_str().expect("no").to_owned();
-    server
-        .control(
-            &format!("/sandbox/pay/refunds/{out_refund_no}/outcome"),
-            json!({ "status": "SUCCESS" }),
-        )
-        .await;
+    server.sandbox_settles_refund(&out_refund_no).await;
     let partly = until_status(&server, &buyer, &order_id, "PARTIALLY_REFUNDED").await;
     assert_eq!(partly["refunds"][0]["status"], "SUCCESS");
 
@@ -214,13 +204,7 @@ async fn an_admin_refunds_part_then_the_rest_and_each_notification_counts_once(
         .await;
     assert_eq!(status, 200, "{rest}");
     server
-        .control(
-            &format!(
-                "/sandbox/pay/refunds/{}/outcome",
-                rest["out_refund_no"].as_str().expect("no")
-            ),
-            json!({ "status": "SUCCESS" }),
-        )
+        .sandbox_settles_refund(rest["out_refund_no"].as_str().expect("no"))
         .await;
     let refunded = until_status(&server, &buyer, &order_id, "REFUNDED").await;
     assert_eq!(refunded["refunds"].as_array().expect("list").len(), 2);
@@ -247,13 +231,7 @@ async fn a_refund_notification_before_the_payment_notification_is_applied(databa
         "the refund asks WeChat Pay whether the order is paid: {refund}"
     );
     server
-        .control(
-            &format!(
-                "/sandbox/pay/refunds/{}/outcome",
-                refund["out_refund_no"].as_str().expect("no")
-            ),
-            json!({ "status": "SUCCESS" }),
-        )
+        .sandbox_settles_refund(refund["out_refund_no"].as_str().expect("no"))
         .await;
 
     // The refund's notification goes out first, the payment's after it.

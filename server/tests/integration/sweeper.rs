@@ -42,13 +42,7 @@ async fn the_sweeper_settles_lost_payments_and_closes_expired_orders(database: T
         .await;
     let lost = server.mini_program_order(&token, "one-fen").await;
     server
-        .control(
-            &format!(
-                "/sandbox/pay/orders/{}/pay",
-                lost["out_trade_no"].as_str().expect("no")
-            ),
-            json!({}),
-        )
+        .sandbox_pays(lost["out_trade_no"].as_str().expect("no"))
         .await;
 
     // Never paid.

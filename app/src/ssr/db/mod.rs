@@ -29,10 +29,23 @@ pub use users::{new_id, IdentityRow, NewIdentity, UserRow};
 /// How long start-up waits for the database before reporting it unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Settings applied to every SQLite connection: write-ahead logging so readers never block the writer,
-/// and a busy timeout so concurrent writers wait instead of failing.
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                              PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;";
+/// Settings applied to every SQLite connection: a busy timeout first, so concurrent writers wait instead of
+/// failing, then the rest.
+const SQLITE_PRAGMAS: &str =
+    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+
+/// Switches an SQLite file to write-ahead logging (readers never block the writer) unless it is already: the
+/// mode is stored in the file, and asking for it on every new connection can fail with SQLITE_BUSY while another
+/// process writes, since switching takes a lock the busy timeout does not wait for.
+async fn use_write_ahead_log(pool: &AnyPool) -> Result<(), sqlx::Error> {
+    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(pool)
+        .await?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        pool.execute("PRAGMA journal_mode = WAL").await?;
+    }
+    Ok(())
+}
 
 /// The two engines wxgate runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +124,14 @@ impl Database {
                 backend: backend.label(),
                 source,
             })?;
+        if backend == Backend::Sqlite {
+            use_write_ahead_log(&pool)
+                .await
+                .map_err(|source| DbError::Connect {
+                    backend: backend.label(),
+                    source,
+                })?;
+        }
         Ok(Database { pool, backend })
     }
 

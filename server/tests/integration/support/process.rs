@@ -96,6 +96,24 @@ impl Wxgate {
         super::control_call(self.url(path), body).await
     }
 
+    /// The buyer pays `out_trade_no` (the sandbox's control API plays the buyer's WeChat).
+    pub async fn sandbox_pays(&self, out_trade_no: &str) {
+        self.control(
+            &format!("/sandbox/pay/orders/{out_trade_no}/pay"),
+            serde_json::json!({}),
+        )
+        .await;
+    }
+
+    /// WeChat Pay finishes the refund `out_refund_no` successfully (the sandbox's control API plays that part).
+    pub async fn sandbox_settles_refund(&self, out_refund_no: &str) {
+        self.control(
+            &format!("/sandbox/pay/refunds/{out_refund_no}/outcome"),
+            serde_json::json!({ "status": "SUCCESS" }),
+        )
+        .await;
+    }
+
     /// Calls the server function `endpoint` (under `/api/fn`) with form `fields`, as `token`'s session.
     pub async fn server_fn(
         &self,
