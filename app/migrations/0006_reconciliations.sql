@@ -7,6 +7,6 @@ CREATE TABLE reconciliations (
     payments BIGINT NOT NULL DEFAULT 0,
     refunds BIGINT NOT NULL DEFAULT 0,
     findings TEXT NOT NULL DEFAULT '',
-    claimed_at BIGINT NOT NULL,
-    finished_at BIGINT
+    -- When a process last claimed the day or wrote its outcome.
+    claimed_at BIGINT NOT NULL
 );

@@ -145,10 +145,7 @@ impl ReconciliationOutcome {
             ReconciliationOutcome::Running => lang.pick("正在对账", "Being checked"),
             ReconciliationOutcome::Agreed => lang.pick("与账单一致", "Agrees with the bill"),
             ReconciliationOutcome::Differs => lang.pick("与账单有差异", "Differs from the bill"),
-            ReconciliationOutcome::Failed => lang.pick(
-                "未能对账，稍后会重试",
-                "Could not be checked; it is tried again later",
-            ),
+            ReconciliationOutcome::Failed => lang.pick("未能对账", "Could not be checked"),
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use app::ssr::payments::reconcile::check_and_record;
+use app::ssr::payments::reconcile::{check_and_record, failure_sentence};
 
 use crate::startup;
 
@@ -38,7 +38,7 @@ pub async fn run(data_dir: &Path, local_base: &str, date: &str) -> ExitCode {
             }
         }
         Err(error) => {
-            eprintln!("wxgate reconcile: {error}");
+            eprintln!("wxgate reconcile: {}", failure_sentence(&error));
             ExitCode::from(2)
         }
     }

@@ -121,27 +121,39 @@ async fn sweep_unpaid_orders(context: app::ssr::context::AppContext) {
     }
 }
 
-/// Reconciles yesterday's trade bill once a day (see `WXGATE_RECONCILE_AT`); differences go to the log and the
-/// admin page.
+/// Reconciles each day's trade bill the morning after (see `WXGATE_RECONCILE_AT`); what is found goes to the log and
+/// the admin page.
 async fn reconcile_daily(context: app::ssr::context::AppContext) {
+    use app::ssr::payments::{daily, reconcile::failure_sentence};
+
     let mut interval = tokio::time::interval(RECONCILE_CHECK_INTERVAL);
     loop {
         interval.tick().await;
-        match app::ssr::payments::daily::run_if_due(&context).await {
-            Ok(Some((date, report))) if report.differences.is_empty() => tracing::info!(
-                %date,
-                payments = report.payments_in_bill,
-                refunds = report.refunds_in_bill,
-                "the trade bill agrees with wxgate"
-            ),
-            Ok(Some((date, report))) => {
-                for difference in &report.differences {
-                    tracing::warn!(%date, %difference, "the trade bill differs from wxgate");
-                }
-            }
-            Ok(None) => {}
+        let checked = match daily::run_due(&context).await {
+            Ok(checked) => checked,
             Err(error) => {
-                tracing::warn!(%error, "the daily reconciliation failed; it is tried again later")
+                let cause = failure_sentence(&error);
+                tracing::warn!(%cause, "the daily reconciliation could not run; it is tried again later");
+                continue;
+            }
+        };
+        for daily::Checked { date, outcome } in checked {
+            match outcome {
+                Ok(report) if report.differences.is_empty() => tracing::info!(
+                    %date,
+                    payments = report.payments_in_bill,
+                    refunds = report.refunds_in_bill,
+                    "the trade bill agrees with wxgate"
+                ),
+                Ok(report) => {
+                    for difference in &report.differences {
+                        tracing::warn!(%date, %difference, "the trade bill differs from wxgate");
+                    }
+                }
+                Err(error) => {
+                    let cause = failure_sentence(&error);
+                    tracing::warn!(%date, %cause, "could not reconcile the day; it is tried again in half an hour");
+                }
             }
         }
     }

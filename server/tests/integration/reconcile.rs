@@ -1,9 +1,10 @@
 //! Reconciliation against the sandbox's trade bill: `wxgate reconcile --date` agreeing and then naming payments and
-//! refunds that differ, and the daily job checking yesterday once, recorded for the admin page.
+//! refunds that differ, and the daily job checking yesterday once, with a failed day retried and a missed day filled
+//! in, recorded for the admin page.
 
 use std::time::Duration;
 
-use app::ssr::db::{Database, RefundRow};
+use app::ssr::db::{Database, ReconciliationRow, RefundRow};
 use app::ssr::wechat::clock::now;
 use serde_json::json;
 
@@ -143,21 +144,54 @@ async fn the_daily_job_checks_yesterday_once_and_the_admin_page_shows_it(databas
         ghost_payment(&server, &db, &token, now() - 24 * 60 * 60).await
     };
 
-    // A new process whose reconciliation time has passed: it checks yesterday at once. Its sandbox has no bill for
-    // that day (NO_STATEMENT_EXIST), so the payment recorded here is a difference.
+    // Three days ago was tried an hour ago and failed; the day before yesterday was never checked.
+    let three_days_ago = china_date(3);
+    database
+        .connect()
+        .await
+        .record_reconciliation(
+            &ReconciliationRow {
+                bill_date: three_days_ago.clone(),
+                status: "FAILED".to_owned(),
+                payments: 0,
+                refunds: 0,
+                findings: "WeChat Pay is not answering; try again in a moment".to_owned(),
+            },
+            now() - 60 * 60,
+        )
+        .await
+        .expect("record");
+
+    // A new process whose reconciliation time has passed checks those days and yesterday at once. Its sandbox has
+    // no bills for them (NO_STATEMENT_EXIST), so the payment recorded here yesterday is a difference.
     let server = Wxgate::start(&database, &[("WXGATE_RECONCILE_AT", "00:00")]).await;
     let db = database.connect().await;
     let mut recorded = Vec::new();
     for _ in 0..100 {
         recorded = db.recent_reconciliations(10).await.expect("recorded");
-        if recorded.iter().any(|day| day.status != "RUNNING") {
+        if recorded.len() == 3
+            && recorded
+                .iter()
+                .all(|day| day.status != "RUNNING" && day.status != "FAILED")
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(recorded.len(), 1, "{recorded:?}\n{}", server.log());
-    assert_eq!(recorded[0].bill_date, yesterday);
-    assert_eq!(recorded[0].status, "DIFFERS", "{recorded:?}");
+    let outcomes: Vec<(&str, &str)> = recorded
+        .iter()
+        .map(|day| (day.bill_date.as_str(), day.status.as_str()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            (yesterday.as_str(), "DIFFERS"),
+            (china_date(2).as_str(), "AGREED"),
+            (three_days_ago.as_str(), "AGREED"),
+        ],
+        "{}",
+        server.log()
+    );
     assert_eq!(
         recorded[0].findings,
         format!("{ghost_no}: paid here, not in WeChat Pay's bill")
@@ -173,15 +207,16 @@ async fn the_daily_job_checks_yesterday_once_and_the_admin_page_shows_it(databas
     let (status, overview) = server.server_fn(&admin, "admin", &[]).await;
     assert_eq!(status, 200, "{overview}");
     assert_eq!(
-        overview["reconciliations"],
-        json!([{
+        overview["reconciliations"][0],
+        json!({
             "bill_date": yesterday,
             "outcome": "Differs",
             "payments": 0,
             "refunds": 0,
             "findings": [format!("{ghost_no}: paid here, not in WeChat Pay's bill")],
-        }])
+        })
     );
+    assert_eq!(overview["reconciliations"][2]["outcome"], "Agreed");
     let buyer = server.mini_program_login("xiaoming").await;
     let (status, refused) = server.server_fn(&buyer, "admin", &[]).await;
     assert_ne!(status, 200);

@@ -107,7 +107,7 @@ pub struct NotificationReceipt<'a> {
 impl Database {
     /// Stores an order and its items in one transaction, as CREATED.
     pub async fn create_order(&self, order: &NewOrder<'_>) -> Result<(), DbError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO orders (id, user_id, out_trade_no, status, description, total_fen, created_at, updated_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",

@@ -17,7 +17,6 @@ pub struct ReconciliationRow {
     pub refunds: i64,
     /// The differences found, one per line, or why the check failed.
     pub findings: String,
-    pub finished_at: Option<i64>,
 }
 
 impl Database {
@@ -59,16 +58,17 @@ impl Database {
         Ok(retaken == 1)
     }
 
-    /// Writes a day's outcome, whether or not the day was claimed first (`wxgate reconcile` records over it).
+    /// Writes a day's outcome, whether or not the day was claimed first (`wxgate reconcile` records over it); a
+    /// failure is retried counting from now.
     pub async fn record_reconciliation(
         &self,
         row: &ReconciliationRow,
         now: i64,
     ) -> Result<(), DbError> {
         sqlx::query(
-            "INSERT INTO reconciliations (bill_date, status, payments, refunds, findings, claimed_at, finished_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (bill_date) DO UPDATE SET status = $2, payments = $3, \
-             refunds = $4, findings = $5, finished_at = $6",
+            "INSERT INTO reconciliations (bill_date, status, payments, refunds, findings, claimed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (bill_date) DO UPDATE SET status = $2, payments = $3, \
+             refunds = $4, findings = $5, claimed_at = $6",
         )
         .bind(&row.bill_date)
         .bind(&row.status)
@@ -81,13 +81,22 @@ impl Database {
         Ok(())
     }
 
+    /// The first day ever checked, if any.
+    pub async fn oldest_reconciliation(&self) -> Result<Option<String>, DbError> {
+        let (oldest,): (Option<String>,) =
+            sqlx::query_as("SELECT MIN(bill_date) FROM reconciliations")
+                .fetch_one(self.pool())
+                .await?;
+        Ok(oldest)
+    }
+
     /// The latest days reconciled, newest first.
     pub async fn recent_reconciliations(
         &self,
         limit: i64,
     ) -> Result<Vec<ReconciliationRow>, DbError> {
         Ok(sqlx::query_as(
-            "SELECT bill_date, status, payments, refunds, findings, finished_at FROM reconciliations \
+            "SELECT bill_date, status, payments, refunds, findings FROM reconciliations \
              ORDER BY bill_date DESC LIMIT $1",
         )
         .bind(limit)

@@ -111,7 +111,7 @@ impl Database {
         out_refund_no: &str,
         refund_id: Option<&str>,
     ) -> Result<bool, DbError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let settled = sqlx::query(
             "UPDATE refunds SET status = $1, refund_id = COALESCE($2, refund_id), updated_at = $3 \
              WHERE out_refund_no = $4 AND status <> $1",

@@ -56,7 +56,7 @@ impl Database {
     /// Finds the user of `identity` or makes one, linking through the unionid: an identity whose unionid another
     /// user already has joins that user, and two users found to share a unionid are merged. Returns the user id.
     pub async fn link_identity(&self, identity: &NewIdentity<'_>) -> Result<String, DbError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let existing: Option<(String,)> =
             sqlx::query_as("SELECT user_id FROM identities WHERE appid = $1 AND openid = $2")
                 .bind(identity.appid)

@@ -53,7 +53,6 @@ pub async fn check_and_record(context: &AppContext, date: &str) -> Result<Report
             payments: i64::try_from(report.payments_in_bill).unwrap_or(i64::MAX),
             refunds: i64::try_from(report.refunds_in_bill).unwrap_or(i64::MAX),
             findings: report.differences.join("\n"),
-            finished_at: None,
         },
         Err(PaymentError::BadRequest(_)) => return outcome,
         Err(error) => ReconciliationRow {
@@ -62,7 +61,6 @@ pub async fn check_and_record(context: &AppContext, date: &str) -> Result<Report
             payments: 0,
             refunds: 0,
             findings: failure_sentence(error),
-            finished_at: None,
         },
     };
     context.db.record_reconciliation(&row, now()).await?;
@@ -80,8 +78,8 @@ pub async fn recent(
     Ok(context.db.recent_reconciliations(RECENT_DAYS).await?)
 }
 
-/// Why a check failed, for the admin page: the cause itself, since no secret is in it.
-fn failure_sentence(error: &PaymentError) -> String {
+/// Why a check failed, for the log and the admin page (admins only): the cause itself, which names no key.
+pub fn failure_sentence(error: &PaymentError) -> String {
     match error {
         PaymentError::Internal(cause) => cause.clone(),
         other => other.to_string(),
@@ -147,9 +145,8 @@ async fn download_trade_bill(context: &AppContext, date: &str) -> Result<TradeBi
     let bytes = bill::download(client, &link).await?;
     let text = String::from_utf8(bytes)
         .map_err(|_| PaymentError::Internal("the bill is not UTF-8 text".to_owned()))?;
-    trade_bill::parse(&text).ok_or_else(|| {
-        PaymentError::Internal("the bill has no header line wxgate can read".to_owned())
-    })
+    trade_bill::parse(&text)
+        .map_err(|why| PaymentError::Internal(format!("the trade bill of {date}: {why}")))
 }
 
 async fn payment_difference(
@@ -190,17 +187,21 @@ async fn refund_difference(
             "{no}: refund of {} fen at WeChat Pay, {} fen here",
             refund.refund_fen, here.refund_fen
         )),
-        Some(here)
-            if refund.status != "PROCESSING"
-                && (refund.status == SUCCESS) != (here.status == SUCCESS) =>
-        {
-            Some(format!(
-                "{no}: refund {} at WeChat Pay, {} here",
-                refund.status, here.status
-            ))
-        }
-        Some(_) => None,
+        Some(here) => settled_as(&refund.status)
+            .filter(|settled| *settled != here.status)
+            .map(|settled| format!("{no}: refund {settled} at WeChat Pay, {} here", here.status)),
     })
+}
+
+/// The refund API's word for a refund status the bill shows as settled: SUCCESS, CHANGE (ABNORMAL) or FAIL
+/// (CLOSED); `None` while it is still PROCESSING.
+fn settled_as(bill_status: &str) -> Option<&str> {
+    match bill_status {
+        "SUCCESS" => Some(SUCCESS),
+        "CHANGE" => Some("ABNORMAL"),
+        "FAIL" => Some("CLOSED"),
+        _ => None,
+    }
 }
 
 /// The Unix seconds a China day (`YYYY-MM-DD`) starts and ends at.
@@ -214,14 +215,24 @@ fn china_day(date: &str) -> Option<(i64, i64)> {
     Some((start, start + 86_400))
 }
 
-/// The China day before the one `unix` falls in, once the China clock that day has reached `at` (minutes after
-/// midnight): the day whose bill should be ready.
-pub fn bill_day_due(unix: i64, at_minute: u16) -> Option<String> {
-    let china = OffsetDateTime::from_unix_timestamp(unix)
-        .ok()?
-        .to_offset(CHINA);
+/// The China days whose bills are due at `unix`, oldest first: the `count` days up to yesterday once the China
+/// clock has reached `at_minute` (minutes after midnight), else up to the day before.
+pub fn days_due(unix: i64, at_minute: u16, count: u8) -> Vec<String> {
+    let Ok(moment) = OffsetDateTime::from_unix_timestamp(unix) else {
+        return Vec::new();
+    };
+    let china = moment.to_offset(CHINA);
     let minute = u16::from(china.hour()) * 60 + u16::from(china.minute());
-    (minute >= at_minute).then(|| china.date().previous_day().map(|day| day.to_string()))?
+    let newest_back = if minute >= at_minute { 1 } else { 2 };
+    (newest_back..newest_back + i64::from(count))
+        .rev()
+        .filter_map(|back| {
+            china
+                .date()
+                .checked_sub(time::Duration::days(back))
+                .map(|day| day.to_string())
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -245,15 +256,20 @@ mod tests {
     fn yesterdays_bill_is_due_once_the_china_clock_passes_the_hour() {
         // 2026-11-21 09:59 and 10:00 in Beijing.
         let before = 1_795_190_400 + 9 * 3600 + 59 * 60;
-        assert_eq!(bill_day_due(before, 10 * 60), None);
+        assert_eq!(days_due(before, 10 * 60, 1), ["2026-11-19"]);
         assert_eq!(
-            bill_day_due(before + 60, 10 * 60),
-            Some("2026-11-20".to_owned())
+            days_due(before + 60, 10 * 60, 3),
+            ["2026-11-18", "2026-11-19", "2026-11-20"]
         );
         // 2027-01-01 00:00 in Beijing reconciles the last day of 2026.
-        assert_eq!(
-            bill_day_due(1_798_732_800, 0),
-            Some("2026-12-31".to_owned())
-        );
+        assert_eq!(days_due(1_798_732_800, 0, 1), ["2026-12-31"]);
+    }
+
+    #[test]
+    fn a_refund_is_compared_once_the_bill_shows_it_settled() {
+        assert_eq!(settled_as("SUCCESS"), Some("SUCCESS"));
+        assert_eq!(settled_as("CHANGE"), Some("ABNORMAL"));
+        assert_eq!(settled_as("FAIL"), Some("CLOSED"));
+        assert_eq!(settled_as("PROCESSING"), None);
     }
 }

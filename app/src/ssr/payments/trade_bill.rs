@@ -29,55 +29,67 @@ pub struct TradeBill {
     pub refunds: Vec<BillRefund>,
 }
 
-/// Reads a trade bill; `None` when its header lacks a column wxgate needs.
-pub fn parse(text: &str) -> Option<TradeBill> {
-    let mut lines = text.lines().map(str::trim).filter(|line| !line.is_empty());
-    let header: Vec<&str> = lines
-        .next()?
+/// Reads a trade bill, or says what in it wxgate cannot read.
+pub fn parse(text: &str) -> Result<TradeBill, String> {
+    let mut lines = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .enumerate();
+    let (_, header) = lines.next().ok_or("the bill is empty")?;
+    let header: Vec<&str> = header
         .split(',')
         .map(|field| field.trim_start_matches('\u{feff}'))
         .collect();
-    let column = |name: &str| header.iter().position(|field| *field == name);
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|field| *field == name)
+            .ok_or_else(|| format!("the bill has no {name} column"))
+    };
     let out_trade_no = column("商户订单号")?;
     let state = column("交易状态")?;
-    let paid = column("订单金额").or_else(|| column("应结订单金额"));
-    let refund_columns = (|| {
-        Some((
+    let paid = column("订单金额").or_else(|_| column("应结订单金额"));
+    let refund_columns = || -> Result<_, String> {
+        Ok((
             column("商户退款单号")?,
-            column("申请退款金额").or_else(|| column("退款金额"))?,
+            column("申请退款金额").or_else(|_| column("退款金额"))?,
             column("退款状态")?,
         ))
-    })();
+    };
+    let amount = |number: usize, text: &str| {
+        fen_from_yuan(text)
+            .ok_or_else(|| format!("line {}: {text} is not an amount in yuan", number + 1))
+    };
 
     let mut bill = TradeBill::default();
-    for fields in lines.map(|line| {
-        line.split(',')
-            .map(|field| field.trim_start_matches('`'))
-            .collect::<Vec<_>>()
-    }) {
-        // Summary lines have other widths.
+    for (number, line) in lines {
+        // Every data field starts with a backquote, so `,`` separates fields even when merchant text has commas.
+        let Some(line) = line.strip_prefix('`') else {
+            continue; // the summary's header
+        };
+        let fields: Vec<&str> = line.split(",`").collect();
         if fields.len() != header.len() {
-            continue;
+            continue; // the summary line
         }
-        let field = |index: usize| fields[index];
-        match field(state) {
+        match fields[state] {
             "SUCCESS" => bill.payments.push(BillPayment {
-                out_trade_no: field(out_trade_no).to_owned(),
-                total_fen: fen_from_yuan(field(paid?))?,
+                out_trade_no: fields[out_trade_no].to_owned(),
+                total_fen: amount(number, fields[paid.clone()?])?,
             }),
             "REFUND" => {
-                let (out_refund_no, amount, status) = refund_columns?;
+                let (out_refund_no, refund_fen, status) = refund_columns()?;
                 bill.refunds.push(BillRefund {
-                    out_refund_no: field(out_refund_no).to_owned(),
-                    out_trade_no: field(out_trade_no).to_owned(),
-                    refund_fen: fen_from_yuan(field(amount))?,
-                    status: field(status).to_owned(),
+                    out_refund_no: fields[out_refund_no].to_owned(),
+                    out_trade_no: fields[out_trade_no].to_owned(),
+                    refund_fen: amount(number, fields[refund_fen])?,
+                    status: fields[status].to_owned(),
                 });
             }
             _ => {}
         }
     }
-    Some(bill)
+    Ok(bill)
 }
 
 #[cfg(test)]
@@ -93,7 +105,7 @@ mod tests {
                     总交易单数,应结订单总金额\n`2,`12.88\n";
         assert_eq!(
             parse(text),
-            Some(TradeBill {
+            Ok(TradeBill {
                 payments: vec![BillPayment {
                     out_trade_no: "WXG1".to_owned(),
                     total_fen: 1288
@@ -109,19 +121,31 @@ mod tests {
     }
 
     #[test]
-    fn a_bill_without_the_needed_columns_is_not_read() {
+    fn commas_in_merchant_text_stay_inside_their_field() {
+        let text = "商户订单号,交易状态,商品名称,订单金额\n`WXG1,`SUCCESS,`茶, 杯,`0.01\n";
         assert_eq!(
-            parse("交易时间,订单金额\n`2026-11-21 10:00:00,`0.01\n"),
-            None
+            parse(text).map(|bill| bill.payments),
+            Ok(vec![BillPayment {
+                out_trade_no: "WXG1".to_owned(),
+                total_fen: 1
+            }])
         );
-        assert_eq!(parse(""), None);
     }
 
     #[test]
-    fn a_refund_line_in_a_bill_without_refund_columns_is_not_read() {
+    fn what_cannot_be_read_is_named() {
+        assert_eq!(
+            parse("交易时间,订单金额\n`2026-11-21 10:00:00,`0.01\n"),
+            Err("the bill has no 商户订单号 column".to_owned())
+        );
+        assert_eq!(parse(""), Err("the bill is empty".to_owned()));
         assert_eq!(
             parse("商户订单号,交易状态,订单金额\n`WXG1,`REFUND,`0.01\n"),
-            None
+            Err("the bill has no 商户退款单号 column".to_owned())
+        );
+        assert_eq!(
+            parse("商户订单号,交易状态,订单金额\n`WXG1,`SUCCESS,`abc\n"),
+            Err("line 2: abc is not an amount in yuan".to_owned())
         );
     }
 }

@@ -134,8 +134,8 @@ fn Reconciliations(days: Vec<ReconciliationSummary>) -> impl IntoView {
         return view! {
             <p class="muted" data-testid="reconciliations">
                 {lang.pick(
-                    "还没有对账。每天上午十点后会自动核对前一天的交易账单。",
-                    "Nothing checked yet. Each morning after 10:00 (China time) the day before is checked against the trade bill.",
+                    "还没有对账。wxgate 每天早上（WXGATE_RECONCILE_AT）核对前一天的微信支付交易账单，也可以运行 wxgate reconcile。",
+                    "Nothing checked yet. Each morning (WXGATE_RECONCILE_AT) wxgate checks the day before against WeChat Pay's trade bill; wxgate reconcile checks any day.",
                 )}
             </p>
         }
