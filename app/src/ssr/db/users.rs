@@ -3,7 +3,7 @@
 
 use sqlx::{Any, Transaction};
 
-use super::{Database, DbError};
+use super::{Backend, Database, DbError};
 use crate::ssr::wechat::clock::now;
 
 /// A person's account, as stored.
@@ -57,6 +57,20 @@ impl Database {
     /// user already has joins that user, and two users found to share a unionid are merged. Returns the user id.
     pub async fn link_identity(&self, identity: &NewIdentity<'_>) -> Result<String, DbError> {
         let mut tx = self.begin_write().await?;
+        if self.backend() == Backend::Postgres {
+            // Logins of one person at once (two tabs, a retried request) take turns, so they find one user instead
+            // of each making one. SQLite's write transaction serializes them already.
+            let keys = [
+                Some(format!("{}:{}", identity.appid, identity.openid)),
+                identity.unionid.map(str::to_owned),
+            ];
+            for key in keys.into_iter().flatten() {
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
         let existing: Option<(String,)> =
             sqlx::query_as("SELECT user_id FROM identities WHERE appid = $1 AND openid = $2")
                 .bind(identity.appid)
