@@ -23,7 +23,11 @@ pub fn AdminPage() -> impl IntoView {
                 {move || overview.get().map(|result| match result {
                     Ok(overview) => view! {
                         <h2 class="subtitle">{lang.pick("最近的订单", "Recent orders")}</h2>
-                        <OrderList orders=overview.orders/>
+                        {if overview.orders.is_empty() {
+                            view! { <p class="muted">{lang.pick("还没有订单。", "No orders yet.")}</p> }.into_any()
+                        } else {
+                            view! { <OrderList orders=overview.orders/> }.into_any()
+                        }}
                         <h2 class="subtitle">{lang.pick("商品", "Products")}</h2>
                         {overview.products.into_iter().map(|product| view! { <ProductEditor product=Some(product) changed/> }).collect_view()}
                         <h2 class="subtitle">{lang.pick("添加商品", "Add a product")}</h2>
