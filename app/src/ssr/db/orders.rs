@@ -196,31 +196,20 @@ impl Database {
         transaction_id: &str,
         paid_at: i64,
     ) -> Result<bool, DbError> {
-        let sources = OrderStatus::sources(OrderStatus::Paid);
-        let changed = sqlx::query(
+        let query = format!(
             "UPDATE orders SET status = $1, transaction_id = $2, paid_at = $3, updated_at = $4 \
-             WHERE out_trade_no = $5 AND (status = $6 OR status = $7)",
-        )
-        .bind(OrderStatus::Paid.as_str())
-        .bind(transaction_id)
-        .bind(paid_at)
-        .bind(now())
-        .bind(out_trade_no)
-        .bind(
-            sources
-                .first()
-                .map(|status| status.as_str())
-                .unwrap_or_default(),
-        )
-        .bind(
-            sources
-                .get(1)
-                .map(|status| status.as_str())
-                .unwrap_or_default(),
-        )
-        .execute(self.pool())
-        .await?
-        .rows_affected();
+             WHERE out_trade_no = $5 AND {}",
+            OrderStatus::guard_sql(OrderStatus::Paid)
+        );
+        let changed = sqlx::query(&query)
+            .bind(OrderStatus::Paid.as_str())
+            .bind(transaction_id)
+            .bind(paid_at)
+            .bind(now())
+            .bind(out_trade_no)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
         Ok(changed == 1)
     }
 
@@ -285,12 +274,14 @@ impl Database {
 
     /// Closes an order that was never paid, once (the guard is the status machine's sources of CLOSED).
     pub async fn close_order(&self, id: &str) -> Result<bool, DbError> {
-        let changed = sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND (status = $4 OR status = $5)")
+        let query = format!(
+            "UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND {}",
+            OrderStatus::guard_sql(OrderStatus::Closed)
+        );
+        let changed = sqlx::query(&query)
             .bind(OrderStatus::Closed.as_str())
             .bind(now())
             .bind(id)
-            .bind(OrderStatus::Created.as_str())
-            .bind(OrderStatus::Paying.as_str())
             .execute(self.pool())
             .await?
             .rows_affected();

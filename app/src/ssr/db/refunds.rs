@@ -140,12 +140,14 @@ impl Database {
         } else {
             OrderStatus::PartiallyRefunded
         };
-        sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND (status = $4 OR status = $5)")
+        let query = format!(
+            "UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND {}",
+            OrderStatus::guard_sql(status)
+        );
+        sqlx::query(&query)
             .bind(status.as_str())
             .bind(now())
             .bind(&order_id)
-            .bind(OrderStatus::Paid.as_str())
-            .bind(OrderStatus::PartiallyRefunded.as_str())
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;

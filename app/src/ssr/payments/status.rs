@@ -91,6 +91,16 @@ impl OrderStatus {
         .filter(|from| from.next().contains(&to))
         .collect()
     }
+
+    /// The SQL condition of a guarded update to `to`, from [`OrderStatus::sources`]: `status IN ('CREATED', …)`.
+    /// The names are this module's constants, never input.
+    pub fn guard_sql(to: OrderStatus) -> String {
+        let names: Vec<String> = OrderStatus::sources(to)
+            .into_iter()
+            .map(|from| format!("'{}'", from.as_str()))
+            .collect();
+        format!("status IN ({})", names.join(", "))
+    }
 }
 
 impl fmt::Display for OrderStatus {
@@ -117,6 +127,18 @@ mod tests {
         assert_eq!(
             OrderStatus::sources(OrderStatus::Paid),
             vec![OrderStatus::Created, OrderStatus::Paying]
+        );
+    }
+
+    #[test]
+    fn guarded_updates_name_every_status_the_machine_allows() {
+        assert_eq!(
+            OrderStatus::guard_sql(OrderStatus::Paid),
+            "status IN ('CREATED', 'PAYING')"
+        );
+        assert_eq!(
+            OrderStatus::guard_sql(OrderStatus::Refunded),
+            "status IN ('PAID', 'PARTIALLY_REFUNDED')"
         );
     }
 
