@@ -25,11 +25,8 @@ async fn signed_in() -> Result<(crate::ssr::context::AppContext, String), ApiErr
 /// What is on sale.
 #[server(prefix = "/api/fn", endpoint = "products")]
 pub async fn list_products() -> Result<Vec<Product>, ApiError> {
-    use crate::ssr::payments::{catalogue, views};
-
     let context = use_context::<crate::ssr::context::AppContext>().ok_or(ApiError::Unavailable)?;
-    let products = catalogue::list(&context).await?;
-    Ok(products.into_iter().map(views::product).collect())
+    Ok(crate::ssr::payments::catalogue::list(&context).await?)
 }
 
 /// One product on sale.
@@ -61,20 +58,8 @@ pub async fn place_order(product_id: String, quantity: i64) -> Result<String, Ap
 /// database every second and asks WeChat now and then).
 #[server(prefix = "/api/fn", endpoint = "order")]
 pub async fn fetch_order(order_id: String, ask_wechat: bool) -> Result<OrderDetail, ApiError> {
-    use crate::ssr::payments::{orders, views, PaymentError};
-
     let (context, user_id) = signed_in().await?;
-    let viewed = if ask_wechat {
-        orders::view(&context, &user_id, &order_id).await?
-    } else {
-        orders::visible(&context, &user_id, &order_id).await?
-    };
-    let refunds = context
-        .db
-        .refunds_of(&viewed.order.id)
-        .await
-        .map_err(PaymentError::from)?;
-    Ok(views::detail(viewed.order, refunds, viewed.by_admin))
+    Ok(crate::ssr::payments::orders::detail(&context, &user_id, &order_id, ask_wechat).await?)
 }
 
 /// How to pay the order from this browser: the pay bridge inside WeChat, WeChat Pay's H5 page on a phone, a QR on
@@ -84,7 +69,6 @@ pub async fn pay_order(order_id: String) -> Result<PaymentStep, ApiError> {
     use crate::ssr::config::Mode;
     use crate::ssr::payments::checkout::{self, Payment};
     use crate::ssr::payments::{orders, surface};
-    use crate::types::shop::BridgeParams;
 
     let (context, user_id) = signed_in().await?;
     let (headers, axum::extract::ConnectInfo(peer)): (
@@ -98,14 +82,7 @@ pub async fn pay_order(order_id: String) -> Result<PaymentStep, ApiError> {
     let encode =
         |text: &str| -> String { url::form_urlencoded::byte_serialize(text.as_bytes()).collect() };
     Ok(match checkout::pay(&context, &order, &surface).await? {
-        Payment::Jsapi(params) => PaymentStep::Bridge(BridgeParams {
-            app_id: params.app_id,
-            time_stamp: params.time_stamp,
-            nonce_str: params.nonce_str,
-            package: params.package,
-            sign_type: params.sign_type,
-            pay_sign: params.pay_sign,
-        }),
+        Payment::Jsapi(params) => PaymentStep::Bridge(params),
         Payment::H5Url(h5_url) => {
             let back = format!(
                 "{}/orders/{}?returned=1",
@@ -132,23 +109,11 @@ pub async fn my_orders() -> Result<Vec<OrderSummary>, ApiError> {
     Ok(orders.into_iter().map(views::summary).collect())
 }
 
-/// The admin page: everyone's recent orders and the catalogue.
+/// The admin page: everyone's recent orders, the catalogue and the latest reconciliations.
 #[server(prefix = "/api/fn", endpoint = "admin")]
 pub async fn fetch_admin_overview() -> Result<AdminOverview, ApiError> {
-    use crate::ssr::payments::{catalogue, orders, reconcile, views};
-
     let (context, user_id) = signed_in().await?;
-    let orders = orders::recent(&context, &user_id).await?;
-    let products = catalogue::list(&context).await?;
-    let reconciliations = reconcile::recent(&context, &user_id).await?;
-    Ok(AdminOverview {
-        orders: orders.into_iter().map(views::summary).collect(),
-        products: products.into_iter().map(views::product).collect(),
-        reconciliations: reconciliations
-            .into_iter()
-            .map(views::reconciliation)
-            .collect(),
-    })
+    Ok(crate::ssr::payments::admin::overview(&context, &user_id).await?)
 }
 
 /// Refunds `refund_fen` of an order; admins only. The page makes `request_id` once per refund it means, so a

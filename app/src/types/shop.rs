@@ -29,7 +29,7 @@ pub struct OrderSummary {
     pub created_at: i64,
 }
 
-/// An order as its page shows it.
+/// An order as its page and `GET /api/orders/{order_id}` show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderDetail {
     pub order_id: String,
@@ -37,6 +37,8 @@ pub struct OrderDetail {
     pub description: String,
     pub total_fen: i64,
     pub status: String,
+    /// How it is being paid (miniprogram, jsapi, h5 or native); none before a payment was asked for.
+    pub surface: Option<String>,
     /// Unix seconds.
     pub created_at: i64,
     pub paid_at: Option<i64>,
@@ -63,7 +65,7 @@ pub struct RefundLine {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PaymentStep {
     /// Inside WeChat: hand these to the pay bridge (`getBrandWCPayRequest`); signed by the server.
-    Bridge(BridgeParams),
+    Bridge(JsapiPayParams),
     /// A phone browser: go to WeChat Pay's H5 page, which comes back to the order page.
     Redirect(String),
     /// A desktop: show the order's QR (an SVG the server draws from `code_url`).
@@ -75,14 +77,18 @@ pub enum PaymentStep {
     },
 }
 
-/// The pay bridge's parameters, named as `getBrandWCPayRequest` takes them.
+/// Parameters for the JSAPI pay bridge (`getBrandWCPayRequest`) and `wx.requestPayment` (which ignores `appId`),
+/// named as they take them; signed on the server (`JsapiPayParams::sign`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct BridgeParams {
+pub struct JsapiPayParams {
     pub app_id: String,
+    /// Unix seconds as a string, as WeChat wants it.
     pub time_stamp: String,
     pub nonce_str: String,
+    /// `prepay_id=…`
     pub package: String,
+    /// Always `RSA` in API v3.
     pub sign_type: String,
     pub pay_sign: String,
 }

@@ -5,10 +5,10 @@ use std::net::SocketAddr;
 
 use app::ssr::auth::session as auth_session;
 use app::ssr::context::AppContext;
-use app::ssr::db::{OrderRow, RefundRow};
+use app::ssr::db::OrderRow;
 use app::ssr::payments::checkout::{self, PaySurface, Payment};
 use app::ssr::payments::webhook::{self, Accepted, Refused};
-use app::ssr::payments::{catalogue, orders, refunds, surface, PaymentError};
+use app::ssr::payments::{catalogue, orders, refunds, surface, views, PaymentError};
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, Path, State};
@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use tower_sessions::Session;
 
 use super::errors::ApiFailure;
@@ -48,14 +48,7 @@ async fn buyer(session: &Session) -> Result<String, PaymentError> {
 
 /// `GET /api/products`: what is on sale, priced in fen.
 async fn products(State(context): State<AppContext>) -> ApiResult {
-    let products = catalogue::list(&context).await?;
-    Ok(Json(
-        products
-            .into_iter()
-            .map(|product| json!({ "id": product.id, "name": product.name, "description": product.description, "price_fen": product.price_fen }))
-            .collect::<Vec<_>>(),
-    )
-    .into_response())
+    Ok(Json(catalogue::list(&context).await?).into_response())
 }
 
 #[derive(Deserialize)]
@@ -140,13 +133,7 @@ async fn order(
     Path(order_id): Path<String>,
 ) -> ApiResult {
     let user_id = buyer(&session).await?;
-    let order = orders::view(&context, &user_id, &order_id).await?.order;
-    let refunds = context
-        .db
-        .refunds_of(&order.id)
-        .await
-        .map_err(PaymentError::from)?;
-    Ok(Json(order_json(&order, &refunds)).into_response())
+    Ok(Json(orders::detail(&context, &user_id, &order_id, true).await?).into_response())
 }
 
 /// `GET /api/orders/{order_id}/qr.svg`: the order's Native `code_url` as a QR code, drawn here, while it can be paid.
@@ -169,24 +156,6 @@ async fn order_qr(
         svg,
     )
         .into_response())
-}
-
-fn order_json(order: &OrderRow, refunds: &[RefundRow]) -> Value {
-    json!({
-        "order_id": order.id,
-        "out_trade_no": order.out_trade_no,
-        "status": order.status.as_str(),
-        "description": order.description,
-        "total_fen": order.total_fen,
-        "surface": order.surface,
-        "paid_at": order.paid_at,
-        "flagged": order.flag.is_some(),
-        "refunds": refunds.iter().map(refund_json).collect::<Vec<_>>(),
-    })
-}
-
-fn refund_json(refund: &RefundRow) -> Value {
-    json!({ "out_refund_no": refund.out_refund_no, "refund_fen": refund.refund_fen, "status": refund.status, "reason": refund.reason })
 }
 
 #[derive(Deserialize)]
@@ -217,7 +186,7 @@ async fn refund(
         body.request_id,
     )
     .await?;
-    Ok(Json(refund_json(&refund)).into_response())
+    Ok(Json(views::refund_line(refund)).into_response())
 }
 
 /// `POST /api/webhooks/wechat-pay`: the exact bytes are verified before anything reads them; 204 when applied or a

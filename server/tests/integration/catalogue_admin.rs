@@ -57,14 +57,7 @@ async fn an_admin_edits_the_catalogue_and_orders_keep_their_price(database: Test
     let (status, _) = server.server_fn(&admin, "save_product", &cheaper).await;
     assert_eq!(status, 200);
     assert_eq!(price_of(&server, "white-tea").await, Some(8800));
-    let (_, kept) = server
-        .api(
-            &buyer,
-            reqwest::Method::GET,
-            &format!("/api/orders/{order_id}"),
-            None,
-        )
-        .await;
+    let (_, kept) = server.order(&buyer, &order_id).await;
     assert_eq!(
         kept["total_fen"], 9900,
         "the order keeps the price it was made at"

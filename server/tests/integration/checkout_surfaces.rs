@@ -33,28 +33,6 @@ async fn create(server: &Wxgate, token: &str, user_agent: &str, body: Value) -> 
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-/// Asks for the order (which asks WeChat Pay while it is paying) until it is `wanted`, for up to five seconds.
-async fn until_status(server: &Wxgate, token: &str, order_id: &str, wanted: &str) -> Value {
-    let mut order = Value::Null;
-    for _ in 0..50 {
-        let (status, seen) = server
-            .api(
-                token,
-                reqwest::Method::GET,
-                &format!("/api/orders/{order_id}"),
-                None,
-            )
-            .await;
-        assert_eq!(status, 200, "{seen}");
-        if seen["status"] == wanted {
-            return seen;
-        }
-        order = seen;
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the order never became {wanted}: {order}");
-}
-
 async fn a_phone_pays_on_the_h5_page_and_a_desktop_scans_the_qr_wxgate_draws(
     database: TestDatabase,
 ) {
@@ -93,7 +71,7 @@ async fn a_phone_pays_on_the_h5_page_and_a_desktop_scans_the_qr_wxgate_draws(
         .await;
     assert!(paid.status().is_redirection(), "{}", paid.status());
     assert_eq!(paid.headers()[LOCATION].to_str().expect("location"), back);
-    until_status(&server, &token, &order_id, "PAID").await;
+    server.until_order_status(&token, &order_id, "PAID").await;
 
     // A desktop: a code_url, drawn by wxgate as an SVG QR while the order can be paid.
     let (status, native) = create(
@@ -144,7 +122,7 @@ async fn a_phone_pays_on_the_h5_page_and_a_desktop_scans_the_qr_wxgate_draws(
         .await;
     assert_eq!(scanned.status(), 200);
     assert!(scanned.text().await.expect("html").contains("支付成功"));
-    let order = until_status(&server, &token, &order_id, "PAID").await;
+    let order = server.until_order_status(&token, &order_id, "PAID").await;
     assert_eq!(order["surface"], "native");
     assert_eq!(
         qr(token.clone()).await.status(),

@@ -30,14 +30,7 @@ async fn outcomes(database: &TestDatabase, out_trade_no: &str) -> Vec<String> {
 }
 
 async fn order_status(server: &Wxgate, token: &str, order_id: &str) -> String {
-    let (status, order) = server
-        .api(
-            token,
-            reqwest::Method::GET,
-            &format!("/api/orders/{order_id}"),
-            None,
-        )
-        .await;
+    let (status, order) = server.order(token, order_id).await;
     assert_eq!(status, 200, "{order}");
     order["status"].as_str().expect("status").to_owned()
 }
@@ -129,14 +122,7 @@ async fn a_mini_program_payment_is_applied_once_however_many_copies_arrive(datab
         .await;
     assert_eq!(again["package"], created["package"]);
     assert_eq!(order_status(&server, &token, &order_id).await, "PAYING");
-    let (_, order) = server
-        .api(
-            &token,
-            reqwest::Method::GET,
-            &format!("/api/orders/{order_id}"),
-            None,
-        )
-        .await;
+    let (_, order) = server.order(&token, &order_id).await;
     assert_eq!(
         order["total_fen"],
         mug["price_fen"].as_i64().expect("price") * 2,
@@ -425,14 +411,7 @@ async fn bad_notifications_are_refused_and_the_order_is_unchanged(database: Test
     let created = server.mini_program_order(&token, "green-tea").await;
     let order_id = created["order_id"].as_str().expect("order id").to_owned();
     let out_trade_no = created["out_trade_no"].as_str().expect("no").to_owned();
-    let (_, order) = server
-        .api(
-            &token,
-            reqwest::Method::GET,
-            &format!("/api/orders/{order_id}"),
-            None,
-        )
-        .await;
+    let (_, order) = server.order(&token, &order_id).await;
     let resource = json!({
         "appid": credentials["mp_appid"], "mchid": credentials["mchid"], "out_trade_no": out_trade_no,
         "transaction_id": "4200000000202611210000000001", "trade_type": "JSAPI", "trade_state": "SUCCESS",
@@ -494,14 +473,7 @@ async fn bad_notifications_are_refused_and_the_order_is_unchanged(database: Test
     underpaid["amount"]["total"] = json!(1);
     let (status, answer) = deliver(&server, &forge(&credentials, &underpaid, apiv3_key, 0)).await;
     assert_eq!(status, 400, "{answer}");
-    let (_, order) = server
-        .api(
-            &token,
-            reqwest::Method::GET,
-            &format!("/api/orders/{order_id}"),
-            None,
-        )
-        .await;
+    let (_, order) = server.order(&token, &order_id).await;
     assert_eq!(
         order["status"], "PAYING",
         "no bad notification moved the order"

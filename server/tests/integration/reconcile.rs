@@ -8,7 +8,7 @@ use app::ssr::db::{Database, ReconciliationRow, RefundRow};
 use app::ssr::wechat::clock::now;
 use serde_json::json;
 
-use crate::support::{on_both_backends, run_to_exit, TestDatabase, Wxgate};
+use crate::support::{on_both_backends, run_to_exit, until_stored_status, TestDatabase, Wxgate};
 
 on_both_backends! {
     reconcile_agrees_with_the_bill_and_names_what_differs => reconcile_agrees_with_the_bill_and_names_what_differs;
@@ -21,18 +21,6 @@ fn china_date(days_ago: i64) -> String {
         - time::Duration::days(days_ago))
     .date()
     .to_string()
-}
-
-/// Waits (bounded) for the order to reach `status`.
-async fn until_status(db: &Database, order_id: &str, status: &str) {
-    for _ in 0..100 {
-        let order = db.order(order_id).await.expect("order").expect("exists");
-        if order.status.as_str() == status {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("order {order_id} never became {status}");
 }
 
 /// An order wxgate thinks was paid at `paid_at` that WeChat Pay never saw; its out_trade_no.
@@ -56,7 +44,7 @@ async fn reconcile_agrees_with_the_bill_and_names_what_differs(database: TestDat
     let out_trade_no = created["out_trade_no"].as_str().expect("no");
     server.sandbox_pays(out_trade_no).await;
     let db = database.connect().await;
-    until_status(&db, order_id, "PAID").await;
+    until_stored_status(&db, order_id, "PAID").await;
     let (status, refund) = server
         .api(
             &admin,
@@ -69,7 +57,7 @@ async fn reconcile_agrees_with_the_bill_and_names_what_differs(database: TestDat
     server
         .sandbox_settles_refund(refund["out_refund_no"].as_str().expect("no"))
         .await;
-    until_status(&db, order_id, "PARTIALLY_REFUNDED").await;
+    until_stored_status(&db, order_id, "PARTIALLY_REFUNDED").await;
 
     let today = china_date(0);
     let address = server.base_url.trim_start_matches("http://").to_owned();

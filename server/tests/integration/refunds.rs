@@ -8,33 +8,6 @@ use serde_json::{json, Value};
 
 use crate::support::{on_both_backends, TestDatabase, Wxgate};
 
-async fn order(server: &Wxgate, token: &str, order_id: &str) -> Value {
-    server
-        .api(
-            token,
-            reqwest::Method::GET,
-            &format!("/api/orders/{order_id}"),
-            None,
-        )
-        .await
-        .1
-}
-
-/// Waits (bounded) for the order to reach `status`.
-async fn until_status(server: &Wxgate, token: &str, order_id: &str, status: &str) -> Value {
-    for _ in 0..100 {
-        let current = order(server, token, order_id).await;
-        if current["status"] == status {
-            return current;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!(
-        "order {order_id} never became {status}: {}",
-        order(server, token, order_id).await
-    );
-}
-
 /// Waits (bounded) until the sandbox has seen `count` answered deliveries of `event_type`, all 204.
 async fn until_delivered(server: &Wxgate, event_type: &str, count: usize) {
     for _ in 0..100 {
@@ -100,7 +73,7 @@ async fn an_admin_refunds_part_then_the_rest_and_each_notification_counts_once(
     let buyer = server.mini_program_login("xiaohong").await;
     let admin = server.mini_program_login("laowang").await;
     let (order_id, _) = paid_order(&server, &buyer, "mug").await;
-    let paid = until_status(&server, &buyer, &order_id, "PAID").await;
+    let paid = server.until_order_status(&buyer, &order_id, "PAID").await;
     let total = paid["total_fen"].as_i64().expect("total");
     let refunds = format!("/api/orders/{order_id}/refunds");
 
@@ -144,7 +117,7 @@ async fn an_admin_refunds_part_then_the_rest_and_each_notification_counts_once(
         "a request id names one refund of one amount"
     );
     assert_eq!(
-        order(&server, &admin, &order_id).await["refunds"]
+        server.order(&admin, &order_id).await.1["refunds"]
             .as_array()
             .expect("list")
             .len(),
@@ -166,7 +139,9 @@ async fn an_admin_refunds_part_then_the_rest_and_each_notification_counts_once(
 
     let out_refund_no = refund["out_refund_no"].as_str().expect("no").to_owned();
     server.sandbox_settles_refund(&out_refund_no).await;
-    let partly = until_status(&server, &buyer, &order_id, "PARTIALLY_REFUNDED").await;
+    let partly = server
+        .until_order_status(&buyer, &order_id, "PARTIALLY_REFUNDED")
+        .await;
     assert_eq!(partly["refunds"][0]["status"], "SUCCESS");
 
     // The refund notification again: nothing changes. (The sandbox logs a delivery once wxgate has answered it,
@@ -190,7 +165,7 @@ async fn an_admin_refunds_part_then_the_rest_and_each_notification_counts_once(
         .await;
     until_delivered(&server, "REFUND.SUCCESS", 2).await;
     assert_eq!(
-        order(&server, &buyer, &order_id).await["status"],
+        server.order(&buyer, &order_id).await.1["status"],
         "PARTIALLY_REFUNDED"
     );
 
@@ -206,7 +181,9 @@ async fn an_admin_refunds_part_then_the_rest_and_each_notification_counts_once(
     server
         .sandbox_settles_refund(rest["out_refund_no"].as_str().expect("no"))
         .await;
-    let refunded = until_status(&server, &buyer, &order_id, "REFUNDED").await;
+    let refunded = server
+        .until_order_status(&buyer, &order_id, "REFUNDED")
+        .await;
     assert_eq!(refunded["refunds"].as_array().expect("list").len(), 2);
 }
 
@@ -241,11 +218,13 @@ async fn a_refund_notification_before_the_payment_notification_is_applied(databa
             json!({ "order": "newest_first" }),
         )
         .await;
-    let refunded = until_status(&server, &buyer, &order_id, "REFUNDED").await;
+    let refunded = server
+        .until_order_status(&buyer, &order_id, "REFUNDED")
+        .await;
     assert_eq!(refunded["refunds"][0]["status"], "SUCCESS");
     until_delivered(&server, "TRANSACTION.SUCCESS", 1).await;
     assert_eq!(
-        order(&server, &buyer, &order_id).await["status"],
+        server.order(&buyer, &order_id).await.1["status"],
         "REFUNDED",
         "the late payment notification changes nothing"
     );
@@ -256,7 +235,7 @@ async fn a_refund_refused_for_good_is_closed_and_no_longer_counts(database: Test
     let buyer = server.mini_program_login("xiaoming").await;
     let admin = server.mini_program_login("laowang").await;
     let (order_id, _) = paid_order(&server, &buyer, "one-fen").await;
-    until_status(&server, &buyer, &order_id, "PAID").await;
+    server.until_order_status(&buyer, &order_id, "PAID").await;
     let refunds = format!("/api/orders/{order_id}/refunds");
 
     server
@@ -275,7 +254,7 @@ async fn a_refund_refused_for_good_is_closed_and_no_longer_counts(database: Test
         .await;
     assert_eq!(status, 502, "{refused}");
     assert_eq!(refused["error"]["code"], "wechat_pay_error", "{refused}");
-    let closed = order(&server, &admin, &order_id).await;
+    let closed = server.order(&admin, &order_id).await.1;
     assert_eq!(closed["status"], "PAID");
     assert_eq!(closed["refunds"][0]["status"], "CLOSED", "{closed}");
 

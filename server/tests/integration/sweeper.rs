@@ -1,25 +1,9 @@
 //! The sweeper: a payment whose notification never arrives still ends PAID, and an unpaid order past its time is
 //! closed at WeChat Pay and here.
 
-use std::time::Duration;
-
 use serde_json::json;
 
-use crate::support::{on_both_backends, TestDatabase, Wxgate};
-
-/// Waits (bounded) until the stored order reaches `status`, without looking at it through the API (which would ask
-/// WeChat Pay itself).
-async fn until_stored_status(database: &TestDatabase, order_id: &str, status: &str) {
-    let db = database.connect().await;
-    for _ in 0..100 {
-        let stored = db.order(order_id).await.expect("order").expect("exists");
-        if stored.status.as_str() == status {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("order {order_id} never became {status}");
-}
+use crate::support::{on_both_backends, until_stored_status, TestDatabase, Wxgate};
 
 on_both_backends! {
     the_sweeper_settles_lost_payments_and_closes_expired_orders => the_sweeper_settles_lost_payments_and_closes_expired_orders;
@@ -48,13 +32,9 @@ async fn the_sweeper_settles_lost_payments_and_closes_expired_orders(database: T
     // Never paid.
     let abandoned = server.mini_program_order(&token, "one-fen").await;
 
-    until_stored_status(&database, lost["order_id"].as_str().expect("id"), "PAID").await;
-    until_stored_status(
-        &database,
-        abandoned["order_id"].as_str().expect("id"),
-        "CLOSED",
-    )
-    .await;
+    let db = database.connect().await;
+    until_stored_status(&db, lost["order_id"].as_str().expect("id"), "PAID").await;
+    until_stored_status(&db, abandoned["order_id"].as_str().expect("id"), "CLOSED").await;
     // Closed at WeChat Pay too: the buyer can no longer pay it there.
     let late = reqwest::Client::new()
         .post(server.url(&format!(

@@ -90,6 +90,19 @@ impl Database {
         Ok(oldest)
     }
 
+    /// The days from `from` on whose check ended with an answer (AGREED or DIFFERS): nothing left to do for them.
+    pub async fn settled_reconciliations(&self, from: &str) -> Result<Vec<String>, DbError> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT bill_date FROM reconciliations WHERE bill_date >= $1 AND (status = $2 OR status = $3)",
+        )
+        .bind(from)
+        .bind(AGREED)
+        .bind(DIFFERS)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(|(bill_date,)| bill_date).collect())
+    }
+
     /// The latest days reconciled, newest first.
     pub async fn recent_reconciliations(
         &self,

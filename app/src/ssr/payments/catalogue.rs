@@ -1,9 +1,10 @@
 //! The product catalogue: a few products put in on the first start, then whatever admins make of it.
 
 use super::orders::is_admin;
-use super::PaymentError;
+use super::{views, PaymentError};
 use crate::ssr::context::AppContext;
 use crate::ssr::db::ProductRow;
+use crate::types::shop::Product;
 
 /// What a new wxgate sells until an admin changes it: enough to try every surface, including a 1-fen product.
 fn starter_catalogue() -> Vec<ProductRow> {
@@ -34,8 +35,10 @@ pub async fn seed(context: &AppContext) -> Result<(), PaymentError> {
         .await?)
 }
 
-pub async fn list(context: &AppContext) -> Result<Vec<ProductRow>, PaymentError> {
-    Ok(context.db.products().await?)
+/// What is on sale, as pages and `GET /api/products` show it.
+pub async fn list(context: &AppContext) -> Result<Vec<Product>, PaymentError> {
+    let products = context.db.products().await?;
+    Ok(products.into_iter().map(views::product).collect())
 }
 
 /// The longest product name: with " × 99" it still fits WeChat Pay's 127-byte description.

@@ -36,8 +36,13 @@ pub async fn run_due(context: &AppContext) -> Result<Vec<Checked>, PaymentError>
         Some(first) if first < *newest => first,
         _ => newest.clone(),
     };
+    // Settled days are skipped here, so a round only writes (claims) days that still need a check.
+    let settled = context.db.settled_reconciliations(&start).await?;
     let mut checked = Vec::new();
-    for date in due.iter().filter(|date| **date >= start) {
+    for date in due
+        .iter()
+        .filter(|date| **date >= start && !settled.contains(date))
+    {
         let claimed = context
             .db
             .claim_reconciliation(date, now, now - RETRY_FAILED_AFTER, now - ABANDONED_AFTER)

@@ -1,6 +1,7 @@
 //! Payments use-cases: the catalogue, checkout per surface, the WeChat Pay webhook, looking at orders, refunds,
 //! the sweeper and reconciliation.
 
+pub mod admin;
 pub mod catalogue;
 pub mod checkout;
 pub mod daily;

@@ -4,10 +4,11 @@
 use super::checkout::pay_client_of;
 use super::status::OrderStatus;
 use super::webhook::apply_payment;
-use super::PaymentError;
+use super::{views, PaymentError};
 use crate::ssr::context::AppContext;
 use crate::ssr::db::{IdentityRow, OrderRow, UserRow};
 use crate::ssr::wechat::pay::transactions;
+use crate::types::shop::OrderDetail;
 
 /// True when `user` (with `identities`) is named in `WXGATE_ADMINS`, by user id or by one of their unionids.
 pub fn names_admin(admins: &[String], user: &UserRow, identities: &[IdentityRow]) -> bool {
@@ -55,6 +56,23 @@ pub async fn view(
     })
 }
 
+/// The order `order_id` as its page and `GET /api/orders/{order_id}` show it to `viewer`; `ask_wechat` first brings
+/// a pending payment up to date with WeChat Pay.
+pub async fn detail(
+    context: &AppContext,
+    viewer: &str,
+    order_id: &str,
+    ask_wechat: bool,
+) -> Result<OrderDetail, PaymentError> {
+    let viewed = if ask_wechat {
+        view(context, viewer, order_id).await?
+    } else {
+        visible(context, viewer, order_id).await?
+    };
+    let refunds = context.db.refunds_of(&viewed.order.id).await?;
+    Ok(views::detail(viewed.order, refunds, viewed.by_admin))
+}
+
 /// The order `order_id` as stored, if `viewer` owns it (or is the same person after a merge) or is an admin.
 pub async fn visible(
     context: &AppContext,
@@ -86,14 +104,6 @@ pub async fn of_buyer(context: &AppContext, buyer: &str) -> Result<Vec<OrderRow>
         return Ok(Vec::new());
     };
     Ok(context.db.orders_of(&user.id, 100).await?)
-}
-
-/// Everyone's most recent orders, for an admin.
-pub async fn recent(context: &AppContext, admin: &str) -> Result<Vec<OrderRow>, PaymentError> {
-    if !is_admin(context, admin).await? {
-        return Err(PaymentError::Forbidden);
-    }
-    Ok(context.db.recent_orders(100).await?)
 }
 
 /// An order still PAYING is asked of WeChat Pay, and a payment found there is applied.

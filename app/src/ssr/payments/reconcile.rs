@@ -10,7 +10,6 @@ use std::collections::HashSet;
 use time::{Date, Month, OffsetDateTime, UtcOffset};
 
 use super::checkout::pay_client_of;
-use super::orders::is_admin;
 use super::status::OrderStatus;
 use super::trade_bill::{self, BillPayment, BillRefund, TradeBill};
 use super::PaymentError;
@@ -26,9 +25,6 @@ const CHINA: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
     Ok(offset) => offset,
     Err(_) => panic!("UTC+8 is a valid offset"),
 };
-
-/// How many days the admin page shows.
-const RECENT_DAYS: i64 = 14;
 
 /// What the check found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -65,17 +61,6 @@ pub async fn check_and_record(context: &AppContext, date: &str) -> Result<Report
     };
     context.db.record_reconciliation(&row, now()).await?;
     outcome
-}
-
-/// The latest days checked, newest first; admins only.
-pub async fn recent(
-    context: &AppContext,
-    admin: &str,
-) -> Result<Vec<ReconciliationRow>, PaymentError> {
-    if !is_admin(context, admin).await? {
-        return Err(PaymentError::Forbidden);
-    }
-    Ok(context.db.recent_reconciliations(RECENT_DAYS).await?)
 }
 
 /// Why a check failed, for the log and the admin page (admins only): the cause itself, which names no key.

@@ -40,18 +40,20 @@ pub fn detail(order: OrderRow, refunds: Vec<RefundRow>, for_admin: bool) -> Orde
         description: order.description,
         total_fen: order.total_fen,
         status: order.status.as_str().to_owned(),
+        surface: order.surface,
         created_at: order.created_at,
         paid_at: order.paid_at,
         flagged: order.flag.is_some(),
-        refunds: refunds
-            .into_iter()
-            .map(|refund| RefundLine {
-                out_refund_no: refund.out_refund_no,
-                refund_fen: refund.refund_fen,
-                status: refund.status,
-                reason: refund.reason,
-            })
-            .collect(),
+        refunds: refunds.into_iter().map(refund_line).collect(),
+    }
+}
+
+pub fn refund_line(refund: RefundRow) -> RefundLine {
+    RefundLine {
+        out_refund_no: refund.out_refund_no,
+        refund_fen: refund.refund_fen,
+        status: refund.status,
+        reason: refund.reason,
     }
 }
 

@@ -172,7 +172,7 @@ fn PayPanel(order_id: String, on_paid: impl Fn() + Copy + Send + Sync + 'static)
 /// Inside WeChat: the button that opens WeChat's pay sheet.
 #[component]
 fn BridgeButton(
-    params: crate::types::shop::BridgeParams,
+    params: crate::types::shop::JsapiPayParams,
     on_paid: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let lang = expect_context::<Lang>();

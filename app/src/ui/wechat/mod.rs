@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::api::wechat_page::sign_wechat_page;
-use crate::types::shop::{BridgeParams, WeChatPageConfig};
+use crate::types::shop::{JsapiPayParams, WeChatPageConfig};
 
 #[wasm_bindgen(module = "/src/ui/wechat/bridge.js")]
 extern "C" {
@@ -37,7 +37,7 @@ async fn configure(config: &WeChatPageConfig) -> Result<(), String> {
 
 /// Opens WeChat's pay sheet with the server-signed `params`; returns WeChat's `err_msg`
 /// (`get_brand_wcpay_request:ok`, `:cancel` or `:fail`).
-pub async fn request_payment(params: &BridgeParams) -> String {
+pub async fn request_payment(params: &JsapiPayParams) -> String {
     let Ok(json) = serde_json::to_string(params) else {
         return "get_brand_wcpay_request:fail".to_owned();
     };

@@ -26,6 +26,19 @@ pub async fn control_call(url: String, body: serde_json::Value) -> serde_json::V
     response.json().await.unwrap_or(serde_json::Value::Null)
 }
 
+/// Waits (for up to ten seconds) until the stored order is `status`, without asking through the API (which would
+/// ask WeChat Pay itself).
+pub async fn until_stored_status(db: &app::ssr::db::Database, order_id: &str, status: &str) {
+    for _ in 0..100 {
+        let stored = db.order(order_id).await.expect("order").expect("exists");
+        if stored.status.as_str() == status {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("order {order_id} never became {status}");
+}
+
 /// The schema version a migrated database has: one migration file per version.
 pub fn schema_version() -> i64 {
     let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../app/migrations");

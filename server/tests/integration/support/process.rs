@@ -96,6 +96,37 @@ impl Wxgate {
         super::control_call(self.url(path), body).await
     }
 
+    /// `GET /api/orders/{order_id}` as `token`'s session (which asks WeChat Pay while the order is paying).
+    pub async fn order(&self, token: &str, order_id: &str) -> (u16, serde_json::Value) {
+        self.api(
+            token,
+            reqwest::Method::GET,
+            &format!("/api/orders/{order_id}"),
+            None,
+        )
+        .await
+    }
+
+    /// Asks for the order until it is `status` (for up to ten seconds), each answer a 200; the last answer.
+    pub async fn until_order_status(
+        &self,
+        token: &str,
+        order_id: &str,
+        status: &str,
+    ) -> serde_json::Value {
+        let mut order = serde_json::Value::Null;
+        for _ in 0..100 {
+            let (code, seen) = self.order(token, order_id).await;
+            assert_eq!(code, 200, "{seen}");
+            if seen["status"] == status {
+                return seen;
+            }
+            order = seen;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("order {order_id} never became {status}: {order}");
+    }
+
     /// The buyer pays `out_trade_no` (the sandbox's control API plays the buyer's WeChat).
     pub async fn sandbox_pays(&self, out_trade_no: &str) {
         self.control(

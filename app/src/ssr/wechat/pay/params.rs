@@ -9,21 +9,7 @@ use serde::Serialize;
 
 use super::client::{now, PayClient};
 use super::sign::{app_sign_message, pay_sign_message, SignError};
-
-/// Parameters for the JSAPI pay bridge and `wx.requestPayment` (the mini program ignores `appId`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JsapiPayParams {
-    pub app_id: String,
-    /// Unix seconds as a string, as WeChat wants it.
-    pub time_stamp: String,
-    pub nonce_str: String,
-    /// `prepay_id=…`
-    pub package: String,
-    /// Always `RSA` in API v3.
-    pub sign_type: String,
-    pub pay_sign: String,
-}
+pub use crate::types::shop::JsapiPayParams;
 
 impl JsapiPayParams {
     /// Signs the parameters for `prepay_id` of an order made for `appid`.

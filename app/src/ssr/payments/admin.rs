@@ -1,0 +1,29 @@
+//! What the admin page is shown, for admins only: everyone's recent orders, the catalogue and the latest days
+//! checked against WeChat Pay's trade bill.
+
+use super::orders::is_admin;
+use super::{catalogue, views, PaymentError};
+use crate::ssr::context::AppContext;
+use crate::types::shop::AdminOverview;
+
+/// How many recent orders the admin page lists.
+const RECENT_ORDERS: i64 = 100;
+/// How many checked days the admin page shows.
+const RECENT_DAYS: i64 = 14;
+
+pub async fn overview(context: &AppContext, admin: &str) -> Result<AdminOverview, PaymentError> {
+    if !is_admin(context, admin).await? {
+        return Err(PaymentError::Forbidden);
+    }
+    let orders = context.db.recent_orders(RECENT_ORDERS).await?;
+    let products = catalogue::list(context).await?;
+    let reconciliations = context.db.recent_reconciliations(RECENT_DAYS).await?;
+    Ok(AdminOverview {
+        orders: orders.into_iter().map(views::summary).collect(),
+        products,
+        reconciliations: reconciliations
+            .into_iter()
+            .map(views::reconciliation)
+            .collect(),
+    })
+}
