@@ -46,8 +46,10 @@ claim-target:
 
 ## ---- run ----
 
+# `make run` tries wxgate in sandbox mode, unless WXGATE_MODE is set or a .env file configures wxgate (then they decide).
 run: build
-	$(WXGATE_RELEASE) serve
+	@if [ -z "$${WXGATE_MODE:-}" ] && [ ! -e .env ]; then export WXGATE_MODE=sandbox; fi; \
+	  $(WXGATE_RELEASE) serve
 
 build: site server
 

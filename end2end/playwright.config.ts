@@ -41,7 +41,8 @@ export default defineConfig({
     timeout: 60_000,
     stdout: 'pipe',
     stderr: 'pipe',
-    // The default SQLite database, whatever the calling shell has set; the daily reconciliation runs at start.
-    env: { DATABASE_URL: '', RUST_LOG: 'info', WXGATE_RECONCILE_AT: '00:00' },
+    // The sandbox on the default SQLite database, whatever the calling shell has set; the daily reconciliation runs
+    // at start.
+    env: { WXGATE_MODE: 'sandbox', DATABASE_URL: '', RUST_LOG: 'info', WXGATE_RECONCILE_AT: '00:00' },
   },
 });

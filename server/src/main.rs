@@ -29,16 +29,11 @@ async fn main() -> ExitCode {
     match cli.command {
         None => commands::serve::run(&cli.data_dir, &cli.serve).await,
         Some(Command::Serve(serve)) => commands::serve::run(&cli.data_dir, &serve).await,
-        Some(Command::Migrate) => {
-            commands::migrate::run(&cli.data_dir, &startup::local_base(cli.serve.addr)).await
-        }
-        Some(Command::Doctor) => {
-            commands::doctor::run(&cli.data_dir, &startup::local_base(cli.serve.addr)).await
-        }
+        Some(Command::Migrate) => commands::migrate::run(&cli.data_dir, cli.serve.addr).await,
+        Some(Command::Doctor) => commands::doctor::run(&cli.data_dir, cli.serve.addr).await,
         Some(Command::Tools(tool)) => commands::tools::run(&tool),
         Some(Command::Reconcile { date }) => {
-            commands::reconcile::run(&cli.data_dir, &startup::local_base(cli.serve.addr), &date)
-                .await
+            commands::reconcile::run(&cli.data_dir, cli.serve.addr, &date).await
         }
         Some(Command::Sandbox(sandbox)) => commands::sandbox::run(&cli.data_dir, &sandbox).await,
     }

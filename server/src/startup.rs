@@ -1,7 +1,9 @@
 //! Start-up checks shared by every command: the mode, the settings, then the database, every problem reported
 //! together. In sandbox mode the sandbox's own credentials are laid over the environment and pointed at this
-//! process, so sandbox and live settings pass the same checks.
+//! process, so sandbox and live settings pass the same checks; a sandbox reachable beyond this machine needs its
+//! own opt-in. Before serving, the database is migrated and must have been made for the same mode.
 
+use std::net::SocketAddr;
 use std::path::Path;
 
 use app::ssr::config::{self, Mode, Problems, Settings, Vars};
@@ -24,9 +26,13 @@ pub struct Ready {
     pub sandbox: Option<SandboxCredentials>,
 }
 
+/// The variable that lets a sandbox be reached beyond this machine (a shared staging sandbox for a team's phones).
+pub const SANDBOX_EXPOSED: &str = "WXGATE_SANDBOX_EXPOSED";
+
 /// Reads the environment and connects to the database; returns every problem found, not just the first.
-/// `local_base` is where this process answers (`http://127.0.0.1:3000`): the sandbox is reached there.
-pub async fn check(data_dir: &Path, local_base: &str) -> Result<Ready, Problems> {
+/// `listen` is where this process answers (`127.0.0.1:3000`): the sandbox is reached there.
+pub async fn check(data_dir: &Path, listen: SocketAddr) -> Result<Ready, Problems> {
+    let local_base = &local_base(listen);
     let user_vars = Vars::from_env();
     // Without APP_URL, wxgate's public URL is where it answers (OAuth redirects come back here).
     let user_vars = match user_vars.get("APP_URL") {
@@ -49,6 +55,9 @@ pub async fn check(data_dir: &Path, local_base: &str) -> Result<Ready, Problems>
             .for_each(|problem| problems.push_plain(problem));
         Mode::Live
     });
+    if mode == Mode::Sandbox {
+        check_sandbox_exposure(&user_vars, listen, &mut problems);
+    }
     let (vars, sandbox) = match mode {
         Mode::Live => (user_vars, None),
         Mode::Sandbox => match SandboxCredentials::load_or_create(data_dir) {
@@ -89,6 +98,51 @@ pub async fn check(data_dir: &Path, local_base: &str) -> Result<Ready, Problems>
         },
         _ => Err(problems),
     }
+}
+
+/// A sandbox can mark any order paid and signs anyone in as any persona, the admin included: reachable beyond this
+/// machine (a non-loopback listening address, an https or non-loopback `APP_URL`), it needs `WXGATE_SANDBOX_EXPOSED`.
+fn check_sandbox_exposure(user_vars: &Vars, listen: SocketAddr, problems: &mut Problems) {
+    let Some(why) = sandbox_exposure(listen, user_vars.get("APP_URL")) else {
+        return;
+    };
+    if exposure_allowed(user_vars) {
+        tracing::warn!(
+            "SANDBOX EXPOSED ({why}): anyone who reaches this wxgate can mark any order paid and sign in as any \
+             sandbox persona, the admin included. Never let real people or real money near it."
+        );
+    } else {
+        problems.push(
+            "WXGATE_MODE",
+            format!(
+                "is sandbox, and {why}: anyone reaching it could mark orders paid and sign in as the sandbox's admin. \
+                 For a shared staging sandbox set {SANDBOX_EXPOSED}=yes as well; otherwise listen on 127.0.0.1"
+            ),
+        );
+    }
+}
+
+fn exposure_allowed(user_vars: &Vars) -> bool {
+    user_vars
+        .get(SANDBOX_EXPOSED)
+        .is_some_and(|value| matches!(value.to_ascii_lowercase().as_str(), "yes" | "true" | "1"))
+}
+
+/// Why a sandbox listening on `listen` and reached at `app_url` would be reachable beyond this machine, if it would.
+fn sandbox_exposure(listen: SocketAddr, app_url: Option<&str>) -> Option<String> {
+    if !listen.ip().is_loopback() {
+        return Some(format!("it listens on {listen}, not on a loopback address"));
+    }
+    let app_url = url::Url::parse(app_url?).ok()?;
+    if app_url.scheme() == "https" {
+        return Some(format!("APP_URL ({app_url}) is https"));
+    }
+    let loopback = match app_url.host()? {
+        url::Host::Domain(domain) => domain.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    };
+    (!loopback).then(|| format!("APP_URL ({app_url}) is not a loopback address"))
 }
 
 /// The variables that point wxgate at its own sandbox: the sandbox's apps and merchant, its URLs under this
@@ -138,11 +192,84 @@ fn sandbox_vars(
 }
 
 /// `http://HOST:PORT` for a listening address, with an unspecified host (0.0.0.0, ::) read as loopback.
-pub fn local_base(address: std::net::SocketAddr) -> String {
+pub fn local_base(address: SocketAddr) -> String {
     let host = if address.ip().is_unspecified() {
         std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)
     } else {
         address.ip()
     };
     format!("http://{}", std::net::SocketAddr::new(host, address.port()))
+}
+
+/// Migrates the database and checks that it was made for this mode (and, live, this merchant): sandbox-paid orders
+/// must never meet live ones. The first start records what the database is for.
+pub async fn prepare(context: &AppContext) -> Result<(), String> {
+    context
+        .db
+        .migrate()
+        .await
+        .map_err(|error| error.to_string())?;
+    let mode = context.settings.mode;
+    let mch_id = match mode {
+        Mode::Live => context.settings.pay.as_ref().map(|pay| pay.mch_id.as_str()),
+        Mode::Sandbox => None,
+    };
+    let made_for = context
+        .db
+        .claim_instance(&mode.to_string(), mch_id)
+        .await
+        .map_err(|error| error.to_string())?;
+    if made_for.mode != mode.to_string() {
+        return Err(format!(
+            "this database was made for {} mode, and wxgate is in {mode} mode: {}. Give each mode a database of its \
+             own (DATABASE_URL, or WXGATE_DATA_DIR for SQLite).",
+            made_for.mode,
+            match mode {
+                Mode::Live => "its orders were paid by the sandbox, never by WeChat Pay",
+                Mode::Sandbox => "the sandbox would mark real orders paid",
+            }
+        ));
+    }
+    if let (Some(recorded), Some(configured)) = (made_for.mch_id.as_deref(), mch_id) {
+        if recorded != configured {
+            return Err(format!(
+                "this database belongs to WeChat Pay merchant {recorded}, but WECHAT_PAY_MCH_ID is {configured}: \
+                 each merchant needs a database of its own."
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listen(address: &str) -> SocketAddr {
+        address.parse().expect("an address")
+    }
+
+    #[test]
+    fn a_sandbox_on_this_machine_alone_is_not_exposed() {
+        assert_eq!(sandbox_exposure(listen("127.0.0.1:3000"), None), None);
+        assert_eq!(
+            sandbox_exposure(listen("[::1]:3000"), Some("http://localhost:3000")),
+            None
+        );
+        assert_eq!(
+            sandbox_exposure(listen("127.0.0.1:3000"), Some("http://127.0.0.1:3000")),
+            None
+        );
+    }
+
+    #[test]
+    fn a_sandbox_reachable_from_elsewhere_is_exposed() {
+        assert!(sandbox_exposure(listen("0.0.0.0:3000"), None).is_some());
+        assert!(sandbox_exposure(listen("192.0.2.7:3000"), None).is_some());
+        assert!(sandbox_exposure(listen("127.0.0.1:3000"), Some("https://localhost")).is_some());
+        assert!(
+            sandbox_exposure(listen("127.0.0.1:3000"), Some("http://staging.example.com"))
+                .is_some()
+        );
+    }
 }

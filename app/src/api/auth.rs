@@ -17,7 +17,7 @@ pub async fn fetch_login_options(next: String) -> Result<LoginOptions, ApiError>
             .await
             .map_err(|_| ApiError::Unavailable)?;
     let surface = Surface::from_headers(&headers);
-    let next = oauth::safe_next(Some(&next));
+    let next = crate::ssr::redirect::same_origin_path(&context.settings.app_url, Some(&next));
     let encoded: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
     let wechat_start = context
         .wechat

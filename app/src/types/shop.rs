@@ -169,6 +169,8 @@ pub enum ShopProblem {
     NotPayable,
     Forbidden,
     NotRefundable,
+    /// The buyer has too many unpaid orders open, or made too many just now.
+    TooManyOrders,
     /// WeChat Pay said no (e.g. the refund is more than what is left).
     Refused,
     /// WeChat Pay did not answer.
@@ -209,6 +211,10 @@ impl ShopProblem {
             ShopProblem::NotRefundable => lang.pick(
                 "只有已支付的订单可以退款。",
                 "Only a paid order can be refunded.",
+            ),
+            ShopProblem::TooManyOrders => lang.pick(
+                "未支付的订单太多了，请先支付或稍后再下单。",
+                "You have too many unpaid orders; pay one or try again a little later.",
             ),
             ShopProblem::Refused => lang.pick(
                 "微信支付拒绝了这个请求，例如退款金额超过了可退金额。",

@@ -36,6 +36,10 @@ impl Wxgate {
             .env_clear()
             .current_dir(data_dir.path())
             .env("WXGATE_DATA_DIR", data_dir.path())
+            .env("WXGATE_MODE", "sandbox")
+            // One buyer makes every order of the run.
+            .env("WXGATE_MAX_OPEN_ORDERS", "1000000")
+            .env("WXGATE_ORDERS_PER_MINUTE", "1000000")
             .env("RUST_LOG", "warn")
             // No sweep or reconciliation during the run: they would ask the sandbox while it is being measured.
             .env("WXGATE_SWEEP_SECONDS", "3600")

@@ -7,8 +7,8 @@ use app::ssr::config::{AppCredentials, Mode, Settings};
 
 use crate::startup;
 
-pub async fn run(data_dir: &Path, local_base: &str) -> ExitCode {
-    match startup::check(data_dir, local_base).await {
+pub async fn run(data_dir: &Path, listen: std::net::SocketAddr) -> ExitCode {
+    match startup::check(data_dir, listen).await {
         Ok(startup::Ready { context, .. }) => {
             print!(
                 "{}",

@@ -5,19 +5,19 @@ use std::process::ExitCode;
 
 use crate::startup;
 
-pub async fn run(data_dir: &Path, local_base: &str) -> ExitCode {
-    let context = match startup::check(data_dir, local_base).await {
+pub async fn run(data_dir: &Path, listen: std::net::SocketAddr) -> ExitCode {
+    let context = match startup::check(data_dir, listen).await {
         Ok(ready) => ready.context,
         Err(problems) => {
             eprintln!("{problems}");
             return ExitCode::from(startup::CONFIG_EXIT_CODE);
         }
     };
-    let applied = async {
-        context.db.migrate().await?;
-        context.db.schema_version().await
-    };
-    match applied.await {
+    if let Err(error) = startup::prepare(&context).await {
+        eprintln!("wxgate migrate failed: {error}");
+        return ExitCode::FAILURE;
+    }
+    match context.db.schema_version().await {
         Ok(version) => {
             println!(
                 "{} database is up to date (schema version {version}).",

@@ -8,15 +8,15 @@ use app::ssr::payments::reconcile::{check_and_record, failure_sentence};
 
 use crate::startup;
 
-pub async fn run(data_dir: &Path, local_base: &str, date: &str) -> ExitCode {
-    let context = match startup::check(data_dir, local_base).await {
+pub async fn run(data_dir: &Path, listen: std::net::SocketAddr, date: &str) -> ExitCode {
+    let context = match startup::check(data_dir, listen).await {
         Ok(ready) => ready.context,
         Err(problems) => {
             eprintln!("{problems}");
             return ExitCode::from(startup::CONFIG_EXIT_CODE);
         }
     };
-    if let Err(error) = context.db.migrate().await {
+    if let Err(error) = startup::prepare(&context).await {
         eprintln!("wxgate reconcile: {error}");
         return ExitCode::from(2);
     }

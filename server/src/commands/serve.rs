@@ -19,16 +19,16 @@ const RECONCILE_CHECK_INTERVAL: Duration = Duration::from_secs(5 * 60);
 
 pub async fn run(data_dir: &Path, args: &ServeArgs) -> ExitCode {
     let local_base = startup::local_base(args.addr);
-    let startup::Ready { context, sandbox } = match startup::check(data_dir, &local_base).await {
+    let startup::Ready { context, sandbox } = match startup::check(data_dir, args.addr).await {
         Ok(ready) => ready,
         Err(problems) => {
             eprintln!("{problems}");
             return ExitCode::from(startup::CONFIG_EXIT_CODE);
         }
     };
-    if let Err(error) = context.db.migrate().await {
+    if let Err(error) = startup::prepare(&context).await {
         eprintln!("wxgate cannot start: {error}");
-        return ExitCode::FAILURE;
+        return ExitCode::from(startup::CONFIG_EXIT_CODE);
     }
     if let Err(error) = app::ssr::payments::catalogue::seed(&context).await {
         eprintln!("wxgate cannot start: the catalogue: {error}");
@@ -76,7 +76,7 @@ pub async fn run(data_dir: &Path, args: &ServeArgs) -> ExitCode {
     if sandbox.is_some() {
         tracing::warn!(
             "SANDBOX MODE: the built-in WeChat sandbox plays WeChat under {}{}; nothing reaches WeChat. \
-             Set WeChat credentials (see .env.example) to go live.",
+             To go live, use a database of its own, set WeChat credentials (see .env.example) and WXGATE_MODE=live.",
             local_base,
             startup::SANDBOX_PATH
         );

@@ -53,6 +53,7 @@ impl From<PaymentError> for ApiFailure {
             | PaymentError::NotPayable(_)
             | PaymentError::NotRefundable(_) => StatusCode::CONFLICT,
             PaymentError::Forbidden => StatusCode::FORBIDDEN,
+            PaymentError::TooManyOrders => StatusCode::TOO_MANY_REQUESTS,
             PaymentError::WeChatPay(_) => StatusCode::BAD_GATEWAY,
             PaymentError::WeChatPayUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             PaymentError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

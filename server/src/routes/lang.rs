@@ -1,8 +1,9 @@
 //! `GET /api/lang?set=zh|en&next=/path`: the language switch; the choice lives in a cookie for a year.
 
 use app::lang::{Lang, COOKIE};
-use app::ssr::auth::oauth::safe_next;
-use axum::extract::Query;
+use app::ssr::context::AppContext;
+use app::ssr::redirect::same_origin_path;
+use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -25,7 +26,7 @@ struct SwitchQuery {
     next: Option<String>,
 }
 
-async fn switch(Query(query): Query<SwitchQuery>) -> Response {
+async fn switch(State(context): State<AppContext>, Query(query): Query<SwitchQuery>) -> Response {
     let lang = Lang::from_code(&query.set);
     let code = match lang {
         Lang::Zh => "zh",
@@ -34,7 +35,10 @@ async fn switch(Query(query): Query<SwitchQuery>) -> Response {
     let cookie = format!("{COOKIE}={code}; Path=/; Max-Age={COOKIE_MAX_AGE}; SameSite=Lax");
     (
         [(SET_COOKIE, cookie)],
-        Redirect::to(&safe_next(query.next.as_deref())),
+        Redirect::to(&same_origin_path(
+            &context.settings.app_url,
+            query.next.as_deref(),
+        )),
     )
         .into_response()
 }

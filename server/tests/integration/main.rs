@@ -1,5 +1,6 @@
 //! Integration tests: each one starts the real `wxgate` binary and talks to it over HTTP, on SQLite and PostgreSQL.
 
+mod abuse_limits;
 mod auth_mini_program;
 mod auth_oauth;
 mod catalogue_admin;

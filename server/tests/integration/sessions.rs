@@ -84,6 +84,7 @@ async fn https_app_url_makes_the_cookie_secure_and_expiry_is_configurable() {
     let server = Wxgate::start(
         &database,
         &[
+            ("WXGATE_MODE", "live"),
             ("APP_URL", "https://login.example.com"),
             ("SESSION_TTL_SECONDS", "3600"),
         ],

@@ -6,6 +6,7 @@ use super::session::PendingOAuth;
 use crate::ssr::config::AppCredentials;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::{new_id, NewIdentity};
+use crate::ssr::redirect::same_origin_path;
 use crate::ssr::wechat::clock::now;
 use crate::ssr::wechat::oauth::{self, QrStyle, Scope, UserToken};
 
@@ -58,21 +59,6 @@ impl Provider {
     }
 }
 
-/// Only a same-origin path may follow a login; anything else (another host, `//host`, a scheme) goes to `/`.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.starts_with("/\\")
-                && !path.contains("://") =>
-        {
-            path.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
-}
-
 /// A new OAuth state: 32 letters and digits (WeChat allows up to 128 of `[A-Za-z0-9]`).
 pub fn new_state() -> String {
     new_id()
@@ -112,7 +98,7 @@ pub fn start(
     let pending = PendingOAuth {
         provider: provider.id().to_owned(),
         state,
-        next: safe_next(next),
+        next: same_origin_path(&context.settings.app_url, next),
         expires_at: now() + STATE_LIFETIME,
     };
     Ok((url, pending))
@@ -173,25 +159,5 @@ async fn profile(context: &AppContext, token: &UserToken) -> Option<oauth::UserI
             tracing::warn!(%error, openid = %token.openid, "no profile for this login");
             None
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_same_origin_paths_may_follow_a_login() {
-        assert_eq!(safe_next(Some("/orders/7?tab=1")), "/orders/7?tab=1");
-        for unsafe_next in [
-            "https://evil.example.com/",
-            "//evil.example.com",
-            "/\\evil.example.com",
-            "javascript:alert(1)",
-            "",
-        ] {
-            assert_eq!(safe_next(Some(unsafe_next)), "/", "{unsafe_next}");
-        }
-        assert_eq!(safe_next(None), "/");
     }
 }

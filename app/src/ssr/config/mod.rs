@@ -51,6 +51,8 @@ pub struct Settings {
     pub admins: Vec<String>,
     /// How long an unpaid order stays open (`WXGATE_ORDER_TTL_SECONDS`, default two hours).
     pub order_ttl_seconds: i64,
+    /// How many orders a buyer may make, and have open unpaid.
+    pub order_limits: OrderLimits,
     /// How often the sweeper looks at unpaid orders (`WXGATE_SWEEP_SECONDS`, default a minute).
     pub sweep_seconds: i64,
     /// The China time, in minutes after midnight, from which yesterday's trade bill is reconciled by the daily
@@ -73,6 +75,10 @@ impl Settings {
         let order_ttl_seconds =
             seconds(vars, &mut problems, "WXGATE_ORDER_TTL_SECONDS", 2 * 60 * 60);
         let sweep_seconds = seconds(vars, &mut problems, "WXGATE_SWEEP_SECONDS", 60);
+        let order_limits = OrderLimits {
+            per_minute: seconds(vars, &mut problems, "WXGATE_ORDERS_PER_MINUTE", 10),
+            open_unpaid: seconds(vars, &mut problems, "WXGATE_MAX_OPEN_ORDERS", 10),
+        };
         let reconcile_at = reconcile_at(vars, &mut problems);
         let admins = vars
             .get("WXGATE_ADMINS")
@@ -97,6 +103,7 @@ impl Settings {
                 trusted_proxies,
                 admins,
                 order_ttl_seconds,
+                order_limits,
                 sweep_seconds,
                 reconcile_at,
             }),
@@ -108,6 +115,15 @@ impl Settings {
     pub fn secure_cookies(&self) -> bool {
         self.app_url.scheme() == "https"
     }
+}
+
+/// Bounds on one buyer's orders (`WXGATE_ORDERS_PER_MINUTE`, `WXGATE_MAX_OPEN_ORDERS`; ten each by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderLimits {
+    /// Orders a buyer may make in a minute.
+    pub per_minute: i64,
+    /// Unpaid, still payable orders a buyer may have at once.
+    pub open_unpaid: i64,
 }
 
 /// The database URL and its backend: `DATABASE_URL`, or an SQLite file in the data folder.
@@ -157,13 +173,13 @@ fn trusted_proxies(vars: &Vars, problems: &mut Problems) -> Vec<std::net::IpAddr
         .collect()
 }
 
-/// A positive number of seconds from `name`, or `default`.
+/// A positive whole number (of seconds, or of things) from `name`, or `default`.
 fn seconds(vars: &Vars, problems: &mut Problems, name: &str, default: i64) -> i64 {
     match vars.get(name).map(str::parse::<i64>) {
         None => default,
         Some(Ok(seconds)) if seconds > 0 => seconds,
         Some(_) => {
-            problems.push(name, "must be a whole number of seconds above 0");
+            problems.push(name, "must be a whole number above 0");
             default
         }
     }

@@ -1,5 +1,6 @@
-//! Sandbox or live: with no WeChat variable set wxgate plays WeChat itself (the built-in sandbox); with any set it
-//! talks to WeChat. `WXGATE_MODE=sandbox|live` says so explicitly, and the two never mix.
+//! Sandbox or live: the built-in sandbox plays WeChat only when `WXGATE_MODE=sandbox` asks for it (it can mark
+//! orders paid and sign anyone in); WeChat credentials, or `WXGATE_MODE=live`, mean live. With neither, wxgate
+//! refuses to guess, and the two never mix.
 
 use std::fmt;
 
@@ -47,14 +48,18 @@ impl fmt::Display for Mode {
 }
 
 impl Mode {
-    /// The mode the user's variables ask for; a sandbox asked for next to WeChat credentials is a problem.
+    /// The mode the user's variables ask for. Nothing configured is a problem, not a silent sandbox; a sandbox
+    /// asked for next to WeChat credentials is a problem too.
     pub fn from_vars(vars: &Vars) -> Result<Mode, Problems> {
         let configured = WECHAT_VARIABLES
             .iter()
             .find(|name| vars.get(name).is_some());
         let mut problems = Problems::default();
         let mode = match (vars.get("WXGATE_MODE"), configured) {
-            (None, None) => Mode::Sandbox,
+            (None, None) => {
+                problems.push("WXGATE_MODE", NOTHING_CONFIGURED);
+                Mode::Live
+            }
             (None, Some(_)) | (Some("live"), _) => Mode::Live,
             (Some("sandbox"), None) => Mode::Sandbox,
             (Some("sandbox"), Some(name)) => {
@@ -77,6 +82,11 @@ impl Mode {
     }
 }
 
+/// What wxgate says when it is given neither WeChat credentials nor a mode.
+const NOTHING_CONFIGURED: &str = "is not set and no WeChat credentials are: to go live, set your WeChat \
+     apps and merchant (see .env.example; `wxgate doctor` checks them); to try wxgate with the built-in WeChat \
+     sandbox, set WXGATE_MODE=sandbox (`make run` does)";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,13 +96,24 @@ mod tests {
     }
 
     #[test]
-    fn nothing_configured_means_sandbox_and_any_wechat_variable_means_live() {
-        assert_eq!(mode(&[]), Ok(Mode::Sandbox));
+    fn the_sandbox_runs_only_when_asked_for_and_any_wechat_variable_means_live() {
+        assert_eq!(mode(&[("WXGATE_MODE", "sandbox")]), Ok(Mode::Sandbox));
         assert_eq!(
             mode(&[("WECHAT_APPID", "wx1234567890abcdef")]),
             Ok(Mode::Live)
         );
         assert_eq!(mode(&[("WXGATE_MODE", "live")]), Ok(Mode::Live));
+    }
+
+    #[test]
+    fn nothing_configured_is_refused_with_both_ways_forward() {
+        for blank in [&[][..], &[("WECHAT_APPID", " "), ("WECHAT_SECRET", "")][..]] {
+            let problems = mode(blank).expect_err("refused");
+            let first = problems.iter().next().expect("one problem").to_owned();
+            assert!(first.starts_with("WXGATE_MODE: is not set"), "{first}");
+            assert!(first.contains("WXGATE_MODE=sandbox"), "{first}");
+            assert!(first.contains(".env.example"), "{first}");
+        }
     }
 
     #[test]

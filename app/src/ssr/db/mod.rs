@@ -4,8 +4,11 @@
 //! times are stored as Unix seconds in `BIGINT` columns.
 
 mod catalogue;
+mod instance;
 mod oauth;
+mod order_limits;
 mod orders;
+mod rate_limits;
 pub mod reconciliations;
 pub mod refunds;
 mod sessions;
@@ -18,6 +21,7 @@ use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use catalogue::ProductRow;
+pub use instance::InstanceRow;
 pub use oauth::{OAuthLoginRow, OAuthLoginStatus};
 pub use orders::{NewOrder, NotificationReceipt, OrderRow};
 pub use reconciliations::ReconciliationRow;

@@ -242,12 +242,13 @@ impl Database {
     }
 
     /// Orders still CREATED or PAYING that nothing has touched since `before`.
-    pub async fn unpaid_orders(&self, before: i64) -> Result<Vec<OrderRow>, DbError> {
-        let query = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE (status = $1 OR status = $2) AND updated_at < $3 ORDER BY created_at");
+    pub async fn unpaid_orders(&self, before: i64, limit: i64) -> Result<Vec<OrderRow>, DbError> {
+        let query = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE (status = $1 OR status = $2) AND updated_at < $3 ORDER BY created_at, id LIMIT $4");
         sqlx::query_as::<_, StoredOrder>(&query)
             .bind(OrderStatus::Created.as_str())
             .bind(OrderStatus::Paying.as_str())
             .bind(before)
+            .bind(limit)
             .fetch_all(self.pool())
             .await?
             .into_iter()

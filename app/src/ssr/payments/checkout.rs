@@ -71,6 +71,7 @@ pub async fn create_order(
         .user(user_id)
         .await?
         .ok_or(PaymentError::Unauthenticated)?;
+    within_order_limits(context, &buyer.id).await?;
     let product = context
         .db
         .product(product_id)
@@ -105,6 +106,20 @@ pub async fn create_order(
         .order(&id)
         .await?
         .ok_or(PaymentError::UnknownOrder)
+}
+
+/// A buyer makes at most `WXGATE_ORDERS_PER_MINUTE` orders a minute and has at most `WXGATE_MAX_OPEN_ORDERS`
+/// unpaid ones open at once, counted in the database so the bounds hold across processes.
+async fn within_order_limits(context: &AppContext, buyer_id: &str) -> Result<(), PaymentError> {
+    let limits = &context.settings.order_limits;
+    let now = now();
+    if context.db.orders_made_since(buyer_id, now - 60).await? >= limits.per_minute {
+        return Err(PaymentError::TooManyOrders);
+    }
+    if context.db.open_unpaid_orders_of(buyer_id, now).await? >= limits.open_unpaid {
+        return Err(PaymentError::TooManyOrders);
+    }
+    Ok(())
 }
 
 /// The payment of `order` on `surface`: the live prepay if the order has one there, else a new prepay at WeChat.

@@ -26,6 +26,8 @@ pub enum PaymentError {
     Forbidden,
     #[error("only a paid order can be refunded (this one is {0})")]
     NotRefundable(String),
+    #[error("too many orders: pay or wait for the open ones to close first")]
+    TooManyOrders,
     #[error("WeChat Pay refused: {0}")]
     WeChatPay(String),
     #[error("WeChat Pay is not answering; try again in a moment")]
@@ -46,6 +48,7 @@ impl PaymentError {
             PaymentError::NotPayable(_) => "not_payable",
             PaymentError::Forbidden => "forbidden",
             PaymentError::NotRefundable(_) => "not_refundable",
+            PaymentError::TooManyOrders => "too_many_orders",
             PaymentError::WeChatPay(_) => "wechat_pay_error",
             PaymentError::WeChatPayUnavailable => "wechat_pay_unavailable",
             PaymentError::Internal(_) => "internal",
@@ -66,6 +69,7 @@ impl PaymentError {
             PaymentError::NotPayable(_) => ShopProblem::NotPayable,
             PaymentError::Forbidden => ShopProblem::Forbidden,
             PaymentError::NotRefundable(_) => ShopProblem::NotRefundable,
+            PaymentError::TooManyOrders => ShopProblem::TooManyOrders,
             PaymentError::WeChatPay(_) => ShopProblem::Refused,
             PaymentError::WeChatPayUnavailable => ShopProblem::WeChatPayBusy,
             PaymentError::Internal(_) => ShopProblem::Internal,

@@ -7,6 +7,7 @@ use super::webhook::apply_payment;
 use super::{views, PaymentError};
 use crate::ssr::context::AppContext;
 use crate::ssr::db::{IdentityRow, OrderRow, UserRow};
+use crate::ssr::wechat::clock::now;
 use crate::ssr::wechat::pay::transactions;
 use crate::types::shop::OrderDetail;
 
@@ -43,13 +44,25 @@ pub struct Viewed {
     pub by_admin: bool,
 }
 
-/// The order `order_id` as `viewer` may see it, brought up to date with WeChat Pay when it is still paying.
+/// However often an order's page polls, WeChat Pay is asked about the order at most once in this many seconds.
+pub const QUERY_INTERVAL_SECONDS: i64 = 5;
+
+/// The order `order_id` as `viewer` may see it, brought up to date with WeChat Pay when it is still paying (at most
+/// once every [`QUERY_INTERVAL_SECONDS`] across processes; the notification usually comes first anyway).
 pub async fn view(
     context: &AppContext,
     viewer: &str,
     order_id: &str,
 ) -> Result<Viewed, PaymentError> {
     let viewed = visible(context, viewer, order_id).await?;
+    let ask = viewed.order.status == OrderStatus::Paying
+        && context
+            .db
+            .claim_order_query(&viewed.order.id, now(), QUERY_INTERVAL_SECONDS)
+            .await?;
+    if !ask {
+        return Ok(viewed);
+    }
     Ok(Viewed {
         order: reconcile(context, viewed.order).await?,
         ..viewed

@@ -8,6 +8,7 @@ use super::orders::reconcile;
 use super::status::OrderStatus;
 use super::PaymentError;
 use crate::ssr::context::AppContext;
+use crate::ssr::db::OrderRow;
 use crate::ssr::wechat::clock::now;
 use crate::ssr::wechat::pay::transactions;
 
@@ -18,14 +19,33 @@ pub struct Swept {
     pub closed: usize,
 }
 
-/// Looks at every unpaid order untouched for a sweep interval.
+/// Orders looked at per page: a sweep reads a page, deals with each order (which touches, pays or closes it, so it
+/// leaves the next page's query), then reads the next.
+const PAGE_SIZE: i64 = 100;
+/// Pages per sweep at most; what is left waits for the next sweep.
+const MAX_PAGES: usize = 50;
+
+/// Looks at every unpaid order untouched for a sweep interval, a page at a time.
 pub async fn sweep(context: &AppContext) -> Result<Swept, PaymentError> {
     let mut swept = Swept::default();
-    for order in context
-        .db
-        .unpaid_orders(now() - context.settings.sweep_seconds)
-        .await?
-    {
+    let untouched_since = now() - context.settings.sweep_seconds;
+    for _ in 0..MAX_PAGES {
+        let page = context.db.unpaid_orders(untouched_since, PAGE_SIZE).await?;
+        let last_page = page.len() < usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
+        sweep_page(context, page, &mut swept).await?;
+        if last_page {
+            break;
+        }
+    }
+    Ok(swept)
+}
+
+async fn sweep_page(
+    context: &AppContext,
+    page: Vec<OrderRow>,
+    swept: &mut Swept,
+) -> Result<(), PaymentError> {
+    for order in page {
         let order = reconcile(context, order).await?;
         if order.status == OrderStatus::Paid {
             swept.paid += 1;
@@ -56,5 +76,5 @@ pub async fn sweep(context: &AppContext) -> Result<Swept, PaymentError> {
             swept.closed += 1;
         }
     }
-    Ok(swept)
+    Ok(())
 }

@@ -39,13 +39,17 @@ pub async fn until_stored_status(db: &app::ssr::db::Database, order_id: &str, st
     panic!("order {order_id} never became {status}");
 }
 
-/// The schema version a migrated database has: one migration file per version.
+/// The schema version a migrated database has: the number of the newest migration file.
 pub fn schema_version() -> i64 {
     let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../app/migrations");
-    let count = std::fs::read_dir(folder)
+    std::fs::read_dir(folder)
         .expect("migrations folder")
-        .count();
-    i64::try_from(count).expect("a few migrations")
+        .filter_map(|entry| {
+            let name = entry.expect("a migration").file_name();
+            name.to_str()?.split('_').next()?.parse::<i64>().ok()
+        })
+        .max()
+        .expect("at least one migration")
 }
 
 /// Runs a test body once on SQLite and once on PostgreSQL (PostgreSQL may be skipped outside CI, loudly).

@@ -4,6 +4,8 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use app::ssr::config::WECHAT_VARIABLES;
+
 use super::TestDatabase;
 
 const WXGATE: &str = env!("CARGO_BIN_EXE_wxgate");
@@ -11,11 +13,18 @@ const WXGATE: &str = env!("CARGO_BIN_EXE_wxgate");
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A command for `wxgate` with a clean environment: only what the test sets, run in the data folder so no `.env`
-/// from the developer's checkout is read.
+/// from the developer's checkout is read. Unless the test sets `WXGATE_MODE` or a WeChat variable (live), wxgate
+/// runs in sandbox mode, as `make run` starts it.
 fn command(database: &TestDatabase, env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(WXGATE);
+    command.env_clear();
+    let chooses_mode = env
+        .iter()
+        .any(|(name, _)| *name == "WXGATE_MODE" || WECHAT_VARIABLES.contains(name));
+    if !chooses_mode {
+        command.env("WXGATE_MODE", "sandbox");
+    }
     command
-        .env_clear()
         .current_dir(database.data_dir())
         .env("WXGATE_DATA_DIR", database.data_dir())
         .env("RUST_LOG", "info")

@@ -1,0 +1,52 @@
+//! What bounds a buyer's orders and the questions asked of WeChat Pay about them: open unpaid orders, orders made
+//! lately, and when WeChat Pay was last asked about an order.
+
+use super::{Database, DbError};
+use crate::ssr::payments::status::OrderStatus;
+
+impl Database {
+    /// Claims the right to ask WeChat Pay about order `id` now: true for at most one caller every `interval`
+    /// seconds, across processes (one guarded update).
+    pub async fn claim_order_query(
+        &self,
+        id: &str,
+        now: i64,
+        interval: i64,
+    ) -> Result<bool, DbError> {
+        let claimed =
+            sqlx::query("UPDATE orders SET queried_at = $1 WHERE id = $2 AND queried_at <= $3")
+                .bind(now)
+                .bind(id)
+                .bind(now - interval)
+                .execute(self.pool())
+                .await?
+                .rows_affected();
+        Ok(claimed == 1)
+    }
+
+    /// How many of `user_id`'s orders are unpaid and still payable at `now`.
+    pub async fn open_unpaid_orders_of(&self, user_id: &str, now: i64) -> Result<i64, DbError> {
+        let count = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM orders WHERE user_id = $1 AND (status = $2 OR status = $3) AND expires_at > $4",
+        )
+        .bind(user_id)
+        .bind(OrderStatus::Created.as_str())
+        .bind(OrderStatus::Paying.as_str())
+        .bind(now)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(count)
+    }
+
+    /// How many orders `user_id` made since `since`.
+    pub async fn orders_made_since(&self, user_id: &str, since: i64) -> Result<i64, DbError> {
+        let count = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM orders WHERE user_id = $1 AND created_at >= $2",
+        )
+        .bind(user_id)
+        .bind(since)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(count)
+    }
+}

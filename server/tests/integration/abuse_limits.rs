@@ -1,0 +1,117 @@
+//! Abuse limits that hold in a real deployment: an order's page polling as fast as it likes asks WeChat Pay at most
+//! once every few seconds, a buyer has a bounded number of open orders and of orders a minute, and the limits are
+//! counted in the database, so they hold across wxgate processes sharing it.
+
+use serde_json::{json, Value};
+
+use crate::support::{on_both_backends, TestDatabase, Wxgate};
+
+on_both_backends! {
+    a_polled_order_is_asked_of_wechat_pay_at_most_once_every_few_seconds => polled_order_asks_wechat_pay_rarely;
+    a_buyer_has_a_bounded_number_of_open_unpaid_orders => open_unpaid_orders_are_bounded;
+    a_buyer_makes_a_bounded_number_of_orders_a_minute => orders_a_minute_are_bounded;
+    order_limits_hold_across_processes_sharing_the_database => order_limits_hold_across_processes;
+}
+
+/// `POST /api/payments/miniprogram/create` for the one-fen product: the status and the answer.
+async fn try_order(server: &Wxgate, token: &str) -> (u16, Value) {
+    server
+        .api(
+            token,
+            reqwest::Method::POST,
+            "/api/payments/miniprogram/create",
+            Some(json!({ "product_id": "one-fen" })),
+        )
+        .await
+}
+
+async fn polled_order_asks_wechat_pay_rarely(database: TestDatabase) {
+    let server = Wxgate::start(&database, &[]).await;
+    let token = server.mini_program_login("xiaohong").await;
+    let order = server.mini_program_order(&token, "one-fen").await;
+    let order_id = order["order_id"].as_str().expect("order id");
+
+    // Every question WeChat Pay is asked from now on uses up one injected failure.
+    let injected = 50;
+    server
+        .control("/sandbox/pay/faults", json!({ "fail_next": injected }))
+        .await;
+    for _ in 0..10 {
+        let (status, seen) = server.order(&token, order_id).await;
+        assert_eq!(status, 200, "{seen}");
+        assert_eq!(seen["status"], "PAYING");
+    }
+    let left = server.control_get("/sandbox/pay/faults").await["fail_next"]
+        .as_u64()
+        .expect("fail_next");
+    let asked = injected - left;
+    assert!(
+        (1..=3).contains(&asked),
+        "ten polls asked WeChat Pay once (at most three attempts of one query), not {asked} times"
+    );
+}
+
+async fn open_unpaid_orders_are_bounded(database: TestDatabase) {
+    let server = Wxgate::start(
+        &database,
+        &[
+            ("WXGATE_MAX_OPEN_ORDERS", "3"),
+            ("WXGATE_ORDERS_PER_MINUTE", "100"),
+        ],
+    )
+    .await;
+    let token = server.mini_program_login("xiaohong").await;
+    let mut orders = Vec::new();
+    for _ in 0..3 {
+        orders.push(server.mini_program_order(&token, "one-fen").await);
+    }
+    let (status, refused) = try_order(&server, &token).await;
+    assert_eq!(status, 429, "{refused}");
+    assert_eq!(refused["error"]["code"], "too_many_orders", "{refused}");
+
+    let other = server.mini_program_login("xiaoming").await;
+    assert_eq!(
+        try_order(&server, &other).await.0,
+        200,
+        "another buyer is not held back"
+    );
+
+    // Once one is paid, the buyer may order again.
+    server
+        .sandbox_pays(orders[0]["out_trade_no"].as_str().expect("out_trade_no"))
+        .await;
+    let first = orders[0]["order_id"].as_str().expect("order id");
+    server.until_order_status(&token, first, "PAID").await;
+    assert_eq!(try_order(&server, &token).await.0, 200);
+}
+
+async fn orders_a_minute_are_bounded(database: TestDatabase) {
+    let server = Wxgate::start(
+        &database,
+        &[
+            ("WXGATE_MAX_OPEN_ORDERS", "100"),
+            ("WXGATE_ORDERS_PER_MINUTE", "2"),
+        ],
+    )
+    .await;
+    let token = server.mini_program_login("xiaohong").await;
+    assert_eq!(try_order(&server, &token).await.0, 200);
+    assert_eq!(try_order(&server, &token).await.0, 200);
+    let (status, refused) = try_order(&server, &token).await;
+    assert_eq!(status, 429, "{refused}");
+    assert_eq!(refused["error"]["code"], "too_many_orders");
+}
+
+async fn order_limits_hold_across_processes(database: TestDatabase) {
+    let limits = [
+        ("WXGATE_MAX_OPEN_ORDERS", "2"),
+        ("WXGATE_ORDERS_PER_MINUTE", "100"),
+    ];
+    let first = Wxgate::start(&database, &limits).await;
+    let second = Wxgate::start(&database, &limits).await;
+    let token = first.mini_program_login("xiaohong").await;
+    assert_eq!(try_order(&first, &token).await.0, 200);
+    assert_eq!(try_order(&second, &token).await.0, 200);
+    assert_eq!(try_order(&first, &token).await.0, 429);
+    assert_eq!(try_order(&second, &token).await.0, 429);
+}
