@@ -62,7 +62,6 @@ where
     let state = ServerState {
         leptos_options: leptos_options.clone(),
         app: context.clone(),
-        login_limits: Arc::default(),
     };
     Router::new()
         .merge(routes::health::router())

@@ -12,7 +12,7 @@ use crate::cli::ServeArgs;
 use crate::sandbox::Sandbox;
 use crate::{router, startup};
 
-/// How often expired sessions are removed from the database.
+/// How often expired sessions and rate-limit windows are removed from the database.
 const SESSION_SWEEP_INTERVAL: Duration = Duration::from_secs(10 * 60);
 /// How often the daily reconciliation looks whether yesterday's bill is due.
 const RECONCILE_CHECK_INTERVAL: Duration = Duration::from_secs(5 * 60);
@@ -54,9 +54,7 @@ pub async fn run(data_dir: &Path, args: &ServeArgs) -> ExitCode {
             "the built site is missing: pages render but will not hydrate; run `make build` first"
         );
     }
-    tokio::spawn(sweep_expired_sessions(DbSessionStore::new(
-        context.db.clone(),
-    )));
+    tokio::spawn(sweep_expired_sessions(context.db.clone()));
     if context.wechat.pay.is_some() {
         tokio::spawn(sweep_unpaid_orders(context.clone()));
         if context.settings.reconcile_at.is_some() {
@@ -171,13 +169,18 @@ fn open_base(context: &app::ssr::context::AppContext) -> String {
         .to_owned()
 }
 
-async fn sweep_expired_sessions(store: DbSessionStore) {
+/// Removes expired sessions and ended rate-limit windows.
+async fn sweep_expired_sessions(db: app::ssr::db::Database) {
+    let store = DbSessionStore::new(db.clone());
     let mut interval = tokio::time::interval(SESSION_SWEEP_INTERVAL);
     loop {
         interval.tick().await;
         match store.delete_expired().await {
             Ok(removed) => tracing::debug!(removed, "expired sessions removed"),
             Err(error) => tracing::warn!(%error, "could not remove expired sessions"),
+        }
+        if let Err(error) = app::ssr::limits::purge(&db).await {
+            tracing::warn!(%error, "could not remove ended rate-limit windows");
         }
     }
 }

@@ -1,17 +1,17 @@
 //! The login routes: the mini program's JSON API, the OAuth start and callback shared by the WeChat browser and the
 //! desktop QR, the start/poll pair for clients that cannot follow redirects, the provider list, me and logout.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::net::IpAddr;
 
 use app::ssr::auth::oauth::{self as web_oauth, Provider};
 use app::ssr::auth::{mini_program, session as auth_session, AuthError};
 use app::ssr::context::AppContext;
 use app::ssr::db::OAuthLoginStatus;
+use app::ssr::limits;
 use app::ssr::wechat::clock::now;
 use app::ssr::wechat::oauth::{QrStyle, Scope};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -20,8 +20,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_sessions::Session;
 
+use super::client::ClientIp;
 use super::errors::ApiFailure;
-use super::rate_limit::LoginLimits;
 use crate::state::ServerState;
 
 pub fn router() -> Router<ServerState> {
@@ -46,14 +46,19 @@ fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AuthError> {
         .map_err(|_| AuthError::BadRequest("JSON body"))
 }
 
-fn check_limits(
-    limits: &LoginLimits,
-    address: SocketAddr,
+/// Counts a login attempt against its client's and its code's limits (`ssr::limits`, shared by every process).
+async fn check_limits(
+    context: &AppContext,
+    client: IpAddr,
     code: Option<&str>,
 ) -> Result<(), AuthError> {
-    let ip_ok = limits.per_ip.allow(&address.ip().to_string());
-    let code_ok = code.is_none_or(|code| limits.per_code.allow(code));
-    if ip_ok && code_ok {
+    let client_ok =
+        limits::allow(&context.db, limits::LOGINS_PER_CLIENT, &client.to_string()).await?;
+    let code_ok = match code {
+        Some(code) => limits::allow(&context.db, limits::ATTEMPTS_PER_CODE, code).await?,
+        None => true,
+    };
+    if client_ok && code_ok {
         Ok(())
     } else {
         Err(AuthError::RateLimited)
@@ -74,13 +79,12 @@ struct CodeBody {
 /// `POST /api/auth/wechat/login {code}`: the session as a cookie and as `session_token`, and the user's state.
 async fn mini_program_login(
     State(context): State<AppContext>,
-    State(limits): State<Arc<LoginLimits>>,
-    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     session: Session,
     request: Result<Json<CodeBody>, JsonRejection>,
 ) -> ApiResult {
     let CodeBody { code } = body(request)?;
-    check_limits(&limits, address, Some(&code))?;
+    check_limits(&context, client, Some(&code)).await?;
     let user_id = mini_program::log_in(&context, &code).await?;
     let session_token = auth_session::sign_in(&session, &user_id).await?;
     let state = mini_program::user_state(&context, &user_id).await?;
@@ -97,14 +101,13 @@ async fn mini_program_login(
 /// `POST /api/auth/wechat/phone {code}`: binds the phone number behind a phone button's code.
 async fn bind_phone(
     State(context): State<AppContext>,
-    State(limits): State<Arc<LoginLimits>>,
-    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     session: Session,
     request: Result<Json<CodeBody>, JsonRejection>,
 ) -> ApiResult {
     let user_id = signed_in(&session).await?;
     let CodeBody { code } = body(request)?;
-    check_limits(&limits, address, Some(&code))?;
+    check_limits(&context, client, Some(&code)).await?;
     mini_program::bind_phone(&context, &user_id, &code).await?;
     let state = mini_program::user_state(&context, &user_id).await?;
     Ok(Json(json!({ "user_id": state.user_id, "has_phone": state.has_phone, "next_step": state.next_step })).into_response())
@@ -189,15 +192,14 @@ struct CallbackQuery {
 /// start/poll login (state in the database), on whichever process WeChat's redirect reaches.
 async fn oauth_callback(
     State(context): State<AppContext>,
-    State(limits): State<Arc<LoginLimits>>,
-    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     session: Session,
     Query(query): Query<CallbackQuery>,
 ) -> Response {
     let Some(state) = query.state.filter(|state| !state.is_empty()) else {
         return login_page_with_error(&AuthError::InvalidState);
     };
-    if let Err(error) = check_limits(&limits, address, query.code.as_deref()) {
+    if let Err(error) = check_limits(&context, client, query.code.as_deref()).await {
         return login_page_with_error(&error);
     }
     match auth_session::take_oauth(&session, &state).await {

@@ -2,8 +2,8 @@
 
 pub mod auth;
 pub mod bearer;
+pub mod client;
 pub mod errors;
 pub mod health;
 pub mod lang;
 pub mod payments;
-pub mod rate_limit;

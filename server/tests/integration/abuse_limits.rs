@@ -1,6 +1,7 @@
 //! Abuse limits that hold in a real deployment: an order's page polling as fast as it likes asks WeChat Pay at most
-//! once every few seconds, a buyer has a bounded number of open orders and of orders a minute, and the limits are
-//! counted in the database, so they hold across wxgate processes sharing it.
+//! once every few seconds, a buyer has a bounded number of open orders and of orders a minute, login attempts are
+//! limited per client (as the trusted proxies say who that is) and per code, and every limit is counted in the
+//! database, so it holds across wxgate processes sharing it.
 
 use serde_json::{json, Value};
 
@@ -11,6 +12,8 @@ on_both_backends! {
     a_buyer_has_a_bounded_number_of_open_unpaid_orders => open_unpaid_orders_are_bounded;
     a_buyer_makes_a_bounded_number_of_orders_a_minute => orders_a_minute_are_bounded;
     order_limits_hold_across_processes_sharing_the_database => order_limits_hold_across_processes;
+    login_limits_hold_across_processes_sharing_the_database => login_limits_hold_across_processes;
+    login_limits_count_the_client_behind_a_trusted_proxy_only => login_limits_follow_trusted_proxies;
 }
 
 /// `POST /api/payments/miniprogram/create` for the one-fen product: the status and the answer.
@@ -114,4 +117,62 @@ async fn order_limits_hold_across_processes(database: TestDatabase) {
     assert_eq!(try_order(&second, &token).await.0, 200);
     assert_eq!(try_order(&first, &token).await.0, 429);
     assert_eq!(try_order(&second, &token).await.0, 429);
+}
+
+/// `POST /api/auth/wechat/login` with `code`, as the client `forwarded_for` says (if any): the status.
+async fn try_login(server: &Wxgate, code: &str, forwarded_for: Option<&str>) -> u16 {
+    let mut request = reqwest::Client::new()
+        .post(server.url("/api/auth/wechat/login"))
+        .json(&json!({ "code": code }));
+    if let Some(client) = forwarded_for {
+        request = request.header("x-forwarded-for", client);
+    }
+    request.send().await.expect("login").status().as_u16()
+}
+
+async fn login_limits_hold_across_processes(database: TestDatabase) {
+    let first = Wxgate::start(&database, &[]).await;
+    let second = Wxgate::start(&database, &[]).await;
+    let code = "0e1b2c3d4e5f60718293a4b5c6d7e8f9";
+    // A code is tried three times a minute at most, wherever the attempts land.
+    assert_eq!(try_login(&first, code, None).await, 400);
+    assert_eq!(try_login(&second, code, None).await, 400);
+    assert_eq!(try_login(&first, code, None).await, 400);
+    assert_eq!(try_login(&second, code, None).await, 429);
+    assert_eq!(try_login(&first, code, None).await, 429);
+}
+
+async fn login_limits_follow_trusted_proxies(database: TestDatabase) {
+    let behind_proxy = Wxgate::start(&database, &[("WXGATE_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let attempt = |n: usize| format!("{n:032x}");
+    for n in 0..30 {
+        assert_eq!(
+            try_login(&behind_proxy, &attempt(n), Some("203.0.113.5")).await,
+            400,
+            "attempt {n} of the client behind the proxy is let through"
+        );
+    }
+    assert_eq!(
+        try_login(&behind_proxy, &attempt(30), Some("203.0.113.5")).await,
+        429
+    );
+    assert_eq!(
+        try_login(&behind_proxy, &attempt(31), Some("203.0.113.6")).await,
+        400,
+        "another client behind the same proxy has its own limit"
+    );
+    drop(behind_proxy);
+
+    // Without a trusted proxy the header is the client's own word: every attempt counts against the connection.
+    let direct = Wxgate::start(&database, &[]).await;
+    for n in 100..130 {
+        assert_eq!(
+            try_login(&direct, &attempt(n), Some(&format!("203.0.113.{n}"))).await,
+            400
+        );
+    }
+    assert_eq!(
+        try_login(&direct, &attempt(130), Some("198.51.100.1")).await,
+        429
+    );
 }

@@ -1,0 +1,35 @@
+//! The `ClientIp` extractor: the client's address as `WXGATE_TRUSTED_PROXIES` resolves it (see
+//! `app::ssr::client_ip`), for the routes that limit attempts per client.
+
+use std::net::{IpAddr, SocketAddr};
+
+use app::ssr::client_ip::client_ip;
+use app::ssr::context::AppContext;
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+
+/// The address of the client that sent the request.
+pub struct ClientIp(pub IpAddr);
+
+impl<S> FromRequestParts<S> for ClientIp
+where
+    S: Send + Sync,
+    AppContext: FromRef<S>,
+{
+    type Rejection = StatusCode;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<ClientIp, StatusCode> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| *peer)
+            .ok_or(StatusCode::INTERNAL_SERVER_ERROR)?;
+        let context = AppContext::from_ref(state);
+        Ok(ClientIp(client_ip(
+            peer,
+            &parts.headers,
+            &context.settings.trusted_proxies,
+        )))
+    }
+}
