@@ -20,7 +20,7 @@ function spellings(raw: string): string[] {
 /** Fails the test if the page ever asks for evil.example, and records where it ends. */
 async function guard(page: Page) {
   const leaks: string[] = [];
-  await page.route(/evil\.example/, (route) => {
+  await page.route((url) => url.hostname.endsWith('evil.example'), (route) => {
     leaks.push(route.request().url());
     return route.abort();
   });
