@@ -7,3 +7,4 @@ pub mod health;
 pub mod lang;
 pub mod payments;
 pub mod rate_limit;
+pub mod session_lifetime;

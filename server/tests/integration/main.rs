@@ -2,18 +2,22 @@
 
 mod auth_mini_program;
 mod auth_oauth;
+mod auth_poll;
 mod catalogue_admin;
 mod checkout_surfaces;
 mod config_errors;
+mod files_at_rest;
 mod health;
 mod pages;
 mod payments;
 mod reconcile;
 mod refunds;
+mod retention;
 mod sandbox_login;
 mod sandbox_mode;
 mod sandbox_pay;
 mod sandbox_pay_client;
+mod session_lifetime;
 mod sessions;
 mod shared_tokens;
 mod support;

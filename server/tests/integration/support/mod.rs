@@ -39,13 +39,18 @@ pub async fn until_stored_status(db: &app::ssr::db::Database, order_id: &str, st
     panic!("order {order_id} never became {status}");
 }
 
-/// The schema version a migrated database has: one migration file per version.
+/// The schema version a migrated database has: the highest number among the migration files (numbers are handed
+/// out ahead, so one may be missing for a while).
 pub fn schema_version() -> i64 {
     let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../app/migrations");
-    let count = std::fs::read_dir(folder)
+    std::fs::read_dir(folder)
         .expect("migrations folder")
-        .count();
-    i64::try_from(count).expect("a few migrations")
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            name.split('_').next()?.parse::<i64>().ok()
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// Runs a test body once on SQLite and once on PostgreSQL (PostgreSQL may be skipped outside CI, loudly).
