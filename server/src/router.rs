@@ -58,6 +58,7 @@ where
         .with_same_site(SameSite::Lax)
         .with_secure(context.settings.secure_cookies())
         .with_expiry(Expiry::OnInactivity(context.settings.session_ttl));
+    let session_ttl = context.settings.session_ttl;
     let page_routes = generate_route_list(App);
     let state = ServerState {
         leptos_options: leptos_options.clone(),
@@ -75,6 +76,11 @@ where
             move || shell(leptos_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
+        // Inside the session layer, so it settles each session before the layer decides whether to save it.
+        .layer(axum::middleware::from_fn_with_state(
+            session_ttl,
+            routes::session_lifetime::settle_session,
+        ))
         .layer(sessions)
         .layer(axum::middleware::from_fn(
             routes::bearer::bearer_as_session_cookie,

@@ -40,7 +40,8 @@ pub async fn check(data_dir: &Path, listen: SocketAddr) -> Result<Ready, Problem
         None => user_vars.with([("APP_URL", local_base.to_owned())]),
     };
     let mut problems = Problems::default();
-    if let Err(error) = std::fs::create_dir_all(data_dir) {
+    // The folder holds the SQLite database and the sandbox's keys: only wxgate's user may look inside.
+    if let Err(error) = app::ssr::private_files::create_folder(data_dir) {
         problems.push(
             "WXGATE_DATA_DIR",
             format!(

@@ -4,7 +4,6 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use app::ssr::db::DbSessionStore;
 use leptos::config::{Env, LeptosOptions};
 use tokio::net::TcpListener;
 
@@ -12,8 +11,6 @@ use crate::cli::ServeArgs;
 use crate::sandbox::Sandbox;
 use crate::{router, startup};
 
-/// How often expired sessions and rate-limit windows are removed from the database.
-const SESSION_SWEEP_INTERVAL: Duration = Duration::from_secs(10 * 60);
 /// How often the daily reconciliation looks whether yesterday's bill is due.
 const RECONCILE_CHECK_INTERVAL: Duration = Duration::from_secs(5 * 60);
 
@@ -54,7 +51,7 @@ pub async fn run(data_dir: &Path, args: &ServeArgs) -> ExitCode {
             "the built site is missing: pages render but will not hydrate; run `make build` first"
         );
     }
-    tokio::spawn(sweep_expired_sessions(context.db.clone()));
+    tokio::spawn(purge_regularly(context.clone()));
     if context.wechat.pay.is_some() {
         tokio::spawn(sweep_unpaid_orders(context.clone()));
         if context.settings.reconcile_at.is_some() {
@@ -169,18 +166,23 @@ fn open_base(context: &app::ssr::context::AppContext) -> String {
         .to_owned()
 }
 
-/// Removes expired sessions and ended rate-limit windows.
-async fn sweep_expired_sessions(db: app::ssr::db::Database) {
-    let store = DbSessionStore::new(db.clone());
-    let mut interval = tokio::time::interval(SESSION_SWEEP_INTERVAL);
+/// Removes what has outlived its use every `WXGATE_PURGE_SECONDS` (see `app::ssr::retention`).
+async fn purge_regularly(context: app::ssr::context::AppContext) {
+    let every = Duration::from_secs(u64::try_from(context.settings.purge_seconds).unwrap_or(600));
+    let mut interval = tokio::time::interval(every);
     loop {
         interval.tick().await;
-        match store.delete_expired().await {
-            Ok(removed) => tracing::debug!(removed, "expired sessions removed"),
-            Err(error) => tracing::warn!(%error, "could not remove expired sessions"),
-        }
-        if let Err(error) = app::ssr::limits::purge(&db).await {
-            tracing::warn!(%error, "could not remove ended rate-limit windows");
+        match app::ssr::retention::purge(&context).await {
+            Ok(purged) if purged.total() > 0 => tracing::info!(
+                sessions = purged.sessions,
+                oauth_logins = purged.oauth_logins,
+                oauth_codes = purged.oauth_codes,
+                notifications = purged.notifications,
+                rate_limit_windows = purged.rate_limit_windows,
+                "expired records purged"
+            ),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "the purge failed; it is tried again later"),
         }
     }
 }

@@ -4,15 +4,13 @@
 use std::net::IpAddr;
 
 use app::ssr::auth::oauth::{self as web_oauth, Provider};
-use app::ssr::auth::{mini_program, session as auth_session, AuthError};
+use app::ssr::auth::{mini_program, poll, session as auth_session, AuthError};
 use app::ssr::context::AppContext;
-use app::ssr::db::OAuthLoginStatus;
 use app::ssr::limits;
-use app::ssr::wechat::clock::now;
 use app::ssr::wechat::oauth::{QrStyle, Scope};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -214,7 +212,7 @@ async fn oauth_callback(
             let provider =
                 Provider::from_id(&pending.provider).unwrap_or(Provider::OfficialAccount);
             let signed = async {
-                let user_id = web_oauth::finish(&context, provider, &code).await?;
+                let user_id = web_oauth::finish(&context, provider, &code, &state).await?;
                 auth_session::sign_in(&session, &user_id).await?;
                 auth_session::remember_completed(&session, &state, &code, &pending.next).await
             };
@@ -238,54 +236,14 @@ async fn oauth_callback(
     }
 }
 
-/// The callback of a start/poll login: the result waits in the database for the polling client.
+/// The callback of a start/poll login: who signed in waits in the database for the polling client.
 async fn finish_polled_login(context: &AppContext, state: &str, code: Option<&str>) -> Response {
-    let login = match context.db.oauth_login(state).await {
-        Ok(Some(login))
-            if login.status == OAuthLoginStatus::Pending && login.expires_at >= now() =>
-        {
-            login
+    let message = match poll::finish(context, state, code).await {
+        Ok(true) => "登录成功，可以关闭此页面。Signed in: you can close this page.",
+        Ok(false) => {
+            "登录没有完成，请回到应用重试。The login did not complete: go back and try again."
         }
-        Ok(Some(login)) if login.status == OAuthLoginStatus::Pending => {
-            return login_page_with_error(&AuthError::StateExpired)
-        }
-        Ok(_) => return login_page_with_error(&AuthError::InvalidState),
-        Err(error) => return login_page_with_error(&error.into()),
-    };
-    let outcome = match code {
-        None => OAuthLoginStatus::Failed {
-            error: "declined".to_owned(),
-        },
-        Some(code) => {
-            let provider = Provider::from_id(&login.provider).unwrap_or(Provider::Website);
-            let finished = async {
-                let user_id = web_oauth::finish(context, provider, code).await?;
-                let token = auth_session::issue_session(
-                    &context.db,
-                    context.settings.session_ttl,
-                    &user_id,
-                )
-                .await?;
-                Ok::<_, AuthError>(OAuthLoginStatus::Done {
-                    user_id,
-                    session_token: token,
-                })
-            };
-            finished
-                .await
-                .unwrap_or_else(|error| OAuthLoginStatus::Failed {
-                    error: error.code().to_owned(),
-                })
-        }
-    };
-    if let Err(error) = context.db.finish_oauth_login(state, &outcome).await {
-        return login_page_with_error(&error.into());
-    }
-    let message = match outcome {
-        OAuthLoginStatus::Done { .. } => {
-            "登录成功，可以关闭此页面。Signed in: you can close this page."
-        }
-        _ => "登录没有完成，请回到应用重试。The login did not complete: go back and try again.",
+        Err(error) => return login_page_with_error(&error),
     };
     Html(format!("<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>wxgate</title><p>{message}</p></html>")).into_response()
 }
@@ -301,31 +259,22 @@ struct PollStartBody {
     next: Option<String>,
 }
 
-/// `POST /api/auth/oauth/start {provider}` → `{url, state}`: for clients that cannot follow redirects.
+/// `POST /api/auth/oauth/start {provider: "wechat_web"}` → `{url, state, poll_secret}`: the website QR login for
+/// clients that cannot follow redirects; `poll_secret` goes only into the `Wxgate-Poll-Secret` header of the polls.
 async fn poll_start(
     State(context): State<AppContext>,
+    ClientIp(client): ClientIp,
     request: Result<Json<PollStartBody>, JsonRejection>,
 ) -> ApiResult {
+    check_limits(&context, client, None).await?;
     let PollStartBody { provider, next } = body(request)?;
-    let provider = Provider::from_id(&provider).ok_or(AuthError::BadRequest("provider"))?;
-    let (url, pending) = web_oauth::start(
-        &context,
-        provider,
-        Scope::UserInfo,
-        QrStyle::Page,
-        next.as_deref(),
-    )?;
-    context
-        .db
-        .start_oauth_login(
-            &pending.state,
-            &pending.provider,
-            &pending.next,
-            pending.expires_at,
-        )
-        .await
-        .map_err(AuthError::from)?;
-    Ok(Json(json!({ "url": url, "state": pending.state })).into_response())
+    let started = poll::start(&context, &provider, next.as_deref()).await?;
+    Ok(Json(json!({
+        "url": started.url,
+        "state": started.state,
+        "poll_secret": started.poll_secret,
+    }))
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -333,26 +282,23 @@ struct PollQuery {
     state: String,
 }
 
-/// `GET /api/auth/oauth/result?state=…` → pending, done with a session token, failed, or expired.
+/// `GET /api/auth/oauth/result?state=…` with header `Wxgate-Poll-Secret` → pending, done with a session token
+/// (once), failed, or expired; without the right secret, the unknown state's answer.
 async fn poll_result(
     State(context): State<AppContext>,
+    headers: HeaderMap,
     Query(query): Query<PollQuery>,
 ) -> ApiResult {
-    let login = context
-        .db
-        .oauth_login(&query.state)
-        .await
-        .map_err(AuthError::from)?;
-    let Some(login) = login else {
-        return Err(AuthError::InvalidState.into());
-    };
-    Ok(Json(match login.status {
-        OAuthLoginStatus::Pending if login.expires_at < now() => json!({ "status": "expired" }),
-        OAuthLoginStatus::Pending => json!({ "status": "pending" }),
-        OAuthLoginStatus::Done { user_id, session_token } => {
-            json!({ "status": "done", "user_id": user_id, "session_token": session_token, "next": login.next_path })
+    let secret = headers
+        .get(poll::SECRET_HEADER)
+        .and_then(|value| value.to_str().ok());
+    Ok(Json(match poll::result(&context, &query.state, secret).await? {
+        poll::Answer::Pending => json!({ "status": "pending" }),
+        poll::Answer::Expired => json!({ "status": "expired" }),
+        poll::Answer::Done { user_id, session_token, next } => {
+            json!({ "status": "done", "user_id": user_id, "session_token": session_token, "next": next })
         }
-        OAuthLoginStatus::Failed { error } => json!({ "status": "failed", "error": error }),
+        poll::Answer::Failed { error } => json!({ "status": "failed", "error": error }),
     })
     .into_response())
 }

@@ -23,7 +23,9 @@ impl From<AuthError> for ApiFailure {
             AuthError::BadRequest(_) | AuthError::InvalidCode | AuthError::CodeUsed => {
                 StatusCode::BAD_REQUEST
             }
-            AuthError::InvalidState | AuthError::StateExpired => StatusCode::BAD_REQUEST,
+            AuthError::InvalidState | AuthError::StateExpired | AuthError::WeChatBrowserOnly => {
+                StatusCode::BAD_REQUEST
+            }
             AuthError::HighRiskUser | AuthError::SnapshotUser => StatusCode::FORBIDDEN,
             AuthError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AuthError::SessionKeyStale => StatusCode::CONFLICT,

@@ -7,3 +7,4 @@ pub mod errors;
 pub mod health;
 pub mod lang;
 pub mod payments;
+pub mod session_lifetime;

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use app::ssr::private_files;
 use serde::{Deserialize, Serialize};
 
 use super::keys::{self, KeyError};
@@ -60,14 +61,18 @@ impl SandboxCredentials {
             source,
         };
         match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).map_err(|source| CredentialsError::Corrupt {
-                path: path.clone(),
-                source,
-            }),
+            Ok(text) => {
+                // A file left by an older wxgate may be readable by others: it holds private keys.
+                private_files::restrict(&path).map_err(io)?;
+                serde_json::from_str(&text).map_err(|source| CredentialsError::Corrupt {
+                    path: path.clone(),
+                    source,
+                })
+            }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 let credentials = SandboxCredentials::generate()?;
                 if let Some(folder) = path.parent() {
-                    std::fs::create_dir_all(folder).map_err(io)?;
+                    private_files::create_folder(folder).map_err(io)?;
                 }
                 let text = serde_json::to_string_pretty(&credentials).map_err(|source| {
                     CredentialsError::Corrupt {
@@ -75,9 +80,12 @@ impl SandboxCredentials {
                         source,
                     }
                 })?;
-                // Written whole under a temporary name, then renamed: a crash never leaves half a file.
+                // Written whole under a temporary name, then renamed: a crash never leaves half a file. Only
+                // wxgate's user may read it (mode 0600).
                 let partial = path.with_extension("json.partial");
-                std::fs::write(&partial, text).map_err(io)?;
+                private_files::create_file(&partial)
+                    .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()))
+                    .map_err(io)?;
                 std::fs::rename(&partial, &path).map_err(io)?;
                 Ok(credentials)
             }

@@ -76,6 +76,7 @@ on_both_backends! {
     a_declined_consent_and_a_bad_state_come_back_to_the_login_page => a_declined_consent_and_a_bad_state_come_back_to_the_login_page;
     a_snapshot_page_user_gets_no_account => a_snapshot_page_user_gets_no_account;
     an_expired_login_state_is_refused_and_a_new_login_offered => an_expired_login_state_is_refused_and_a_new_login_offered;
+    a_used_code_brought_back_with_another_state_signs_nobody_in => a_used_code_brought_back_with_another_state_signs_nobody_in;
 }
 
 async fn wechat_browser_login_lands_on_next_and_a_duplicate_callback_is_harmless(
@@ -221,17 +222,18 @@ async fn desktop_qr_login_through_start_and_poll(database: TestDatabase) {
         .await
         .expect("json");
     let state = started["state"].as_str().expect("state");
-    let poll = || async {
-        desktop_app
+    let secret = started["poll_secret"].as_str().expect("poll_secret");
+    let poll = |state: &str| {
+        let request = desktop_app
             .get(server.url(&format!("/api/auth/oauth/result?state={state}")))
-            .send()
-            .await
-            .expect("poll")
-            .json::<Value>()
-            .await
-            .expect("json")
+            .header("Wxgate-Poll-Secret", secret);
+        async move {
+            let response = request.send().await.expect("poll");
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.expect("json"))
+        }
     };
-    assert_eq!(poll().await["status"], "pending");
+    assert_eq!(poll(state).await.1["status"], "pending");
 
     // The person opens the URL in a browser, scans the QR and confirms on the phone.
     let browser = Browser::new(None);
@@ -273,8 +275,13 @@ async fn desktop_qr_login_through_start_and_poll(database: TestDatabase) {
     assert_eq!(landed.status(), 200);
     assert!(landed.text().await.expect("html").contains("登录成功"));
 
-    let done = poll().await;
+    let (_, done) = poll(state).await;
     assert_eq!(done["status"], "done", "{done}");
+    // The session token is handed out once: the next poll is answered like a state never started.
+    assert_eq!(
+        poll(state).await,
+        poll("0123456789abcdef0123456789abcdef").await
+    );
     let profile: Value = desktop_app
         .get(server.url("/api/me"))
         .bearer_auth(done["session_token"].as_str().expect("token"))
@@ -426,6 +433,7 @@ async fn an_expired_login_state_is_refused_and_a_new_login_offered(database: Tes
         .await
         .expect("json");
     let state = started["state"].as_str().expect("state").to_owned();
+    let secret = started["poll_secret"].as_str().expect("poll_secret");
     // Ten minutes go by.
     let db = database.connect().await;
     sqlx::query("UPDATE oauth_logins SET expires_at = 0 WHERE state = $1")
@@ -434,7 +442,10 @@ async fn an_expired_login_state_is_refused_and_a_new_login_offered(database: Tes
         .await
         .expect("age the login");
 
-    let result: Value = reqwest::get(server.url(&format!("/api/auth/oauth/result?state={state}")))
+    let result: Value = reqwest::Client::new()
+        .get(server.url(&format!("/api/auth/oauth/result?state={state}")))
+        .header("Wxgate-Poll-Secret", secret)
+        .send()
         .await
         .expect("poll")
         .json()
@@ -461,4 +472,33 @@ async fn an_expired_login_state_is_refused_and_a_new_login_offered(database: Tes
         login_page.contains("登录链接已失效"),
         "the login page says so and offers a new login"
     );
+}
+
+async fn a_used_code_brought_back_with_another_state_signs_nobody_in(database: TestDatabase) {
+    let server = Wxgate::start(&database, &[]).await;
+    let victim = Browser::new(Some(WECHAT_UA));
+    let callback = wechat_authorize(&victim, &server, "base", "/account").await;
+    assert_eq!(
+        location(&victim.get(&callback).await),
+        server.url("/account")
+    );
+    let code = query(&callback, "code").expect("code");
+
+    // Someone who saw the victim's callback URL starts a login of their own and brings the code back with it.
+    let attacker = Browser::new(Some(WECHAT_UA));
+    let started = attacker
+        .get(&server.url("/api/auth/wechat/oauth/start?scope=base&next=/"))
+        .await;
+    let own_state =
+        query(&location(&started).replace("#wechat_redirect", ""), "state").expect("state");
+    let mut replayed = Url::parse(&server.url("/api/auth/wechat/oauth/callback")).expect("url");
+    replayed
+        .query_pairs_mut()
+        .append_pair("code", &code)
+        .append_pair("state", &own_state);
+    let answered = attacker.get(replayed.as_str()).await;
+
+    // Not answered from the code cache: WeChat is asked, and it refuses a used code.
+    assert_eq!(location(&answered), server.url("/login?error=code_used"));
+    assert_eq!(attacker.get(&server.url("/api/me")).await.status(), 401);
 }

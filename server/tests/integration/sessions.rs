@@ -49,7 +49,8 @@ async fn status_check_reads_the_database_and_counts_in_the_session(database: Tes
     assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
     assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
     assert!(!set_cookie.contains("Secure"), "{set_cookie}");
-    assert!(set_cookie.contains("Max-Age=604800"), "{set_cookie}");
+    // Nobody is signed in: an anonymous session lives fifteen minutes after its last request.
+    assert!(set_cookie.contains("Max-Age=900"), "{set_cookie}");
 
     let cookie = cookie_pair(&set_cookie);
     let (second, _) = check_status(&server, Some(&cookie)).await;
@@ -84,8 +85,9 @@ async fn https_app_url_makes_the_cookie_secure_and_expiry_is_configurable() {
     let server = Wxgate::start(
         &database,
         &[
-            ("WXGATE_MODE", "live"),
             ("APP_URL", "https://login.example.com"),
+            // A sandbox behind an https APP_URL is reachable from elsewhere: it has to be said.
+            ("WXGATE_SANDBOX_EXPOSED", "yes"),
             ("SESSION_TTL_SECONDS", "3600"),
         ],
     )
@@ -94,5 +96,21 @@ async fn https_app_url_makes_the_cookie_secure_and_expiry_is_configurable() {
     let (_, set_cookie) = check_status(&server, None).await;
     let set_cookie = set_cookie.expect("a session cookie is set");
     assert!(set_cookie.contains("; Secure"), "{set_cookie}");
-    assert!(set_cookie.contains("Max-Age=3600"), "{set_cookie}");
+
+    // SESSION_TTL_SECONDS is the lifetime of a signed-in session.
+    let minted = server
+        .control(
+            "/sandbox/mp/login-code",
+            serde_json::json!({ "persona": "xiaoming" }),
+        )
+        .await;
+    let login = reqwest::Client::new()
+        .post(server.url("/api/auth/wechat/login"))
+        .json(&serde_json::json!({ "code": minted["code"] }))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status(), 200);
+    let signed_in = login.headers()[SET_COOKIE].to_str().expect("ascii");
+    assert!(signed_in.contains("Max-Age=3600"), "{signed_in}");
 }

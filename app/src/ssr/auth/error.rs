@@ -30,6 +30,8 @@ pub enum AuthError {
     InvalidState,
     #[error("this login link has expired; start the login again")]
     StateExpired,
+    #[error("the official-account login runs in the WeChat browser: open GET /api/auth/wechat/oauth/start there; POST /api/auth/oauth/start is only for the website QR login (provider wechat_web)")]
+    WeChatBrowserOnly,
     #[error("pages opened from Moments cannot sign in; open the page in WeChat")]
     SnapshotUser,
     #[error("too many attempts; wait a minute and try again")]
@@ -54,6 +56,7 @@ impl AuthError {
             AuthError::Unauthenticated => "unauthenticated",
             AuthError::InvalidState => "invalid_state",
             AuthError::StateExpired => "state_expired",
+            AuthError::WeChatBrowserOnly => "wechat_browser_only",
             AuthError::SnapshotUser => "snapshot_user",
             AuthError::RateLimited => "rate_limited",
             AuthError::Internal(_) => "internal",

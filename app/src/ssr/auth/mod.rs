@@ -2,8 +2,10 @@
 //! one account per person through the unionid.
 
 pub mod error;
+pub mod lifetime;
 pub mod mini_program;
 pub mod oauth;
+pub mod poll;
 pub mod session;
 
 pub use error::AuthError;

@@ -1,11 +1,12 @@
 //! Web OAuth: the official account inside the WeChat browser and the website app's QR on desktops, through one
-//! callback; the start/poll pair for clients that cannot follow redirects.
+//! callback (the start/poll pair for clients that cannot follow redirects is in `poll`).
 
 use super::error::AuthError;
 use super::session::PendingOAuth;
 use crate::ssr::config::AppCredentials;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::{new_id, NewIdentity};
+use crate::ssr::digest::sha256_hex;
 use crate::ssr::redirect::same_origin_path;
 use crate::ssr::wechat::clock::now;
 use crate::ssr::wechat::oauth::{self, QrStyle, Scope, UserToken};
@@ -104,18 +105,22 @@ pub fn start(
     Ok((url, pending))
 }
 
-/// Exchanges the callback's code and links the identity; the same code seen again within five minutes returns the
-/// same user instead of failing on 40163.
+/// Exchanges the callback's code and links the identity. WeChat's duplicate of the same callback (same code, same
+/// `state`) within five minutes returns the same user instead of failing on 40163; the code brought back with any
+/// other state is not answered from memory (it goes to WeChat, which refuses a used code), so a code seen once
+/// cannot sign a second browser in.
 pub async fn finish(
     context: &AppContext,
     provider: Provider,
     code: &str,
+    state: &str,
 ) -> Result<String, AuthError> {
     let credentials = provider.credentials(context)?;
     let appid = credentials.appid.as_str();
+    let state_digest = sha256_hex(state);
     if let Some(user_id) = context
         .db
-        .oauth_code_user(appid, code, CODE_REUSE_SECONDS)
+        .oauth_code_user(appid, code, &state_digest, CODE_REUSE_SECONDS)
         .await?
     {
         return Ok(user_id);
@@ -143,7 +148,7 @@ pub async fn finish(
         .await?;
     context
         .db
-        .remember_oauth_code(appid, code, &user_id)
+        .remember_oauth_code(appid, code, &state_digest, &user_id)
         .await?;
     Ok(user_id)
 }

@@ -6,7 +6,7 @@ use tower_sessions::Session;
 use super::error::AuthError;
 use crate::ssr::wechat::clock::now;
 
-const USER_KEY: &str = "auth.user_id";
+pub(super) const USER_KEY: &str = "auth.user_id";
 const OAUTH_KEY: &str = "auth.oauth";
 const OAUTH_DONE_KEY: &str = "auth.oauth_done";
 
@@ -98,7 +98,8 @@ pub async fn repeated_callback(
         .map(|completed| completed.next))
 }
 
-/// A new session for `user_id` that no browser holds: the token a start/poll client receives.
+/// A new session for `user_id` that no browser holds: the token a start/poll client receives. The store keeps
+/// only the digest of its id, like every session's.
 pub async fn issue_session(
     db: &crate::ssr::db::Database,
     ttl: time::Duration,
@@ -111,6 +112,10 @@ pub async fn issue_session(
     data.insert(
         USER_KEY.to_owned(),
         serde_json::Value::String(user_id.to_owned()),
+    );
+    data.insert(
+        super::lifetime::SAVED_AT_KEY.to_owned(),
+        serde_json::Value::from(now()),
     );
     let mut record = Record {
         id: Id::default(),

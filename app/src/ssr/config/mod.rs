@@ -58,6 +58,11 @@ pub struct Settings {
     /// The China time, in minutes after midnight, from which yesterday's trade bill is reconciled by the daily
     /// job (`WXGATE_RECONCILE_AT`, `HH:MM`, default 10:00 when WeChat Pay's bills are ready); `None` for `off`.
     pub reconcile_at: Option<u16>,
+    /// How often the purge removes what has expired (`WXGATE_PURGE_SECONDS`, default ten minutes).
+    pub purge_seconds: i64,
+    /// How many days refused WeChat Pay notifications (probes included) are kept for audit
+    /// (`WXGATE_NOTIFICATION_RETENTION_DAYS`, default 30); those that moved money are kept for good.
+    pub notification_retention_days: i64,
 }
 
 impl Settings {
@@ -80,6 +85,13 @@ impl Settings {
             open_unpaid: seconds(vars, &mut problems, "WXGATE_MAX_OPEN_ORDERS", 10),
         };
         let reconcile_at = reconcile_at(vars, &mut problems);
+        let purge_seconds = seconds(vars, &mut problems, "WXGATE_PURGE_SECONDS", 10 * 60);
+        let notification_retention_days = days(
+            vars,
+            &mut problems,
+            "WXGATE_NOTIFICATION_RETENTION_DAYS",
+            DEFAULT_NOTIFICATION_RETENTION_DAYS,
+        );
         let admins = vars
             .get("WXGATE_ADMINS")
             .map(|list| {
@@ -106,6 +118,8 @@ impl Settings {
                 order_limits,
                 sweep_seconds,
                 reconcile_at,
+                purge_seconds,
+                notification_retention_days,
             }),
             _ => Err(problems),
         }
@@ -180,6 +194,22 @@ fn seconds(vars: &Vars, problems: &mut Problems, name: &str, default: i64) -> i6
         Some(Ok(seconds)) if seconds > 0 => seconds,
         Some(_) => {
             problems.push(name, "must be a whole number above 0");
+            default
+        }
+    }
+}
+
+/// Refused notifications are kept this many days unless `WXGATE_NOTIFICATION_RETENTION_DAYS` says otherwise.
+pub const DEFAULT_NOTIFICATION_RETENTION_DAYS: i64 = 30;
+
+/// A positive whole number of days from `name`, or `default`.
+fn days(vars: &Vars, problems: &mut Problems, name: &str, default: i64) -> i64 {
+    // Up to 100 years, so the cut-off in seconds cannot overflow.
+    match vars.get(name).map(str::parse::<i64>) {
+        None => default,
+        Some(Ok(days)) if (1..=36_500).contains(&days) => days,
+        Some(_) => {
+            problems.push(name, "must be a whole number of days from 1 to 36500");
             default
         }
     }

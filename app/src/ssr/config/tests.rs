@@ -239,3 +239,27 @@ fn the_daily_reconciliation_time_is_china_hh_mm_or_off() {
         );
     }
 }
+
+#[test]
+fn refused_notifications_are_kept_thirty_days_unless_configured() {
+    assert_eq!(read(&[]).expect("settings").notification_retention_days, 30);
+    let days = |value| {
+        read(&[("WXGATE_NOTIFICATION_RETENTION_DAYS", value)])
+            .map(|settings| settings.notification_retention_days)
+    };
+    assert_eq!(days("7").expect("settings"), 7);
+    for wrong in ["0", "-3", "2.5", "a month", "36501"] {
+        assert!(
+            problems(&[("WXGATE_NOTIFICATION_RETENTION_DAYS", wrong)])
+                .iter()
+                .any(|problem| problem.starts_with(
+                    "WXGATE_NOTIFICATION_RETENTION_DAYS: must be a whole number of days"
+                )),
+            "{wrong} accepted"
+        );
+    }
+    assert_eq!(read(&[]).expect("settings").purge_seconds, 600);
+    assert!(problems(&[("WXGATE_PURGE_SECONDS", "0")])
+        .iter()
+        .any(|problem| problem.starts_with("WXGATE_PURGE_SECONDS: must be a whole number")));
+}

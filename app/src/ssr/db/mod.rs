@@ -5,6 +5,7 @@
 
 mod catalogue;
 mod instance;
+mod notifications;
 mod oauth;
 mod order_limits;
 mod orders;
@@ -22,7 +23,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use catalogue::ProductRow;
 pub use instance::InstanceRow;
-pub use oauth::{OAuthLoginRow, OAuthLoginStatus};
+pub use oauth::{NewOAuthLogin, OAuthLoginRow, OAuthLoginStatus};
 pub use orders::{NewOrder, NotificationReceipt, OrderRow};
 pub use reconciliations::ReconciliationRow;
 pub use refunds::RefundRow;
@@ -49,6 +50,20 @@ async fn use_write_ahead_log(pool: &AnyPool) -> Result<(), sqlx::Error> {
         pool.execute("PRAGMA journal_mode = WAL").await?;
     }
     Ok(())
+}
+
+/// Makes the SQLite file of `url` and its `-wal`/`-shm` files readable by wxgate's user only, creating the file
+/// first when the URL lets SQLite create it (`mode=rwc`); an in-memory database has no file.
+fn make_sqlite_file_private(url: &str) -> std::io::Result<()> {
+    use std::str::FromStr;
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return Ok(());
+    }
+    let Ok(options) = sqlx::sqlite::SqliteConnectOptions::from_str(url) else {
+        // Connecting reports what is wrong with the URL.
+        return Ok(());
+    };
+    crate::ssr::private_files::prepare_sqlite_file(options.get_filename(), url.contains("mode=rwc"))
 }
 
 /// The two engines wxgate runs on.
@@ -111,6 +126,12 @@ impl Database {
     /// Connects to `url` (an SQLite file is created when missing); fails fast when the database cannot be reached.
     pub async fn connect(url: &str, backend: Backend) -> Result<Database, DbError> {
         install_default_drivers();
+        if backend == Backend::Sqlite {
+            make_sqlite_file_private(url).map_err(|source| DbError::Connect {
+                backend: backend.label(),
+                source: sqlx::Error::Io(source),
+            })?;
+        }
         let pool = AnyPoolOptions::new()
             .max_connections(backend.max_connections())
             .acquire_timeout(CONNECT_TIMEOUT)

@@ -1,4 +1,6 @@
-//! Sessions kept in the database, so every wxgate process behind a load balancer sees the same ones.
+//! Sessions kept in the database, so every wxgate process behind a load balancer sees the same ones. A session's
+//! id is the bearer token of mini programs and pollers and the value of the browser's cookie, so the table keeps
+//! only its SHA-256 digest (`crate::ssr::digest`): a copy of the database signs nobody in.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -6,6 +8,7 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result, SessionStore};
 
 use super::{Database, DbError};
+use crate::ssr::digest::sha256_hex;
 
 /// How often `create` draws a new id when the one it drew is taken (practically never: ids are 128 random bits).
 const CREATE_ATTEMPTS: usize = 3;
@@ -32,6 +35,11 @@ impl DbSessionStore {
     }
 }
 
+/// The key a session is stored under: the digest of its id, never the id.
+fn stored_id(id: &Id) -> String {
+    sha256_hex(&id.to_string())
+}
+
 fn backend(error: sqlx::Error) -> Error {
     Error::Backend(error.to_string())
 }
@@ -48,7 +56,7 @@ impl SessionStore for DbSessionStore {
             let inserted = sqlx::query(
                 "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
             )
-            .bind(record.id.to_string())
+            .bind(stored_id(&record.id))
             .bind(&data)
             .bind(record.expiry_date.unix_timestamp())
             .execute(self.db.pool())
@@ -70,7 +78,7 @@ impl SessionStore for DbSessionStore {
             "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
              ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
         )
-        .bind(record.id.to_string())
+        .bind(stored_id(&record.id))
         .bind(encode(record)?)
         .bind(record.expiry_date.unix_timestamp())
         .execute(self.db.pool())
@@ -83,7 +91,7 @@ impl SessionStore for DbSessionStore {
         let row: Option<(String, i64)> = sqlx::query_as(
             "SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2",
         )
-        .bind(id.to_string())
+        .bind(stored_id(id))
         .bind(OffsetDateTime::now_utc().unix_timestamp())
         .fetch_optional(self.db.pool())
         .await
@@ -101,7 +109,7 @@ impl SessionStore for DbSessionStore {
 
     async fn delete(&self, id: &Id) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE id = $1")
-            .bind(id.to_string())
+            .bind(stored_id(id))
             .execute(self.db.pool())
             .await
             .map_err(backend)?;
