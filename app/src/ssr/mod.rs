@@ -5,6 +5,7 @@ pub mod config;
 pub mod context;
 pub mod db;
 pub mod ids;
+pub mod metrics;
 pub mod payments;
 pub mod share;
 pub mod shared_tokens;

@@ -6,6 +6,7 @@ mod catalogue_admin;
 mod checkout_surfaces;
 mod config_errors;
 mod health;
+mod metrics;
 mod pages;
 mod payments;
 mod reconcile;

@@ -1,7 +1,7 @@
 //! Web OAuth: the official account inside the WeChat browser and the website app's QR on desktops, through one
 //! callback; the start/poll pair for clients that cannot follow redirects.
 
-use super::error::AuthError;
+use super::error::{counted, AuthError};
 use super::session::PendingOAuth;
 use crate::ssr::config::AppCredentials;
 use crate::ssr::context::AppContext;
@@ -121,6 +121,14 @@ pub fn start(
 /// Exchanges the callback's code and links the identity; the same code seen again within five minutes returns the
 /// same user instead of failing on 40163.
 pub async fn finish(
+    context: &AppContext,
+    provider: Provider,
+    code: &str,
+) -> Result<String, AuthError> {
+    counted(provider.id(), exchange(context, provider, code).await)
+}
+
+async fn exchange(
     context: &AppContext,
     provider: Provider,
     code: &str,

@@ -56,6 +56,9 @@ pub struct Settings {
     /// The China time, in minutes after midnight, from which yesterday's trade bill is reconciled by the daily
     /// job (`WXGATE_RECONCILE_AT`, `HH:MM`, default 10:00 when WeChat Pay's bills are ready); `None` for `off`.
     pub reconcile_at: Option<u16>,
+    /// Where `wxgate serve` answers `GET /metrics` for Prometheus (`WXGATE_METRICS_ADDR`, HOST:PORT, e.g.
+    /// `127.0.0.1:9464`), on a listener of its own; `None`, the default, serves no metrics.
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 impl Settings {
@@ -74,6 +77,7 @@ impl Settings {
             seconds(vars, &mut problems, "WXGATE_ORDER_TTL_SECONDS", 2 * 60 * 60);
         let sweep_seconds = seconds(vars, &mut problems, "WXGATE_SWEEP_SECONDS", 60);
         let reconcile_at = reconcile_at(vars, &mut problems);
+        let metrics_addr = metrics_addr(vars, &mut problems);
         let admins = vars
             .get("WXGATE_ADMINS")
             .map(|list| {
@@ -99,6 +103,7 @@ impl Settings {
                 order_ttl_seconds,
                 sweep_seconds,
                 reconcile_at,
+                metrics_addr,
             }),
             _ => Err(problems),
         }
@@ -196,6 +201,20 @@ fn reconcile_at(vars: &Vars, problems: &mut Problems) -> Option<u16> {
         );
     }
     minute.or(Some(DEFAULT_RECONCILE_AT))
+}
+
+fn metrics_addr(vars: &Vars, problems: &mut Problems) -> Option<std::net::SocketAddr> {
+    let value = vars.get("WXGATE_METRICS_ADDR")?;
+    match value.parse() {
+        Ok(address) => Some(address),
+        Err(_) => {
+            problems.push(
+                "WXGATE_METRICS_ADDR",
+                "must be an IP address and port, HOST:PORT (e.g. 127.0.0.1:9464), or unset for no metrics",
+            );
+            None
+        }
+    }
 }
 
 fn session_ttl(vars: &Vars, problems: &mut Problems) -> time::Duration {
