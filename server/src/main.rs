@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod logging;
+mod metrics;
 mod qr;
 mod router;
 mod routes;

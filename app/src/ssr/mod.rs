@@ -8,6 +8,7 @@ pub mod db;
 pub mod digest;
 pub mod ids;
 pub mod limits;
+pub mod metrics;
 pub mod payments;
 pub mod private_files;
 pub mod redirect;

@@ -64,6 +64,16 @@ fn describe(settings: &Settings, database: &str) -> String {
         ),
         Mode::Live => "live (talking to the WeChat hosts below)".to_owned(),
     };
+    let metrics = match settings.metrics_addr {
+        Some(address) if address.ip().is_loopback() => {
+            format!("on (GET http://{address}/metrics, a listener of its own, this machine only)")
+        }
+        Some(address) => format!(
+            "on (GET http://{address}/metrics, a listener of its own, reachable from other machines: \
+             let only Prometheus reach it)"
+        ),
+        None => "off (set WXGATE_METRICS_ADDR, e.g. 127.0.0.1:9464)".to_owned(),
+    };
     [
         format!("Mode:                  {mode}"),
         format!("Public URL:            {}", settings.app_url),
@@ -100,6 +110,7 @@ fn describe(settings: &Settings, database: &str) -> String {
             "WeChat servers:        {} | {} | {}",
             endpoints.api, endpoints.open, endpoints.pay
         ),
+        format!("Metrics:               {metrics}"),
     ]
     .iter()
     .map(|line| format!("{line}\n"))

@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::cli::ServeArgs;
 use crate::sandbox::Sandbox;
-use crate::{router, startup};
+use crate::{metrics, router, startup};
 
 /// How often the daily reconciliation looks whether yesterday's bill is due.
 const RECONCILE_CHECK_INTERVAL: Duration = Duration::from_secs(5 * 60);
@@ -38,6 +38,24 @@ pub async fn run(data_dir: &Path, args: &ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(address) = context.settings.metrics_addr {
+        let listener = match TcpListener::bind(address).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                eprintln!("wxgate cannot listen for metrics on {address}: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let handle = match metrics::install() {
+            Ok(handle) => handle,
+            Err(error) => {
+                eprintln!("wxgate cannot record metrics: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        tracing::info!(address = %format!("http://{address}/metrics"), "metrics are served");
+        tokio::spawn(metrics::serve(listener, handle, context.clone()));
+    }
     let leptos_options = LeptosOptions::builder()
         .output_name(app::OUTPUT_NAME)
         .site_root(args.site_root.to_string_lossy().into_owned())
@@ -104,7 +122,9 @@ async fn sweep_unpaid_orders(context: app::ssr::context::AppContext) {
     let mut interval = tokio::time::interval(every);
     loop {
         interval.tick().await;
-        match app::ssr::payments::sweeper::sweep(&context).await {
+        let swept = app::ssr::payments::sweeper::sweep(&context).await;
+        app::ssr::metrics::sweeper_run(if swept.is_ok() { "ok" } else { "error" });
+        match swept {
             Ok(swept) if swept.paid + swept.closed > 0 => tracing::info!(
                 paid = swept.paid,
                 closed = swept.closed,
@@ -128,11 +148,17 @@ async fn reconcile_daily(context: app::ssr::context::AppContext) {
             Ok(checked) => checked,
             Err(error) => {
                 let cause = failure_sentence(&error);
+                app::ssr::metrics::reconciliation_run("failed");
                 tracing::warn!(%cause, "the daily reconciliation could not run; it is tried again later");
                 continue;
             }
         };
         for daily::Checked { date, outcome } in checked {
+            app::ssr::metrics::reconciliation_run(match &outcome {
+                Ok(report) if report.differences.is_empty() => "agrees",
+                Ok(_) => "differs",
+                Err(_) => "failed",
+            });
             match outcome {
                 Ok(report) if report.differences.is_empty() => tracing::info!(
                     %date,

@@ -9,6 +9,7 @@ mod checkout_surfaces;
 mod config_errors;
 mod files_at_rest;
 mod health;
+mod metrics;
 mod pages;
 mod payments;
 mod reconcile;

@@ -329,15 +329,15 @@ async fn a_notification_answered_500_is_retried_by_the_sandbox_and_applied_once(
 }
 
 /// A notification as WeChat Pay would send it, with each property ours to choose.
-struct Forged {
-    body: String,
-    timestamp: i64,
-    nonce: String,
-    serial: String,
-    signature: String,
+pub(crate) struct Forged {
+    pub(crate) body: String,
+    pub(crate) timestamp: i64,
+    pub(crate) nonce: String,
+    pub(crate) serial: String,
+    pub(crate) signature: String,
 }
 
-fn forge(credentials: &Value, resource: &Value, apiv3_key: &str, skew: i64) -> Forged {
+pub(crate) fn forge(credentials: &Value, resource: &Value, apiv3_key: &str, skew: i64) -> Forged {
     let nonce = "aBcDeFgHiJkL";
     let cipher = Aes256Gcm::new_from_slice(apiv3_key.as_bytes()).expect("32-byte key");
     let plaintext = resource.to_string();
@@ -383,7 +383,7 @@ fn forge(credentials: &Value, resource: &Value, apiv3_key: &str, skew: i64) -> F
     }
 }
 
-async fn deliver(server: &Wxgate, forged: &Forged) -> (u16, Value) {
+pub(crate) async fn deliver(server: &Wxgate, forged: &Forged) -> (u16, Value) {
     let response = reqwest::Client::new()
         .post(server.url("/api/webhooks/wechat-pay"))
         .header("Wechatpay-Timestamp", forged.timestamp.to_string())

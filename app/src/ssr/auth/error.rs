@@ -62,6 +62,27 @@ impl AuthError {
             AuthError::Internal(_) => "internal",
         }
     }
+
+    /// What a failed login counts as in the metrics: WeChat's errcode when WeChat refused it for a reason wxgate
+    /// has no code of its own for, else the stable code.
+    pub fn outcome(&self) -> std::borrow::Cow<'static, str> {
+        match self {
+            AuthError::WeChat(errcode) => errcode.to_string().into(),
+            other => other.code().into(),
+        }
+    }
+}
+
+/// Counts a login with `provider` by its outcome (`ok`, an errcode or an error code) and hands it back.
+pub(super) fn counted<T>(
+    provider: &'static str,
+    login: Result<T, AuthError>,
+) -> Result<T, AuthError> {
+    let outcome = login
+        .as_ref()
+        .map_or_else(AuthError::outcome, |_| "ok".into());
+    crate::ssr::metrics::login(provider, outcome);
+    login
 }
 
 impl From<ApiError> for AuthError {

@@ -5,7 +5,7 @@ use secrecy::ExposeSecret;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::error::AuthError;
+use super::error::{counted, AuthError};
 use crate::ssr::context::{AppContext, WeChatApp};
 use crate::ssr::db::NewIdentity;
 use crate::ssr::wechat::{mp, open_data};
@@ -32,6 +32,10 @@ fn app(context: &AppContext) -> Result<&WeChatApp, AuthError> {
 
 /// Exchanges the code, links the identity (one user per person through the unionid) and keeps the session_key.
 pub async fn log_in(context: &AppContext, code: &str) -> Result<String, AuthError> {
+    counted(PROVIDER, exchange(context, code).await)
+}
+
+async fn exchange(context: &AppContext, code: &str) -> Result<String, AuthError> {
     let app = app(context)?;
     if code.trim().is_empty() {
         return Err(AuthError::BadRequest("code"));

@@ -1,7 +1,7 @@
 //! Web OAuth: the official account inside the WeChat browser and the website app's QR on desktops, through one
 //! callback (the start/poll pair for clients that cannot follow redirects is in `poll`).
 
-use super::error::AuthError;
+use super::error::{counted, AuthError};
 use super::session::PendingOAuth;
 use crate::ssr::config::AppCredentials;
 use crate::ssr::context::AppContext;
@@ -110,6 +110,15 @@ pub fn start(
 /// other state is not answered from memory (it goes to WeChat, which refuses a used code), so a code seen once
 /// cannot sign a second browser in.
 pub async fn finish(
+    context: &AppContext,
+    provider: Provider,
+    code: &str,
+    state: &str,
+) -> Result<String, AuthError> {
+    counted(provider.id(), exchange(context, provider, code, state).await)
+}
+
+async fn exchange(
     context: &AppContext,
     provider: Provider,
     code: &str,

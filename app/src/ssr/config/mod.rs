@@ -63,6 +63,9 @@ pub struct Settings {
     /// How many days refused WeChat Pay notifications (probes included) are kept for audit
     /// (`WXGATE_NOTIFICATION_RETENTION_DAYS`, default 30); those that moved money are kept for good.
     pub notification_retention_days: i64,
+    /// Where `wxgate serve` answers `GET /metrics` for Prometheus (`WXGATE_METRICS_ADDR`, HOST:PORT, e.g.
+    /// `127.0.0.1:9464`), on a listener of its own; `None`, the default, serves no metrics.
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 impl Settings {
@@ -92,6 +95,7 @@ impl Settings {
             "WXGATE_NOTIFICATION_RETENTION_DAYS",
             DEFAULT_NOTIFICATION_RETENTION_DAYS,
         );
+        let metrics_addr = metrics_addr(vars, &mut problems);
         let admins = vars
             .get("WXGATE_ADMINS")
             .map(|list| {
@@ -120,6 +124,7 @@ impl Settings {
                 reconcile_at,
                 purge_seconds,
                 notification_retention_days,
+                metrics_addr,
             }),
             _ => Err(problems),
         }
@@ -242,6 +247,20 @@ fn reconcile_at(vars: &Vars, problems: &mut Problems) -> Option<u16> {
         );
     }
     minute.or(Some(DEFAULT_RECONCILE_AT))
+}
+
+fn metrics_addr(vars: &Vars, problems: &mut Problems) -> Option<std::net::SocketAddr> {
+    let value = vars.get("WXGATE_METRICS_ADDR")?;
+    match value.parse() {
+        Ok(address) => Some(address),
+        Err(_) => {
+            problems.push(
+                "WXGATE_METRICS_ADDR",
+                "must be an IP address and port, HOST:PORT (e.g. 127.0.0.1:9464), or unset for no metrics",
+            );
+            None
+        }
+    }
 }
 
 fn session_ttl(vars: &Vars, problems: &mut Problems) -> time::Duration {

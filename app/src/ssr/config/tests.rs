@@ -263,3 +263,24 @@ fn refused_notifications_are_kept_thirty_days_unless_configured() {
         .iter()
         .any(|problem| problem.starts_with("WXGATE_PURGE_SECONDS: must be a whole number")));
 }
+
+#[test]
+fn metrics_are_off_unless_an_address_is_given_and_a_bad_address_is_a_problem() {
+    assert_eq!(read(&[]).expect("settings").metrics_addr, None);
+    let metrics_addr = read(&[("WXGATE_METRICS_ADDR", "127.0.0.1:9464")])
+        .expect("settings")
+        .metrics_addr;
+    assert_eq!(
+        metrics_addr,
+        Some("127.0.0.1:9464".parse().expect("address"))
+    );
+    for wrong in ["9464", "localhost:9464", "127.0.0.1", "127.0.0.1:99999"] {
+        assert!(
+            problems(&[("WXGATE_METRICS_ADDR", wrong)])
+                .iter()
+                .any(|problem| problem
+                    .starts_with("WXGATE_METRICS_ADDR: must be an IP address and port")),
+            "{wrong} accepted"
+        );
+    }
+}

@@ -256,6 +256,17 @@ impl Database {
             .collect()
     }
 
+    /// How many orders are open and unpaid (CREATED or PAYING), for the metrics.
+    pub async fn count_unpaid_orders(&self) -> Result<i64, DbError> {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM orders WHERE status = $1 OR status = $2")
+                .bind(OrderStatus::Created.as_str())
+                .bind(OrderStatus::Paying.as_str())
+                .fetch_one(self.pool())
+                .await?;
+        Ok(count)
+    }
+
     /// Orders wxgate learned were paid between `start` and `end` (Unix seconds), whatever became of them since.
     pub async fn orders_paid_between(
         &self,

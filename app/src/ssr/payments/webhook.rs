@@ -9,10 +9,12 @@ use super::orders::reconcile;
 use super::PaymentError;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::{NotificationReceipt, OrderRow};
+use crate::ssr::metrics;
 use crate::ssr::wechat::clock::now;
-use crate::ssr::wechat::pay::notify::VerifiedNotification;
+use crate::ssr::wechat::pay::notify::{NotifyError, VerifiedNotification};
 use crate::ssr::wechat::pay::transactions::Transaction;
-use crate::ssr::wechat::pay::validate::SignatureHeaders;
+use crate::ssr::wechat::pay::validate::{SignatureHeaders, ValidationError};
+use crate::ssr::wechat::pay::verify::VerifyError;
 
 /// What became of an accepted notification; each is answered 204.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,13 +27,24 @@ pub enum Accepted {
     Recorded,
 }
 
+impl Accepted {
+    /// The outcome recorded for audit and counted in the metrics.
+    fn outcome(self) -> &'static str {
+        match self {
+            Accepted::Applied => "applied",
+            Accepted::Duplicate => "duplicate",
+            Accepted::Recorded => "recorded",
+        }
+    }
+}
+
 /// Why a notification was refused; WeChat retries it.
 #[derive(Debug, thiserror::Error)]
 pub enum Refused {
     #[error("WeChat Pay is not configured")]
     NotEnabled,
     #[error("not verified: {0}")]
-    Unverified(String),
+    Unverified(Unverified),
     #[error("not a notification wxgate can read: {0}")]
     Malformed(String),
     #[error("no order {0}")]
@@ -54,10 +67,68 @@ impl Refused {
             Refused::Internal(_) => "error",
         }
     }
+
+    /// Why it was refused, as the metrics count it: the outcome, with the verification step that failed.
+    fn reason(&self) -> &'static str {
+        match self {
+            Refused::Unverified(unverified) => unverified.reason,
+            other => other.outcome(),
+        }
+    }
+}
+
+/// A notification that failed verification: the step that failed, named for the metrics, and the cause.
+#[derive(Debug)]
+pub struct Unverified {
+    pub reason: &'static str,
+    pub cause: String,
+}
+
+impl std::fmt::Display for Unverified {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.cause)
+    }
+}
+
+impl From<NotifyError> for Unverified {
+    fn from(error: NotifyError) -> Unverified {
+        let reason = match &error {
+            NotifyError::Validation(validation) => match validation {
+                ValidationError::MissingHeader(_) => "missing_header",
+                ValidationError::Probe => "probe",
+                ValidationError::BadTimestamp => "bad_timestamp",
+                ValidationError::Stale(_) => "stale_timestamp",
+                ValidationError::Verify(VerifyError::UnknownSerial(_)) => "unknown_serial",
+                ValidationError::Verify(VerifyError::Expired(_)) => "expired_certificate",
+                ValidationError::Verify(VerifyError::BadSignature) => "bad_signature",
+            },
+            NotifyError::Malformed(_) => "malformed",
+            NotifyError::Algorithm(_) => "unknown_algorithm",
+            NotifyError::Decrypt(_) | NotifyError::NotText => "decrypt_failure",
+        };
+        Unverified {
+            reason,
+            cause: error.to_string(),
+        }
+    }
+}
+
+/// Handles one notification (see [`receive`]) and counts what became of it.
+pub async fn handle(
+    context: &AppContext,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> Result<Accepted, Refused> {
+    let handled = receive(context, headers, body).await;
+    match &handled {
+        Ok(accepted) => metrics::pay_notification(accepted.outcome(), None),
+        Err(refused) => metrics::pay_notification("refused", Some(refused.reason())),
+    }
+    handled
 }
 
 /// Handles one notification: `headers` and the exact `body` bytes as received.
-pub async fn handle(
+async fn receive(
     context: &AppContext,
     headers: &http::HeaderMap,
     body: &[u8],
@@ -72,9 +143,7 @@ pub async fn handle(
         _ => (None, None, None),
     };
     let (label, detail) = match &outcome {
-        Ok((Accepted::Applied, _)) => ("applied", None),
-        Ok((Accepted::Duplicate, _)) => ("duplicate", None),
-        Ok((Accepted::Recorded, _)) => ("recorded", None),
+        Ok((accepted, _)) => (accepted.outcome(), None),
         Err((refused, _)) => (refused.outcome(), Some(refused.to_string())),
     };
     let receipt = NotificationReceipt {
@@ -109,11 +178,11 @@ async fn process(
 ) -> Result<(Accepted, Option<Seen>), (Refused, Option<Seen>)> {
     let client = pay_client_of(context).map_err(|_| (Refused::NotEnabled, None))?;
     let signature = SignatureHeaders::from_headers(headers)
-        .map_err(|error| (Refused::Unverified(error.to_string()), None))?;
+        .map_err(|error| (Refused::Unverified(NotifyError::from(error).into()), None))?;
     let notification = client
         .verify_notification(&signature, body)
         .await
-        .map_err(|error| (Refused::Unverified(error.to_string()), None))?;
+        .map_err(|error| (Refused::Unverified(error.into()), None))?;
     // Every resource names its order; the audit record keeps it even when the rest cannot be read.
     let out_trade_no = serde_json::from_str::<serde_json::Value>(&notification.plaintext)
         .ok()

@@ -3,11 +3,14 @@
 //!
 //! Doc: <https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Global_Return_Code.html>.
 
-use std::time::Duration;
+use std::borrow::Cow;
+use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use url::Url;
+
+use crate::ssr::metrics;
 
 /// How long one call may take unless configured otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -41,6 +44,16 @@ impl ApiError {
         match self {
             ApiError::WeChat { errcode, .. } => Some(*errcode),
             _ => None,
+        }
+    }
+
+    /// What the metrics count a failed call as: WeChat's errcode, or how it failed on the way.
+    pub fn outcome(&self) -> Cow<'static, str> {
+        match self {
+            ApiError::WeChat { errcode, .. } => errcode.to_string().into(),
+            ApiError::Network(_) => "network".into(),
+            ApiError::Timeout => "timeout".into(),
+            ApiError::Decode(_) => "decode".into(),
         }
     }
 
@@ -91,7 +104,7 @@ impl ApiClient {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<T, ApiError> {
-        self.retrying_busy(|| self.http.get(self.url(path)).query(query))
+        self.retrying_busy(path, || self.http.get(self.url(path)).query(query))
             .await
     }
 
@@ -101,18 +114,28 @@ impl ApiClient {
         query: &[(&str, &str)],
         body: &B,
     ) -> Result<T, ApiError> {
-        self.retrying_busy(|| self.http.post(self.url(path)).query(query).json(body))
-            .await
+        self.retrying_busy(path, || {
+            self.http.post(self.url(path)).query(query).json(body)
+        })
+        .await
     }
 
+    /// Sends the request, once more if WeChat is busy; the call is counted and timed under `path`.
     async fn retrying_busy<T: DeserializeOwned>(
         &self,
+        path: &str,
         request: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<T, ApiError> {
-        match send(request()).await {
+        let started = Instant::now();
+        let answer = match send(request()).await {
             Err(error) if error.errcode() == Some(errcode::BUSY) => send(request()).await,
             other => other,
-        }
+        };
+        let outcome = answer
+            .as_ref()
+            .map_or_else(ApiError::outcome, |_| "ok".into());
+        metrics::wechat_call(metrics::WECHAT, path, outcome, started.elapsed());
+        answer
     }
 
     fn url(&self, path: &str) -> String {

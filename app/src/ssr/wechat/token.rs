@@ -18,6 +18,7 @@ use tokio::sync::Mutex;
 use super::api::{ApiClient, ApiError};
 use super::clock::now;
 use crate::ssr::config::AppCredentials;
+use crate::ssr::metrics;
 
 /// Renew this long before WeChat's expiry, so a token is never used in its last minutes.
 const RENEW_MARGIN: Duration = Duration::from_secs(5 * 60);
@@ -26,6 +27,9 @@ const LEASE: Duration = Duration::from_secs(30);
 /// How often a process waiting on another's refresh looks again, and for how long in all.
 const LEASE_POLL: Duration = Duration::from_millis(200);
 const LEASE_WAIT: Duration = Duration::from_secs(10);
+/// The kinds of token, in the shared store's keys (`{appid}:{kind}`) and the metrics.
+const ACCESS_TOKEN: &str = "access_token";
+const JSAPI_TICKET: &str = "jsapi_ticket";
 
 /// A token or ticket as shared between processes; `expires_at` in Unix seconds.
 #[derive(Debug, Clone)]
@@ -165,9 +169,8 @@ impl ServerToken {
 
     /// The current access token, fetched if there is none or it is about to expire.
     pub async fn access_token(&self) -> Result<SecretString, ApiError> {
-        let key = format!("{}:access_token", self.app.appid);
         self.token
-            .get(|| self.through_store(key, None, || self.fetch_token()))
+            .get(|| self.renew(ACCESS_TOKEN, None, || self.fetch_token()))
             .await
     }
 
@@ -181,11 +184,12 @@ impl ServerToken {
         match call(token.clone()).await {
             Err(error) if error.is_stale_token() => {
                 self.token.drop_if(&token).await;
-                let key = format!("{}:access_token", self.app.appid);
                 let fresh = self
                     .token
                     .get(|| {
-                        self.through_store(key, Some(token.expose_secret()), || self.fetch_token())
+                        self.renew(ACCESS_TOKEN, Some(token.expose_secret()), || {
+                            self.fetch_token()
+                        })
                     })
                     .await?;
                 call(fresh).await
@@ -196,10 +200,9 @@ impl ServerToken {
 
     /// The current jsapi_ticket, for signing `wx.config`.
     pub async fn jsapi_ticket(&self) -> Result<SecretString, ApiError> {
-        let key = format!("{}:jsapi_ticket", self.app.appid);
         self.ticket
             .get(|| {
-                self.through_store(key, None, || async {
+                self.renew(JSAPI_TICKET, None, || async {
                     let answer: TicketAnswer = self
                         .with_access_token(|token| async move {
                             self.api
@@ -214,6 +217,26 @@ impl ServerToken {
                 })
             })
             .await
+    }
+
+    /// Renews the `kind` of token (see [`Self::through_store`]) and counts the renewal by its outcome.
+    async fn renew<F, Fut>(
+        &self,
+        kind: &'static str,
+        stale: Option<&str>,
+        fetch: F,
+    ) -> Result<(String, i64), ApiError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<(String, i64), ApiError>>,
+    {
+        let key = format!("{}:{kind}", self.app.appid);
+        let renewed = self.through_store(key, stale, fetch).await;
+        let outcome = renewed
+            .as_ref()
+            .map_or_else(ApiError::outcome, |_| "ok".into());
+        metrics::token_refresh(self.app.appid.as_str(), kind, outcome);
+        renewed
     }
 
     /// Fetches through the shared store: a still-fresh shared value is used; otherwise the process that takes the

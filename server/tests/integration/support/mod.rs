@@ -4,11 +4,13 @@ mod browser;
 mod database;
 mod process;
 mod sandbox;
+mod sockets;
 
 pub use browser::{Browser, WECHAT_UA};
 pub use database::TestDatabase;
-pub use process::{run_to_exit, Wxgate};
+pub use process::{free_port, run_to_exit, Wxgate};
 pub use sandbox::SandboxProcess;
+pub use sockets::listening_ports;
 
 /// POSTs `body` to a control route and returns its JSON answer (`null` when it has none); fails on an error status.
 pub async fn control_call(url: String, body: serde_json::Value) -> serde_json::Value {

@@ -247,6 +247,11 @@ impl Wxgate {
             .expect("control JSON")
     }
 
+    /// The process id of this wxgate.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Everything the process has logged so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
@@ -260,7 +265,8 @@ impl Drop for Wxgate {
     }
 }
 
-pub(super) fn free_port() -> u16 {
+/// A TCP port nothing listens on now, for a server the test is about to start.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|address| address.port())

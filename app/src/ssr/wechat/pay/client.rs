@@ -24,6 +24,7 @@ use super::notify::{verify_and_decrypt, NotifyError, VerifiedNotification};
 use super::sign::{MerchantSigner, SignError};
 use super::validate::{validate, SignatureHeaders, ValidationError, SERIAL_HEADER};
 use super::verify::{KeyRing, VerifyError};
+use crate::ssr::metrics;
 
 /// How long one attempt may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -275,7 +276,29 @@ impl PayClient {
         self.send_to(method, self.url(path_and_query)?, body).await
     }
 
+    /// One exchange with `url` (under the base), counted and timed under its path below the base.
     async fn send_to(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&[u8]>,
+    ) -> Result<RawAnswer, PayError> {
+        let base_path = self.base.path().trim_end_matches('/');
+        let path = url
+            .path()
+            .strip_prefix(base_path)
+            .unwrap_or(url.path())
+            .to_owned();
+        let started = Instant::now();
+        let answer = self.exchange(method, url, body).await;
+        let outcome = answer
+            .as_ref()
+            .map_or_else(PayError::outcome, |_| "ok".into());
+        metrics::wechat_call(metrics::WECHAT_PAY, &path, outcome, started.elapsed());
+        answer
+    }
+
+    async fn exchange(
         &self,
         method: Method,
         url: Url,

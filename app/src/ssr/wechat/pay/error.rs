@@ -64,6 +64,20 @@ impl PayError {
         }
     }
 
+    /// What the metrics count a failed call as: WeChat Pay's code (`ORDER_NOT_EXIST`, …), the HTTP status when it
+    /// sent none, or how it failed on the way.
+    pub fn outcome(&self) -> std::borrow::Cow<'static, str> {
+        match self {
+            PayError::Api { code, .. } => code.clone().into(),
+            PayError::Status { status, .. } => format!("http_{status}").into(),
+            PayError::Unverified { .. } => "unverified".into(),
+            PayError::Network(_) => "network".into(),
+            PayError::Decode(_) => "decode".into(),
+            PayError::Sign(_) => "sign".into(),
+            PayError::BillDigest { .. } => "bill_digest".into(),
+        }
+    }
+
     /// True for failures WeChat documents as safe to retry with the same parameters.
     pub fn is_retryable(&self) -> bool {
         match self {
