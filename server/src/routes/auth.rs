@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use app::ssr::auth::oauth::{self as web_oauth, Provider};
 use app::ssr::auth::{mini_program, session as auth_session, AuthError};
+use app::ssr::bounds::{self, fit, fit_optional, LoginCode};
 use app::ssr::context::AppContext;
 use app::ssr::db::OAuthLoginStatus;
 use app::ssr::wechat::clock::now;
 use app::ssr::wechat::oauth::{QrStyle, Scope};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -36,14 +37,20 @@ pub fn router() -> Router<ServerState> {
         .route("/api/auth/providers", get(providers))
         .route("/api/me", get(me))
         .route("/api/auth/logout", post(logout))
+        .layer(DefaultBodyLimit::max(bounds::MAX_BODY_BYTES))
 }
 
 type ApiResult = Result<Response, ApiFailure>;
 
-/// The JSON body, or a `bad_request` naming it.
+/// The JSON body, or a `bad_request` naming it (or saying it is over [`bounds::MAX_BODY_BYTES`]).
 fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AuthError> {
-    body.map(|Json(body)| body)
-        .map_err(|_| AuthError::BadRequest("JSON body"))
+    body.map(|Json(body)| body).map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AuthError::BadRequest("JSON body (at most 64 KiB)")
+        } else {
+            AuthError::BadRequest("JSON body")
+        }
+    })
 }
 
 fn check_limits(
@@ -80,7 +87,8 @@ async fn mini_program_login(
     request: Result<Json<CodeBody>, JsonRejection>,
 ) -> ApiResult {
     let CodeBody { code } = body(request)?;
-    check_limits(&limits, address, Some(&code))?;
+    let code = LoginCode::parse("code", &code)?;
+    check_limits(&limits, address, Some(code.as_str()))?;
     let user_id = mini_program::log_in(&context, &code).await?;
     let session_token = auth_session::sign_in(&session, &user_id).await?;
     let state = mini_program::user_state(&context, &user_id).await?;
@@ -102,9 +110,10 @@ async fn bind_phone(
     session: Session,
     request: Result<Json<CodeBody>, JsonRejection>,
 ) -> ApiResult {
-    let user_id = signed_in(&session).await?;
     let CodeBody { code } = body(request)?;
-    check_limits(&limits, address, Some(&code))?;
+    let code = LoginCode::parse("code", &code)?;
+    let user_id = signed_in(&session).await?;
+    check_limits(&limits, address, Some(code.as_str()))?;
     mini_program::bind_phone(&context, &user_id, &code).await?;
     let state = mini_program::user_state(&context, &user_id).await?;
     Ok(Json(json!({ "user_id": state.user_id, "has_phone": state.has_phone, "next_step": state.next_step })).into_response())
@@ -122,8 +131,14 @@ async fn decrypt(
     session: Session,
     request: Result<Json<EncryptedBody>, JsonRejection>,
 ) -> ApiResult {
-    let user_id = signed_in(&session).await?;
     let EncryptedBody { encrypted_data, iv } = body(request)?;
+    fit(
+        "encrypted_data",
+        &encrypted_data,
+        bounds::MAX_ENCRYPTED_DATA_BYTES,
+    )?;
+    fit("iv", &iv, bounds::MAX_IV_BYTES)?;
+    let user_id = signed_in(&session).await?;
     let data = mini_program::decrypt(&context, &user_id, &encrypted_data, &iv).await?;
     Ok(Json(json!({ "data": data })).into_response())
 }
@@ -144,6 +159,9 @@ async fn oauth_start(
     session: Session,
     Query(query): Query<StartQuery>,
 ) -> Response {
+    if let Err(too_long) = bounded_start(&query) {
+        return ApiFailure::from(too_long).into_response();
+    }
     let provider = match query.provider.as_deref().map(Provider::from_id) {
         None => Provider::OfficialAccount,
         Some(Some(provider)) => provider,
@@ -167,6 +185,13 @@ async fn oauth_start(
         },
         Err(error) => login_page_with_error(&error),
     }
+}
+
+fn bounded_start(query: &StartQuery) -> Result<(), bounds::TooLong> {
+    fit_optional("provider", query.provider.as_deref(), bounds::MAX_ID_BYTES)?;
+    fit_optional("scope", query.scope.as_deref(), bounds::MAX_ID_BYTES)?;
+    fit_optional("next", query.next.as_deref(), bounds::MAX_NEXT_BYTES)?;
+    Ok(())
 }
 
 /// Back to the login page with a message for people (the page reads the code).
@@ -194,6 +219,13 @@ async fn oauth_callback(
     session: Session,
     Query(query): Query<CallbackQuery>,
 ) -> Response {
+    // Bounded before anything counts or looks them up: no state wxgate made is longer, nor any code WeChat makes.
+    let bounded = fit_optional("state", query.state.as_deref(), bounds::MAX_STATE_BYTES).and(
+        fit_optional("code", query.code.as_deref(), bounds::MAX_CODE_BYTES),
+    );
+    if let Err(too_long) = bounded {
+        return ApiFailure::from(too_long).into_response();
+    }
     let Some(state) = query.state.filter(|state| !state.is_empty()) else {
         return login_page_with_error(&AuthError::InvalidState);
     };
@@ -305,6 +337,11 @@ async fn poll_start(
     request: Result<Json<PollStartBody>, JsonRejection>,
 ) -> ApiResult {
     let PollStartBody { provider, next } = body(request)?;
+    fit("provider", &provider, bounds::MAX_ID_BYTES).and(fit_optional(
+        "next",
+        next.as_deref(),
+        bounds::MAX_NEXT_BYTES,
+    ))?;
     let provider = Provider::from_id(&provider).ok_or(AuthError::BadRequest("provider"))?;
     let (url, pending) = web_oauth::start(
         &context,
@@ -336,6 +373,7 @@ async fn poll_result(
     State(context): State<AppContext>,
     Query(query): Query<PollQuery>,
 ) -> ApiResult {
+    fit("state", &query.state, bounds::MAX_STATE_BYTES)?;
     let login = context
         .db
         .oauth_login(&query.state)
