@@ -85,6 +85,19 @@ where
         .layer(axum::middleware::from_fn(
             routes::bearer::bearer_as_session_cookie,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(
+            routes::body_limit::bounded_server_fn_body,
+        ))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The span of one request: its method and path, never its query, which carries OAuth codes and states, the
+/// sandbox's login codes and bill tokens (tower-http's default span writes the whole URI).
+fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %request.method(),
+        path = request.uri().path(),
+    )
 }

@@ -32,8 +32,10 @@ pub async fn list_products() -> Result<Vec<Product>, ApiError> {
 /// One product on sale.
 #[server(prefix = "/api/fn", endpoint = "product")]
 pub async fn find_product(id: String) -> Result<Product, ApiError> {
+    use crate::ssr::bounds;
     use crate::ssr::payments::{views, PaymentError};
 
+    super::bounded(bounds::fit("id", &id, bounds::MAX_ID_BYTES))?;
     let context = use_context::<crate::ssr::context::AppContext>().ok_or(ApiError::Unavailable)?;
     let product = context
         .db
@@ -47,8 +49,10 @@ pub async fn find_product(id: String) -> Result<Product, ApiError> {
 /// A new order of `quantity` × `product_id`, priced here; returns its id.
 #[server(prefix = "/api/fn", endpoint = "place_order")]
 pub async fn place_order(product_id: String, quantity: i64) -> Result<String, ApiError> {
+    use crate::ssr::bounds;
     use crate::ssr::payments::checkout;
 
+    super::bounded(bounds::fit("product_id", &product_id, bounds::MAX_ID_BYTES))?;
     let (context, user_id) = signed_in().await?;
     let order = checkout::create_order(&context, &user_id, &product_id, quantity).await?;
     Ok(order.id)
@@ -58,6 +62,9 @@ pub async fn place_order(product_id: String, quantity: i64) -> Result<String, Ap
 /// database every second and asks WeChat now and then).
 #[server(prefix = "/api/fn", endpoint = "order")]
 pub async fn fetch_order(order_id: String, ask_wechat: bool) -> Result<OrderDetail, ApiError> {
+    use crate::ssr::bounds;
+
+    super::bounded(bounds::fit("order_id", &order_id, bounds::MAX_ID_BYTES))?;
     let (context, user_id) = signed_in().await?;
     Ok(crate::ssr::payments::orders::detail(&context, &user_id, &order_id, ask_wechat).await?)
 }
@@ -66,10 +73,12 @@ pub async fn fetch_order(order_id: String, ask_wechat: bool) -> Result<OrderDeta
 /// a desktop. Paying again reuses the order's live prepay.
 #[server(prefix = "/api/fn", endpoint = "pay_order")]
 pub async fn pay_order(order_id: String) -> Result<PaymentStep, ApiError> {
+    use crate::ssr::bounds;
     use crate::ssr::config::Mode;
     use crate::ssr::payments::checkout::{self, Payment};
     use crate::ssr::payments::{orders, surface};
 
+    super::bounded(bounds::fit("order_id", &order_id, bounds::MAX_ID_BYTES))?;
     let (context, user_id) = signed_in().await?;
     let (headers, axum::extract::ConnectInfo(peer)): (
         axum::http::HeaderMap,
@@ -125,8 +134,18 @@ pub async fn refund_order(
     reason: String,
     request_id: String,
 ) -> Result<(), ApiError> {
+    use crate::ssr::bounds;
     use crate::ssr::payments::refunds;
 
+    super::bounded(
+        bounds::fit("order_id", &order_id, bounds::MAX_ID_BYTES)
+            .and(bounds::fit("request_id", &request_id, bounds::MAX_ID_BYTES))
+            .and(bounds::fit_chars(
+                "reason",
+                reason.trim(),
+                bounds::MAX_REASON_CHARS,
+            )),
+    )?;
     let (context, user_id) = signed_in().await?;
     let reason = Some(reason.trim().to_owned()).filter(|reason| !reason.is_empty());
     refunds::request(
@@ -149,9 +168,20 @@ pub async fn save_product(
     description: String,
     price_fen: i64,
 ) -> Result<(), ApiError> {
+    use crate::ssr::bounds;
     use crate::ssr::db::ProductRow;
     use crate::ssr::payments::catalogue;
 
+    // The catalogue checks these closely; this only keeps oversized input from reaching it.
+    super::bounded(
+        bounds::fit("id", &id, bounds::MAX_ID_BYTES)
+            .and(bounds::fit("name", &name, bounds::MAX_TITLE_BYTES))
+            .and(bounds::fit(
+                "description",
+                &description,
+                bounds::MAX_TITLE_BYTES,
+            )),
+    )?;
     let (context, user_id) = signed_in().await?;
     catalogue::save(
         &context,
@@ -170,8 +200,10 @@ pub async fn save_product(
 /// Takes a product off sale; admins only.
 #[server(prefix = "/api/fn", endpoint = "retire_product")]
 pub async fn retire_product(id: String) -> Result<(), ApiError> {
+    use crate::ssr::bounds;
     use crate::ssr::payments::catalogue;
 
+    super::bounded(bounds::fit("id", &id, bounds::MAX_ID_BYTES))?;
     let (context, user_id) = signed_in().await?;
     catalogue::retire(&context, &user_id, &id).await?;
     Ok(())

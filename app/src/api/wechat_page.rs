@@ -12,9 +12,17 @@ pub async fn sign_wechat_page(
     url: String,
     title: String,
 ) -> Result<Option<WeChatPageConfig>, ApiError> {
+    use crate::ssr::bounds;
     use crate::ssr::share::{self, ShareError};
     use crate::types::Surface;
 
+    super::bounded(
+        bounds::fit("url", &url, bounds::MAX_URL_BYTES).and(bounds::fit(
+            "title",
+            &title,
+            bounds::MAX_TITLE_BYTES,
+        )),
+    )?;
     let context = use_context::<crate::ssr::context::AppContext>().ok_or(ApiError::Unavailable)?;
     let headers: axum::http::HeaderMap = leptos_axum::extract()
         .await

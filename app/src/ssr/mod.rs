@@ -1,6 +1,7 @@
 //! Server-only code: configuration, storage and the use-cases behind the pages and routes.
 
 pub mod auth;
+pub mod bounds;
 pub mod client_ip;
 pub mod config;
 pub mod context;

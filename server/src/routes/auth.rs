@@ -5,11 +5,12 @@ use std::net::IpAddr;
 
 use app::ssr::auth::oauth::{self as web_oauth, Provider};
 use app::ssr::auth::{mini_program, poll, session as auth_session, AuthError};
+use app::ssr::bounds::{self, fit, fit_optional, LoginCode};
 use app::ssr::context::AppContext;
 use app::ssr::limits;
 use app::ssr::wechat::oauth::{QrStyle, Scope};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Query, State};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -34,14 +35,20 @@ pub fn router() -> Router<ServerState> {
         .route("/api/auth/providers", get(providers))
         .route("/api/me", get(me))
         .route("/api/auth/logout", post(logout))
+        .layer(DefaultBodyLimit::max(bounds::MAX_BODY_BYTES))
 }
 
 type ApiResult = Result<Response, ApiFailure>;
 
-/// The JSON body, or a `bad_request` naming it.
+/// The JSON body, or a `bad_request` naming it (or saying it is over [`bounds::MAX_BODY_BYTES`]).
 fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AuthError> {
-    body.map(|Json(body)| body)
-        .map_err(|_| AuthError::BadRequest("JSON body"))
+    body.map(|Json(body)| body).map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AuthError::BadRequest("JSON body (at most 64 KiB)")
+        } else {
+            AuthError::BadRequest("JSON body")
+        }
+    })
 }
 
 /// Counts a login attempt against its client's and its code's limits (`ssr::limits`, shared by every process).
@@ -82,7 +89,8 @@ async fn mini_program_login(
     request: Result<Json<CodeBody>, JsonRejection>,
 ) -> ApiResult {
     let CodeBody { code } = body(request)?;
-    check_limits(&context, client, Some(&code)).await?;
+    let code = LoginCode::parse("code", &code)?;
+    check_limits(&context, client, Some(code.as_str())).await?;
     let user_id = mini_program::log_in(&context, &code).await?;
     let session_token = auth_session::sign_in(&session, &user_id).await?;
     let state = mini_program::user_state(&context, &user_id).await?;
@@ -103,9 +111,10 @@ async fn bind_phone(
     session: Session,
     request: Result<Json<CodeBody>, JsonRejection>,
 ) -> ApiResult {
-    let user_id = signed_in(&session).await?;
     let CodeBody { code } = body(request)?;
-    check_limits(&context, client, Some(&code)).await?;
+    let code = LoginCode::parse("code", &code)?;
+    let user_id = signed_in(&session).await?;
+    check_limits(&context, client, Some(code.as_str())).await?;
     mini_program::bind_phone(&context, &user_id, &code).await?;
     let state = mini_program::user_state(&context, &user_id).await?;
     Ok(Json(json!({ "user_id": state.user_id, "has_phone": state.has_phone, "next_step": state.next_step })).into_response())
@@ -123,8 +132,14 @@ async fn decrypt(
     session: Session,
     request: Result<Json<EncryptedBody>, JsonRejection>,
 ) -> ApiResult {
-    let user_id = signed_in(&session).await?;
     let EncryptedBody { encrypted_data, iv } = body(request)?;
+    fit(
+        "encrypted_data",
+        &encrypted_data,
+        bounds::MAX_ENCRYPTED_DATA_BYTES,
+    )?;
+    fit("iv", &iv, bounds::MAX_IV_BYTES)?;
+    let user_id = signed_in(&session).await?;
     let data = mini_program::decrypt(&context, &user_id, &encrypted_data, &iv).await?;
     Ok(Json(json!({ "data": data })).into_response())
 }
@@ -145,6 +160,9 @@ async fn oauth_start(
     session: Session,
     Query(query): Query<StartQuery>,
 ) -> Response {
+    if let Err(too_long) = bounded_start(&query) {
+        return ApiFailure::from(too_long).into_response();
+    }
     let provider = match query.provider.as_deref().map(Provider::from_id) {
         None => Provider::OfficialAccount,
         Some(Some(provider)) => provider,
@@ -168,6 +186,13 @@ async fn oauth_start(
         },
         Err(error) => login_page_with_error(&error),
     }
+}
+
+fn bounded_start(query: &StartQuery) -> Result<(), bounds::TooLong> {
+    fit_optional("provider", query.provider.as_deref(), bounds::MAX_ID_BYTES)?;
+    fit_optional("scope", query.scope.as_deref(), bounds::MAX_ID_BYTES)?;
+    fit_optional("next", query.next.as_deref(), bounds::MAX_NEXT_BYTES)?;
+    Ok(())
 }
 
 /// Back to the login page with a message for people (the page reads the code).
@@ -194,6 +219,13 @@ async fn oauth_callback(
     session: Session,
     Query(query): Query<CallbackQuery>,
 ) -> Response {
+    // Bounded before anything counts or looks them up: no state wxgate made is longer, nor any code WeChat makes.
+    let bounded = fit_optional("state", query.state.as_deref(), bounds::MAX_STATE_BYTES).and(
+        fit_optional("code", query.code.as_deref(), bounds::MAX_CODE_BYTES),
+    );
+    if let Err(too_long) = bounded {
+        return ApiFailure::from(too_long).into_response();
+    }
     let Some(state) = query.state.filter(|state| !state.is_empty()) else {
         return login_page_with_error(&AuthError::InvalidState);
     };
@@ -266,8 +298,13 @@ async fn poll_start(
     ClientIp(client): ClientIp,
     request: Result<Json<PollStartBody>, JsonRejection>,
 ) -> ApiResult {
-    check_limits(&context, client, None).await?;
     let PollStartBody { provider, next } = body(request)?;
+    fit("provider", &provider, bounds::MAX_ID_BYTES).and(fit_optional(
+        "next",
+        next.as_deref(),
+        bounds::MAX_NEXT_BYTES,
+    ))?;
+    check_limits(&context, client, None).await?;
     let started = poll::start(&context, &provider, next.as_deref()).await?;
     Ok(Json(json!({
         "url": started.url,
@@ -289,6 +326,7 @@ async fn poll_result(
     headers: HeaderMap,
     Query(query): Query<PollQuery>,
 ) -> ApiResult {
+    fit("state", &query.state, bounds::MAX_STATE_BYTES)?;
     let secret = headers
         .get(poll::SECRET_HEADER)
         .and_then(|value| value.to_str().ok());

@@ -1,6 +1,7 @@
 //! The JSON API's error answer: `{"error": {"code", "message"}}` with a status that fits; causes go to the log.
 
 use app::ssr::auth::AuthError;
+use app::ssr::bounds::TooLong;
 use app::ssr::payments::PaymentError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -65,6 +66,18 @@ impl From<PaymentError> for ApiFailure {
             _ => None,
         };
         ApiFailure::new(status, error.code(), error.to_string(), cause)
+    }
+}
+
+/// A field past its bound: refused before anything else looked at the request.
+impl From<TooLong> for ApiFailure {
+    fn from(error: TooLong) -> ApiFailure {
+        ApiFailure::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            error.to_string(),
+            None,
+        )
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod bearer;
+pub mod body_limit;
 pub mod client;
 pub mod errors;
 pub mod health;

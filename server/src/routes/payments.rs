@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 
 use app::ssr::auth::session as auth_session;
+use app::ssr::bounds::{self, fit, fit_chars, fit_optional, TooLong};
 use app::ssr::context::AppContext;
 use app::ssr::db::OrderRow;
 use app::ssr::payments::checkout::{self, PaySurface, Payment};
@@ -11,7 +12,7 @@ use app::ssr::payments::webhook::{self, Accepted, Refused};
 use app::ssr::payments::{catalogue, orders, refunds, surface, views, PaymentError};
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -34,6 +35,9 @@ pub fn router() -> Router<ServerState> {
         .route("/api/orders/{order_id}", get(order))
         .route("/api/orders/{order_id}/refunds", post(refund))
         .route("/api/orders/{order_id}/qr.svg", get(order_qr))
+        .layer(DefaultBodyLimit::max(bounds::MAX_BODY_BYTES))
+        // Added after the layer, so it keeps axum's default limit: a notification WeChat sends is never refused for
+        // its size by a bound meant for clients.
         .route("/api/webhooks/wechat-pay", post(wechat_pay_webhook))
 }
 
@@ -62,13 +66,34 @@ struct CreateBody {
     order_id: Option<String>,
 }
 
+/// The JSON body, or a `bad_request` naming it (or saying it is over [`bounds::MAX_BODY_BYTES`]).
+fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, PaymentError> {
+    body.map(|Json(body)| body).map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            PaymentError::BadRequest("JSON body (at most 64 KiB)")
+        } else {
+            PaymentError::BadRequest("JSON body")
+        }
+    })
+}
+
+/// The create body's ids within their bounds.
+fn bounded_create(body: &CreateBody) -> Result<(), TooLong> {
+    fit_optional(
+        "product_id",
+        body.product_id.as_deref(),
+        bounds::MAX_ID_BYTES,
+    )?;
+    fit_optional("order_id", body.order_id.as_deref(), bounds::MAX_ID_BYTES)?;
+    Ok(())
+}
+
 /// The order to pay: an existing one of this buyer, or a new one of the product and quantity asked for.
 async fn order_to_pay(
     context: &AppContext,
     user_id: &str,
-    body: Result<Json<CreateBody>, JsonRejection>,
+    body: CreateBody,
 ) -> Result<OrderRow, PaymentError> {
-    let Json(body) = body.map_err(|_| PaymentError::BadRequest("JSON body"))?;
     match (body.order_id, body.product_id) {
         (Some(order_id), _) => Ok(orders::view(context, user_id, &order_id).await?.order),
         (None, Some(product_id)) => {
@@ -84,6 +109,8 @@ async fn mini_program_create(
     session: Session,
     body: Result<Json<CreateBody>, JsonRejection>,
 ) -> ApiResult {
+    let body = json_body(body)?;
+    bounded_create(&body)?;
     let user_id = buyer(&session).await?;
     let order = order_to_pay(&context, &user_id, body).await?;
     let Payment::Jsapi(params) = checkout::pay(&context, &order, &PaySurface::MiniProgram).await?
@@ -113,6 +140,8 @@ async fn browser_create(
     session: Session,
     body: Result<Json<CreateBody>, JsonRejection>,
 ) -> ApiResult {
+    let body = json_body(body)?;
+    bounded_create(&body)?;
     let user_id = buyer(&session).await?;
     let surface = surface::for_browser(peer, &headers, &context.settings.trusted_proxies);
     let order = order_to_pay(&context, &user_id, body).await?;
@@ -132,6 +161,7 @@ async fn order(
     session: Session,
     Path(order_id): Path<String>,
 ) -> ApiResult {
+    fit("order_id", &order_id, bounds::MAX_ID_BYTES)?;
     let user_id = buyer(&session).await?;
     Ok(Json(orders::detail(&context, &user_id, &order_id, true).await?).into_response())
 }
@@ -142,6 +172,7 @@ async fn order_qr(
     session: Session,
     Path(order_id): Path<String>,
 ) -> ApiResult {
+    fit("order_id", &order_id, bounds::MAX_ID_BYTES)?;
     let user_id = buyer(&session).await?;
     let order = orders::visible(&context, &user_id, &order_id).await?.order;
     let code_url = checkout::live_code_url(&order)
@@ -175,8 +206,17 @@ async fn refund(
     Path(order_id): Path<String>,
     body: Result<Json<RefundBody>, JsonRejection>,
 ) -> ApiResult {
+    let body = json_body(body)?;
+    fit("order_id", &order_id, bounds::MAX_ID_BYTES)?;
+    fit_optional(
+        "request_id",
+        body.request_id.as_deref(),
+        bounds::MAX_ID_BYTES,
+    )?;
+    if let Some(reason) = &body.reason {
+        fit_chars("reason", reason, bounds::MAX_REASON_CHARS)?;
+    }
     let admin = buyer(&session).await?;
-    let Json(body) = body.map_err(|_| PaymentError::BadRequest("JSON body"))?;
     let refund = refunds::request(
         &context,
         &admin,

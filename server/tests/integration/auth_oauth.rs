@@ -77,6 +77,69 @@ on_both_backends! {
     a_snapshot_page_user_gets_no_account => a_snapshot_page_user_gets_no_account;
     an_expired_login_state_is_refused_and_a_new_login_offered => an_expired_login_state_is_refused_and_a_new_login_offered;
     a_used_code_brought_back_with_another_state_signs_nobody_in => a_used_code_brought_back_with_another_state_signs_nobody_in;
+    a_mini_program_session_begun_before_a_merge_binds_the_phone_to_the_survivor => a_mini_program_session_begun_before_a_merge_binds_the_phone_to_the_survivor;
+}
+
+async fn a_mini_program_session_begun_before_a_merge_binds_the_phone_to_the_survivor(
+    database: TestDatabase,
+) {
+    let server = Wxgate::start(&database, &[]).await;
+    // An official-account user without a unionid, then the same person in the mini program as a second user.
+    let wechat = Browser::new(Some(WECHAT_UA));
+    let callback = wechat_authorize(&wechat, &server, "base", "/").await;
+    wechat.get(&callback).await;
+    let mini_token = server.mini_program_login("xiaoming").await;
+    // Consent brings the unionid: the mini program's user is merged into the official account's.
+    let callback = wechat_authorize(&wechat, &server, "userinfo", "/account").await;
+    wechat.get(&callback).await;
+    let survivor = me(&wechat, &server).await;
+    assert_eq!(
+        survivor["identities"].as_array().map(Vec::len),
+        Some(2),
+        "{survivor}"
+    );
+    assert_eq!(survivor["has_phone"], false);
+
+    let phone_code = server
+        .control("/sandbox/mp/phone-code", json!({ "persona": "xiaoming" }))
+        .await["code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    let (status, bound) = server
+        .api(
+            &mini_token,
+            reqwest::Method::POST,
+            "/api/auth/wechat/phone",
+            Some(json!({ "code": phone_code })),
+        )
+        .await;
+    assert_eq!(status, 200, "{bound}");
+    assert_eq!(bound["user_id"], survivor["user_id"]);
+    assert_eq!(bound["has_phone"], true, "{bound}");
+    let seen = me(&wechat, &server).await;
+    assert_eq!(
+        seen["has_phone"], true,
+        "the survivor has the phone: {seen}"
+    );
+    assert!(seen["phone"].is_string(), "{seen}");
+
+    // The session_key moved with the identity: open data still opens with the merged user's session.
+    let sealed = server
+        .control(
+            "/sandbox/mp/encrypted-data",
+            json!({ "persona": "xiaoming" }),
+        )
+        .await;
+    let (status, opened) = server
+        .api(
+            &mini_token,
+            reqwest::Method::POST,
+            "/api/auth/wechat/decrypt",
+            Some(sealed),
+        )
+        .await;
+    assert_eq!(status, 200, "{opened}");
 }
 
 async fn wechat_browser_login_lands_on_next_and_a_duplicate_callback_is_harmless(

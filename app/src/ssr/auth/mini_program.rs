@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::error::{counted, AuthError};
+use crate::ssr::bounds::LoginCode;
 use crate::ssr::context::{AppContext, WeChatApp};
 use crate::ssr::db::NewIdentity;
 use crate::ssr::wechat::{mp, open_data};
@@ -31,16 +32,16 @@ fn app(context: &AppContext) -> Result<&WeChatApp, AuthError> {
 }
 
 /// Exchanges the code, links the identity (one user per person through the unionid) and keeps the session_key.
-pub async fn log_in(context: &AppContext, code: &str) -> Result<String, AuthError> {
+pub async fn log_in(context: &AppContext, code: &LoginCode) -> Result<String, AuthError> {
     counted(PROVIDER, exchange(context, code).await)
 }
 
-async fn exchange(context: &AppContext, code: &str) -> Result<String, AuthError> {
+async fn exchange(context: &AppContext, code: &LoginCode) -> Result<String, AuthError> {
     let app = app(context)?;
-    if code.trim().is_empty() {
+    if code.is_empty() {
         return Err(AuthError::BadRequest("code"));
     }
-    let session = mp::code_to_session(&context.wechat.api, &app.credentials, code.trim()).await?;
+    let session = mp::code_to_session(&context.wechat.api, &app.credentials, code.as_str()).await?;
     let appid = app.credentials.appid.as_str();
     let user_id = context
         .db
@@ -75,24 +76,36 @@ pub async fn user_state(context: &AppContext, user_id: &str) -> Result<UserState
     })
 }
 
-/// Binds the phone number behind a phone button's code.
+/// The user a session's user id stands for now: itself, or the user it was merged into since the session began.
+async fn survivor(context: &AppContext, user_id: &str) -> Result<String, AuthError> {
+    Ok(context
+        .db
+        .user(user_id)
+        .await?
+        .ok_or(AuthError::Unauthenticated)?
+        .id)
+}
+
+/// Binds the phone number behind a phone button's code, to the user who survives any merge (a session begun
+/// before a merge still names the merged user, whose row nobody reads any more).
 pub async fn bind_phone(
     context: &AppContext,
     user_id: &str,
-    code: &str,
+    code: &LoginCode,
 ) -> Result<String, AuthError> {
     let app = app(context)?;
-    if code.trim().is_empty() {
+    if code.is_empty() {
         return Err(AuthError::BadRequest("code"));
     }
     let api = &context.wechat.api;
     let phone = app
         .token
         .with_access_token(|token| async move {
-            mp::phone_number(api, token.expose_secret(), code.trim()).await
+            mp::phone_number(api, token.expose_secret(), code.as_str()).await
         })
         .await?;
-    context.db.set_phone(user_id, &phone.phone_number).await?;
+    let user_id = survivor(context, user_id).await?;
+    context.db.set_phone(&user_id, &phone.phone_number).await?;
     Ok(phone.phone_number)
 }
 
@@ -105,9 +118,11 @@ pub async fn decrypt(
 ) -> Result<Value, AuthError> {
     let app = app(context)?;
     let appid = app.credentials.appid.as_str();
+    // A merge moved the identities (and so their session_keys) to the surviving user.
+    let user_id = survivor(context, user_id).await?;
     let (_, session_key) = context
         .db
-        .session_key(user_id, appid)
+        .session_key(&user_id, appid)
         .await?
         .ok_or(AuthError::SessionKeyStale)?;
     open_data::decrypt(&session_key, iv, encrypted_data, Some(appid)).map_err(|error| match error {

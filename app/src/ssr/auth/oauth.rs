@@ -115,7 +115,10 @@ pub async fn finish(
     code: &str,
     state: &str,
 ) -> Result<String, AuthError> {
-    counted(provider.id(), exchange(context, provider, code, state).await)
+    counted(
+        provider.id(),
+        exchange(context, provider, code, state).await,
+    )
 }
 
 async fn exchange(

@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use super::failure;
 use crate::ssr::metrics;
 
 /// How long one call may take unless configured otherwise.
@@ -95,7 +96,7 @@ impl ApiClient {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .build()
-            .map_err(|error| ApiError::Network(error.to_string()))?;
+            .map_err(|error| ApiError::Network(failure::http(error)))?;
         Ok(ApiClient { http, base })
     }
 
@@ -143,19 +144,20 @@ impl ApiClient {
     }
 }
 
+/// A failed exchange: a timeout, or another failure told without the URL (whose query holds the secret, the
+/// code or the access token).
+fn transport_error(error: reqwest::Error) -> ApiError {
+    if error.is_timeout() {
+        ApiError::Timeout
+    } else {
+        ApiError::Network(failure::http(error))
+    }
+}
+
 async fn send<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> Result<T, ApiError> {
-    let response = request.send().await.map_err(|error| {
-        if error.is_timeout() {
-            ApiError::Timeout
-        } else {
-            ApiError::Network(error.to_string())
-        }
-    })?;
+    let response = request.send().await.map_err(transport_error)?;
     let status = response.status();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|error| ApiError::Network(error.to_string()))?;
+    let body = response.bytes().await.map_err(transport_error)?;
     let fields: ErrorFields = serde_json::from_slice(&body)
         .map_err(|_| ApiError::Decode(format!("HTTP {status}: not JSON")))?;
     if fields.errcode != 0 {
@@ -164,5 +166,57 @@ async fn send<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> Result<T
             errmsg: fields.errmsg,
         });
     }
-    serde_json::from_slice(&body).map_err(|error| ApiError::Decode(error.to_string()))
+    serde_json::from_slice(&body).map_err(|error| ApiError::Decode(failure::json(&error)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "the-app-secret-in-the-query";
+
+    #[derive(Debug, Deserialize)]
+    struct Anything {}
+
+    /// Both ways an error can be written to a log.
+    fn written(error: &ApiError) -> String {
+        format!("{error} {error:?}")
+    }
+
+    #[tokio::test]
+    async fn a_url_too_long_to_send_fails_without_naming_its_query() {
+        let api = ApiClient::new(Url::parse("http://127.0.0.1:9").expect("base")).expect("client");
+        let code = "c".repeat(1 << 20);
+        let error = api
+            .get::<Anything>(
+                "/sns/jscode2session",
+                &[("secret", SECRET), ("js_code", &code)],
+            )
+            .await
+            .expect_err("a 1 MB URL cannot be sent");
+        assert!(matches!(error, ApiError::Network(_)), "{error:?}");
+        let written = written(&error);
+        assert!(!written.contains(SECRET), "{written}");
+        assert!(
+            !written.contains("cccccccc"),
+            "the code is not written either"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_host_fails_without_naming_its_query() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port");
+        let api =
+            ApiClient::new(Url::parse(&format!("http://{closed}")).expect("base")).expect("client");
+        let error = api
+            .get::<Anything>("/cgi-bin/token", &[("secret", SECRET)])
+            .await
+            .expect_err("nothing listens there");
+        assert!(matches!(error, ApiError::Network(_)), "{error:?}");
+        let written = written(&error);
+        assert!(!written.contains(SECRET), "{written}");
+        assert!(!written.contains("/cgi-bin/token"), "{written}");
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod clock;
+pub mod failure;
 pub mod jssdk;
 pub mod mp;
 pub mod oauth;

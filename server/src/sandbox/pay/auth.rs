@@ -126,8 +126,9 @@ pub fn verify(merchant: &Merchant, request: &SignedRequest<'_>, now: i64) -> Res
             credential.timestamp
         ))
     })?;
-    let skew = (now - timestamp).abs();
-    if skew > MAX_SKEW_SECONDS {
+    // Unsigned distance: a timestamp near i64::MIN or i64::MAX cannot overflow the subtraction.
+    let skew = now.abs_diff(timestamp);
+    if skew > MAX_SKEW_SECONDS.unsigned_abs() {
         return Err(PayError::SignError(format!(
             "timestamp {timestamp} in Authorization is {skew} s away from the sandbox's clock ({now}); \
              at most {MAX_SKEW_SECONDS} s is allowed"

@@ -152,7 +152,7 @@ impl Notifier {
             // `Wechatpay-Signature`, not `wechatpay-signature`: some SDKs look the names up case-sensitively.
             .http1_title_case_headers()
             .build()
-            .map_err(|error| NotifyError::Client(error.to_string()))?;
+            .map_err(|error| NotifyError::Client(error.without_url().to_string()))?;
         Ok(Notifier {
             client,
             time_scale: AtomicU32::new(time_scale.max(1)),
@@ -296,7 +296,8 @@ impl PaySandbox {
                 (Some(response.status().as_u16()), "delivered", None)
             }
             Ok(response) => (Some(response.status().as_u16()), "rejected", None),
-            Err(error) => (None, "unreachable", Some(error.to_string())),
+            // Without the URL: the delivery names it already, and no URL is ever part of an error's text.
+            Err(error) => (None, "unreachable", Some(error.without_url().to_string())),
         };
         lock(&self.notifier.log).push(Delivery {
             notification_id: notification.id.clone(),

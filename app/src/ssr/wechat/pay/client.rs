@@ -25,6 +25,7 @@ use super::sign::{MerchantSigner, SignError};
 use super::validate::{validate, SignatureHeaders, ValidationError, SERIAL_HEADER};
 use super::verify::{KeyRing, VerifyError};
 use crate::ssr::metrics;
+use crate::ssr::wechat::failure;
 
 /// How long one attempt may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -92,7 +93,7 @@ impl PayClient {
         let http = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .build()
-            .map_err(|error| PayError::Network(error.to_string()))?;
+            .map_err(|error| PayError::Network(failure::http(error)))?;
         Ok(PayClient {
             http,
             base: config.base,
@@ -252,15 +253,16 @@ impl PayClient {
     }
 
     /// Downloads a file WeChat Pay pointed to (a bill's `download_url`). Such files are not signed: the caller checks
-    /// the digest WeChat gave with the link. The URL must be under the configured base, so the merchant's
-    /// credential is never sent elsewhere.
+    /// the digest WeChat gave with the link. The URL must be on the configured base's origin (see [`on_origin_of`]),
+    /// so the merchant's signed credential is never sent elsewhere. The URL carries a download token in its query,
+    /// so no error names it.
     pub async fn download(&self, url: &str) -> Result<Vec<u8>, PayError> {
         let url = Url::parse(url)
-            .map_err(|error| PayError::Decode(format!("bad download URL {url}: {error}")))?;
-        let base = self.base.as_str().trim_end_matches('/');
-        if !url.as_str().starts_with(base) {
+            .map_err(|_| PayError::Decode("the bill's download_url is not a URL".to_owned()))?;
+        if !on_origin_of(&url, &self.base) {
             return Err(PayError::Decode(format!(
-                "the download URL {url} is not under {base}"
+                "the bill's download_url is not on {}",
+                self.base.origin().ascii_serialization()
             )));
         }
         Ok(self.send_to(Method::GET, url, None).await?.body)
@@ -330,14 +332,14 @@ impl PayClient {
         let response = request
             .send()
             .await
-            .map_err(|error| PayError::Network(error.to_string()))?;
+            .map_err(|error| PayError::Network(failure::http(error)))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let request_id = header(&headers, "Request-ID").unwrap_or_default();
         let body = response
             .bytes()
             .await
-            .map_err(|error| PayError::Network(error.to_string()))?
+            .map_err(|error| PayError::Network(failure::http(error)))?
             .to_vec();
         if (200..300).contains(&status) {
             return Ok(RawAnswer {
@@ -390,6 +392,16 @@ impl PayClient {
     }
 }
 
+/// True when `url` has exactly `base`'s scheme, host and port (the default port of the scheme counts as given) and
+/// no user name or password: a parsed comparison, so `https://api.mch.weixin.qq.com.evil.example/`,
+/// `https://api.mch.weixin.qq.com@evil.example/`, another port or plain `http` are all elsewhere.
+fn on_origin_of(url: &Url, base: &Url) -> bool {
+    url.username().is_empty()
+        && url.password().is_none()
+        && url.origin().is_tuple()
+        && url.origin() == base.origin()
+}
+
 /// A success answer before its signature is checked.
 struct RawAnswer {
     headers: HeaderMap,
@@ -405,6 +417,91 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 fn parse<T: DeserializeOwned>(answer: &Answer) -> Result<T, PayError> {
-    serde_json::from_slice(&answer.body)
-        .map_err(|error| PayError::Decode(format!("{error} (Request-ID {})", answer.request_id)))
+    serde_json::from_slice(&answer.body).map_err(|error| {
+        PayError::Decode(format!(
+            "{} (Request-ID {})",
+            failure::json(&error),
+            answer.request_id
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_on_wechat_pay(url: &str) -> bool {
+        let base = Url::parse("https://api.mch.weixin.qq.com").expect("base");
+        on_origin_of(&Url::parse(url).expect("url"), &base)
+    }
+
+    #[test]
+    fn a_download_url_on_wechat_pay_itself_is_accepted() {
+        assert!(is_on_wechat_pay(
+            "https://api.mch.weixin.qq.com/v3/billdownload/file?token=abc"
+        ));
+        assert!(is_on_wechat_pay(
+            "https://api.mch.weixin.qq.com:443/v3/billdownload/file?token=abc"
+        ));
+        assert!(is_on_wechat_pay(
+            "HTTPS://API.MCH.WEIXIN.QQ.COM/v3/billdownload/file"
+        ));
+    }
+
+    #[test]
+    fn a_host_that_merely_starts_like_wechat_pay_is_refused() {
+        assert!(!is_on_wechat_pay(
+            "https://api.mch.weixin.qq.com.evil.example/v3/billdownload/file?token=abc"
+        ));
+        assert!(!is_on_wechat_pay(
+            "https://api.mch.weixin.qq.comevil.example/"
+        ));
+        assert!(!is_on_wechat_pay(
+            "https://evil.example/https://api.mch.weixin.qq.com/"
+        ));
+    }
+
+    #[test]
+    fn another_port_or_scheme_is_refused() {
+        assert!(!is_on_wechat_pay(
+            "https://api.mch.weixin.qq.com:8443/v3/billdownload/file"
+        ));
+        assert!(!is_on_wechat_pay(
+            "http://api.mch.weixin.qq.com/v3/billdownload/file"
+        ));
+        assert!(!is_on_wechat_pay(
+            "ftp://api.mch.weixin.qq.com/v3/billdownload/file"
+        ));
+    }
+
+    #[test]
+    fn userinfo_tricks_are_refused() {
+        assert!(!is_on_wechat_pay(
+            "https://api.mch.weixin.qq.com@evil.example/v3/billdownload/file"
+        ));
+        assert!(!is_on_wechat_pay(
+            "https://api.mch.weixin.qq.com:443@evil.example/"
+        ));
+        assert!(!is_on_wechat_pay(
+            "https://user:pass@api.mch.weixin.qq.com/v3/billdownload/file"
+        ));
+        assert!(!is_on_wechat_pay(
+            "https://evil.example#@api.mch.weixin.qq.com/"
+        ));
+    }
+
+    #[test]
+    fn a_sandbox_base_on_loopback_is_matched_by_its_port() {
+        let base = Url::parse("http://127.0.0.1:8080/sandbox").expect("base");
+        let on = |url: &str| on_origin_of(&Url::parse(url).expect("url"), &base);
+        assert!(on(
+            "http://127.0.0.1:8080/sandbox/v3/billdownload/file?token=abc"
+        ));
+        assert!(!on(
+            "http://127.0.0.1:8081/sandbox/v3/billdownload/file?token=abc"
+        ));
+        assert!(!on(
+            "http://localhost:8080/sandbox/v3/billdownload/file?token=abc"
+        ));
+    }
 }

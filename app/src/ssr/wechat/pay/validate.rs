@@ -73,9 +73,10 @@ pub fn validate(
         .trim()
         .parse()
         .map_err(|_| ValidationError::BadTimestamp)?;
-    let skew = now - timestamp;
-    if skew.abs() > TIME_WINDOW_SECONDS {
-        return Err(ValidationError::Stale(skew));
+    // A forged timestamp near i64::MIN or i64::MAX must not overflow (a panic in debug builds, a wrapped-around
+    // "fresh" skew in release ones): the distance is taken unsigned, and a skew past i64 is stale all the same.
+    if now.abs_diff(timestamp) > TIME_WINDOW_SECONDS.unsigned_abs() {
+        return Err(ValidationError::Stale(now.saturating_sub(timestamp)));
     }
     let message = response_message(&headers.timestamp, &headers.nonce, body);
     keys.verify(&headers.serial, &message, &headers.signature, now)?;
@@ -140,6 +141,29 @@ mod tests {
         assert_eq!(
             validate(&ring(), &headers, body, SIGNED_AT - 301),
             Err(ValidationError::Stale(-301))
+        );
+    }
+
+    #[test]
+    fn timestamps_at_the_ends_of_i64_are_stale_not_an_overflow() {
+        let (mut headers, body) = notification();
+        headers.timestamp = i64::MIN.to_string();
+        assert_eq!(
+            validate(&ring(), &headers, body, i64::MAX),
+            Err(ValidationError::Stale(i64::MAX))
+        );
+        assert_eq!(
+            validate(&ring(), &headers, body, SIGNED_AT),
+            Err(ValidationError::Stale(i64::MAX))
+        );
+        headers.timestamp = i64::MAX.to_string();
+        assert_eq!(
+            validate(&ring(), &headers, body, i64::MIN),
+            Err(ValidationError::Stale(i64::MIN))
+        );
+        assert_eq!(
+            validate(&ring(), &headers, body, SIGNED_AT),
+            Err(ValidationError::Stale(SIGNED_AT - i64::MAX))
         );
     }
 
