@@ -6,6 +6,7 @@ mod catalogue_admin;
 mod checkout_surfaces;
 mod config_errors;
 mod health;
+mod order_expiry;
 mod pages;
 mod payments;
 mod reconcile;
