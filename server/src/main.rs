@@ -2,11 +2,13 @@
 
 mod cli;
 mod commands;
+mod hardening;
 mod logging;
 mod qr;
 mod router;
 mod routes;
 mod sandbox;
+mod serving;
 mod startup;
 mod state;
 

@@ -5,6 +5,7 @@ mod auth_oauth;
 mod catalogue_admin;
 mod checkout_surfaces;
 mod config_errors;
+mod hardening;
 mod health;
 mod order_expiry;
 mod pages;

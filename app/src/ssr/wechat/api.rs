@@ -12,6 +12,11 @@ use url::Url;
 /// How long one call may take unless configured otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The longest one call can take with `timeout` per attempt: two attempts when WeChat is busy.
+pub fn call_budget(timeout: Duration) -> Duration {
+    timeout.saturating_mul(2)
+}
+
 /// Errcodes wxgate reacts to.
 pub mod errcode {
     pub const BUSY: i64 = -1;
@@ -105,6 +110,7 @@ impl ApiClient {
             .await
     }
 
+    /// Sends the request, and once more if WeChat says it is busy (so a call takes at most [`call_budget`]).
     async fn retrying_busy<T: DeserializeOwned>(
         &self,
         request: impl Fn() -> reqwest::RequestBuilder,
