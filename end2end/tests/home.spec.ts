@@ -1,6 +1,7 @@
 // The first page proves the whole chain: server rendering, the style sheet, hydration, and a server function
 // that reads the database and the session.
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
+import { test } from './support';
 
 test('the home page hydrates and shows what the server answers', async ({ page }) => {
   await page.goto('/');

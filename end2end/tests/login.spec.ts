@@ -1,7 +1,7 @@
 // Logging in as a person would, against wxgate's built-in sandbox: the desktop QR (confirmed on a "phone"), the
 // WeChat browser (silent, then with consent for the profile), and both ways ending as one account.
-import { expect, test } from '@playwright/test';
-import { desktopQrLogin, wechatLogin } from './support';
+import { expect } from '@playwright/test';
+import { desktopQrLogin, test, wechatLogin } from './support';
 
 test('desktop QR login confirmed on the phone lands on the account page', async ({ page, browser }) => {
   await desktopQrLogin(page, browser, 'laowang');

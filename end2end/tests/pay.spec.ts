@@ -1,8 +1,8 @@
 // Buying as a person would, on each surface, against wxgate's built-in sandbox: a desktop pays the Native QR with
 // the "phone" and the admin refunds it, a phone browser goes through WeChat Pay's H5 page and comes back, and the
 // WeChat browser pays through the pay bridge on a page whose JS-SDK and share card are configured.
-import { expect, test, type Page } from '@playwright/test';
-import { desktopQrLogin, phoneLogin, wechatLogin, WECHAT_UA } from './support';
+import { expect, type Page } from '@playwright/test';
+import { desktopQrLogin, phoneLogin, test, wechatLogin, WECHAT_UA } from './support';
 
 /** Opens the product's page, buys one, and returns the order page's URL. */
 async function buy(page: Page, productId: string) {

@@ -1,6 +1,41 @@
-// What the browser tests share: the user agents of the WeChat browser and of a phone browser, and logging in
-// through the sandbox as a person would.
-import { expect, type Browser, type Page } from '@playwright/test';
+// What the browser tests share: their `test`, which fails a test whose pages broke the Content-Security-Policy; the
+// user agents of the WeChat browser and of a phone browser; and logging in through the sandbox as a person would.
+import { expect, test as base, type Browser, type BrowserContext, type Page } from '@playwright/test';
+
+/**
+ * Every spec's `test`: each page a test opens (in its own context or in one from `browser.newContext` or
+ * `browser.newPage`, frames included) is watched, and the test fails if Chromium reports that the page's
+ * Content-Security-Policy refused something, e.g. an inline script without the page's nonce.
+ */
+export const test = base.extend<{ cspViolations: string[] }>({
+  cspViolations: [
+    async ({ browser, context }, use) => {
+      const violations: string[] = [];
+      const watchPage = (page: Page) =>
+        page.on('console', (message) => {
+          if (message.text().includes('Content Security Policy')) {
+            violations.push(`${page.url()}: ${message.text()}`);
+          }
+        });
+      const watchContext = (watched: BrowserContext) => {
+        watched.pages().forEach(watchPage);
+        watched.on('page', watchPage);
+      };
+      watchContext(context);
+      // browser.newPage opens its page in a context of its own through browser.newContext.
+      const newContext = browser.newContext;
+      browser.newContext = async (options) => {
+        const made = await newContext.call(browser, options);
+        watchContext(made);
+        return made;
+      };
+      await use(violations);
+      browser.newContext = newContext;
+      expect(violations, 'Content-Security-Policy violations').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 
 export const WECHAT_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50 NetType/WIFI Language/zh_CN';

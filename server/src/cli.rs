@@ -170,4 +170,18 @@ pub struct ServeArgs {
     /// after a build, the default finds it.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
+
+    /// Seconds a client has to send a request's headers before the connection is closed (slow clients); an idle
+    /// keep-alive connection is closed after as long.
+    #[arg(long, env = "WXGATE_HEADER_TIMEOUT_SECONDS", default_value_t = crate::hardening::DEFAULT_HEADER_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub header_timeout: u64,
+
+    /// Seconds a request body may go without sending anything before the request fails.
+    #[arg(long, env = "WXGATE_BODY_TIMEOUT_SECONDS", default_value_t = crate::hardening::DEFAULT_BODY_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub body_timeout: u64,
+
+    /// Seconds a request may take to be answered (503 after); the default outlasts two of the longest WeChat
+    /// calls, retries included (71 with the default WECHAT_TIMEOUT_SECONDS).
+    #[arg(long, env = "WXGATE_HANDLER_TIMEOUT_SECONDS", value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub handler_timeout: Option<u64>,
 }

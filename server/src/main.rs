@@ -2,12 +2,14 @@
 
 mod cli;
 mod commands;
+mod hardening;
 mod logging;
 mod metrics;
 mod qr;
 mod router;
 mod routes;
 mod sandbox;
+mod serving;
 mod startup;
 mod state;
 

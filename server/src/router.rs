@@ -1,4 +1,5 @@
-//! The Axum router: Leptos pages and server functions, the plain HTTP routes, sessions and request logs.
+//! The Axum router: Leptos pages and server functions, the plain HTTP routes, sessions and request logs, all inside
+//! the HTTP hardening layers.
 
 use app::ssr::context::AppContext;
 use app::ssr::db::DbSessionStore;
@@ -12,6 +13,7 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
+use crate::hardening::{self, Hardening, Timeouts};
 use crate::routes;
 use crate::sandbox::Sandbox;
 use crate::startup;
@@ -25,8 +27,10 @@ pub fn build(
     context: AppContext,
     leptos_options: LeptosOptions,
     sandbox: Option<Arc<Sandbox>>,
+    timeouts: Timeouts,
 ) -> Router {
-    match sandbox {
+    let hardening = Hardening::new(&context.settings, sandbox.is_none(), timeouts);
+    let app = match sandbox {
         Some(sandbox) => assemble(
             context,
             leptos_options,
@@ -41,7 +45,8 @@ pub fn build(
             leptos_options,
             app::shell as fn(LeptosOptions) -> _,
         ),
-    }
+    };
+    hardening.apply(app)
 }
 
 fn assemble<IV>(
@@ -72,10 +77,16 @@ where
         .leptos_routes_with_context(
             &state,
             page_routes,
-            move || provide_context(context.clone()),
+            move || {
+                provide_context(context.clone());
+                hardening::provide_page_nonce();
+            },
             move || shell(leptos_options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            ServerState,
+            _,
+        >(hardening::provide_page_nonce, shell))
         // Inside the session layer, so it settles each session before the layer decides whether to save it.
         .layer(axum::middleware::from_fn_with_state(
             session_ttl,

@@ -1,8 +1,8 @@
 //! What wxgate keeps, and for how long: one purge, run by `wxgate serve` every `WXGATE_PURGE_SECONDS`, removes
 //! expired sessions, start/poll logins past their ten minutes, OAuth code results past their reuse window, and
 //! refused WeChat Pay notifications (probes included) older than `WXGATE_NOTIFICATION_RETENTION_DAYS`, and
-//! rate-limit windows that have ended. The
-//! notifications that moved money or were accepted (`applied`, `duplicate`, `recorded`) are kept for good.
+//! rate-limit windows that have ended. The notifications that moved money or were accepted (`applied`,
+//! `duplicate`, `paid_after_closing`, `recorded`) are kept for good.
 
 use super::auth::oauth::CODE_REUSE_SECONDS;
 use super::context::AppContext;

@@ -13,8 +13,8 @@ use super::wechat::clock::now;
 use super::wechat::jssdk;
 use crate::types::shop::{ShareCard, WeChatPageConfig};
 
-/// WeChat's JS-SDK, as its documentation links it.
-const WECHAT_SCRIPT: &str = "https://res.wx.qq.com/open/js/jweixin-1.6.0.js";
+/// WeChat's JS-SDK, as its documentation links it (the pages' Content-Security-Policy allows exactly this script).
+pub const WECHAT_SCRIPT: &str = "https://res.wx.qq.com/open/js/jweixin-1.6.0.js";
 /// The sandbox's stand-in, under this wxgate.
 const SANDBOX_SCRIPT: &str = "/sandbox/jsbridge.js";
 /// What every shared page says under its title.

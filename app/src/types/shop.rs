@@ -44,10 +44,12 @@ pub struct OrderDetail {
     pub paid_at: Option<i64>,
     /// A payment arrived that did not match this order; a person should look.
     pub flagged: bool,
+    /// WeChat Pay took the buyer's money after the order was closed here: it must be refunded.
+    pub paid_after_closing: bool,
     /// Whether the buyer can still pay it (unpaid and not expired).
     pub payable: bool,
     pub refunds: Vec<RefundLine>,
-    /// What is left to refund, for an admin looking at a paid order.
+    /// What is left to refund, for an admin looking at a paid order (or one paid after closing).
     pub refundable_fen: Option<i64>,
 }
 
@@ -116,10 +118,12 @@ pub struct ShareCard {
     pub img_url: String,
 }
 
-/// What the admin page shows: the most recent orders, the catalogue and the latest days checked against WeChat
-/// Pay's trade bill.
+/// What the admin page shows: orders paid after closing that are still to refund, the most recent orders, the
+/// catalogue and the latest days checked against WeChat Pay's trade bill.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminOverview {
+    /// Orders WeChat Pay took money for after they were closed here, with money not yet refunded: refund them.
+    pub paid_after_closing: Vec<OrderSummary>,
     pub orders: Vec<OrderSummary>,
     pub products: Vec<Product>,
     pub reconciliations: Vec<ReconciliationSummary>,

@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::cli::ServeArgs;
 use crate::sandbox::Sandbox;
-use crate::{metrics, router, startup};
+use crate::{hardening, metrics, router, serving, startup};
 
 /// How often the daily reconciliation looks whether yesterday's bill is due.
 const RECONCILE_CHECK_INTERVAL: Duration = Duration::from_secs(5 * 60);
@@ -100,19 +100,28 @@ pub async fn run(data_dir: &Path, args: &ServeArgs) -> ExitCode {
         database = context.db.backend().label(),
         "wxgate is listening"
     );
-    let app = router::build(context, leptos_options, sandbox);
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await;
-    match served {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            tracing::error!(%error, "the server stopped");
-            ExitCode::FAILURE
-        }
+    let timeouts = timeouts(args, &context.settings);
+    let app = router::build(context, leptos_options, sandbox, timeouts);
+    serving::serve(listener, app, timeouts.header_read, shutdown_signal()).await;
+    ExitCode::SUCCESS
+}
+
+/// The request time limits: the command line's (or their variables'), the handler's by default long enough for
+/// the WeChat calls a request makes.
+fn timeouts(args: &ServeArgs, settings: &app::ssr::config::Settings) -> hardening::Timeouts {
+    let enough = hardening::default_handler_timeout(settings);
+    let handler = args.handler_timeout.map_or(enough, Duration::from_secs);
+    if handler < enough {
+        tracing::warn!(
+            handler_seconds = handler.as_secs(),
+            needed_seconds = enough.as_secs(),
+            "WXGATE_HANDLER_TIMEOUT_SECONDS is shorter than the WeChat calls of one request can take; such requests answer 503"
+        );
+    }
+    hardening::Timeouts {
+        header_read: Duration::from_secs(args.header_timeout),
+        body_read: Duration::from_secs(args.body_timeout),
+        handler,
     }
 }
 

@@ -237,9 +237,12 @@ async fn wechat_pay_webhook(
     body: Bytes,
 ) -> Response {
     match webhook::handle(&context, &headers, &body).await {
-        Ok(Accepted::Applied | Accepted::Duplicate | Accepted::Recorded) => {
-            StatusCode::NO_CONTENT.into_response()
-        }
+        Ok(
+            Accepted::Applied
+            | Accepted::Duplicate
+            | Accepted::PaidAfterClosing
+            | Accepted::Recorded,
+        ) => StatusCode::NO_CONTENT.into_response(),
         Err(refused) => {
             let status = match &refused {
                 Refused::NotEnabled | Refused::UnknownOrder(_) => StatusCode::NOT_FOUND,

@@ -15,6 +15,9 @@ pub mod pay;
 use std::sync::Arc;
 
 use axum::extract::State;
+use axum::http::header::CONTENT_SECURITY_POLICY;
+use axum::http::HeaderValue;
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -69,11 +72,27 @@ pub fn standalone_router(sandbox: Arc<Sandbox>) -> Router {
         .with_state(sandbox)
 }
 
-/// The sandbox inside `wxgate serve`, to be nested under `/sandbox`: WeChat's paths and the control API side by side.
+/// The sandbox inside `wxgate serve`, to be nested under `/sandbox`: WeChat's paths and the control API side by side,
+/// its pages under their own Content-Security-Policy (they are this site's pages there). Alone, the sandbox serves
+/// other sites' pages (its QR page in their frames, its scripts on their pages) and sets no policy.
 pub fn mounted_router(sandbox: Arc<Sandbox>) -> Router {
+    let policy = HeaderValue::from_str(&html::content_security_policy())
+        .expect("the sandbox's policy is ASCII");
     wechat_routes(&sandbox)
         .merge(control_routes())
         .with_state(sandbox)
+        .layer(axum::middleware::map_response(
+            move |mut response: Response| {
+                let policy = policy.clone();
+                async move {
+                    response
+                        .headers_mut()
+                        .entry(CONTENT_SECURITY_POLICY)
+                        .or_insert(policy);
+                    response
+                }
+            },
+        ))
 }
 
 /// What the sandbox plays, without its secrets: for people and for readiness checks.

@@ -254,15 +254,20 @@ async fn a_prepay_stored_after_the_payment_leaves_the_order_paid(database: TestD
     .await;
     let paid = db.order(order_id).await.expect("order").expect("exists");
 
-    db.set_prepay(
-        order_id,
-        "native",
-        "wx0000000000000002",
-        "weixin://wxpay/bizpayurl?pr=late",
-        app::ssr::wechat::clock::now() + 3600,
-    )
-    .await
-    .expect("prepay");
+    let kept = db
+        .set_prepay(
+            order_id,
+            "native",
+            "wx0000000000000002",
+            "weixin://wxpay/bizpayurl?pr=late",
+            app::ssr::wechat::clock::now() + 3600,
+        )
+        .await
+        .expect("prepay");
+    assert!(
+        !kept,
+        "setting a prepay on a paid order says it changed nothing"
+    );
     assert_eq!(
         db.order(order_id).await.expect("order").expect("exists"),
         paid,

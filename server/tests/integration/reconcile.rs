@@ -89,10 +89,12 @@ async fn reconcile_agrees_with_the_bill_and_names_what_differs(database: TestDat
         status: "REQUESTED".to_owned(),
         refund_id: None,
     };
-    assert!(db
-        .request_refund(&ghost_refund, "test")
-        .await
-        .expect("refund"));
+    assert_eq!(
+        db.request_refund(&ghost_refund, "test")
+            .await
+            .expect("refund"),
+        app::ssr::db::refunds::RefundRequested::Recorded
+    );
     assert!(db
         .update_refund(
             &ghost_refund.out_refund_no,

@@ -30,7 +30,21 @@ impl OrderRow {
     pub fn is_payable(&self, now: i64) -> bool {
         self.status.is_unpaid() && self.expires_at > now
     }
+
+    /// WeChat Pay took the buyer's money after wxgate had closed the order: it stays CLOSED (nothing is delivered)
+    /// and the money must go back. Only a late payment gives a closed order a transaction id.
+    pub fn paid_after_closing(&self) -> bool {
+        self.status == OrderStatus::Closed && self.transaction_id.is_some()
+    }
+
+    /// Whether money of it can be refunded: paid with some left, or paid after closing.
+    pub fn is_refundable(&self) -> bool {
+        self.status.is_refundable() || self.paid_after_closing()
+    }
 }
+
+/// The flag of an order paid after it was closed here, for people reading the database.
+pub const PAID_AFTER_CLOSING: &str = "paid after closing: refund it";
 
 #[derive(sqlx::FromRow)]
 struct StoredOrder {
@@ -105,6 +119,26 @@ pub struct NotificationReceipt<'a> {
 }
 
 impl Database {
+    /// Takes order `id`'s row lock for the rest of `tx` and reads its total in fen (`None`: no such order), so
+    /// changes that read an order's money and then write it take turns. On PostgreSQL that is `SELECT … FOR
+    /// UPDATE`; SQLite has no row locks and needs none: its write transactions ([`Database::begin_write`],
+    /// `BEGIN IMMEDIATE`) already take turns.
+    pub(super) async fn lock_order(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        id: &str,
+    ) -> Result<Option<i64>, DbError> {
+        let query = match self.backend() {
+            super::Backend::Postgres => "SELECT total_fen FROM orders WHERE id = $1 FOR UPDATE",
+            super::Backend::Sqlite => "SELECT total_fen FROM orders WHERE id = $1",
+        };
+        let total: Option<(i64,)> = sqlx::query_as(query)
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+        Ok(total.map(|(total_fen,)| total_fen))
+    }
+
     /// Stores an order and its items in one transaction, as CREATED.
     pub async fn create_order(&self, order: &NewOrder<'_>) -> Result<(), DbError> {
         let mut tx = self.begin_write().await?;
@@ -161,8 +195,10 @@ impl Database {
             .transpose()
     }
 
-    /// Keeps the prepay WeChat gave for the order and moves it to PAYING (if it was CREATED); an order paid or
-    /// closed meanwhile is left alone.
+    /// Keeps the prepay WeChat gave for the order and moves it to PAYING (if it was CREATED). An order paid or
+    /// closed meanwhile is left alone and the call says so: false, which the caller must act on (the prepay it
+    /// holds is for an order that can no longer be paid here).
+    #[must_use = "an unchanged order means the prepay must not be handed out"]
     pub async fn set_prepay(
         &self,
         order_id: &str,
@@ -170,8 +206,8 @@ impl Database {
         appid: &str,
         prepay: &str,
         expires_at: i64,
-    ) -> Result<(), DbError> {
-        sqlx::query(
+    ) -> Result<bool, DbError> {
+        let changed = sqlx::query(
             "UPDATE orders SET surface = $1, appid = $2, prepay = $3, prepay_expires_at = $4, updated_at = $5, \
              status = CASE WHEN status = $6 THEN $7 ELSE status END WHERE id = $8 AND (status = $6 OR status = $7)",
         )
@@ -184,8 +220,9 @@ impl Database {
         .bind(OrderStatus::Paying.as_str())
         .bind(order_id)
         .execute(self.pool())
-        .await?;
-        Ok(())
+        .await?
+        .rows_affected();
+        Ok(changed == 1)
     }
 
     /// Marks the order paid, once: true when this call made the change, false when it was already paid or cannot
@@ -211,6 +248,45 @@ impl Database {
             .await?
             .rows_affected();
         Ok(changed == 1)
+    }
+
+    /// Records a payment WeChat Pay took for an order already CLOSED here, once: the order keeps its status and
+    /// gets the transaction, the time wxgate learned of it and the [`PAID_AFTER_CLOSING`] flag. True when this
+    /// call recorded it.
+    pub async fn record_paid_after_closing(
+        &self,
+        out_trade_no: &str,
+        transaction_id: &str,
+        paid_at: i64,
+    ) -> Result<bool, DbError> {
+        let changed = sqlx::query(
+            "UPDATE orders SET transaction_id = $1, paid_at = $2, flag = $3, updated_at = $4 \
+             WHERE out_trade_no = $5 AND status = $6 AND transaction_id IS NULL",
+        )
+        .bind(transaction_id)
+        .bind(paid_at)
+        .bind(PAID_AFTER_CLOSING)
+        .bind(now())
+        .bind(out_trade_no)
+        .bind(OrderStatus::Closed.as_str())
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(changed == 1)
+    }
+
+    /// Every order paid after it was closed here, oldest first (refunded ones too: the caller looks at refunds).
+    pub async fn orders_paid_after_closing(&self) -> Result<Vec<OrderRow>, DbError> {
+        let query = format!(
+            "SELECT {ORDER_COLUMNS} FROM orders WHERE status = $1 AND transaction_id IS NOT NULL ORDER BY paid_at"
+        );
+        sqlx::query_as::<_, StoredOrder>(&query)
+            .bind(OrderStatus::Closed.as_str())
+            .fetch_all(self.pool())
+            .await?
+            .into_iter()
+            .map(StoredOrder::into_row)
+            .collect()
     }
 
     /// The orders of `user_id` (a merge moves the merged account's orders over), newest first.

@@ -1,5 +1,6 @@
-//! Refunds and what they do to their order: a refund settles once (a guarded change), and in the same transaction
-//! the order becomes PARTIALLY_REFUNDED or REFUNDED by the sum of its settled refunds.
+//! Refunds and what they do to their order: a request is recorded only if it fits what is left, a refund settles
+//! once (a guarded change), and in the same transaction the order becomes PARTIALLY_REFUNDED or REFUNDED by the sum
+//! of its settled refunds. Requests and settlements of one order take turns on the order's row lock.
 
 use super::{Database, DbError};
 use crate::ssr::payments::status::OrderStatus;
@@ -22,16 +23,67 @@ pub struct RefundRow {
 
 const REFUND_COLUMNS: &str = "out_refund_no, order_id, refund_fen, reason, status, refund_id";
 
+/// Statuses whose money is gone or on its way back; ABNORMAL and CLOSED ones can be asked for again.
+fn counts(status: &str) -> bool {
+    !matches!(status, "ABNORMAL" | "CLOSED")
+}
+
+/// The fen of `refunds` that count against their order.
+pub fn committed_fen(refunds: &[RefundRow]) -> i64 {
+    refunds
+        .iter()
+        .filter(|refund| counts(&refund.status))
+        .map(|refund| refund.refund_fen)
+        .sum()
+}
+
+/// What recording a refund request did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundRequested {
+    /// Recorded now, REQUESTED.
+    Recorded,
+    /// A refund with this out_refund_no was recorded before: this is the same request again.
+    Existing(RefundRow),
+    /// It is more than what is left of the order's total.
+    TooMuch,
+    /// There is no such order.
+    UnknownOrder,
+}
+
 impl Database {
-    /// Records a refund request; false when one with this out_refund_no exists already.
+    /// Records a refund request in one transaction holding the order's row lock ([`Database::lock_order`]): the
+    /// refunds already asked for are read and the new one is inserted only if it fits what is left, so refund
+    /// requests of one order at once take turns and can never together ask for more than was paid.
     pub async fn request_refund(
         &self,
         refund: &RefundRow,
         requested_by: &str,
-    ) -> Result<bool, DbError> {
-        let inserted = sqlx::query(
+    ) -> Result<RefundRequested, DbError> {
+        let mut tx = self.begin_write().await?;
+        let Some(total_fen) = self.lock_order(&mut tx, &refund.order_id).await? else {
+            tx.rollback().await?;
+            return Ok(RefundRequested::UnknownOrder);
+        };
+        let query = format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE order_id = $1");
+        let refunds: Vec<RefundRow> = sqlx::query_as(&query)
+            .bind(&refund.order_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        if let Some(existing) = refunds
+            .iter()
+            .find(|existing| existing.out_refund_no == refund.out_refund_no)
+        {
+            let existing = existing.clone();
+            tx.rollback().await?;
+            return Ok(RefundRequested::Existing(existing));
+        }
+        if refund.refund_fen > total_fen - committed_fen(&refunds) {
+            tx.rollback().await?;
+            return Ok(RefundRequested::TooMuch);
+        }
+        sqlx::query(
             "INSERT INTO refunds (out_refund_no, order_id, refund_fen, reason, status, requested_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (out_refund_no) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
         )
         .bind(&refund.out_refund_no)
         .bind(&refund.order_id)
@@ -40,10 +92,10 @@ impl Database {
         .bind(REQUESTED)
         .bind(requested_by)
         .bind(now())
-        .execute(self.pool())
-        .await?
-        .rows_affected();
-        Ok(inserted == 1)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(RefundRequested::Recorded)
     }
 
     pub async fn refund(&self, out_refund_no: &str) -> Result<Option<RefundRow>, DbError> {
@@ -105,13 +157,26 @@ impl Database {
     }
 
     /// Settles a refund once and, in the same transaction, sets its order to PARTIALLY_REFUNDED or REFUNDED.
-    /// True when this call settled it.
+    /// The transaction holds the order's row lock ([`Database::lock_order`]): settlements of two refunds of one
+    /// order at once take turns, so the second one sums both (without it, on PostgreSQL, each could miss the
+    /// other's uncommitted change and leave a fully refunded order PARTIALLY_REFUNDED). True when this call
+    /// settled it.
     pub async fn settle_refund(
         &self,
         out_refund_no: &str,
         refund_id: Option<&str>,
     ) -> Result<bool, DbError> {
         let mut tx = self.begin_write().await?;
+        let order_id: Option<(String,)> =
+            sqlx::query_as("SELECT order_id FROM refunds WHERE out_refund_no = $1")
+                .bind(out_refund_no)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((order_id,)) = order_id else {
+            tx.rollback().await?;
+            return Ok(false);
+        };
+        self.lock_order(&mut tx, &order_id).await?;
         let settled = sqlx::query(
             "UPDATE refunds SET status = $1, refund_id = COALESCE($2, refund_id), updated_at = $3 \
              WHERE out_refund_no = $4 AND status <> $1",
@@ -127,11 +192,11 @@ impl Database {
             tx.rollback().await?;
             return Ok(false);
         }
-        let (order_id, total_fen, refunded_fen): (String, i64, i64) = sqlx::query_as(
-            "SELECT o.id, o.total_fen, CAST(COALESCE(SUM(r.refund_fen), 0) AS BIGINT) FROM refunds r JOIN orders o ON o.id = r.order_id \
-             WHERE r.order_id = (SELECT order_id FROM refunds WHERE out_refund_no = $1) AND r.status = $2 GROUP BY o.id, o.total_fen",
+        let (total_fen, refunded_fen): (i64, i64) = sqlx::query_as(
+            "SELECT o.total_fen, CAST(COALESCE(SUM(r.refund_fen), 0) AS BIGINT) FROM refunds r JOIN orders o ON o.id = r.order_id \
+             WHERE r.order_id = $1 AND r.status = $2 GROUP BY o.id, o.total_fen",
         )
-        .bind(out_refund_no)
+        .bind(&order_id)
         .bind(SUCCESS)
         .fetch_one(&mut *tx)
         .await?;

@@ -1,7 +1,8 @@
-//! What the admin page is shown, for admins only: everyone's recent orders, the catalogue and the latest days
-//! checked against WeChat Pay's trade bill.
+//! What the admin page is shown, for admins only: orders paid after they were closed that still need a refund,
+//! everyone's recent orders, the catalogue and the latest days checked against WeChat Pay's trade bill.
 
 use super::orders::is_admin;
+use super::refunds::left_to_refund;
 use super::{catalogue, views, PaymentError};
 use crate::ssr::context::AppContext;
 use crate::types::shop::AdminOverview;
@@ -15,10 +16,17 @@ pub async fn overview(context: &AppContext, admin: &str) -> Result<AdminOverview
     if !is_admin(context, admin).await? {
         return Err(PaymentError::Forbidden);
     }
+    let mut paid_after_closing = Vec::new();
+    for order in context.db.orders_paid_after_closing().await? {
+        if left_to_refund(&order, &context.db.refunds_of(&order.id).await?) > 0 {
+            paid_after_closing.push(views::summary(order));
+        }
+    }
     let orders = context.db.recent_orders(RECENT_ORDERS).await?;
     let products = catalogue::list(context).await?;
     let reconciliations = context.db.recent_reconciliations(RECENT_DAYS).await?;
     Ok(AdminOverview {
+        paid_after_closing,
         orders: orders.into_iter().map(views::summary).collect(),
         products,
         reconciliations: reconciliations

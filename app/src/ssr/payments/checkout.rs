@@ -1,10 +1,11 @@
 //! Checkout: an order priced by the server from product ids and quantities (never an amount from the client), and
 //! its payment for the buyer's surface — reusing the order's live prepay instead of making a second order at WeChat.
 
+use super::status::OrderStatus;
 use super::PaymentError;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::{new_id, NewOrder, OrderRow};
-use crate::ssr::wechat::clock::now;
+use crate::ssr::wechat::clock::{now, rfc3339_china};
 use crate::ssr::wechat::pay::client::PayClient;
 use crate::ssr::wechat::pay::params::JsapiPayParams;
 use crate::ssr::wechat::pay::transactions::{self, OrderRequest, Prepay, Surface};
@@ -171,7 +172,9 @@ pub async fn pay(
                 total_fen: u64::try_from(order.total_fen)
                     .map_err(|_| PaymentError::BadRequest("amount"))?,
                 notify_url: notify_url(context)?,
-                time_expire: None,
+                // WeChat Pay refuses the payment after the order's own expiry, so a buyer cannot pay an order the
+                // sweeper is about to close.
+                time_expire: Some(rfc3339_china(order.expires_at)),
                 attach: None,
                 surface: wechat_surface.clone(),
             };
@@ -180,7 +183,7 @@ pub async fn pay(
                 Prepay::H5Url(url) => (url, 5 * 60),
                 Prepay::CodeUrl(url) => (url, 2 * 60 * 60),
             };
-            context
+            let kept = context
                 .db
                 .set_prepay(
                     &order.id,
@@ -190,6 +193,9 @@ pub async fn pay(
                     now() + lifetime,
                 )
                 .await?;
+            if !kept {
+                return Err(paid_or_closed_meanwhile(context, client, order).await);
+            }
             prepay
         }
     };
@@ -200,6 +206,27 @@ pub async fn pay(
         Surface::H5 { .. } => Payment::H5Url(prepay),
         Surface::Native => Payment::CodeUrl(prepay),
     })
+}
+
+/// Why a prepay just made is not handed out: the order was paid or closed while WeChat answered. A closed order is
+/// closed at WeChat Pay too, so nobody can pay the prepay that came back.
+async fn paid_or_closed_meanwhile(
+    context: &AppContext,
+    client: &PayClient,
+    order: &OrderRow,
+) -> PaymentError {
+    let status = match context.db.order(&order.id).await {
+        Ok(Some(current)) => current.status,
+        Ok(None) => return PaymentError::UnknownOrder,
+        Err(error) => return error.into(),
+    };
+    if status == OrderStatus::Closed {
+        if let Err(error) = transactions::close(client, &order.out_trade_no).await {
+            tracing::warn!(%error, out_trade_no = %order.out_trade_no, "the order closed while its prepay was made could not be closed at WeChat Pay");
+        }
+    }
+    tracing::info!(out_trade_no = %order.out_trade_no, %status, "the order changed while its prepay was made; the prepay is not handed out");
+    PaymentError::NotPayable(status.to_string())
 }
 
 /// The order's prepay on `surface` while it still has `margin` seconds to live.

@@ -10,24 +10,14 @@ use super::checkout::pay_client_of;
 use super::orders::{is_admin, reconcile};
 use super::PaymentError;
 use crate::ssr::context::AppContext;
-use crate::ssr::db::refunds::REQUESTED;
+use crate::ssr::db::refunds::{committed_fen, RefundRequested, REQUESTED};
 use crate::ssr::db::{new_id, OrderRow, RefundRow};
 use crate::ssr::wechat::pay::error::PayError;
 use crate::ssr::wechat::pay::refund::{self, RefundRequest};
 
-/// Statuses whose money is gone or on its way back (the rest can be asked for again).
-fn counts(status: &str) -> bool {
-    !matches!(status, "ABNORMAL" | "CLOSED")
-}
-
 /// What of `order` can still be refunded, given its `refunds` so far.
 pub fn left_to_refund(order: &OrderRow, refunds: &[RefundRow]) -> i64 {
-    let refunded: i64 = refunds
-        .iter()
-        .filter(|refund| counts(&refund.status))
-        .map(|refund| refund.refund_fen)
-        .sum();
-    order.total_fen - refunded
+    order.total_fen - committed_fen(refunds)
 }
 
 /// The out_refund_no of `request_id` for `order_id`: the same every time, 6–64 characters.
@@ -57,35 +47,33 @@ pub async fn request(
         .await?
         .ok_or(PaymentError::UnknownOrder)?;
     let order = reconcile(context, order).await?;
-    if !order.status.is_refundable() {
+    if !order.is_refundable() {
         return Err(PaymentError::NotRefundable(order.status.to_string()));
     }
-    let out_refund_no = out_refund_no(&order.id, &request_id.unwrap_or_else(new_id));
-    let refund = match context.db.refund(&out_refund_no).await? {
-        Some(existing) if existing.refund_fen != refund_fen => {
+    let too_much =
+        PaymentError::BadRequest("refund_fen (more than 0, at most what is left to refund)");
+    if refund_fen <= 0 {
+        return Err(too_much);
+    }
+    let refund = RefundRow {
+        out_refund_no: out_refund_no(&order.id, &request_id.unwrap_or_else(new_id)),
+        order_id: order.id.clone(),
+        refund_fen,
+        reason,
+        status: REQUESTED.to_owned(),
+        refund_id: None,
+    };
+    // Checked against what is left and recorded in one step under the order's lock: requests at once take turns.
+    let refund = match context.db.request_refund(&refund, admin).await? {
+        RefundRequested::Recorded => refund,
+        RefundRequested::Existing(existing) if existing.refund_fen != refund_fen => {
             return Err(PaymentError::BadRequest(
                 "request_id (it named a refund of another amount)",
             ))
         }
-        Some(existing) => existing,
-        None => {
-            let left = left_to_refund(&order, &context.db.refunds_of(&order.id).await?);
-            if refund_fen <= 0 || refund_fen > left {
-                return Err(PaymentError::BadRequest(
-                    "refund_fen (more than 0, at most what is left to refund)",
-                ));
-            }
-            let refund = RefundRow {
-                out_refund_no: out_refund_no.clone(),
-                order_id: order.id.clone(),
-                refund_fen,
-                reason,
-                status: REQUESTED.to_owned(),
-                refund_id: None,
-            };
-            context.db.request_refund(&refund, admin).await?;
-            refund
-        }
+        RefundRequested::Existing(existing) => existing,
+        RefundRequested::TooMuch => return Err(too_much),
+        RefundRequested::UnknownOrder => return Err(PaymentError::UnknownOrder),
     };
     let answer = match refund::create(
         client,

@@ -28,11 +28,13 @@ pub fn summary(order: OrderRow) -> OrderSummary {
     }
 }
 
-/// The order page's view of `order`; `for_admin` adds what is left to refund.
+/// The order page's view of `order`; `for_admin` adds what is left to refund (of a paid order, or of one paid after
+/// it was closed).
 pub fn detail(order: OrderRow, refunds: Vec<RefundRow>, for_admin: bool) -> OrderDetail {
     let refundable_fen =
-        (for_admin && order.status.is_refundable()).then(|| left_to_refund(&order, &refunds));
+        (for_admin && order.is_refundable()).then(|| left_to_refund(&order, &refunds));
     OrderDetail {
+        paid_after_closing: order.paid_after_closing(),
         payable: order.is_payable(now()),
         refundable_fen,
         order_id: order.id,

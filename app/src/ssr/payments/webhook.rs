@@ -1,6 +1,7 @@
 //! WeChat Pay notifications: raw bytes verified (time window, serial, signature; probes refused) and decrypted,
 //! checked against the order (mchid, appid, out_trade_no, amount), applied as one guarded state change — so any
-//! number of copies, at once or later, make exactly one transition — and every one recorded for audit.
+//! number of copies, at once or later, make exactly one transition — and every one recorded for audit. A payment
+//! for an order already closed here is kept on the order and flagged for an admin to refund, and logged at ERROR.
 //!
 //! Doc: <https://pay.weixin.qq.com/doc/v3/merchant/4012791861>.
 
@@ -23,6 +24,9 @@ pub enum Accepted {
     Applied,
     /// The order was already paid by this transaction: nothing to do.
     Duplicate,
+    /// The order had been closed here, and WeChat Pay took the money anyway (a buyer who opened the pay sheet
+    /// before the order expired can still finish after it): recorded on the order, flagged for an admin to refund.
+    PaidAfterClosing,
     /// Kept for audit; nothing of wxgate's to apply (a refund made on the merchant platform, another event).
     Recorded,
 }
@@ -33,6 +37,7 @@ impl Accepted {
         match self {
             Accepted::Applied => "applied",
             Accepted::Duplicate => "duplicate",
+            Accepted::PaidAfterClosing => "paid_after_closing",
             Accepted::Recorded => "recorded",
         }
     }
@@ -244,6 +249,21 @@ pub async fn apply_payment(
     {
         tracing::info!(out_trade_no = %order.out_trade_no, "order paid");
         return Ok(Accepted::Applied);
+    }
+    // The guard is the order being CLOSED without a transaction: a status read before may be stale.
+    if context
+        .db
+        .record_paid_after_closing(&order.out_trade_no, &transaction_id, now())
+        .await
+        .map_err(internal)?
+    {
+        tracing::error!(
+            out_trade_no = %order.out_trade_no,
+            order_id = %order.id,
+            total_fen = order.total_fen,
+            "WeChat Pay took a payment for an order closed here: paid after closing, refund it (the admin page lists it)"
+        );
+        return Ok(Accepted::PaidAfterClosing);
     }
     let current = context.db.order(&order.id).await.map_err(internal)?;
     match current {

@@ -16,6 +16,11 @@ use crate::ssr::metrics;
 /// How long one call may take unless configured otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The longest one call can take with `timeout` per attempt: two attempts when WeChat is busy.
+pub fn call_budget(timeout: Duration) -> Duration {
+    timeout.saturating_mul(2)
+}
+
 /// Errcodes wxgate reacts to.
 pub mod errcode {
     pub const BUSY: i64 = -1;
@@ -121,7 +126,8 @@ impl ApiClient {
         .await
     }
 
-    /// Sends the request, once more if WeChat is busy; the call is counted and timed under `path`.
+    /// Sends the request, and once more if WeChat says it is busy (so a call takes at most [`call_budget`]); the
+    /// call is counted and timed under `path`.
     async fn retrying_busy<T: DeserializeOwned>(
         &self,
         path: &str,

@@ -1,13 +1,14 @@
-//! The admin page (`/admin`): everyone's recent orders (refunds are made on an order's page), the catalogue,
-//! where products are added, changed or taken off sale, and the latest days checked against WeChat Pay's bill.
+//! The admin page (`/admin`): orders WeChat Pay took money for after they were closed (each a click from its refund
+//! form), everyone's recent orders (refunds are made on an order's page), the catalogue, where products are added,
+//! changed or taken off sale, and the latest days checked against WeChat Pay's bill.
 
 use leptos::prelude::*;
 
 use super::orders::OrderList;
-use super::Problem;
+use super::{Price, Problem};
 use crate::api::shop::{fetch_admin_overview, retire_product, save_product};
 use crate::lang::Lang;
-use crate::types::shop::{fen_from_yuan, yuan, Product, ReconciliationSummary};
+use crate::types::shop::{fen_from_yuan, yuan, OrderSummary, Product, ReconciliationSummary};
 use crate::types::ApiError;
 
 #[component]
@@ -22,6 +23,7 @@ pub fn AdminPage() -> impl IntoView {
             <Transition fallback=move || view! { <p class="muted">{lang.pick("加载中…", "Loading…")}</p> }>
                 {move || overview.get().map(|result| match result {
                     Ok(overview) => view! {
+                        <PaidAfterClosing orders=overview.paid_after_closing/>
                         <h2 class="subtitle">{lang.pick("最近的订单", "Recent orders")}</h2>
                         {if overview.orders.is_empty() {
                             view! { <p class="muted">{lang.pick("还没有订单。", "No orders yet.")}</p> }.into_any()
@@ -41,6 +43,33 @@ pub fn AdminPage() -> impl IntoView {
             </Transition>
         </section>
     }
+}
+
+/// Orders closed here that WeChat Pay took money for anyway: each must be refunded, from its order page's refund
+/// form. Nothing shows when there are none.
+#[component]
+fn PaidAfterClosing(orders: Vec<OrderSummary>) -> impl IntoView {
+    let lang = expect_context::<Lang>();
+    (!orders.is_empty()).then(|| {
+        view! {
+            <h2 class="subtitle error">{lang.pick("关闭后收到付款，请退款", "Paid after closing — refund it")}</h2>
+            <p class="muted">{lang.pick(
+                "这些订单已关闭、不会发货，但微信支付仍收了买家的钱。请把钱退回去。",
+                "These orders were closed and will not be delivered, but WeChat Pay took the buyer's money anyway. Give it back.",
+            )}</p>
+            <ul class="orders" data-testid="paid-after-closing">
+                {orders.into_iter().map(|order| view! {
+                    <li class="product-row" data-order=order.order_id.clone()>
+                        <span class="product-name">{order.description}</span>
+                        <Price fen=order.total_fen/>
+                        <a class="btn btn-primary" href=format!("/orders/{}#refund", order.order_id) data-testid="refund-late-payment">
+                            {lang.pick("去退款", "Refund it")}
+                        </a>
+                    </li>
+                }).collect_view()}
+            </ul>
+        }
+    })
 }
 
 /// One product's form: saving changes it (or adds it, for the empty form); "take off sale" retires it.

@@ -101,12 +101,21 @@ fn OrderCard(
         <p class=if paid { "order-status paid" } else { "order-status" } data-testid="order-status" data-status=order.status.clone()>
             {status_label(lang, &order.status)}
         </p>
-        {order.flagged.then(|| view! {
-            <p class="error">{lang.pick(
-                "收到了一笔金额不符的支付，已标记待人工核对。",
-                "A payment that did not match this order arrived; it is flagged for a person to check.",
-            )}</p>
-        })}
+        {if order.paid_after_closing {
+            Some(view! {
+                <p class="error" data-testid="paid-after-closing">{lang.pick(
+                    "订单关闭后微信支付仍收到了这笔付款，订单不会发货，请退款。",
+                    "WeChat Pay took this payment after the order was closed: it will not be delivered, so refund it.",
+                )}</p>
+            }.into_any())
+        } else {
+            order.flagged.then(|| view! {
+                <p class="error">{lang.pick(
+                    "收到了一笔金额不符的支付，已标记待人工核对。",
+                    "A payment that did not match this order arrived; it is flagged for a person to check.",
+                )}</p>
+            }.into_any())
+        }}
         <dl class="status">
             <div class="status-row"><dt>{lang.pick("订单号", "Order number")}</dt><dd>{order.out_trade_no.clone()}</dd></div>
         </dl>
@@ -246,7 +255,7 @@ fn RefundForm(
         }
     };
     view! {
-        <form class="refund-form" on:submit=submit data-testid="refund-form">
+        <form class="refund-form" id="refund" on:submit=submit data-testid="refund-form">
             <h2 class="subtitle">{lang.pick("退款（管理员）", "Refund (admin)")}</h2>
             <label>{lang.pick("金额（元）", "Amount (yuan)")}
                 <input inputmode="decimal" prop:value=amount data-testid="refund-amount"

@@ -86,6 +86,7 @@ pub fn wechat_routes(sandbox: &Arc<Sandbox>) -> Router<Arc<Sandbox>> {
         .route("/connect/oauth2/authorize/decide", post(pages::decide))
         .route("/connect/qrconnect", get(pages::qrconnect))
         .route("/connect/qrconnect/status", get(pages::qr_status))
+        .route("/connect/qrconnect/poll.js", get(pages::qr_poll_script))
         .route(
             "/connect/confirm",
             get(pages::confirm_page).post(pages::confirm),

@@ -418,6 +418,7 @@ mod tests {
                 total,
                 openid: None,
                 payer_client_ip: None,
+                time_expire: None,
             },
             prepay_id: "wx1".into(),
             code_url: None,

@@ -72,36 +72,61 @@ pub fn bill_time(unix: i64) -> String {
     format!("{date} {}", clock_time(seconds))
 }
 
-/// Whether `text` is an RFC 3339 date-time with a time zone (`time_expire`), e.g. `2018-06-08T10:34:56+08:00`.
-pub fn is_rfc3339(text: &str) -> bool {
-    let Some((date, rest)) = text.split_once('T') else {
-        return false;
-    };
-    if Date::parse(date).is_none() || rest.len() < 9 {
-        return false;
+/// The Unix time of an RFC 3339 date-time with a time zone (`time_expire`), e.g. `2018-06-08T10:34:56+08:00`;
+/// `None` when `text` is not one. A fraction of a second is allowed and dropped.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let (date, rest) = text.split_once('T')?;
+    let date = Date::parse(date)?;
+    let time = rest.get(..8)?;
+    let zone = rest.get(8..)?;
+    let bytes = time.as_bytes();
+    if bytes[2] != b':' || bytes[5] != b':' {
+        return None;
     }
-    let (time, zone) = rest.split_at(8);
-    let time_ok = time.len() == 8
-        && time.bytes().enumerate().all(|(index, byte)| match index {
-            2 | 5 => byte == b':',
-            _ => byte.is_ascii_digit(),
-        });
+    let number = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = time.get(range)?;
+        part.bytes()
+            .all(|byte| byte.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let (hour, minute, second) = (number(0..2)?, number(3..5)?, number(6..8)?);
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
     let zone = match zone.strip_prefix('.') {
-        Some(fraction) => fraction.trim_start_matches(|c: char| c.is_ascii_digit()),
+        Some(fraction) => {
+            let digits = fraction.len()
+                - fraction
+                    .trim_start_matches(|c: char| c.is_ascii_digit())
+                    .len();
+            if digits == 0 {
+                return None;
+            }
+            &fraction[digits..]
+        }
         None => zone,
     };
-    let zone_ok = zone == "Z"
-        || (zone.len() == 6
-            && (zone.starts_with('+') || zone.starts_with('-'))
-            && zone
-                .bytes()
-                .skip(1)
-                .enumerate()
-                .all(|(index, byte)| match index {
-                    2 => byte == b':',
-                    _ => byte.is_ascii_digit(),
-                }));
-    time_ok && zone_ok
+    let offset = if zone == "Z" {
+        0
+    } else {
+        let sign = match zone.as_bytes().first()? {
+            b'+' => 1,
+            b'-' => -1,
+            _ => return None,
+        };
+        let (hours, minutes) = zone.get(1..)?.split_once(':')?;
+        let two_digits = |part: &str| -> Option<i64> {
+            (part.len() == 2 && part.bytes().all(|byte| byte.is_ascii_digit()))
+                .then(|| part.parse().ok())?
+        };
+        let (hours, minutes) = (two_digits(hours)?, two_digits(minutes)?);
+        if hours > 23 || minutes > 59 {
+            return None;
+        }
+        sign * (hours * 3600 + minutes * 60)
+    };
+    let days = days_from_civil(date.year, date.month, date.day);
+    Some(days * DAY + hour * 3600 + minute * 60 + second - offset)
 }
 
 fn split(unix: i64) -> (Date, i64) {
@@ -128,6 +153,18 @@ fn days_in_month(year: i64, month: u32) -> u32 {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     }
+}
+
+/// A proleptic Gregorian date to days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year.rem_euclid(400);
+    let month = i64::from(month);
+    let shifted_month = if month > 2 { month - 3 } else { month + 9 };
+    let day_of_year = (153 * shifted_month + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `civil_from_days`).
@@ -195,21 +232,29 @@ mod tests {
     }
 
     #[test]
-    fn time_expire_must_be_rfc3339_with_a_zone() {
+    fn time_expire_must_be_rfc3339_with_a_zone_and_reads_as_unix_time() {
+        // 2018-06-08T10:34:56+08:00 is 2018-06-08T02:34:56Z = 1528425296.
         for good in [
             "2018-06-08T10:34:56+08:00",
-            "2018-06-08T10:34:56Z",
+            "2018-06-08T02:34:56Z",
             "2018-06-08T10:34:56.123+08:00",
+            "2018-06-07T21:34:56-05:00",
         ] {
-            assert!(is_rfc3339(good), "{good}");
+            assert_eq!(parse_rfc3339(good), Some(1_528_425_296), "{good}");
         }
         for bad in [
             "2018-06-08 10:34:56+08:00",
             "2018-06-08T10:34:56",
             "2018-06-08T10:34+08:00",
+            "2018-06-08T24:34:56+08:00",
+            "2018-06-08T10:34:56.+08:00",
             "1528425296",
         ] {
-            assert!(!is_rfc3339(bad), "{bad}");
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }
+        assert_eq!(
+            rfc3339_beijing(parse_rfc3339("2024-02-29T23:59:59+08:00").expect("parses")),
+            "2024-02-29T23:59:59+08:00"
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! The control API of the WeChat Pay sandbox, under `/sandbox/pay/`: confirm payments, settle refunds, rotate
+//! The control API of the WeChat Pay sandbox, under `/sandbox/pay/`: show orders, confirm payments, settle refunds, rotate
 //! certificates, inject faults, and watch, repeat, hold and probe notifications. JSON in and out; errors are
 //! `{"error": "…"}` with a 4xx status.
 
@@ -104,6 +104,26 @@ pub(super) fn confirm_payment(
         .map_err(|error| ControlError::Internal(error.to_string()))?;
     pay.dispatch(notification);
     Ok(resource)
+}
+
+/// `GET /sandbox/pay/orders/{out_trade_no}`: the order as the sandbox keeps it: its trade state, its
+/// `time_expire` as the merchant sent it (and whether it has passed), and the whole prepay body as sent.
+async fn show_order(
+    State(sandbox): State<Arc<Sandbox>>,
+    Path(out_trade_no): Path<String>,
+) -> Result<Json<Value>, ControlError> {
+    let ledger = sandbox.pay.ledger();
+    let order = ledger
+        .orders
+        .get(&out_trade_no)
+        .ok_or_else(|| ControlError::NotFound(format!("order {out_trade_no} does not exist")))?;
+    Ok(Json(json!({
+        "out_trade_no": out_trade_no,
+        "trade_state": order.state.wire(),
+        "time_expire": order.request_body.get("time_expire"),
+        "expired": order.is_expired(clock::now_unix()),
+        "request": order.request_body,
+    })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -316,6 +336,7 @@ async fn expire_links(State(sandbox): State<Arc<Sandbox>>) -> Json<Value> {
 pub fn routes() -> axum::Router<Arc<Sandbox>> {
     use axum::routing::{get, post};
     axum::Router::new()
+        .route("/pay/orders/{out_trade_no}", get(show_order))
         .route("/pay/orders/{out_trade_no}/pay", post(pay_order))
         .route("/pay/refunds/{out_refund_no}/outcome", post(settle_refund))
         .route("/pay/certificates/rotate", post(rotate))

@@ -50,6 +50,13 @@ pub enum TransitionError {
         out_trade_no: String,
         state: &'static str,
     },
+    #[error(
+        "order {out_trade_no} expired at its time_expire ({time_expire}); it can no longer be paid"
+    )]
+    Expired {
+        out_trade_no: String,
+        time_expire: String,
+    },
     #[error("this JSAPI order was placed for openid {expected}; it cannot be paid by {given}")]
     WrongPayer { expected: String, given: String },
     #[error("refund {out_refund_no} is {status}; only a PROCESSING refund can change")]
@@ -90,7 +97,14 @@ impl Order {
         }
     }
 
-    /// NOTPAY → SUCCESS, paid by `openid` (a JSAPI order only by its own payer).
+    /// Whether the order's `time_expire` has passed at `now`: WeChat Pay no longer lets anyone pay it.
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.request
+            .time_expire
+            .is_some_and(|time_expire| now >= time_expire)
+    }
+
+    /// NOTPAY → SUCCESS, paid by `openid` (a JSAPI order only by its own payer), before its `time_expire`.
     pub fn pay(
         &mut self,
         openid: Option<String>,
@@ -101,6 +115,16 @@ impl Order {
             return Err(TransitionError::NotPayable {
                 out_trade_no: self.request.out_trade_no.clone(),
                 state: self.state.wire(),
+            });
+        }
+        if self.is_expired(now) {
+            return Err(TransitionError::Expired {
+                out_trade_no: self.request.out_trade_no.clone(),
+                time_expire: self
+                    .request
+                    .time_expire
+                    .map(clock::rfc3339_beijing)
+                    .unwrap_or_default(),
             });
         }
         let payer = match (&self.request.openid, openid) {
@@ -318,6 +342,7 @@ mod tests {
                 total: 100,
                 openid: openid.map(str::to_owned),
                 payer_client_ip: None,
+                time_expire: None,
             },
             prepay_id: "wx1".into(),
             code_url: None,
@@ -359,6 +384,18 @@ mod tests {
         assert_eq!(order.close(), Ok(()));
         assert_eq!(order.transaction()["trade_state"], "CLOSED");
         assert!(order.pay(None, "4200".into(), 0).is_err());
+    }
+
+    #[test]
+    fn an_order_cannot_be_paid_from_its_time_expire_on() {
+        let mut order = order(TradeType::Native, None);
+        order.request.time_expire = Some(1_000);
+        assert!(!order.is_expired(999));
+        assert!(matches!(
+            order.clone().pay(None, "4200".into(), 1_000),
+            Err(TransitionError::Expired { .. })
+        ));
+        order.pay(None, "4200".into(), 999).expect("pays before");
     }
 
     #[test]

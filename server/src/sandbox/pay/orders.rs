@@ -50,6 +50,10 @@ fn prepay_order(sandbox: &Sandbox, kind: &str, call: &PayCall) -> Result<Reply, 
             return Err(PayError::OutTradeNoUsed(request.out_trade_no));
         }
         return match existing.state {
+            // WeChat Pay refuses the order from its time_expire on; it stays NOTPAY until the merchant closes it.
+            TradeState::NotPay if existing.is_expired(super::clock::now_unix()) => {
+                Err(PayError::OrderClosed(request.out_trade_no))
+            }
             // An identical repeat renews the link (h5_url lives 5 minutes; WeChat says to prepay again with the
             // same parameters: <https://pay.weixin.qq.com/docs/merchant/products/h5-payment/development.html>).
             TradeState::NotPay => {

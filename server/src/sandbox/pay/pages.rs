@@ -32,13 +32,16 @@ pub enum PageError {
     Paid,
     #[error("该订单已关闭 (this order is closed)")]
     Closed,
+    #[error("订单已过支付截止时间 (this order passed its time_expire)")]
+    PastTimeExpire,
     #[error("请选择付款的微信用户 (choose who pays)")]
     NoPersona,
     #[error("{0}")]
     Refused(String),
 }
 
-/// The unpaid order of `kind` that `lookup` names, placed less than `lifetime` seconds ago.
+/// The unpaid order of `kind` that `lookup` names, placed less than `lifetime` seconds ago and not past its
+/// `time_expire`.
 pub fn payable_order(
     pay: &PaySandbox,
     lookup: Lookup<'_>,
@@ -59,6 +62,7 @@ pub fn payable_order(
     match order.state {
         TradeState::Success | TradeState::Refund => Err(PageError::Paid),
         TradeState::Closed => Err(PageError::Closed),
+        TradeState::NotPay if order.is_expired(now) => Err(PageError::PastTimeExpire),
         TradeState::NotPay if now - order.link_issued_at > lifetime => Err(PageError::Expired),
         TradeState::NotPay => Ok(order.clone()),
     }

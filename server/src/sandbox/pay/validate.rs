@@ -62,6 +62,8 @@ pub struct OrderRequest {
     pub total: u64,
     pub openid: Option<String>,
     pub payer_client_ip: Option<String>,
+    /// When the order stops being payable (`time_expire`), Unix seconds; none when the merchant sent none.
+    pub time_expire: Option<i64>,
 }
 
 /// Which order a refund is for.
@@ -108,14 +110,15 @@ pub fn order_request(
     let attach = optional(body, &["attach"], 128)?;
     let notify_url = required(body, &["notify_url"], 255)?;
     check_notify_url("/body/notify_url", &notify_url)?;
-    if let Some(expire) = optional(body, &["time_expire"], 64)? {
-        if !clock::is_rfc3339(&expire) {
-            return Err(PayError::param(
+    let time_expire = match optional(body, &["time_expire"], 64)? {
+        None => None,
+        Some(expire) => Some(clock::parse_rfc3339(&expire).ok_or_else(|| {
+            PayError::param(
                 "/body/time_expire",
                 format!("time_expire `{expire}` is not RFC 3339, e.g. 2018-06-08T10:34:56+08:00"),
-            ));
-        }
-    }
+            )
+        })?),
+    };
     let total = fen(body, &["amount", "total"])?;
     currency(body, false)?;
     let openid = optional(body, &["payer", "openid"], 128)?;
@@ -156,6 +159,7 @@ pub fn order_request(
         total,
         openid,
         payer_client_ip,
+        time_expire,
     })
 }
 

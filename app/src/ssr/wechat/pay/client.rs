@@ -33,6 +33,10 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_ATTEMPTS: u32 = 3;
 /// The first retry waits this long; each next one twice as long.
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+/// The longest one call can take: every attempt timing out, with the waits between them.
+pub const CALL_BUDGET: Duration = REQUEST_TIMEOUT
+    .saturating_mul(MAX_ATTEMPTS)
+    .saturating_add(FIRST_BACKOFF.saturating_mul((1 << (MAX_ATTEMPTS - 1)) - 1));
 /// Certificates are downloaded at most this often because of unknown serials (WeChat rate-limits the endpoint).
 const CERTIFICATE_REFRESH_INTERVAL: Duration = Duration::from_secs(60);
 

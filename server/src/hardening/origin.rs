@@ -1,0 +1,96 @@
+//! Cross-site request forgery: a state-changing request (anything but GET, HEAD and OPTIONS) whose `Origin` header
+//! is present and is not APP_URL's origin is refused with 403 and a JSON error. Browsers send `Origin` on every
+//! such request (<https://fetch.spec.whatwg.org/#origin-header>), so a page of another site cannot make a signed-in
+//! browser log out, pay or refund here. Requests without `Origin` are not a browser acting for another site (the
+//! mini program, WeChat Pay's notifications, curl) and pass; so do this site's own pages, the sandbox's included.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::header::ORIGIN;
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+use url::{Origin, Url};
+
+/// APP_URL's origin: the one site whose pages may change things here.
+#[derive(Debug, Clone)]
+pub struct AppOrigin(Origin);
+
+impl AppOrigin {
+    pub fn of(app_url: &Url) -> AppOrigin {
+        AppOrigin(app_url.origin())
+    }
+
+    /// Whether a request with this `Origin` header value comes from APP_URL's pages (`null` and junk do not).
+    fn admits(&self, origin: &[u8]) -> bool {
+        std::str::from_utf8(origin)
+            .ok()
+            .and_then(|origin| Url::parse(origin).ok())
+            .is_some_and(|origin| origin.origin() == self.0)
+    }
+}
+
+/// The middleware.
+pub async fn same_origin_only(
+    State(app): State<Arc<AppOrigin>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    match request.headers().get(ORIGIN) {
+        Some(origin) if !safe && !app.admits(origin.as_bytes()) => {
+            let origin = String::from_utf8_lossy(origin.as_bytes()).into_owned();
+            tracing::warn!(
+                %origin,
+                method = %request.method(),
+                path = request.uri().path(),
+                "a state-changing request from another site was refused"
+            );
+            refused(&origin, &app.0)
+        }
+        _ => next.run(request).await,
+    }
+}
+
+fn refused(origin: &str, app: &Origin) -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        Json(json!({ "error": {
+            "code": "cross_origin",
+            "message": format!(
+                "this request came from {origin}; wxgate only takes changes from its own pages at {} (APP_URL)",
+                app.ascii_serialization()
+            ),
+        } })),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_app_urls_own_origin_is_admitted() {
+        let app = AppOrigin::of(&Url::parse("https://shop.example.com/").expect("url"));
+        assert!(app.admits(b"https://shop.example.com"));
+        assert!(app.admits(b"https://shop.example.com:443"));
+        for other in [
+            &b"http://shop.example.com"[..],
+            b"https://evil.example.com",
+            b"https://shop.example.com.evil.example",
+            b"https://shop.example.com:8443",
+            b"null",
+            b"",
+            b"\xff",
+        ] {
+            assert!(!app.admits(other), "{}", String::from_utf8_lossy(other));
+        }
+    }
+}
