@@ -1,7 +1,7 @@
 // The start/poll login for clients that cannot follow redirects (a desktop app showing WeChat's QR page): only the
 // holder of the poll secret learns the result, the session token comes once, and `next` stays on the site.
-import { expect, test } from '@playwright/test';
-import { WECHAT_UA } from './support';
+import { expect } from '@playwright/test';
+import { test, WECHAT_UA } from './support';
 
 test('a polled QR login hands its session once, and only to the holder of the poll secret', async ({
   page,

@@ -1,7 +1,7 @@
 // Every path wxgate sends a browser back to (`next` after the language switch and after a login) stays on the
 // site, however an attacker spells another one: the browser must never leave wxgate's origin.
-import { expect, test, type Page } from '@playwright/test';
-import { WECHAT_UA } from './support';
+import { expect, type Page } from '@playwright/test';
+import { test, WECHAT_UA } from './support';
 
 // As an attacker writes them into a link (raw), each is also tried URL-encoded once more.
 const OFF_SITE = [

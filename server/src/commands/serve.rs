@@ -137,7 +137,14 @@ async fn sweep_unpaid_orders(context: app::ssr::context::AppContext) {
             Ok(swept) if swept.paid + swept.closed > 0 => tracing::info!(
                 paid = swept.paid,
                 closed = swept.closed,
+                looked_at = swept.looked_at,
+                pages = swept.pages,
                 "unpaid orders swept"
+            ),
+            Ok(swept) if swept.looked_at > 0 => tracing::debug!(
+                looked_at = swept.looked_at,
+                pages = swept.pages,
+                "unpaid orders looked at; none paid or closed"
             ),
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "the order sweep failed"),

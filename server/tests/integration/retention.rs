@@ -1,6 +1,7 @@
 //! The periodic purge (every `WXGATE_PURGE_SECONDS`) removes exactly what has outlived its use: expired sessions,
 //! start/poll logins past their ten minutes, OAuth code results past their reuse window, refused notifications
-//! past `WXGATE_NOTIFICATION_RETENTION_DAYS`; the notifications that moved money stay.
+//! past `WXGATE_NOTIFICATION_RETENTION_DAYS`, rate-limit windows that have ended; the notifications that moved
+//! money stay.
 
 use std::time::Duration;
 
@@ -72,6 +73,7 @@ async fn the_purge_removes_exactly_what_has_outlived_its_use(database: TestDatab
         ("old-applied", "applied", 400),
         ("old-duplicate", "duplicate", 400),
         ("old-recorded", "recorded", 400),
+        ("old-paid-after-closing", "paid_after_closing", 400),
     ] {
         sqlx::query(
             "INSERT INTO payment_notifications (receipt_id, outcome, received_at) VALUES ($1, $2, $3)",
@@ -82,6 +84,15 @@ async fn the_purge_removes_exactly_what_has_outlived_its_use(database: TestDatab
         .execute(db.pool())
         .await
         .expect("notification");
+    }
+
+    for (key, window_start) in [("ended-window", now - 120), ("unended-window", now + 3600)] {
+        sqlx::query("INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1)")
+            .bind(key)
+            .bind(window_start)
+            .execute(db.pool())
+            .await
+            .expect("rate-limit window");
     }
 
     let server = Wxgate::start(&database, &[("WXGATE_PURGE_SECONDS", "1")]).await;
@@ -115,6 +126,11 @@ async fn the_purge_removes_exactly_what_has_outlived_its_use(database: TestDatab
             ids(&db, "SELECT id FROM sessions").await,
             ids(&db, "SELECT code FROM oauth_code_results").await,
             ids(&db, "SELECT receipt_id FROM payment_notifications").await,
+            ids(
+                &db,
+                "SELECT key FROM rate_limits WHERE key IN ('ended-window', 'unended-window')",
+            )
+            .await,
         )
     };
     let expected = (
@@ -124,11 +140,13 @@ async fn the_purge_removes_exactly_what_has_outlived_its_use(database: TestDatab
         [
             "old-applied",
             "old-duplicate",
+            "old-paid-after-closing",
             "old-recorded",
             "recent-probe",
         ]
         .map(str::to_owned)
         .to_vec(),
+        vec!["unended-window".to_owned()],
     );
     let mut left = remaining().await;
     for _ in 0..100 {

@@ -17,6 +17,9 @@ use crate::ssr::wechat::pay::transactions;
 pub struct Swept {
     pub paid: usize,
     pub closed: usize,
+    /// Orders looked at, and the pages they were read in.
+    pub looked_at: usize,
+    pub pages: usize,
 }
 
 /// Orders looked at per page: a sweep reads a page, deals with each order (which touches, pays or closes it, so it
@@ -31,7 +34,12 @@ pub async fn sweep(context: &AppContext) -> Result<Swept, PaymentError> {
     let untouched_since = now() - context.settings.sweep_seconds;
     for _ in 0..MAX_PAGES {
         let page = context.db.unpaid_orders(untouched_since, PAGE_SIZE).await?;
+        if page.is_empty() {
+            break;
+        }
         let last_page = page.len() < usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
+        swept.pages += 1;
+        swept.looked_at += page.len();
         sweep_page(context, page, &mut swept).await?;
         if last_page {
             break;
