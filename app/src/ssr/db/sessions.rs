@@ -44,6 +44,17 @@ fn backend(error: sqlx::Error) -> Error {
     Error::Backend(error.to_string())
 }
 
+/// Stored session data that does not decode, said without serde's message, which can quote the data it refused
+/// (a session carries user ids and OAuth states, and errors reach the log).
+fn undecodable(error: serde_json::Error) -> Error {
+    Error::Decode(format!(
+        "stored session data is not valid ({:?} at line {}, column {})",
+        error.classify(),
+        error.line(),
+        error.column()
+    ))
+}
+
 fn encode(record: &Record) -> Result<String> {
     serde_json::to_string(&record.data).map_err(|error| Error::Encode(error.to_string()))
 }
@@ -101,7 +112,7 @@ impl SessionStore for DbSessionStore {
         };
         Ok(Some(Record {
             id: *id,
-            data: serde_json::from_str(&data).map_err(|error| Error::Decode(error.to_string()))?,
+            data: serde_json::from_str(&data).map_err(undecodable)?,
             expiry_date: OffsetDateTime::from_unix_timestamp(expires_at)
                 .map_err(|error| Error::Decode(error.to_string()))?,
         }))
@@ -114,5 +125,21 @@ impl SessionStore for DbSessionStore {
             .await
             .map_err(backend)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn undecodable_session_data_is_told_without_quoting_it() {
+        let refused = serde_json::from_str::<std::collections::HashMap<String, i64>>(
+            r#"{"auth.user_id": "u-secretive-7"}"#,
+        )
+        .expect_err("not numbers");
+        let told = undecodable(refused).to_string();
+        assert!(!told.contains("u-secretive-7"), "{told}");
+        assert!(told.contains("line 1"), "{told}");
     }
 }
