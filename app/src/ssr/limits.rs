@@ -2,9 +2,8 @@
 //! process sharing it. Subjects (client addresses, codes) are hashed before they become keys, and old windows are
 //! purged, so nothing an attacker sends is stored as itself or grows without bound.
 
-use sha2::{Digest, Sha256};
-
 use crate::ssr::db::{Database, DbError};
+use crate::ssr::digest::sha256_hex;
 use crate::ssr::wechat::clock::now;
 
 /// Windows are one minute long.
@@ -47,11 +46,7 @@ pub async fn purge(db: &Database) -> Result<u64, DbError> {
 
 /// The stored key: a digest of the limit's name and the subject.
 fn key(limit: Limit, subject: &str) -> String {
-    let mut digest = Sha256::new();
-    digest.update(limit.name.as_bytes());
-    digest.update([0]);
-    digest.update(subject.as_bytes());
-    hex::encode(digest.finalize())
+    sha256_hex(&format!("{}\0{subject}", limit.name))
 }
 
 #[cfg(test)]

@@ -100,21 +100,7 @@ async fn a_mini_program_session_begun_before_a_merge_binds_the_phone_to_the_surv
     );
     assert_eq!(survivor["has_phone"], false);
 
-    let phone_code = server
-        .control("/sandbox/mp/phone-code", json!({ "persona": "xiaoming" }))
-        .await["code"]
-        .as_str()
-        .expect("code")
-        .to_owned();
-    let (status, bound) = server
-        .api(
-            &mini_token,
-            reqwest::Method::POST,
-            "/api/auth/wechat/phone",
-            Some(json!({ "code": phone_code })),
-        )
-        .await;
-    assert_eq!(status, 200, "{bound}");
+    let bound = server.bind_phone(&mini_token, "xiaoming").await;
     assert_eq!(bound["user_id"], survivor["user_id"]);
     assert_eq!(bound["has_phone"], true, "{bound}");
     let seen = me(&wechat, &server).await;

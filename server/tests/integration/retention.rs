@@ -7,19 +7,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::support::{on_both_backends, TestDatabase, Wxgate};
+use crate::support::{on_both_backends, unix_now, TestDatabase, Wxgate};
 
 const DAY: i64 = 24 * 60 * 60;
-
-fn unix_now() -> i64 {
-    i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("clock")
-            .as_secs(),
-    )
-    .expect("seconds")
-}
 
 async fn ids(db: &app::ssr::db::Database, sql: &str) -> Vec<String> {
     let mut rows: Vec<(String,)> = sqlx::query_as(sql)

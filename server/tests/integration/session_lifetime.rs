@@ -7,7 +7,7 @@ use reqwest::header::{COOKIE, SET_COOKIE};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::support::{on_both_backends, TestDatabase, Wxgate};
+use crate::support::{on_both_backends, unix_now, TestDatabase, Wxgate};
 
 fn set_cookie(response: &reqwest::Response) -> String {
     response
@@ -42,16 +42,6 @@ async fn me_status(server: &Wxgate, token: &str) -> u16 {
         .api(token, reqwest::Method::GET, "/api/me", None)
         .await
         .0
-}
-
-fn unix_now() -> i64 {
-    i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("clock")
-            .as_secs(),
-    )
-    .expect("seconds")
 }
 
 on_both_backends! {

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::support::{on_both_backends, until_stored_status, TestDatabase, Wxgate};
+use crate::support::{on_both_backends, unix_now, until_stored_status, TestDatabase, Wxgate};
 
 on_both_backends! {
     the_sweeper_settles_lost_payments_and_closes_expired_orders => the_sweeper_settles_lost_payments_and_closes_expired_orders;
@@ -71,10 +71,7 @@ async fn the_sweeper_reads_many_unpaid_orders_a_page_at_a_time(database: TestDat
     drop(making);
     // Past the next process's one-second sweep interval, counted in whole seconds.
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    let before_sweeping = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs();
+    let before_sweeping = unix_now();
 
     // The next process's first sweep finds them all untouched for its interval: two pages, 100 and 50.
     let sweeping = Wxgate::start(
@@ -101,7 +98,7 @@ async fn the_sweeper_reads_many_unpaid_orders_a_page_at_a_time(database: TestDat
     assert!(swept, "{}", sweeping.log());
     let db = database.connect().await;
     let (untouched,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orders WHERE updated_at < $1")
-        .bind(i64::try_from(before_sweeping).expect("a time"))
+        .bind(before_sweeping)
         .fetch_one(db.pool())
         .await
         .expect("count");

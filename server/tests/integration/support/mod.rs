@@ -41,6 +41,17 @@ pub async fn until_stored_status(db: &app::ssr::db::Database, order_id: &str, st
     panic!("order {order_id} never became {status}");
 }
 
+/// The time now, in Unix seconds (wxgate's stored times).
+pub fn unix_now() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs(),
+    )
+    .expect("seconds")
+}
+
 /// The schema version a migrated database has: the number of the newest migration file.
 pub fn schema_version() -> i64 {
     let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../app/migrations");

@@ -199,6 +199,27 @@ impl Wxgate {
     }
 
     /// Buys one `product_id` as the mini program would (`POST /api/payments/miniprogram/create`, which must answer
+    /// Binds `persona`'s phone (the sandbox mints the phone button's code) to `token`'s user; the 200 answer.
+    pub async fn bind_phone(&self, token: &str, persona: &str) -> serde_json::Value {
+        let phone_code = self
+            .control(
+                "/sandbox/mp/phone-code",
+                serde_json::json!({ "persona": persona }),
+            )
+            .await["code"]
+            .clone();
+        let (status, bound) = self
+            .api(
+                token,
+                reqwest::Method::POST,
+                "/api/auth/wechat/phone",
+                Some(serde_json::json!({ "code": phone_code })),
+            )
+            .await;
+        assert_eq!(status, 200, "{bound}");
+        bound
+    }
+
     /// 200); returns the answer: `order_id`, `out_trade_no` and `wx.requestPayment`'s parameters.
     pub async fn mini_program_order(&self, token: &str, product_id: &str) -> serde_json::Value {
         let (status, created) = self
