@@ -92,7 +92,7 @@ lint: claim-target
 # Integration tests run on SQLite and on PostgreSQL (WXGATE_TEST_POSTGRES_URL, default the local server);
 # with CI=true an unreachable PostgreSQL fails the run instead of being skipped.
 unit-tests: claim-target
-	cargo test -p app --features ssr
+	cargo test -p app -p wechat --features app/ssr
 	cargo test -p server
 
 # The judge: the PyPI SDK wechatpayv3 (pinned) drives `wxgate sandbox` in public-key and certificate mode.

@@ -28,12 +28,12 @@ struct Scrape {
 }
 
 /// Installs the process's recorder: from now on the `metrics` calls record. Latencies are true histograms with
-/// [`metrics::LATENCY_BUCKETS`]. Fails only if a recorder is installed already.
+/// [`wechat::metrics::LATENCY_BUCKETS`]. Fails only if a recorder is installed already.
 pub fn install() -> Result<PrometheusHandle, BuildError> {
     let handle = PrometheusBuilder::new()
         .set_buckets_for_metric(
-            Matcher::Full(metrics::WECHAT_CALL_DURATION.to_owned()),
-            metrics::LATENCY_BUCKETS,
+            Matcher::Full(wechat::metrics::WECHAT_CALL_DURATION.to_owned()),
+            wechat::metrics::LATENCY_BUCKETS,
         )?
         .install_recorder()?;
     metrics::describe();

@@ -9,8 +9,8 @@ use crate::types::{Account, ApiError, LoginOptions};
 pub async fn fetch_login_options(next: String) -> Result<LoginOptions, ApiError> {
     use crate::ssr::auth::{oauth, session};
     use crate::ssr::bounds;
-    use crate::ssr::wechat::oauth::{QrStyle, Scope};
     use crate::types::Surface;
+    use wechat::oauth::{QrStyle, Scope};
 
     super::bounded(bounds::fit("next", &next, bounds::MAX_NEXT_BYTES))?;
     let context = use_context::<crate::ssr::context::AppContext>().ok_or(ApiError::Unavailable)?;

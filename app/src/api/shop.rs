@@ -91,7 +91,7 @@ pub async fn pay_order(order_id: String) -> Result<PaymentStep, ApiError> {
     let encode =
         |text: &str| -> String { url::form_urlencoded::byte_serialize(text.as_bytes()).collect() };
     Ok(match checkout::pay(&context, &order, &surface).await? {
-        Payment::Jsapi(params) => PaymentStep::Bridge(params),
+        Payment::Jsapi(params) => PaymentStep::Bridge(params.into()),
         Payment::H5Url(h5_url) => {
             let back = format!(
                 "{}/orders/{}?returned=1",

@@ -4,13 +4,14 @@ use std::sync::Arc;
 
 use url::Url;
 
-use super::config::{AppCredentials, PaySettings, Settings};
+use super::config::{ConfiguredApp, PaySettings, Settings};
 use super::db::{new_id, Database};
 use super::shared_tokens::DatabaseTokenStore;
-use super::wechat::api::{ApiClient, ApiError};
-use super::wechat::pay::certificate::PlatformCertificate;
-use super::wechat::pay::client::{PayClient, PayClientConfig};
-use super::wechat::token::{ServerToken, Shared, TokenEndpoint};
+use wechat::api::{ApiClient, ApiError};
+use wechat::pay::certificate::PlatformCertificate;
+use wechat::pay::client::{PayClient, PayClientConfig};
+use wechat::token::{ServerToken, Shared, TokenEndpoint};
+use wechat::AppCredentials;
 
 /// One WeChat app wxgate acts for, with its server token.
 #[derive(Debug)]
@@ -42,16 +43,18 @@ impl WeChat {
             store: Arc::new(DatabaseTokenStore::new(db.clone())),
             holder: new_id(),
         };
-        let app = |credentials: &Option<AppCredentials>| {
-            credentials.as_ref().map(|credentials| WeChatApp {
-                credentials: credentials.clone(),
-                token: ServerToken::new(
-                    api.clone(),
-                    credentials.clone(),
-                    TokenEndpoint::Stable,
-                    Some(shared.clone()),
-                ),
-            })
+        let app = |configured: &Option<ConfiguredApp>| {
+            configured
+                .as_ref()
+                .map(|ConfiguredApp { credentials, .. }| WeChatApp {
+                    credentials: credentials.clone(),
+                    token: ServerToken::new(
+                        api.clone(),
+                        credentials.clone(),
+                        TokenEndpoint::Stable,
+                        Some(shared.clone()),
+                    ),
+                })
         };
         let pay = settings
             .pay
@@ -62,7 +65,11 @@ impl WeChat {
             pay,
             mini_program: app(&settings.wechat.mini_program),
             official_account: app(&settings.wechat.official_account),
-            website: settings.wechat.website.clone(),
+            website: settings
+                .wechat
+                .website
+                .as_ref()
+                .map(|website| website.credentials.clone()),
             open_base: settings.wechat.endpoints.open.clone(),
             api,
         })

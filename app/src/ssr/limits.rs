@@ -2,9 +2,9 @@
 //! process sharing it. Subjects (client addresses, codes) are hashed before they become keys, and old windows are
 //! purged, so nothing an attacker sends is stored as itself or grows without bound.
 
+use crate::ssr::clock::now;
 use crate::ssr::db::{Database, DbError};
 use crate::ssr::digest::sha256_hex;
-use crate::ssr::wechat::clock::now;
 
 /// Windows are one minute long.
 const WINDOW_SECONDS: i64 = 60;

@@ -3,11 +3,12 @@
 pub mod auth;
 pub mod bounds;
 pub mod client_ip;
+pub mod clock;
 pub mod config;
 pub mod context;
 pub mod db;
 pub mod digest;
-pub mod ids;
+
 pub mod limits;
 pub mod metrics;
 pub mod payments;
@@ -17,4 +18,3 @@ pub mod retention;
 pub mod share;
 pub mod shared_tokens;
 pub mod status;
-pub mod wechat;

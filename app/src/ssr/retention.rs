@@ -7,7 +7,7 @@
 use super::auth::oauth::CODE_REUSE_SECONDS;
 use super::context::AppContext;
 use super::db::{DbError, DbSessionStore};
-use super::wechat::clock::now;
+use crate::ssr::clock::now;
 
 /// The outcomes `payments::webhook` records for a notification it refused (a probe is `unverified`). An outcome
 /// not named here is kept: a kind of notification added later is never purged by mistake.

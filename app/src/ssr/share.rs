@@ -9,9 +9,9 @@ use secrecy::ExposeSecret;
 use super::config::Mode;
 use super::context::AppContext;
 use super::db::new_id;
-use super::wechat::clock::now;
-use super::wechat::jssdk;
+use crate::ssr::clock::now;
 use crate::types::shop::{ShareCard, WeChatPageConfig};
+use wechat::jssdk;
 
 /// WeChat's JS-SDK, as its documentation links it (the pages' Content-Security-Policy allows exactly this script).
 pub const WECHAT_SCRIPT: &str = "https://res.wx.qq.com/open/js/jweixin-1.6.0.js";

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::db::{Database, TokenRow};
-use super::wechat::token::{SharedToken, TokenStore};
+use wechat::token::{SharedToken, TokenStore};
 
 /// The token store of every wxgate process that uses this database.
 #[derive(Debug, Clone)]

@@ -80,7 +80,8 @@ pub enum PaymentStep {
 }
 
 /// Parameters for the JSAPI pay bridge (`getBrandWCPayRequest`) and `wx.requestPayment` (which ignores `appId`),
-/// named as they take them; signed on the server (`JsapiPayParams::sign`).
+/// named as they take them: the browser's copy of what the WeChat client signed on the server
+/// (`wechat::pay::params::JsapiPayParams::sign`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JsapiPayParams {
@@ -93,6 +94,28 @@ pub struct JsapiPayParams {
     /// Always `RSA` in API v3.
     pub sign_type: String,
     pub pay_sign: String,
+}
+
+#[cfg(feature = "ssr")]
+impl From<wechat::pay::params::JsapiPayParams> for JsapiPayParams {
+    fn from(signed: wechat::pay::params::JsapiPayParams) -> JsapiPayParams {
+        let wechat::pay::params::JsapiPayParams {
+            app_id,
+            time_stamp,
+            nonce_str,
+            package,
+            sign_type,
+            pay_sign,
+        } = signed;
+        JsapiPayParams {
+            app_id,
+            time_stamp,
+            nonce_str,
+            package,
+            sign_type,
+            pay_sign,
+        }
+    }
 }
 
 /// What a page inside WeChat needs for `wx.config` and its share card.

@@ -1,13 +1,13 @@
 //! Mini-program payment creation: `POST /api/payments/miniprogram/create` end to end (an order, a prepay at the
 //! sandbox with a signed request and a verified answer, a signed paySign), and wxgate's crypto for one alone.
 
-use app::ssr::wechat::pay::client::{now, PayClient, PayClientConfig};
-use app::ssr::wechat::pay::credential::Credential;
-use app::ssr::wechat::pay::params::JsapiPayParams;
-use app::ssr::wechat::pay::sign::MerchantSigner;
-use app::ssr::wechat::pay::validate::validate;
 use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
 use serde_json::json;
+use wechat::pay::client::{now, PayClient, PayClientConfig};
+use wechat::pay::credential::Credential;
+use wechat::pay::params::JsapiPayParams;
+use wechat::pay::sign::MerchantSigner;
+use wechat::pay::validate::validate;
 
 use super::measure::{self, Rate};
 use super::wechat_pay::WeChatPay;

@@ -2,15 +2,15 @@
 //! `/api/webhooks/wechat-pay` end to end (verify, decrypt, check against the order, mark it paid, keep an audit
 //! record), and wxgate's crypto for one alone.
 
-use app::ssr::wechat::pay::aead;
-use app::ssr::wechat::pay::client::now;
-use app::ssr::wechat::pay::notify::Notification;
-use app::ssr::wechat::pay::validate::{
-    validate, NONCE_HEADER, SERIAL_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER,
-};
-use app::ssr::wechat::pay::verify::KeyRing;
 use rsa::pkcs8::DecodePublicKey;
 use serde_json::json;
+use wechat::pay::aead;
+use wechat::pay::client::now;
+use wechat::pay::notify::Notification;
+use wechat::pay::validate::{
+    validate, NONCE_HEADER, SERIAL_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+};
+use wechat::pay::verify::KeyRing;
 
 use super::measure::{self, Rate};
 use super::wechat_pay::{Signed, WeChatPay};

@@ -4,7 +4,6 @@
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
-use app::ssr::wechat::pay::validate::SignatureHeaders;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use rand::distributions::{Alphanumeric, DistString};
@@ -13,6 +12,7 @@ use rsa::pkcs8::DecodePrivateKey;
 use rsa::sha2::Sha256;
 use rsa::signature::{SignatureEncoding, Signer};
 use serde_json::{json, Value};
+use wechat::pay::validate::SignatureHeaders;
 
 use super::wxgate::Credentials;
 

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use app::ssr::config::{AppCredentials, Mode, Settings};
+use app::ssr::config::{ConfiguredApp, Mode, Settings};
 
 use crate::startup;
 
@@ -27,10 +27,10 @@ pub async fn run(data_dir: &Path, listen: std::net::SocketAddr) -> ExitCode {
 /// What a configuration switches on, one line per product, with the variables that would switch the rest on.
 fn describe(settings: &Settings, database: &str) -> String {
     let wechat = &settings.wechat;
-    let app = |credentials: &Option<AppCredentials>, hint: &str| match credentials {
-        Some(credentials) => format!(
+    let app = |configured: &Option<ConfiguredApp>, hint: &str| match configured {
+        Some(configured) => format!(
             "on (appid {}, from {})",
-            credentials.appid, credentials.source
+            configured.credentials.appid, configured.source
         ),
         None => format!("off (set {hint})"),
     };

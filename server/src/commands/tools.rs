@@ -4,13 +4,13 @@
 use std::process::ExitCode;
 
 use app::ssr::config::{parse_private_key, parse_public_key, read_pem};
-use app::ssr::wechat::pay::certificate::PlatformCertificate;
-use app::ssr::wechat::pay::notify::verify_and_decrypt;
-use app::ssr::wechat::pay::sign::{pay_sign_message, MerchantSigner};
-use app::ssr::wechat::pay::validate::SignatureHeaders;
-use app::ssr::wechat::pay::verify::KeyRing;
-use app::ssr::wechat::pay::{aead, client};
-use app::ssr::wechat::{jssdk, open_data};
+use wechat::pay::certificate::PlatformCertificate;
+use wechat::pay::notify::verify_and_decrypt;
+use wechat::pay::sign::{pay_sign_message, MerchantSigner};
+use wechat::pay::validate::SignatureHeaders;
+use wechat::pay::verify::KeyRing;
+use wechat::pay::{aead, client};
+use wechat::{jssdk, open_data};
 
 use crate::cli::Tool;
 

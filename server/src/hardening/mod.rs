@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::ssr::config::Settings;
-use app::ssr::wechat::{api, pay::client::CALL_BUDGET};
 use axum::http::StatusCode;
 use axum::Router;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
+use wechat::{api, pay::client::CALL_BUDGET};
 
 pub use headers::provide_page_nonce;
 

@@ -8,7 +8,6 @@ use app::ssr::auth::{mini_program, poll, session as auth_session, AuthError};
 use app::ssr::bounds::{self, fit, fit_optional, LoginCode};
 use app::ssr::context::AppContext;
 use app::ssr::limits;
-use app::ssr::wechat::oauth::{QrStyle, Scope};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -18,6 +17,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_sessions::Session;
+use wechat::oauth::{QrStyle, Scope};
 
 use super::client::ClientIp;
 use super::errors::ApiFailure;

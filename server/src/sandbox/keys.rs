@@ -91,7 +91,7 @@ pub fn random_serial(bytes: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::ssr::wechat::pay::certificate::PlatformCertificate;
+    use wechat::pay::certificate::PlatformCertificate;
 
     #[test]
     fn a_generated_certificate_reads_back_with_its_serial_and_key() {

@@ -69,7 +69,7 @@ fn doctor_lists_what_a_good_configuration_enables() {
     let database = TestDatabase::sqlite();
     let key = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../app/testdata/merchant-key-pkcs8.pem"
+        "/../app/wechat/testdata/merchant-key-pkcs8.pem"
     );
     let output = run_to_exit(
         &database,

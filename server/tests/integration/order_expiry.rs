@@ -87,7 +87,7 @@ async fn the_prepay_carries_the_orders_expiry_and_the_sandbox_refuses_payment_af
     assert_eq!(at_wechat["expired"], false);
 
     tokio::time::sleep(Duration::from_millis(
-        u64::try_from(stored.expires_at - app::ssr::wechat::clock::now() + 1).unwrap_or(0) * 1000,
+        u64::try_from(stored.expires_at - app::ssr::clock::now() + 1).unwrap_or(0) * 1000,
     ))
     .await;
     let (status, refused) = buyer_pays(&server, out_trade_no).await;

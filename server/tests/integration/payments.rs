@@ -260,7 +260,7 @@ async fn a_prepay_stored_after_the_payment_leaves_the_order_paid(database: TestD
             "native",
             "wx0000000000000002",
             "weixin://wxpay/bizpayurl?pr=late",
-            app::ssr::wechat::clock::now() + 3600,
+            app::ssr::clock::now() + 3600,
         )
         .await
         .expect("prepay");

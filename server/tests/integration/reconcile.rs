@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
+use app::ssr::clock::now;
 use app::ssr::db::{Database, ReconciliationRow, RefundRow};
-use app::ssr::wechat::clock::now;
 use serde_json::json;
 
 use crate::support::{on_both_backends, run_to_exit, until_stored_status, TestDatabase, Wxgate};

@@ -1,16 +1,16 @@
 //! wxgate's WeChat login client against `wxgate sandbox`: every flow, and the errors WeChat answers with.
 
-use app::ssr::config::AppCredentials;
-use app::ssr::ids::AppId;
-use app::ssr::wechat::api::{errcode, ApiClient, ApiError};
-use app::ssr::wechat::oauth::{self, QrStyle, Scope};
-use app::ssr::wechat::token::{ServerToken, TokenEndpoint};
-use app::ssr::wechat::{jssdk, mp};
 use reqwest::header::{LOCATION, USER_AGENT};
 use reqwest::redirect::Policy;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use url::Url;
+use wechat::api::{errcode, ApiClient, ApiError};
+use wechat::ids::AppId;
+use wechat::oauth::{self, QrStyle, Scope};
+use wechat::token::{ServerToken, TokenEndpoint};
+use wechat::AppCredentials;
+use wechat::{jssdk, mp};
 
 use crate::support::SandboxProcess;
 
@@ -21,7 +21,6 @@ fn app(sandbox: &SandboxProcess, appid: &str, secret: &str) -> AppCredentials {
     AppCredentials {
         appid: AppId::parse(&sandbox.credential(appid)).expect("appid"),
         secret: SecretString::from(sandbox.credential(secret)),
-        source: "sandbox",
     }
 }
 

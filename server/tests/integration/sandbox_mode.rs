@@ -223,7 +223,7 @@ fn live_merchant(mch_id: &'static str) -> Vec<(&'static str, &'static str)> {
             "WECHAT_PAY_PRIVATE_KEY",
             concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/../app/testdata/merchant-key-pkcs8.pem"
+                "/../app/wechat/testdata/merchant-key-pkcs8.pem"
             ),
         ),
         ("WECHAT_PAY_CERT_SERIAL", "5157F09EFDC096DE15EBE81A47057A72"),

@@ -4,15 +4,6 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use app::ssr::wechat::pay::client::{PayClient, PayClientConfig};
-use app::ssr::wechat::pay::error::PayError;
-use app::ssr::wechat::pay::notify::{verify_and_decrypt, NotifyError};
-use app::ssr::wechat::pay::params::{AppPayParams, JsapiPayParams};
-use app::ssr::wechat::pay::refund::{self, RefundRequest};
-use app::ssr::wechat::pay::sign::{app_sign_message, pay_sign_message};
-use app::ssr::wechat::pay::transactions::{self, OrderRequest, Prepay, Surface};
-use app::ssr::wechat::pay::validate::{SignatureHeaders, ValidationError};
-use app::ssr::wechat::pay::verify::VerifyError;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -24,6 +15,15 @@ use rsa::signature::Verifier as _;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use url::Url;
+use wechat::pay::client::{PayClient, PayClientConfig};
+use wechat::pay::error::PayError;
+use wechat::pay::notify::{verify_and_decrypt, NotifyError};
+use wechat::pay::params::{AppPayParams, JsapiPayParams};
+use wechat::pay::refund::{self, RefundRequest};
+use wechat::pay::sign::{app_sign_message, pay_sign_message};
+use wechat::pay::transactions::{self, OrderRequest, Prepay, Surface};
+use wechat::pay::validate::{SignatureHeaders, ValidationError};
+use wechat::pay::verify::VerifyError;
 
 use crate::support::SandboxProcess;
 
@@ -433,7 +433,7 @@ async fn notifications_are_verified_and_decrypted_by_the_client_and_bad_ones_ref
 
     let (headers, body) = receiver.nth(1).await;
     let signature_headers = SignatureHeaders::from_headers(&headers).expect("signature headers");
-    let now = app::ssr::wechat::pay::client::now();
+    let now = wechat::pay::client::now();
     let verified = verify_and_decrypt(
         client.keys(),
         client.api_v3_key(),
@@ -498,7 +498,7 @@ async fn notifications_are_verified_and_decrypted_by_the_client_and_bad_ones_ref
 
 #[tokio::test]
 async fn bills_download_with_a_matching_sha1_and_a_tampered_digest_is_refused() {
-    use app::ssr::wechat::pay::bill::{self, BillLink};
+    use wechat::pay::bill::{self, BillLink};
 
     let sandbox = SandboxProcess::start().await;
     let client = client(&sandbox, true);

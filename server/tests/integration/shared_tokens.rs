@@ -4,13 +4,13 @@
 
 use std::sync::Arc;
 
-use app::ssr::config::AppCredentials;
-use app::ssr::ids::AppId;
 use app::ssr::shared_tokens::DatabaseTokenStore;
-use app::ssr::wechat::api::ApiClient;
-use app::ssr::wechat::token::{ServerToken, Shared, TokenEndpoint};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
+use wechat::api::ApiClient;
+use wechat::ids::AppId;
+use wechat::token::{ServerToken, Shared, TokenEndpoint};
+use wechat::AppCredentials;
 
 use crate::support::{on_both_backends, SandboxProcess, TestDatabase};
 
@@ -23,7 +23,6 @@ async fn processes_sharing_a_database_fetch_tokens_once(database: TestDatabase) 
     let app = AppCredentials {
         appid: AppId::parse(&sandbox.credential("oa_appid")).expect("appid"),
         secret: SecretString::from(sandbox.credential("oa_secret")),
-        source: "sandbox",
     };
     let store = Arc::new(DatabaseTokenStore::new(database.connect().await));
     let process = |holder: &str| {

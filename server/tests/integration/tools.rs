@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::support::{run_to_exit, TestDatabase};
 
-const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../app/testdata");
+const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../app/wechat/testdata");
 
 fn vectors() -> Value {
     let text = std::fs::read_to_string(format!("{TESTDATA}/known-answers.json")).expect("vectors");

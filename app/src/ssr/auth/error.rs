@@ -2,7 +2,7 @@
 //! cause kept for the logs.
 
 use crate::ssr::db::DbError;
-use crate::ssr::wechat::api::{errcode, ApiError};
+use wechat::api::{errcode, ApiError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {

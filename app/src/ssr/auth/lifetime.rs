@@ -13,7 +13,7 @@ use time::Duration;
 use tower_sessions::{Expiry, Session};
 
 use super::session::USER_KEY;
-use crate::ssr::wechat::clock::now;
+use crate::ssr::clock::now;
 
 /// How long a session without a signed-in user lives after its last request.
 pub const ANONYMOUS_LIFETIME: Duration = Duration::minutes(15);

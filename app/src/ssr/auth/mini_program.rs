@@ -9,7 +9,7 @@ use super::error::{counted, AuthError};
 use crate::ssr::bounds::LoginCode;
 use crate::ssr::context::{AppContext, WeChatApp};
 use crate::ssr::db::NewIdentity;
-use crate::ssr::wechat::{mp, open_data};
+use wechat::{mp, open_data};
 
 /// The provider name of mini-program identities.
 pub const PROVIDER: &str = "wechat_mp";

@@ -3,13 +3,13 @@
 
 use super::error::{counted, AuthError};
 use super::session::PendingOAuth;
-use crate::ssr::config::AppCredentials;
+use crate::ssr::clock::now;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::{new_id, NewIdentity};
 use crate::ssr::digest::sha256_hex;
 use crate::ssr::redirect::same_origin_path;
-use crate::ssr::wechat::clock::now;
-use crate::ssr::wechat::oauth::{self, QrStyle, Scope, UserToken};
+use wechat::oauth::{self, QrStyle, Scope, UserToken};
+use wechat::AppCredentials;
 
 /// A pending OAuth login lives ten minutes.
 pub const STATE_LIFETIME: i64 = 10 * 60;

@@ -12,11 +12,11 @@ use rand::RngCore;
 use super::error::AuthError;
 use super::oauth::{self, Provider};
 use super::session;
+use crate::ssr::clock::now;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::{NewOAuthLogin, OAuthLoginStatus};
 use crate::ssr::digest::{same_digest, sha256_hex};
-use crate::ssr::wechat::clock::now;
-use crate::ssr::wechat::oauth::{QrStyle, Scope};
+use wechat::oauth::{QrStyle, Scope};
 
 /// The request header that carries the poll secret.
 pub const SECRET_HEADER: &str = "Wxgate-Poll-Secret";

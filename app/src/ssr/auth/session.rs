@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use super::error::AuthError;
-use crate::ssr::wechat::clock::now;
+use crate::ssr::clock::now;
 
 pub(super) const USER_KEY: &str = "auth.user_id";
 const OAUTH_KEY: &str = "auth.oauth";

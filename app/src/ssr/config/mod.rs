@@ -5,7 +5,7 @@ mod pay;
 mod pem;
 mod problems;
 mod vars;
-mod wechat;
+mod wechat_settings;
 
 use std::path::Path;
 
@@ -17,9 +17,8 @@ pub use pay::{MerchantKey, PaySettings, Verification, WeChatPayPublicKey};
 pub use pem::{parse_private_key, parse_public_key, read_pem};
 pub use problems::Problems;
 pub use vars::Vars;
-pub use wechat::{
-    AppCredentials, Endpoints, WeChatSettings, DEFAULT_API_BASE, DEFAULT_OPEN_BASE,
-    DEFAULT_PAY_BASE,
+pub use wechat_settings::{
+    ConfiguredApp, Endpoints, WeChatSettings, DEFAULT_API_BASE, DEFAULT_OPEN_BASE, DEFAULT_PAY_BASE,
 };
 
 use crate::ssr::db::Backend;

@@ -7,9 +7,9 @@ use secrecy::SecretString;
 use url::Url;
 
 use super::pem::{parse_certificate, parse_private_key, parse_public_key, read_pem};
-use super::wechat::WeChatSettings;
+use super::wechat_settings::WeChatSettings;
 use super::{Problems, Vars};
-use crate::ssr::ids::{AppId, MchId};
+use wechat::ids::{AppId, MchId};
 
 /// The APIv3 key is 32 bytes, as set in the merchant platform.
 const API_V3_KEY_LEN: usize = 32;
@@ -172,7 +172,7 @@ fn pay_app_id(vars: &Vars, wechat: &WeChatSettings, problems: &mut Problems) -> 
         .collect();
     let Some(value) = vars.get("WECHAT_PAY_APP_ID") else {
         return match jsapi_apps.first() {
-            Some(app) => Some(app.appid.clone()),
+            Some(app) => Some(app.credentials.appid.clone()),
             None => {
                 problems.push(
                     "WECHAT_PAY_APP_ID",
@@ -183,12 +183,12 @@ fn pay_app_id(vars: &Vars, wechat: &WeChatSettings, problems: &mut Problems) -> 
         };
     };
     let app_id = keep(problems, "WECHAT_PAY_APP_ID", AppId::parse(value))?;
-    if jsapi_apps.is_empty() || jsapi_apps.iter().any(|app| app.appid == app_id) {
+    if jsapi_apps.is_empty() || jsapi_apps.iter().any(|app| app.credentials.appid == app_id) {
         return Some(app_id);
     }
     let expected = jsapi_apps
         .iter()
-        .map(|app| format!("{}={}", app.source, app.appid))
+        .map(|app| format!("{}={}", app.source, app.credentials.appid))
         .collect::<Vec<_>>()
         .join(" or ");
     problems.push(

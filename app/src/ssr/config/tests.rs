@@ -4,10 +4,10 @@ use std::path::Path;
 
 use super::*;
 
-const KEY_PKCS8: &str = include_str!("../../../testdata/merchant-key-pkcs8.pem");
-const KEY_PKCS1: &str = include_str!("../../../testdata/merchant-key-pkcs1.pem");
-const PUBLIC_KEY: &str = include_str!("../../../testdata/wechatpay-public-key.pem");
-const PLATFORM_CERT: &str = include_str!("../../../testdata/platform-cert.pem");
+const KEY_PKCS8: &str = include_str!("../../../wechat/testdata/merchant-key-pkcs8.pem");
+const KEY_PKCS1: &str = include_str!("../../../wechat/testdata/merchant-key-pkcs1.pem");
+const PUBLIC_KEY: &str = include_str!("../../../wechat/testdata/wechatpay-public-key.pem");
+const PLATFORM_CERT: &str = include_str!("../../../wechat/testdata/platform-cert.pem");
 const API_V3_KEY: &str = "0123456789abcdef0123456789ABCDEF";
 
 fn read(pairs: &[(&str, &str)]) -> Result<Settings, Problems> {
@@ -73,7 +73,8 @@ fn shared_appid_serves_mini_program_and_official_account_unless_overridden() {
         ("WECHAT_CLIENT_SECRET", "s3"),
     ])
     .expect("valid");
-    let appid = |app: &Option<AppCredentials>| app.as_ref().map(|app| app.appid.to_string());
+    let appid =
+        |app: &Option<ConfiguredApp>| app.as_ref().map(|app| app.credentials.appid.to_string());
     assert_eq!(
         appid(&settings.wechat.mini_program).as_deref(),
         Some("wx1111111111111111")
@@ -105,7 +106,7 @@ fn full_pay_configuration_is_accepted_with_pkcs8_or_pkcs1_keys() {
 fn private_key_may_be_a_path_or_pem_with_escaped_newlines() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/testdata/merchant-key-pkcs8.pem"
+        "/wechat/testdata/merchant-key-pkcs8.pem"
     );
     let escaped = KEY_PKCS8.replace('\n', "\\n");
     for value in [path, escaped.as_str()] {

@@ -1,7 +1,7 @@
 //! What the database was made for (sandbox or live, and the live merchant), recorded by the first start.
 
 use super::{Database, DbError};
-use crate::ssr::wechat::clock::now;
+use crate::ssr::clock::now;
 
 /// The mode a database was made for, and the live merchant once one was configured.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

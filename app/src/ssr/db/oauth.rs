@@ -2,7 +2,7 @@
 //! poller once), and what each OAuth code was exchanged for (WeChat sometimes calls back twice with one code).
 
 use super::{Database, DbError};
-use crate::ssr::wechat::clock::now;
+use crate::ssr::clock::now;
 
 /// Where a start/poll login stands.
 #[derive(Debug, Clone, PartialEq, Eq)]

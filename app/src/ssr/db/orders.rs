@@ -2,8 +2,8 @@
 //! from the statuses the status machine allows, in one statement), and the audit trail of notifications.
 
 use super::{Database, DbError, ProductRow};
+use crate::ssr::clock::now;
 use crate::ssr::payments::status::OrderStatus;
-use crate::ssr::wechat::clock::now;
 
 /// An order as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,8 +3,8 @@
 //! of its settled refunds. Requests and settlements of one order take turns on the order's row lock.
 
 use super::{Database, DbError};
+use crate::ssr::clock::now;
 use crate::ssr::payments::status::OrderStatus;
-use crate::ssr::wechat::clock::now;
 
 /// Where a refund stands: REQUESTED (not yet accepted by WeChat Pay), then WeChat's PROCESSING, SUCCESS, ABNORMAL
 /// or CLOSED.

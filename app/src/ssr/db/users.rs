@@ -4,7 +4,7 @@
 use sqlx::{Any, Transaction};
 
 use super::{Backend, Database, DbError};
-use crate::ssr::wechat::clock::now;
+use crate::ssr::clock::now;
 
 /// A person's account, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

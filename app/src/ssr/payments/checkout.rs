@@ -3,13 +3,14 @@
 
 use super::status::OrderStatus;
 use super::PaymentError;
+use crate::ssr::clock::now;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::{new_id, NewOrder, OrderRow};
-use crate::ssr::wechat::clock::{now, rfc3339_china};
-use crate::ssr::wechat::pay::client::PayClient;
-use crate::ssr::wechat::pay::params::JsapiPayParams;
-use crate::ssr::wechat::pay::transactions::{self, OrderRequest, Prepay, Surface};
 use crate::types::shop::MAX_QUANTITY;
+use wechat::clock::rfc3339_china;
+use wechat::pay::client::PayClient;
+use wechat::pay::params::JsapiPayParams;
+use wechat::pay::transactions::{self, OrderRequest, Prepay, Surface};
 
 /// A prepay is reused while it has this much life left (h5_url lives 5 minutes, prepay_id and code_url 2 hours).
 const PREPAY_MARGIN: i64 = 30;

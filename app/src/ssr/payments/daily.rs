@@ -5,8 +5,8 @@
 
 use super::reconcile::{check_and_record, days_due, Report};
 use super::PaymentError;
+use crate::ssr::clock::now;
 use crate::ssr::context::AppContext;
-use crate::ssr::wechat::clock::now;
 
 /// How many days back a round looks for days never checked.
 const LOOK_BACK_DAYS: u8 = 7;

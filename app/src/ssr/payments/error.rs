@@ -1,10 +1,10 @@
 //! What a payment request can end with other than success: a stable code, a sentence, and the cause for the logs.
 
 use crate::ssr::db::DbError;
-use crate::ssr::wechat::pay::error::PayError;
-use crate::ssr::wechat::pay::sign::SignError;
 use crate::types::shop::ShopProblem;
 use crate::types::ApiError;
+use wechat::pay::error::PayError;
+use wechat::pay::sign::SignError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PaymentError {

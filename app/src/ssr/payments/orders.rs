@@ -5,11 +5,11 @@ use super::checkout::pay_client_of;
 use super::status::OrderStatus;
 use super::webhook::apply_payment;
 use super::{views, PaymentError};
+use crate::ssr::clock::now;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::{IdentityRow, OrderRow, UserRow};
-use crate::ssr::wechat::clock::now;
-use crate::ssr::wechat::pay::transactions;
 use crate::types::shop::OrderDetail;
+use wechat::pay::transactions;
 
 /// True when `user` (with `identities`) is named in `WXGATE_ADMINS`, by user id or by one of their unionids.
 pub fn names_admin(admins: &[String], user: &UserRow, identities: &[IdentityRow]) -> bool {

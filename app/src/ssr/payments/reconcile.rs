@@ -13,12 +13,12 @@ use super::checkout::pay_client_of;
 use super::status::OrderStatus;
 use super::trade_bill::{self, BillPayment, BillRefund, TradeBill};
 use super::PaymentError;
+use crate::ssr::clock::now;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::reconciliations::{AGREED, DIFFERS, FAILED};
 use crate::ssr::db::refunds::SUCCESS;
 use crate::ssr::db::ReconciliationRow;
-use crate::ssr::wechat::clock::now;
-use crate::ssr::wechat::pay::bill;
+use wechat::pay::bill;
 
 /// Bill days are China days (UTC+8 all year).
 const CHINA: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {

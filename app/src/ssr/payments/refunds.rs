@@ -12,8 +12,8 @@ use super::PaymentError;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::refunds::{committed_fen, RefundRequested, REQUESTED};
 use crate::ssr::db::{new_id, OrderRow, RefundRow};
-use crate::ssr::wechat::pay::error::PayError;
-use crate::ssr::wechat::pay::refund::{self, RefundRequest};
+use wechat::pay::error::PayError;
+use wechat::pay::refund::{self, RefundRequest};
 
 /// What of `order` can still be refunded, given its `refunds` so far.
 pub fn left_to_refund(order: &OrderRow, refunds: &[RefundRow]) -> i64 {

@@ -7,10 +7,10 @@ use super::checkout::pay_client_of;
 use super::orders::reconcile;
 use super::status::OrderStatus;
 use super::PaymentError;
+use crate::ssr::clock::now;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::OrderRow;
-use crate::ssr::wechat::clock::now;
-use crate::ssr::wechat::pay::transactions;
+use wechat::pay::transactions;
 
 /// What one sweep did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -2,9 +2,9 @@
 //! no transaction id, no buyer identity).
 
 use super::refunds::left_to_refund;
+use crate::ssr::clock::now;
 use crate::ssr::db::reconciliations::{AGREED, DIFFERS, RUNNING};
 use crate::ssr::db::{OrderRow, ProductRow, ReconciliationRow, RefundRow};
-use crate::ssr::wechat::clock::now;
 use crate::types::shop::{
     OrderDetail, OrderSummary, Product, ReconciliationOutcome, ReconciliationSummary, RefundLine,
 };

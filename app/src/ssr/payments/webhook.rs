@@ -8,14 +8,14 @@
 use super::checkout::pay_client_of;
 use super::orders::reconcile;
 use super::PaymentError;
+use crate::ssr::clock::now;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::{NotificationReceipt, OrderRow};
 use crate::ssr::metrics;
-use crate::ssr::wechat::clock::now;
-use crate::ssr::wechat::pay::notify::{NotifyError, VerifiedNotification};
-use crate::ssr::wechat::pay::transactions::Transaction;
-use crate::ssr::wechat::pay::validate::{SignatureHeaders, ValidationError};
-use crate::ssr::wechat::pay::verify::VerifyError;
+use wechat::pay::notify::{NotifyError, VerifiedNotification};
+use wechat::pay::transactions::Transaction;
+use wechat::pay::validate::{SignatureHeaders, ValidationError};
+use wechat::pay::verify::VerifyError;
 
 /// What became of an accepted notification; each is answered 204.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,11 +5,25 @@
 //! (mini program), <https://pay.weixin.qq.com/doc/v3/merchant/4012365342> (App).
 
 use rand::distributions::{Alphanumeric, DistString};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::client::{now, PayClient};
 use super::sign::{app_sign_message, pay_sign_message, SignError};
-pub use crate::types::shop::JsapiPayParams;
+/// Parameters for the JSAPI pay bridge (`getBrandWCPayRequest`) and `wx.requestPayment` (which ignores `appId`),
+/// named as they take them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JsapiPayParams {
+    pub app_id: String,
+    /// Unix seconds as a string, as WeChat wants it.
+    pub time_stamp: String,
+    pub nonce_str: String,
+    /// `prepay_id=…`
+    pub package: String,
+    /// Always `RSA` in API v3.
+    pub sign_type: String,
+    pub pay_sign: String,
+}
 
 impl JsapiPayParams {
     /// Signs the parameters for `prepay_id` of an order made for `appid`.

@@ -82,7 +82,7 @@ mod tests {
     #[test]
     fn reads_serial_and_validity_of_the_wechatpay_go_certificate() {
         let certificate =
-            PlatformCertificate::from_pem(include_str!("../../../../testdata/platform-cert.pem"))
+            PlatformCertificate::from_pem(include_str!("../../testdata/platform-cert.pem"))
                 .expect("parses");
         assert_eq!(certificate.serial, "D7CE59D1F522D701");
         // notBefore=Apr 27 08:55:23 2021 GMT, notAfter=Apr 25 08:55:23 2031 GMT

@@ -86,15 +86,15 @@ pub fn validate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ssr::wechat::pay::certificate::PlatformCertificate;
-    use crate::ssr::wechat::testdata;
+    use crate::pay::certificate::PlatformCertificate;
+    use crate::testdata;
 
     const SIGNED_AT: i64 = 1_624_523_846;
 
     fn ring() -> KeyRing {
         let ring = KeyRing::default();
         ring.add_certificate(
-            PlatformCertificate::from_pem(include_str!("../../../../testdata/platform-cert.pem"))
+            PlatformCertificate::from_pem(include_str!("../../testdata/platform-cert.pem"))
                 .expect("certificate"),
         );
         ring

@@ -53,7 +53,7 @@ pub fn decrypt(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ssr::wechat::testdata;
+    use crate::testdata;
 
     #[test]
     fn decrypts_the_easywechat_known_answer() {

@@ -90,7 +90,7 @@ pub fn app_sign_message(appid: &str, timestamp: &str, nonce: &str, prepay_id: &s
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ssr::wechat::testdata;
+    use crate::testdata;
 
     #[test]
     fn signature_matches_wechatpay_go_known_answer() {

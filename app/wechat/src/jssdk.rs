@@ -28,7 +28,7 @@ pub fn page_url(url: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ssr::wechat::testdata;
+    use crate::testdata;
 
     #[test]
     fn matches_the_js_sdk_documentation_example() {

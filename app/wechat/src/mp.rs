@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::api::{ApiClient, ApiError};
 use super::open_data::check_session_signature;
-use crate::ssr::config::AppCredentials;
+use crate::credentials::AppCredentials;
 
 /// A mini-program user's session with WeChat. The session_key never leaves the server.
 #[derive(Debug, Clone)]

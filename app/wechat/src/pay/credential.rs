@@ -42,7 +42,7 @@ impl Credential {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ssr::wechat::testdata;
+    use crate::testdata;
 
     #[test]
     fn authorization_header_carries_every_field_and_the_known_signature() {

@@ -47,7 +47,7 @@ fn encrypt_to(key: &RsaPublicKey, plaintext: &str) -> Result<String, OaepError> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ssr::wechat::testdata;
+    use crate::testdata;
     use rsa::pkcs8::DecodePrivateKey;
 
     #[test]

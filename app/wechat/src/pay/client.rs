@@ -14,7 +14,7 @@ use serde::Serialize;
 use tokio::sync::Mutex;
 use url::Url;
 
-pub use crate::ssr::wechat::clock::now;
+pub use crate::clock::now;
 
 use super::certificate::PlatformCertificate;
 use super::certificates;
@@ -24,8 +24,8 @@ use super::notify::{verify_and_decrypt, NotifyError, VerifiedNotification};
 use super::sign::{MerchantSigner, SignError};
 use super::validate::{validate, SignatureHeaders, ValidationError, SERIAL_HEADER};
 use super::verify::{KeyRing, VerifyError};
-use crate::ssr::metrics;
-use crate::ssr::wechat::failure;
+use crate::failure;
+use crate::metrics;
 
 /// How long one attempt may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::api::{ApiClient, ApiError};
-use crate::ssr::config::AppCredentials;
+use crate::credentials::AppCredentials;
 
 /// What the official-account page asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

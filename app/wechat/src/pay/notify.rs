@@ -83,14 +83,14 @@ pub fn verify_and_decrypt(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ssr::wechat::pay::certificate::PlatformCertificate;
-    use crate::ssr::wechat::testdata;
+    use crate::pay::certificate::PlatformCertificate;
+    use crate::testdata;
 
     #[test]
     fn wechatpay_go_notification_passes_validation_and_reaches_decryption() {
         let keys = KeyRing::default();
         keys.add_certificate(
-            PlatformCertificate::from_pem(include_str!("../../../../testdata/platform-cert.pem"))
+            PlatformCertificate::from_pem(include_str!("../../testdata/platform-cert.pem"))
                 .expect("certificate"),
         );
         let raw = testdata::notify_headers();

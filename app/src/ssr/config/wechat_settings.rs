@@ -4,21 +4,20 @@ use secrecy::SecretString;
 use url::Url;
 
 use super::{Problems, Vars};
-use crate::ssr::ids::AppId;
+use wechat::credentials::AppCredentials;
+use wechat::ids::AppId;
 
 /// WeChat's real hosts; point these elsewhere for the sandbox, tests or a staging proxy.
 pub const DEFAULT_API_BASE: &str = "https://api.weixin.qq.com";
 pub const DEFAULT_OPEN_BASE: &str = "https://open.weixin.qq.com";
 pub const DEFAULT_PAY_BASE: &str = "https://api.mch.weixin.qq.com";
 
-/// An appid with its AppSecret.
-#[derive(Debug, Clone)]
-pub struct AppCredentials {
-    pub appid: AppId,
-    pub secret: SecretString,
-    /// The variable the appid was read from, for messages.
-    pub source: &'static str,
-}
+/// The (appid, secret) variable pairs of each login product, the first set pair winning.
+const SHARED_VARS: (&str, &str) = ("WECHAT_APPID", "WECHAT_SECRET");
+const MINI_PROGRAM_VARS: &[(&str, &str)] = &[("WECHAT_MP_APPID", "WECHAT_MP_SECRET"), SHARED_VARS];
+const OFFICIAL_ACCOUNT_VARS: &[(&str, &str)] =
+    &[("WECHAT_OA_APPID", "WECHAT_OA_SECRET"), SHARED_VARS];
+const WEBSITE_VARS: &[(&str, &str)] = &[("WECHAT_CLIENT_ID", "WECHAT_CLIENT_SECRET")];
 
 /// Where wxgate finds WeChat's servers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,15 +34,22 @@ impl Endpoints {
     }
 }
 
+/// A login product's credentials with the variable its appid was read from (for messages).
+#[derive(Debug, Clone)]
+pub struct ConfiguredApp {
+    pub credentials: AppCredentials,
+    pub source: &'static str,
+}
+
 /// The three login products and the hosts they talk to.
 #[derive(Debug, Clone)]
 pub struct WeChatSettings {
     /// Mini program (`wx.login` → jscode2session).
-    pub mini_program: Option<AppCredentials>,
+    pub mini_program: Option<ConfiguredApp>,
     /// Official account OAuth inside the WeChat browser.
-    pub official_account: Option<AppCredentials>,
+    pub official_account: Option<ConfiguredApp>,
     /// Open Platform website app (QR login on desktop browsers).
-    pub website: Option<AppCredentials>,
+    pub website: Option<ConfiguredApp>,
     pub endpoints: Endpoints,
     /// How long a call to WeChat may take (`WECHAT_TIMEOUT_SECONDS`, default 10).
     pub timeout: std::time::Duration,
@@ -51,23 +57,10 @@ pub struct WeChatSettings {
 
 impl WeChatSettings {
     pub(super) fn read(vars: &Vars, problems: &mut Problems) -> WeChatSettings {
-        let shared = ("WECHAT_APPID", "WECHAT_SECRET");
         WeChatSettings {
-            mini_program: credentials(
-                vars,
-                problems,
-                &[("WECHAT_MP_APPID", "WECHAT_MP_SECRET"), shared],
-            ),
-            official_account: credentials(
-                vars,
-                problems,
-                &[("WECHAT_OA_APPID", "WECHAT_OA_SECRET"), shared],
-            ),
-            website: credentials(
-                vars,
-                problems,
-                &[("WECHAT_CLIENT_ID", "WECHAT_CLIENT_SECRET")],
-            ),
+            mini_program: credentials(vars, problems, MINI_PROGRAM_VARS),
+            official_account: credentials(vars, problems, OFFICIAL_ACCOUNT_VARS),
+            website: credentials(vars, problems, WEBSITE_VARS),
             timeout: timeout(vars, problems),
             endpoints: Endpoints {
                 api: base_url(vars, problems, "WECHAT_API_BASE", DEFAULT_API_BASE),
@@ -83,7 +76,7 @@ fn credentials(
     vars: &Vars,
     problems: &mut Problems,
     pairs: &[(&'static str, &'static str)],
-) -> Option<AppCredentials> {
+) -> Option<ConfiguredApp> {
     for &(appid_var, secret_var) in pairs {
         match (vars.get(appid_var), vars.get(secret_var)) {
             (None, None) => continue,
@@ -95,9 +88,11 @@ fn credentials(
             }
             (Some(appid), Some(secret)) => match AppId::parse(appid) {
                 Ok(appid) => {
-                    return Some(AppCredentials {
-                        appid,
-                        secret: SecretString::from(secret.to_owned()),
+                    return Some(ConfiguredApp {
+                        credentials: AppCredentials {
+                            appid,
+                            secret: SecretString::from(secret.to_owned()),
+                        },
                         source: appid_var,
                     })
                 }
@@ -112,14 +107,14 @@ fn credentials(
 /// `WECHAT_TIMEOUT_SECONDS`: 1 to 60 seconds.
 fn timeout(vars: &Vars, problems: &mut Problems) -> std::time::Duration {
     let seconds = match vars.get("WECHAT_TIMEOUT_SECONDS").map(str::parse::<u64>) {
-        None => crate::ssr::wechat::api::DEFAULT_TIMEOUT.as_secs(),
+        None => wechat::api::DEFAULT_TIMEOUT.as_secs(),
         Some(Ok(seconds)) if (1..=60).contains(&seconds) => seconds,
         Some(_) => {
             problems.push(
                 "WECHAT_TIMEOUT_SECONDS",
                 "must be a whole number of seconds from 1 to 60",
             );
-            crate::ssr::wechat::api::DEFAULT_TIMEOUT.as_secs()
+            wechat::api::DEFAULT_TIMEOUT.as_secs()
         }
     };
     std::time::Duration::from_secs(seconds)

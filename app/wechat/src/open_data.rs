@@ -81,7 +81,7 @@ pub fn check_session_signature(session_key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ssr::wechat::testdata;
+    use crate::testdata;
 
     #[test]
     fn decrypts_the_documentation_example_and_checks_its_watermark() {

@@ -17,8 +17,8 @@ use tokio::sync::Mutex;
 
 use super::api::{ApiClient, ApiError};
 use super::clock::now;
-use crate::ssr::config::AppCredentials;
-use crate::ssr::metrics;
+use crate::credentials::AppCredentials;
+use crate::metrics;
 
 /// Renew this long before WeChat's expiry, so a token is never used in its last minutes.
 const RENEW_MARGIN: Duration = Duration::from_secs(5 * 60);

@@ -1,0 +1,32 @@
+//! A WeChat client: everything an application says to WeChat's servers, with no database, web-framework or UI
+//! types in it. Every base URL comes from the caller, so the same client talks to WeChat, a staging proxy or the
+//! wxgate sandbox.
+//!
+//! - Login: [`mp`] (mini program `jscode2session`), [`oauth`] (official-account and website OAuth), [`open_data`]
+//!   (decrypting what `wx.getPhoneNumber` and friends hand the mini program).
+//! - Server-side tokens: [`token`] (the `access_token` and `jsapi_ticket`, with a cache trait the caller backs).
+//! - [`jssdk`]: the `wx.config` signature for pages inside WeChat.
+//! - [`pay`]: WeChat Pay API v3 (signing, the platform's keys, validation, notifications, transactions, refunds,
+//!   bills, OAEP for sensitive fields).
+//! - [`failure`] and [`metrics`]: how failures read in logs, and the series the client records.
+//!
+//! See this crate's README.md for an example.
+
+pub mod api;
+pub mod clock;
+pub mod credentials;
+pub mod failure;
+pub mod ids;
+pub mod jssdk;
+pub mod metrics;
+pub mod mp;
+pub mod oauth;
+pub mod open_data;
+pub mod pay;
+pub mod token;
+
+pub use credentials::AppCredentials;
+pub use ids::{AppId, MchId};
+
+#[cfg(test)]
+pub(crate) mod testdata;
