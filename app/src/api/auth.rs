@@ -9,7 +9,7 @@ use crate::types::{Account, ApiError, LoginOptions};
 pub async fn fetch_login_options(next: String) -> Result<LoginOptions, ApiError> {
     use crate::ssr::auth::{oauth, session};
     use crate::ssr::bounds;
-    use crate::types::Surface;
+    use crate::types::channel::BrowserKind;
     use wechat::oauth::{QrStyle, Scope};
 
     super::bounded(bounds::fit("next", &next, bounds::MAX_NEXT_BYTES))?;
@@ -18,7 +18,7 @@ pub async fn fetch_login_options(next: String) -> Result<LoginOptions, ApiError>
         leptos_axum::extract()
             .await
             .map_err(|_| ApiError::Unavailable)?;
-    let surface = Surface::from_headers(&headers);
+    let browser = BrowserKind::from_headers(&headers);
     let next = crate::ssr::redirect::same_origin_path(&context.settings.app_url, Some(&next));
     let encoded: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
     let wechat_start = context
@@ -31,8 +31,8 @@ pub async fn fetch_login_options(next: String) -> Result<LoginOptions, ApiError>
         .website
         .as_ref()
         .map(|_| format!("/api/auth/wechat/oauth/start?provider=wechat_web&next={encoded}"));
-    let qr_frame = match (surface, &context.wechat.website) {
-        (Surface::Desktop, Some(_)) => {
+    let qr_frame = match (browser, &context.wechat.website) {
+        (BrowserKind::Desktop, Some(_)) => {
             let (url, pending) = oauth::start(
                 &context,
                 oauth::Provider::Website,
@@ -51,7 +51,7 @@ pub async fn fetch_login_options(next: String) -> Result<LoginOptions, ApiError>
         _ => None,
     };
     Ok(LoginOptions {
-        surface,
+        browser,
         wechat_start,
         qr_frame,
         qr_page_start,
@@ -62,7 +62,8 @@ pub async fn fetch_login_options(next: String) -> Result<LoginOptions, ApiError>
 #[server(prefix = "/api/fn", endpoint = "account")]
 pub async fn current_account() -> Result<Option<Account>, ApiError> {
     use crate::ssr::auth::session;
-    use crate::types::{LinkedIdentity, Surface};
+    use crate::types::channel::BrowserKind;
+    use crate::types::LinkedIdentity;
 
     let context = use_context::<crate::ssr::context::AppContext>().ok_or(ApiError::Unavailable)?;
     let (headers, session): (axum::http::HeaderMap, tower_sessions::Session) =
@@ -83,12 +84,12 @@ pub async fn current_account() -> Result<Option<Account>, ApiError> {
         return Ok(None);
     };
     let identities = context.db.identities(&user.id).await.map_err(unavailable)?;
-    let in_wechat = Surface::from_headers(&headers) == Surface::WeChat;
+    let in_wechat = BrowserKind::from_headers(&headers) == BrowserKind::WeChat;
     let profile_start =
         (in_wechat && user.nickname.is_none() && context.wechat.official_account.is_some())
             .then(|| "/api/auth/wechat/oauth/start?scope=userinfo&next=%2Faccount".to_owned());
     let is_admin =
-        crate::ssr::payments::orders::names_admin(&context.settings.admins, &user, &identities);
+        crate::ssr::payments::access::names_admin(&context.settings.admins, &user, &identities);
     Ok(Some(Account {
         is_admin,
         user_id: user.id,

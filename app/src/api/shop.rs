@@ -76,7 +76,7 @@ pub async fn pay_order(order_id: String) -> Result<PaymentStep, ApiError> {
     use crate::ssr::bounds;
     use crate::ssr::config::Mode;
     use crate::ssr::payments::checkout::{self, Payment};
-    use crate::ssr::payments::{orders, surface};
+    use crate::ssr::payments::{orders, pay_from};
 
     super::bounded(bounds::fit("order_id", &order_id, bounds::MAX_ID_BYTES))?;
     let (context, user_id) = signed_in().await?;
@@ -86,11 +86,11 @@ pub async fn pay_order(order_id: String) -> Result<PaymentStep, ApiError> {
     ) = leptos_axum::extract()
         .await
         .map_err(|_| ApiError::Unavailable)?;
-    let surface = surface::for_browser(peer, &headers, &context.settings.trusted_proxies);
+    let from = pay_from::browser(peer, &headers, &context.settings.trusted_proxies);
     let order = orders::view(&context, &user_id, &order_id).await?.order;
     let encode =
         |text: &str| -> String { url::form_urlencoded::byte_serialize(text.as_bytes()).collect() };
-    Ok(match checkout::pay(&context, &order, &surface).await? {
+    Ok(match checkout::pay(&context, &order, &from).await? {
         Payment::Jsapi(params) => PaymentStep::Bridge(params.into()),
         Payment::H5Url(h5_url) => {
             let back = format!(

@@ -14,7 +14,7 @@ pub async fn sign_wechat_page(
 ) -> Result<Option<WeChatPageConfig>, ApiError> {
     use crate::ssr::bounds;
     use crate::ssr::share::{self, ShareError};
-    use crate::types::Surface;
+    use crate::types::channel::BrowserKind;
 
     super::bounded(
         bounds::fit("url", &url, bounds::MAX_URL_BYTES).and(bounds::fit(
@@ -27,7 +27,7 @@ pub async fn sign_wechat_page(
     let headers: axum::http::HeaderMap = leptos_axum::extract()
         .await
         .map_err(|_| ApiError::Unavailable)?;
-    if Surface::from_headers(&headers) != Surface::WeChat {
+    if BrowserKind::from_headers(&headers) != BrowserKind::WeChat {
         return Ok(None);
     }
     match share::page_config(&context, &url, &title).await {

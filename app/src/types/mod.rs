@@ -1,12 +1,16 @@
 //! DTOs that cross the wire between the server and the browser. Nothing secret goes in here, ever.
 
+pub mod channel;
 pub mod shop;
+pub mod status;
 
 use leptos::server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
 };
 use serde::{Deserialize, Serialize};
+
+use channel::BrowserKind;
 
 /// What the home page's status card shows: proof that the server, its database and the session all answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,50 +68,10 @@ impl FromServerFnError for ApiError {
     }
 }
 
-/// Where the visitor is, which decides how they can log in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Surface {
-    /// Inside the WeChat browser (`MicroMessenger` in the user agent): official-account OAuth.
-    WeChat,
-    /// A desktop browser: scan the website app's QR with the phone.
-    Desktop,
-    /// A phone browser outside WeChat: open the page in WeChat.
-    Mobile,
-}
-
-impl Surface {
-    /// Reads a user agent.
-    pub fn from_user_agent(user_agent: &str) -> Surface {
-        if user_agent.contains("MicroMessenger") {
-            Surface::WeChat
-        } else if ["Mobile", "Android", "iPhone", "iPad"]
-            .iter()
-            .any(|marker| user_agent.contains(marker))
-        {
-            Surface::Mobile
-        } else {
-            Surface::Desktop
-        }
-    }
-}
-
-#[cfg(feature = "ssr")]
-impl Surface {
-    /// Reads the `User-Agent` of a request (none reads as a desktop).
-    pub fn from_headers(headers: &axum::http::HeaderMap) -> Surface {
-        Surface::from_user_agent(
-            headers
-                .get(axum::http::header::USER_AGENT)
-                .and_then(|value| value.to_str().ok())
-                .unwrap_or_default(),
-        )
-    }
-}
-
 /// What the login page offers this visitor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginOptions {
-    pub surface: Surface,
+    pub browser: BrowserKind,
     /// Starts the official-account login (silent snsapi_base) and comes back to `next`.
     pub wechat_start: Option<String>,
     /// WeChat's QR page for an iframe (website app), already tied to this browser's session.

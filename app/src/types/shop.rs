@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::channel::PayChannel;
+use super::status::{OrderStatus, RefundStatus};
 use crate::lang::Lang;
 
 /// At most this many of one product in an order.
@@ -23,8 +25,7 @@ pub struct OrderSummary {
     pub order_id: String,
     pub description: String,
     pub total_fen: i64,
-    /// The order status: CREATED, PAYING, PAID, PARTIALLY_REFUNDED, REFUNDED or CLOSED.
-    pub status: String,
+    pub status: OrderStatus,
     /// Unix seconds.
     pub created_at: i64,
 }
@@ -36,9 +37,10 @@ pub struct OrderDetail {
     pub out_trade_no: String,
     pub description: String,
     pub total_fen: i64,
-    pub status: String,
-    /// How it is being paid (miniprogram, jsapi, h5 or native); none before a payment was asked for.
-    pub surface: Option<String>,
+    pub status: OrderStatus,
+    /// How it is being paid; none before a payment was asked for. Named `surface` on the wire, as it always was.
+    #[serde(rename = "surface")]
+    pub channel: Option<PayChannel>,
     /// Unix seconds.
     pub created_at: i64,
     pub paid_at: Option<i64>,
@@ -58,8 +60,7 @@ pub struct OrderDetail {
 pub struct RefundLine {
     pub out_refund_no: String,
     pub refund_fen: i64,
-    /// WeChat Pay's refund status: PROCESSING, SUCCESS, CLOSED or ABNORMAL (REQUESTED before WeChat answered).
-    pub status: String,
+    pub status: RefundStatus,
     pub reason: Option<String>,
 }
 

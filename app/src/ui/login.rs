@@ -6,7 +6,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::fetch_login_options;
 use crate::lang::Lang;
-use crate::types::{LoginOptions, Surface};
+use crate::types::channel::BrowserKind;
+use crate::types::LoginOptions;
 
 /// A sentence for each error code the login routes send back here.
 fn error_message(lang: Lang, code: &str) -> &'static str {
@@ -79,8 +80,8 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 fn LoginChoice(options: LoginOptions, retry: bool) -> impl IntoView {
     let lang = expect_context::<Lang>();
-    match options.surface {
-        Surface::WeChat => match options.wechat_start {
+    match options.browser {
+        BrowserKind::WeChat => match options.wechat_start {
             Some(start) => {
                 // Inside WeChat the login is silent: go at once, unless the visitor just came back from a failure.
                 let target = start.clone();
@@ -97,7 +98,7 @@ fn LoginChoice(options: LoginOptions, retry: bool) -> impl IntoView {
             }
             None => disabled(lang).into_any(),
         },
-        Surface::Desktop => match options.qr_frame {
+        BrowserKind::Desktop => match options.qr_frame {
             Some(frame) => view! {
                 <p class="muted">{lang.pick("请使用微信扫描二维码登录", "Scan the QR code with WeChat to sign in")}</p>
                 <iframe class="qr-frame" src=frame title="WeChat QR login" data-testid="qr-frame"></iframe>
@@ -108,7 +109,7 @@ fn LoginChoice(options: LoginOptions, retry: bool) -> impl IntoView {
             .into_any(),
             None => disabled(lang).into_any(),
         },
-        Surface::Mobile => {
+        BrowserKind::Mobile => {
             let link = RwSignal::new(String::new());
             Effect::new(move |_| {
                 if let Ok(href) = window().location().href() {

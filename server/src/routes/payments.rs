@@ -1,4 +1,4 @@
-//! The payment routes: the catalogue, payment creation for the mini program and for browsers (the surface chosen by
+//! The payment routes: the catalogue, payment creation for the mini program and for browsers (the channel chosen by
 //! where the buyer is), an order's status, and the WeChat Pay webhook.
 
 use std::net::SocketAddr;
@@ -7,9 +7,10 @@ use app::ssr::auth::session as auth_session;
 use app::ssr::bounds::{self, fit, fit_chars, fit_optional, TooLong};
 use app::ssr::context::AppContext;
 use app::ssr::db::OrderRow;
-use app::ssr::payments::checkout::{self, PaySurface, Payment};
-use app::ssr::payments::webhook::{self, Accepted, Refused};
-use app::ssr::payments::{catalogue, orders, refunds, surface, views, PaymentError};
+use app::ssr::payments::checkout::{self, PayFrom, Payment};
+use app::ssr::payments::settle::Settled;
+use app::ssr::payments::webhook::{self, Refused};
+use app::ssr::payments::{access, catalogue, orders, pay_from, refunds, views, PaymentError};
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
@@ -113,7 +114,7 @@ async fn mini_program_create(
     bounded_create(&body)?;
     let user_id = buyer(&session).await?;
     let order = order_to_pay(&context, &user_id, body).await?;
-    let Payment::Jsapi(params) = checkout::pay(&context, &order, &PaySurface::MiniProgram).await?
+    let Payment::Jsapi(params) = checkout::pay(&context, &order, &PayFrom::MiniProgram).await?
     else {
         return Err(
             PaymentError::Internal("the mini program got no JSAPI parameters".to_owned()).into(),
@@ -143,9 +144,9 @@ async fn browser_create(
     let body = json_body(body)?;
     bounded_create(&body)?;
     let user_id = buyer(&session).await?;
-    let surface = surface::for_browser(peer, &headers, &context.settings.trusted_proxies);
+    let from = pay_from::browser(peer, &headers, &context.settings.trusted_proxies);
     let order = order_to_pay(&context, &user_id, body).await?;
-    let payment = checkout::pay(&context, &order, &surface).await?;
+    let payment = checkout::pay(&context, &order, &from).await?;
     let mut answer = json!({ "order_id": order.id, "out_trade_no": order.out_trade_no, "total_fen": order.total_fen });
     match payment {
         Payment::Jsapi(params) => answer["jsapi"] = json!(params),
@@ -174,7 +175,7 @@ async fn order_qr(
 ) -> ApiResult {
     fit("order_id", &order_id, bounds::MAX_ID_BYTES)?;
     let user_id = buyer(&session).await?;
-    let order = orders::visible(&context, &user_id, &order_id).await?.order;
+    let order = access::visible(&context, &user_id, &order_id).await?.order;
     let code_url = checkout::live_code_url(&order)
         .ok_or_else(|| PaymentError::NotPayable(order.status.to_string()))?;
     let svg = crate::qr::svg(code_url)
@@ -238,10 +239,7 @@ async fn wechat_pay_webhook(
 ) -> Response {
     match webhook::handle(&context, &headers, &body).await {
         Ok(
-            Accepted::Applied
-            | Accepted::Duplicate
-            | Accepted::PaidAfterClosing
-            | Accepted::Recorded,
+            Settled::Applied | Settled::Duplicate | Settled::PaidAfterClosing | Settled::Recorded,
         ) => StatusCode::NO_CONTENT.into_response(),
         Err(refused) => {
             let status = match &refused {

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
+use app::types::channel::PayChannel;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use rsa::pkcs1v15::SigningKey;
@@ -257,7 +258,7 @@ async fn a_prepay_stored_after_the_payment_leaves_the_order_paid(database: TestD
     let kept = db
         .set_prepay(
             order_id,
-            "native",
+            PayChannel::Native,
             "wx0000000000000002",
             "weixin://wxpay/bizpayurl?pr=late",
             app::ssr::clock::now() + 3600,

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use app::ssr::clock::now;
 use app::ssr::db::{Database, ReconciliationRow, RefundRow};
+use app::types::status::RefundStatus;
 use serde_json::json;
 
 use crate::support::{on_both_backends, run_to_exit, until_stored_status, TestDatabase, Wxgate};
@@ -86,7 +87,7 @@ async fn reconcile_agrees_with_the_bill_and_names_what_differs(database: TestDat
         order_id: order_id.to_owned(),
         refund_fen: 1,
         reason: None,
-        status: "REQUESTED".to_owned(),
+        status: RefundStatus::Requested,
         refund_id: None,
     };
     assert_eq!(
@@ -98,7 +99,7 @@ async fn reconcile_agrees_with_the_bill_and_names_what_differs(database: TestDat
     assert!(db
         .update_refund(
             &ghost_refund.out_refund_no,
-            "PROCESSING",
+            RefundStatus::Processing,
             Some("50300000000000000000000000000")
         )
         .await

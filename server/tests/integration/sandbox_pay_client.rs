@@ -13,15 +13,15 @@ use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
 use rsa::sha2::Sha256;
 use rsa::signature::Verifier as _;
 use secrecy::SecretString;
-use serde_json::{json, Value};
+use serde_json::json;
 use url::Url;
 use wechat::pay::client::{PayClient, PayClientConfig};
 use wechat::pay::error::PayError;
-use wechat::pay::notify::{verify_and_decrypt, NotifyError};
+use wechat::pay::notify::{verify_and_decrypt, NotifyError, Resource};
 use wechat::pay::params::{AppPayParams, JsapiPayParams};
 use wechat::pay::refund::{self, RefundRequest};
 use wechat::pay::sign::{app_sign_message, pay_sign_message};
-use wechat::pay::transactions::{self, OrderRequest, Prepay, Surface};
+use wechat::pay::transactions::{self, OrderRequest, Prepay, TradeType};
 use wechat::pay::validate::{SignatureHeaders, ValidationError};
 use wechat::pay::verify::VerifyError;
 
@@ -52,7 +52,7 @@ fn order(
     out_trade_no: &str,
     total_fen: u64,
     notify_url: &str,
-    surface: Surface,
+    trade_type: TradeType,
 ) -> OrderRequest {
     OrderRequest {
         appid: sandbox.credential("oa_appid"),
@@ -62,7 +62,7 @@ fn order(
         notify_url: notify_url.to_owned(),
         time_expire: None,
         attach: None,
-        surface,
+        trade_type,
     }
 }
 
@@ -115,7 +115,7 @@ async fn native_order_is_queried_paid_and_then_cannot_be_closed_in_public_key_mo
         "WXG20261121A001",
         1288,
         "https://shop.example.com/notify",
-        Surface::Native,
+        TradeType::Native,
     );
 
     let Prepay::CodeUrl(code_url) = transactions::prepay(&client, &request)
@@ -166,7 +166,7 @@ async fn native_order_is_queried_paid_and_then_cannot_be_closed_in_public_key_mo
         "WXG20261121A001",
         999,
         "https://shop.example.com/notify",
-        Surface::Native,
+        TradeType::Native,
     );
     let used = transactions::prepay(&client, &changed)
         .await
@@ -192,7 +192,7 @@ async fn certificate_mode_downloads_certificates_and_follows_a_rotation() {
         "WXG20261121B001",
         100,
         "https://shop.example.com/notify",
-        Surface::Native,
+        TradeType::Native,
     );
     transactions::prepay(&client, &request)
         .await
@@ -254,7 +254,7 @@ async fn jsapi_and_h5_prepay_give_what_the_page_needs_with_a_verifiable_pay_sign
         "WXG20261121C001",
         500,
         "https://shop.example.com/notify",
-        Surface::Jsapi {
+        TradeType::Jsapi {
             openid: openid.to_owned(),
         },
     );
@@ -302,7 +302,7 @@ async fn jsapi_and_h5_prepay_give_what_the_page_needs_with_a_verifiable_pay_sign
         "WXG20261121C002",
         500,
         "https://shop.example.com/notify",
-        Surface::H5 {
+        TradeType::H5 {
             payer_client_ip: "203.0.113.7".to_owned(),
         },
     );
@@ -321,7 +321,7 @@ async fn refunds_go_up_to_the_paid_total_and_repeat_safely() {
         "WXG20261121D001",
         100,
         "https://shop.example.com/notify",
-        Surface::Native,
+        TradeType::Native,
     );
     transactions::prepay(&client, &request)
         .await
@@ -380,7 +380,7 @@ async fn system_errors_are_retried_and_unsigned_errors_still_give_their_code() {
         "WXG20261121E001",
         100,
         "https://shop.example.com/notify",
-        Surface::Native,
+        TradeType::Native,
     );
     transactions::prepay(&client, &request)
         .await
@@ -422,7 +422,7 @@ async fn notifications_are_verified_and_decrypted_by_the_client_and_bad_ones_ref
         "WXG20261121F001",
         2500,
         &receiver.url,
-        Surface::Native,
+        TradeType::Native,
     );
     transactions::prepay(&client, &request)
         .await
@@ -443,10 +443,12 @@ async fn notifications_are_verified_and_decrypted_by_the_client_and_bad_ones_ref
     )
     .expect("valid");
     assert_eq!(verified.notification.event_type, "TRANSACTION.SUCCESS");
-    let transaction: Value = serde_json::from_str(&verified.plaintext).expect("json");
-    assert_eq!(transaction["out_trade_no"], "WXG20261121F001");
-    assert_eq!(transaction["trade_state"], "SUCCESS");
-    assert_eq!(transaction["amount"]["total"], 2500);
+    let Ok(Resource::Transaction(transaction)) = verified.resource else {
+        panic!("a transaction: {:?}", verified.resource);
+    };
+    assert_eq!(transaction.out_trade_no, "WXG20261121F001");
+    assert_eq!(transaction.trade_state, "SUCCESS");
+    assert_eq!(transaction.amount.map(|amount| amount.total), Some(2500));
 
     let mut tampered = body.to_vec();
     tampered.insert(1, b' ');
@@ -508,7 +510,7 @@ async fn bills_download_with_a_matching_sha1_and_a_tampered_digest_is_refused() 
             out_trade_no,
             total,
             "https://shop.example.com/notify",
-            Surface::Native,
+            TradeType::Native,
         );
         transactions::prepay(&client, &request)
             .await
@@ -525,7 +527,7 @@ async fn bills_download_with_a_matching_sha1_and_a_tampered_digest_is_refused() 
         "WXGBILL0003",
         700,
         "https://shop.example.com/notify",
-        Surface::Native,
+        TradeType::Native,
     );
     transactions::prepay(&client, &unpaid)
         .await
@@ -637,7 +639,7 @@ async fn app_prepay_gives_signed_parameters_for_the_app_sdk() {
         "WXG20261121G001",
         300,
         "https://shop.example.com/notify",
-        Surface::App,
+        TradeType::App,
     );
     let Prepay::PrepayId(prepay_id) = transactions::prepay(&client, &app_order)
         .await

@@ -12,13 +12,11 @@
 use time::Duration;
 use tower_sessions::{Expiry, Session};
 
-use super::session::USER_KEY;
+use super::session::{SAVED_AT_KEY, USER_KEY};
 use crate::ssr::clock::now;
 
 /// How long a session without a signed-in user lives after its last request.
 pub const ANONYMOUS_LIFETIME: Duration = Duration::minutes(15);
-/// When the session was last saved with its lifetime (Unix seconds).
-pub(super) const SAVED_AT_KEY: &str = "session.saved_at";
 /// A session is saved again after `lifetime / REFRESH_DIVISOR` without a save.
 const REFRESH_DIVISOR: i64 = 100;
 

@@ -9,6 +9,8 @@ use crate::ssr::clock::now;
 pub(super) const USER_KEY: &str = "auth.user_id";
 const OAUTH_KEY: &str = "auth.oauth";
 const OAUTH_DONE_KEY: &str = "auth.oauth_done";
+/// When the session was last saved with its lifetime (Unix seconds); the lifetime module reads it.
+pub(super) const SAVED_AT_KEY: &str = "session.saved_at";
 
 /// An OAuth login this browser started; single use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,10 +115,7 @@ pub async fn issue_session(
         USER_KEY.to_owned(),
         serde_json::Value::String(user_id.to_owned()),
     );
-    data.insert(
-        super::lifetime::SAVED_AT_KEY.to_owned(),
-        serde_json::Value::from(now()),
-    );
+    data.insert(SAVED_AT_KEY.to_owned(), serde_json::Value::from(now()));
     let mut record = Record {
         id: Id::default(),
         data,

@@ -2,7 +2,7 @@
 //! lately, and when WeChat Pay was last asked about an order.
 
 use super::{Database, DbError};
-use crate::ssr::payments::status::OrderStatus;
+use crate::types::status::OrderStatus;
 
 impl Database {
     /// Claims the right to ask WeChat Pay about order `id` now: true for at most one caller every `interval`

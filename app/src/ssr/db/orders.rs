@@ -3,7 +3,8 @@
 
 use super::{Database, DbError, ProductRow};
 use crate::ssr::clock::now;
-use crate::ssr::payments::status::OrderStatus;
+use crate::types::channel::PayChannel;
+use crate::types::status::OrderStatus;
 
 /// An order as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,7 +15,8 @@ pub struct OrderRow {
     pub status: OrderStatus,
     pub description: String,
     pub total_fen: i64,
-    pub surface: Option<String>,
+    /// The channel of its latest prepay.
+    pub channel: Option<PayChannel>,
     pub appid: Option<String>,
     pub prepay: Option<String>,
     pub prepay_expires_at: i64,
@@ -72,6 +74,15 @@ impl StoredOrder {
                 format!("unknown order status {}", self.status).into(),
             ))
         })?;
+        let channel = match self.surface.as_deref().map(PayChannel::parse) {
+            None => None,
+            Some(Some(channel)) => Some(channel),
+            Some(None) => {
+                return Err(DbError::Query(sqlx::Error::Decode(
+                    format!("unknown payment channel {:?}", self.surface).into(),
+                )))
+            }
+        };
         Ok(OrderRow {
             id: self.id,
             user_id: self.user_id,
@@ -79,7 +90,7 @@ impl StoredOrder {
             status,
             description: self.description,
             total_fen: self.total_fen,
-            surface: self.surface,
+            channel,
             appid: self.appid,
             prepay: self.prepay,
             prepay_expires_at: self.prepay_expires_at,
@@ -202,7 +213,7 @@ impl Database {
     pub async fn set_prepay(
         &self,
         order_id: &str,
-        surface: &str,
+        channel: PayChannel,
         appid: &str,
         prepay: &str,
         expires_at: i64,
@@ -211,7 +222,7 @@ impl Database {
             "UPDATE orders SET surface = $1, appid = $2, prepay = $3, prepay_expires_at = $4, updated_at = $5, \
              status = CASE WHEN status = $6 THEN $7 ELSE status END WHERE id = $8 AND (status = $6 OR status = $7)",
         )
-        .bind(surface)
+        .bind(channel.as_str())
         .bind(appid)
         .bind(prepay)
         .bind(expires_at)
@@ -236,7 +247,7 @@ impl Database {
         let query = format!(
             "UPDATE orders SET status = $1, transaction_id = $2, paid_at = $3, updated_at = $4 \
              WHERE out_trade_no = $5 AND {}",
-            OrderStatus::guard_sql(OrderStatus::Paid)
+            status_guard(OrderStatus::Paid)
         );
         let changed = sqlx::query(&query)
             .bind(OrderStatus::Paid.as_str())
@@ -364,7 +375,7 @@ impl Database {
     pub async fn close_order(&self, id: &str) -> Result<bool, DbError> {
         let query = format!(
             "UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND {}",
-            OrderStatus::guard_sql(OrderStatus::Closed)
+            status_guard(OrderStatus::Closed)
         );
         let changed = sqlx::query(&query)
             .bind(OrderStatus::Closed.as_str())
@@ -416,5 +427,32 @@ impl Database {
         .execute(self.pool())
         .await?;
         Ok(())
+    }
+}
+
+/// The SQL condition of a guarded update to `to`, from [`OrderStatus::sources`]: `status IN ('CREATED', …)`.
+/// The names are the status machine's own, never input.
+pub(super) fn status_guard(to: OrderStatus) -> String {
+    let names: Vec<String> = OrderStatus::sources(to)
+        .into_iter()
+        .map(|from| format!("'{}'", from.as_str()))
+        .collect();
+    format!("status IN ({})", names.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guarded_updates_name_every_status_the_machine_allows() {
+        assert_eq!(
+            status_guard(OrderStatus::Paid),
+            "status IN ('CREATED', 'PAYING')"
+        );
+        assert_eq!(
+            status_guard(OrderStatus::Refunded),
+            "status IN ('PAID', 'PARTIALLY_REFUNDED')"
+        );
     }
 }

@@ -2,14 +2,10 @@
 //! once (a guarded change), and in the same transaction the order becomes PARTIALLY_REFUNDED or REFUNDED by the sum
 //! of its settled refunds. Requests and settlements of one order take turns on the order's row lock.
 
+use super::orders::status_guard;
 use super::{Database, DbError};
 use crate::ssr::clock::now;
-use crate::ssr::payments::status::OrderStatus;
-
-/// Where a refund stands: REQUESTED (not yet accepted by WeChat Pay), then WeChat's PROCESSING, SUCCESS, ABNORMAL
-/// or CLOSED.
-pub const REQUESTED: &str = "REQUESTED";
-pub const SUCCESS: &str = "SUCCESS";
+use crate::types::status::{OrderStatus, RefundStatus};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RefundRow {
@@ -17,22 +13,18 @@ pub struct RefundRow {
     pub order_id: String,
     pub refund_fen: i64,
     pub reason: Option<String>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: RefundStatus,
     pub refund_id: Option<String>,
 }
 
 const REFUND_COLUMNS: &str = "out_refund_no, order_id, refund_fen, reason, status, refund_id";
 
-/// Statuses whose money is gone or on its way back; ABNORMAL and CLOSED ones can be asked for again.
-fn counts(status: &str) -> bool {
-    !matches!(status, "ABNORMAL" | "CLOSED")
-}
-
 /// The fen of `refunds` that count against their order.
 pub fn committed_fen(refunds: &[RefundRow]) -> i64 {
     refunds
         .iter()
-        .filter(|refund| counts(&refund.status))
+        .filter(|refund| refund.status.counts_against_order())
         .map(|refund| refund.refund_fen)
         .sum()
 }
@@ -89,7 +81,7 @@ impl Database {
         .bind(&refund.order_id)
         .bind(refund.refund_fen)
         .bind(&refund.reason)
-        .bind(REQUESTED)
+        .bind(RefundStatus::Requested.as_str())
         .bind(requested_by)
         .bind(now())
         .execute(&mut *tx)
@@ -138,18 +130,18 @@ impl Database {
     pub async fn update_refund(
         &self,
         out_refund_no: &str,
-        status: &str,
+        status: RefundStatus,
         refund_id: Option<&str>,
     ) -> Result<bool, DbError> {
         let changed = sqlx::query(
             "UPDATE refunds SET status = $1, refund_id = COALESCE($2, refund_id), updated_at = $3 \
              WHERE out_refund_no = $4 AND status <> $5",
         )
-        .bind(status)
+        .bind(status.as_str())
         .bind(refund_id)
         .bind(now())
         .bind(out_refund_no)
-        .bind(SUCCESS)
+        .bind(RefundStatus::Success.as_str())
         .execute(self.pool())
         .await?
         .rows_affected();
@@ -181,7 +173,7 @@ impl Database {
             "UPDATE refunds SET status = $1, refund_id = COALESCE($2, refund_id), updated_at = $3 \
              WHERE out_refund_no = $4 AND status <> $1",
         )
-        .bind(SUCCESS)
+        .bind(RefundStatus::Success.as_str())
         .bind(refund_id)
         .bind(now())
         .bind(out_refund_no)
@@ -197,7 +189,7 @@ impl Database {
              WHERE r.order_id = $1 AND r.status = $2 GROUP BY o.id, o.total_fen",
         )
         .bind(&order_id)
-        .bind(SUCCESS)
+        .bind(RefundStatus::Success.as_str())
         .fetch_one(&mut *tx)
         .await?;
         let status = if refunded_fen >= total_fen {
@@ -207,7 +199,7 @@ impl Database {
         };
         let query = format!(
             "UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND {}",
-            OrderStatus::guard_sql(status)
+            status_guard(status)
         );
         sqlx::query(&query)
             .bind(status.as_str())

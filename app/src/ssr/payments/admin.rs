@@ -1,7 +1,7 @@
 //! What the admin page is shown, for admins only: orders paid after they were closed that still need a refund,
 //! everyone's recent orders, the catalogue and the latest days checked against WeChat Pay's trade bill.
 
-use super::orders::is_admin;
+use super::access::is_admin;
 use super::refunds::left_to_refund;
 use super::{catalogue, views, PaymentError};
 use crate::ssr::context::AppContext;

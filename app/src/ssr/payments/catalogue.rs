@@ -1,6 +1,6 @@
 //! The product catalogue: a few products put in on the first start, then whatever admins make of it.
 
-use super::orders::is_admin;
+use super::access::is_admin;
 use super::{views, PaymentError};
 use crate::ssr::context::AppContext;
 use crate::ssr::db::ProductRow;

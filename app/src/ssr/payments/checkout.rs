@@ -1,23 +1,25 @@
 //! Checkout: an order priced by the server from product ids and quantities (never an amount from the client), and
-//! its payment for the buyer's surface — reusing the order's live prepay instead of making a second order at WeChat.
+//! its payment on the buyer's channel — reusing the order's live prepay instead of making a second order at WeChat.
 
-use super::status::OrderStatus;
+use super::merchant::pay_client_of;
 use super::PaymentError;
 use crate::ssr::clock::now;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::{new_id, NewOrder, OrderRow};
+use crate::types::channel::PayChannel;
 use crate::types::shop::MAX_QUANTITY;
+use crate::types::status::OrderStatus;
 use wechat::clock::rfc3339_china;
 use wechat::pay::client::PayClient;
 use wechat::pay::params::JsapiPayParams;
-use wechat::pay::transactions::{self, OrderRequest, Prepay, Surface};
+use wechat::pay::transactions::{self, OrderRequest, Prepay, TradeType};
 
 /// A prepay is reused while it has this much life left (h5_url lives 5 minutes, prepay_id and code_url 2 hours).
 const PREPAY_MARGIN: i64 = 30;
 
-/// Where the buyer pays.
+/// Where the buyer pays from, with what its channel needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PaySurface {
+pub enum PayFrom {
     /// `wx.requestPayment` in the mini program.
     MiniProgram,
     /// The pay bridge in the WeChat browser (official account).
@@ -28,13 +30,14 @@ pub enum PaySurface {
     Native,
 }
 
-impl PaySurface {
-    fn label(&self) -> &'static str {
+impl PayFrom {
+    /// The channel the order is paid through from here.
+    pub fn channel(&self) -> PayChannel {
         match self {
-            PaySurface::MiniProgram => "miniprogram",
-            PaySurface::WeChatBrowser => "jsapi",
-            PaySurface::H5 { .. } => "h5",
-            PaySurface::Native => "native",
+            PayFrom::MiniProgram => PayChannel::MiniProgram,
+            PayFrom::WeChatBrowser => PayChannel::WeChatBrowser,
+            PayFrom::H5 { .. } => PayChannel::H5,
+            PayFrom::Native => PayChannel::Native,
         }
     }
 }
@@ -45,15 +48,6 @@ pub enum Payment {
     Jsapi(JsapiPayParams),
     H5Url(String),
     CodeUrl(String),
-}
-
-/// The WeChat Pay client, when payments are configured.
-pub fn pay_client_of(context: &AppContext) -> Result<&PayClient, PaymentError> {
-    context
-        .wechat
-        .pay
-        .as_deref()
-        .ok_or(PaymentError::NotEnabled)
 }
 
 /// A new order of `quantity` × `product_id` for `user_id` (the account it was merged into, if it was), priced from
@@ -124,20 +118,21 @@ async fn within_order_limits(context: &AppContext, buyer_id: &str) -> Result<(),
     Ok(())
 }
 
-/// The payment of `order` on `surface`: the live prepay if the order has one there, else a new prepay at WeChat.
+/// The payment of `order` from `from`: the live prepay if the order has one on that channel, else a new prepay at
+/// WeChat.
 pub async fn pay(
     context: &AppContext,
     order: &OrderRow,
-    surface: &PaySurface,
+    from: &PayFrom,
 ) -> Result<Payment, PaymentError> {
     let client = pay_client_of(context)?;
     if !order.is_payable(now()) {
         return Err(PaymentError::NotPayable(order.status.to_string()));
     }
-    let (appid, wechat_surface) = match surface {
-        PaySurface::MiniProgram | PaySurface::WeChatBrowser => {
-            let (app, name) = match surface {
-                PaySurface::MiniProgram => (&context.wechat.mini_program, "mini program"),
+    let (appid, trade_type) = match from {
+        PayFrom::MiniProgram | PayFrom::WeChatBrowser => {
+            let (app, name) = match from {
+                PayFrom::MiniProgram => (&context.wechat.mini_program, "mini program"),
                 _ => (&context.wechat.official_account, "official account"),
             };
             let appid = app
@@ -152,18 +147,18 @@ pub async fn pay(
                 .find(|identity| identity.appid == appid)
                 .map(|identity| identity.openid)
                 .ok_or(PaymentError::NoPayer(name))?;
-            (appid, Surface::Jsapi { openid })
+            (appid, TradeType::Jsapi { openid })
         }
-        PaySurface::H5 { client_ip } => (
+        PayFrom::H5 { client_ip } => (
             pay_appid(context)?,
-            Surface::H5 {
+            TradeType::H5 {
                 payer_client_ip: client_ip.clone(),
             },
         ),
-        PaySurface::Native => (pay_appid(context)?, Surface::Native),
+        PayFrom::Native => (pay_appid(context)?, TradeType::Native),
     };
 
-    let prepay = match live_prepay(order, surface, PREPAY_MARGIN) {
+    let prepay = match live_prepay(order, from.channel(), PREPAY_MARGIN) {
         Some(prepay) => prepay.to_owned(),
         None => {
             let request = OrderRequest {
@@ -177,7 +172,7 @@ pub async fn pay(
                 // sweeper is about to close.
                 time_expire: Some(rfc3339_china(order.expires_at)),
                 attach: None,
-                surface: wechat_surface.clone(),
+                trade_type: trade_type.clone(),
             };
             let (prepay, lifetime) = match transactions::prepay(client, &request).await? {
                 Prepay::PrepayId(id) => (id, 2 * 60 * 60),
@@ -186,13 +181,7 @@ pub async fn pay(
             };
             let kept = context
                 .db
-                .set_prepay(
-                    &order.id,
-                    surface.label(),
-                    &appid,
-                    &prepay,
-                    now() + lifetime,
-                )
+                .set_prepay(&order.id, from.channel(), &appid, &prepay, now() + lifetime)
                 .await?;
             if !kept {
                 return Err(paid_or_closed_meanwhile(context, client, order).await);
@@ -200,12 +189,12 @@ pub async fn pay(
             prepay
         }
     };
-    Ok(match wechat_surface {
-        Surface::Jsapi { .. } | Surface::App => {
+    Ok(match trade_type {
+        TradeType::Jsapi { .. } | TradeType::App => {
             Payment::Jsapi(JsapiPayParams::sign(client, &appid, &prepay)?)
         }
-        Surface::H5 { .. } => Payment::H5Url(prepay),
-        Surface::Native => Payment::CodeUrl(prepay),
+        TradeType::H5 { .. } => Payment::H5Url(prepay),
+        TradeType::Native => Payment::CodeUrl(prepay),
     })
 }
 
@@ -230,9 +219,9 @@ async fn paid_or_closed_meanwhile(
     PaymentError::NotPayable(status.to_string())
 }
 
-/// The order's prepay on `surface` while it still has `margin` seconds to live.
-fn live_prepay<'a>(order: &'a OrderRow, surface: &PaySurface, margin: i64) -> Option<&'a str> {
-    (order.surface.as_deref() == Some(surface.label()) && order.prepay_expires_at > now() + margin)
+/// The order's prepay on `channel` while it still has `margin` seconds to live.
+fn live_prepay(order: &OrderRow, channel: PayChannel, margin: i64) -> Option<&str> {
+    (order.channel == Some(channel) && order.prepay_expires_at > now() + margin)
         .then_some(order.prepay.as_deref())
         .flatten()
 }
@@ -241,7 +230,7 @@ fn live_prepay<'a>(order: &'a OrderRow, surface: &PaySurface, margin: i64) -> Op
 pub fn live_code_url(order: &OrderRow) -> Option<&str> {
     order
         .is_payable(now())
-        .then(|| live_prepay(order, &PaySurface::Native, 0))
+        .then(|| live_prepay(order, PayChannel::Native, 0))
         .flatten()
 }
 

@@ -9,15 +9,14 @@ use std::collections::HashSet;
 
 use time::{Date, Month, OffsetDateTime, UtcOffset};
 
-use super::checkout::pay_client_of;
-use super::status::OrderStatus;
+use super::merchant::pay_client_of;
 use super::trade_bill::{self, BillPayment, BillRefund, TradeBill};
 use super::PaymentError;
 use crate::ssr::clock::now;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::reconciliations::{AGREED, DIFFERS, FAILED};
-use crate::ssr::db::refunds::SUCCESS;
 use crate::ssr::db::ReconciliationRow;
+use crate::types::status::RefundStatus;
 use wechat::pay::bill;
 
 /// Bill days are China days (UTC+8 all year).
@@ -141,12 +140,7 @@ async fn payment_difference(
     let no = &payment.out_trade_no;
     Ok(match context.db.order_by_out_trade_no(no).await? {
         None => Some(format!("{no}: paid at WeChat Pay, unknown here")),
-        Some(order)
-            if !matches!(
-                order.status,
-                OrderStatus::Paid | OrderStatus::PartiallyRefunded | OrderStatus::Refunded
-            ) =>
-        {
+        Some(order) if !order.status.is_paid() => {
             Some(format!("{no}: paid at WeChat Pay, {} here", order.status))
         }
         Some(order) if order.total_fen != payment.total_fen => Some(format!(
@@ -180,11 +174,11 @@ async fn refund_difference(
 
 /// The refund API's word for a refund status the bill shows as settled: SUCCESS, CHANGE (ABNORMAL) or FAIL
 /// (CLOSED); `None` while it is still PROCESSING.
-fn settled_as(bill_status: &str) -> Option<&str> {
+fn settled_as(bill_status: &str) -> Option<RefundStatus> {
     match bill_status {
-        "SUCCESS" => Some(SUCCESS),
-        "CHANGE" => Some("ABNORMAL"),
-        "FAIL" => Some("CLOSED"),
+        "SUCCESS" => Some(RefundStatus::Success),
+        "CHANGE" => Some(RefundStatus::Abnormal),
+        "FAIL" => Some(RefundStatus::Closed),
         _ => None,
     }
 }
@@ -252,9 +246,9 @@ mod tests {
 
     #[test]
     fn a_refund_is_compared_once_the_bill_shows_it_settled() {
-        assert_eq!(settled_as("SUCCESS"), Some("SUCCESS"));
-        assert_eq!(settled_as("CHANGE"), Some("ABNORMAL"));
-        assert_eq!(settled_as("FAIL"), Some("CLOSED"));
+        assert_eq!(settled_as("SUCCESS"), Some(RefundStatus::Success));
+        assert_eq!(settled_as("CHANGE"), Some(RefundStatus::Abnormal));
+        assert_eq!(settled_as("FAIL"), Some(RefundStatus::Closed));
         assert_eq!(settled_as("PROCESSING"), None);
     }
 }

@@ -6,12 +6,13 @@
 
 use sha2::{Digest, Sha256};
 
-use super::checkout::pay_client_of;
-use super::orders::{is_admin, reconcile};
-use super::PaymentError;
+use super::access::is_admin;
+use super::merchant::pay_client_of;
+use super::{refresh, settle, PaymentError};
 use crate::ssr::context::AppContext;
-use crate::ssr::db::refunds::{committed_fen, RefundRequested, REQUESTED};
+use crate::ssr::db::refunds::{committed_fen, RefundRequested};
 use crate::ssr::db::{new_id, OrderRow, RefundRow};
+use crate::types::status::RefundStatus;
 use wechat::pay::error::PayError;
 use wechat::pay::refund::{self, RefundRequest};
 
@@ -46,7 +47,7 @@ pub async fn request(
         .order(order_id)
         .await?
         .ok_or(PaymentError::UnknownOrder)?;
-    let order = reconcile(context, order).await?;
+    let order = refresh::ask_wechat(context, order).await?;
     if !order.is_refundable() {
         return Err(PaymentError::NotRefundable(order.status.to_string()));
     }
@@ -60,7 +61,7 @@ pub async fn request(
         order_id: order.id.clone(),
         refund_fen,
         reason,
-        status: REQUESTED.to_owned(),
+        status: RefundStatus::Requested,
         refund_id: None,
     };
     // Checked against what is left and recorded in one step under the order's lock: requests at once take turns.
@@ -100,16 +101,22 @@ pub async fn request(
                 // WeChat Pay said no for good: the refund never started, so it no longer counts against the order.
                 context
                     .db
-                    .update_refund(&refund.out_refund_no, "CLOSED", None)
+                    .update_refund(&refund.out_refund_no, RefundStatus::Closed, None)
                     .await?;
             }
             return Err(error.into());
         }
     };
-    apply_status(
+    let status = RefundStatus::parse(&answer.status).ok_or_else(|| {
+        PaymentError::Internal(format!(
+            "WeChat Pay answered the refund with status {}",
+            answer.status
+        ))
+    })?;
+    settle::refund_status(
         context,
         &refund.out_refund_no,
-        &answer.status,
+        status,
         Some(&answer.refund_id),
     )
     .await?;
@@ -118,24 +125,6 @@ pub async fn request(
         .refund(&refund.out_refund_no)
         .await?
         .unwrap_or(refund))
-}
-
-/// Applies WeChat Pay's status of a refund; true when it changed something.
-pub async fn apply_status(
-    context: &AppContext,
-    out_refund_no: &str,
-    status: &str,
-    refund_id: Option<&str>,
-) -> Result<bool, PaymentError> {
-    Ok(match status {
-        "SUCCESS" => context.db.settle_refund(out_refund_no, refund_id).await?,
-        other => {
-            context
-                .db
-                .update_refund(out_refund_no, other, refund_id)
-                .await?
-        }
-    })
 }
 
 #[cfg(test)]

@@ -3,13 +3,13 @@
 //!
 //! Doc: <https://pay.weixin.qq.com/doc/v3/merchant/4012791860> (close).
 
-use super::checkout::pay_client_of;
-use super::orders::reconcile;
-use super::status::OrderStatus;
+use super::merchant::pay_client_of;
+use super::refresh;
 use super::PaymentError;
 use crate::ssr::clock::now;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::OrderRow;
+use crate::types::status::OrderStatus;
 use wechat::pay::transactions;
 
 /// What one sweep did.
@@ -54,7 +54,7 @@ async fn sweep_page(
     swept: &mut Swept,
 ) -> Result<(), PaymentError> {
     for order in page {
-        let order = reconcile(context, order).await?;
+        let order = refresh::ask_wechat(context, order).await?;
         if order.status == OrderStatus::Paid {
             swept.paid += 1;
             continue;
@@ -68,7 +68,7 @@ async fn sweep_page(
             match transactions::close(pay_client_of(context)?, &order.out_trade_no).await {
                 Ok(()) => {}
                 Err(error) if error.code() == Some("ORDERPAID") => {
-                    let paid = reconcile(context, order).await?;
+                    let paid = refresh::ask_wechat(context, order).await?;
                     swept.paid += usize::from(paid.status == OrderStatus::Paid);
                     continue;
                 }

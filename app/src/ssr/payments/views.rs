@@ -23,7 +23,7 @@ pub fn summary(order: OrderRow) -> OrderSummary {
         order_id: order.id,
         description: order.description,
         total_fen: order.total_fen,
-        status: order.status.as_str().to_owned(),
+        status: order.status,
         created_at: order.created_at,
     }
 }
@@ -41,8 +41,8 @@ pub fn detail(order: OrderRow, refunds: Vec<RefundRow>, for_admin: bool) -> Orde
         out_trade_no: order.out_trade_no,
         description: order.description,
         total_fen: order.total_fen,
-        status: order.status.as_str().to_owned(),
-        surface: order.surface,
+        status: order.status,
+        channel: order.channel,
         created_at: order.created_at,
         paid_at: order.paid_at,
         flagged: order.flag.is_some(),

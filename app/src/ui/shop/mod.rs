@@ -10,19 +10,19 @@ use leptos::prelude::*;
 
 use crate::lang::Lang;
 use crate::types::shop::{yuan, ShopProblem};
+use crate::types::status::OrderStatus;
 use crate::types::ApiError;
 use crate::ui::nav::url_encode;
 
 /// An order status in words.
-pub fn status_label(lang: Lang, status: &str) -> &'static str {
+pub fn status_label(lang: Lang, status: OrderStatus) -> &'static str {
     match status {
-        "CREATED" => lang.pick("待支付", "Not paid yet"),
-        "PAYING" => lang.pick("等待支付", "Waiting for payment"),
-        "PAID" => lang.pick("已支付", "Paid"),
-        "PARTIALLY_REFUNDED" => lang.pick("已部分退款", "Partly refunded"),
-        "REFUNDED" => lang.pick("已退款", "Refunded"),
-        "CLOSED" => lang.pick("已关闭", "Closed"),
-        _ => lang.pick("未知状态", "Unknown"),
+        OrderStatus::Created => lang.pick("待支付", "Not paid yet"),
+        OrderStatus::Paying => lang.pick("等待支付", "Waiting for payment"),
+        OrderStatus::Paid => lang.pick("已支付", "Paid"),
+        OrderStatus::PartiallyRefunded => lang.pick("已部分退款", "Partly refunded"),
+        OrderStatus::Refunded => lang.pick("已退款", "Refunded"),
+        OrderStatus::Closed => lang.pick("已关闭", "Closed"),
     }
 }
 

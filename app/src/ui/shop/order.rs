@@ -12,6 +12,7 @@ use super::{status_label, Price, Problem};
 use crate::api::shop::{fetch_order, pay_order, refund_order};
 use crate::lang::Lang;
 use crate::types::shop::{fen_from_yuan, yuan, OrderDetail, PaymentStep, ShopProblem};
+use crate::types::status::RefundStatus;
 use crate::types::ApiError;
 use crate::ui::wechat::request_payment;
 
@@ -43,7 +44,7 @@ pub fn OrderPage() -> impl IntoView {
                     || order
                         .refunds
                         .iter()
-                        .any(|refund| matches!(refund.status.as_str(), "REQUESTED" | "PROCESSING")),
+                        .any(|refund| refund.status.is_pending()),
             );
         }
     });
@@ -91,15 +92,12 @@ fn OrderCard(
     on_refunded: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let lang = expect_context::<Lang>();
-    let paid = matches!(
-        order.status.as_str(),
-        "PAID" | "PARTIALLY_REFUNDED" | "REFUNDED"
-    );
+    let paid = order.status.is_paid();
     view! {
         <h1 class="title">{order.description.clone()}</h1>
         <div class="amount"><Price fen=order.total_fen/></div>
-        <p class=if paid { "order-status paid" } else { "order-status" } data-testid="order-status" data-status=order.status.clone()>
-            {status_label(lang, &order.status)}
+        <p class=if paid { "order-status paid" } else { "order-status" } data-testid="order-status" data-status=order.status.as_str()>
+            {status_label(lang, order.status)}
         </p>
         {if order.paid_after_closing {
             Some(view! {
@@ -123,9 +121,9 @@ fn OrderCard(
             <h2 class="subtitle">{lang.pick("退款", "Refunds")}</h2>
             <ul class="refunds" data-testid="refunds">
                 {order.refunds.iter().map(|refund| view! {
-                    <li class="status-row" data-refund=refund.out_refund_no.clone() data-status=refund.status.clone()>
+                    <li class="status-row" data-refund=refund.out_refund_no.clone() data-status=refund.status.as_str()>
                         <span><Price fen=refund.refund_fen/>" "{refund.reason.clone().unwrap_or_default()}</span>
-                        <span class="muted">{refund_label(lang, &refund.status)}</span>
+                        <span class="muted">{refund_label(lang, refund.status)}</span>
                     </li>
                 }).collect_view()}
             </ul>
@@ -136,12 +134,12 @@ fn OrderCard(
     }
 }
 
-fn refund_label(lang: Lang, status: &str) -> &'static str {
+fn refund_label(lang: Lang, status: RefundStatus) -> &'static str {
     match status {
-        "SUCCESS" => lang.pick("已退回", "Refunded"),
-        "CLOSED" => lang.pick("已关闭", "Closed"),
-        "ABNORMAL" => lang.pick("退款异常", "Needs attention"),
-        _ => lang.pick("退款中", "In progress"),
+        RefundStatus::Success => lang.pick("已退回", "Refunded"),
+        RefundStatus::Closed => lang.pick("已关闭", "Closed"),
+        RefundStatus::Abnormal => lang.pick("退款异常", "Needs attention"),
+        RefundStatus::Requested | RefundStatus::Processing => lang.pick("退款中", "In progress"),
     }
 }
 

@@ -36,10 +36,10 @@ pub fn OrderList(orders: Vec<OrderSummary>) -> impl IntoView {
     view! {
         <ul class="orders" data-testid="orders">
             {orders.into_iter().map(|order| view! {
-                <li class="product-row" data-order=order.order_id.clone() data-status=order.status.clone()>
+                <li class="product-row" data-order=order.order_id.clone() data-status=order.status.as_str()>
                     <a href=format!("/orders/{}", order.order_id)>
                         <span class="product-name">{order.description}</span>
-                        <span class="muted">{status_label(lang, &order.status)}</span>
+                        <span class="muted">{status_label(lang, order.status)}</span>
                     </a>
                     <Price fen=order.total_fen/>
                 </li>

@@ -20,7 +20,6 @@ use super::certificate::PlatformCertificate;
 use super::certificates;
 use super::credential::Credential;
 use super::error::{ErrorBody, PayError};
-use super::notify::{verify_and_decrypt, NotifyError, VerifiedNotification};
 use super::sign::{MerchantSigner, SignError};
 use super::validate::{validate, SignatureHeaders, ValidationError, SERIAL_HEADER};
 use super::verify::{KeyRing, VerifyError};
@@ -126,27 +125,11 @@ impl PayClient {
         self.api_v3_key.expose_secret().as_bytes()
     }
 
-    /// Verifies and decrypts a notification with this merchant's keys; an unknown serial downloads the platform
-    /// certificates once (rate limited) before giving up.
-    pub async fn verify_notification(
-        &self,
-        headers: &SignatureHeaders,
-        body: &[u8],
-    ) -> Result<VerifiedNotification, NotifyError> {
-        match verify_and_decrypt(&self.keys, self.api_v3_key(), headers, body, now()) {
-            Err(NotifyError::Validation(ValidationError::Verify(VerifyError::UnknownSerial(
-                _,
-            )))) => {
-                if let Err(error) = self
-                    .refresh_certificates_older_than(CERTIFICATE_REFRESH_INTERVAL)
-                    .await
-                {
-                    tracing::warn!(%error, "could not download the platform certificates");
-                }
-                verify_and_decrypt(&self.keys, self.api_v3_key(), headers, body, now())
-            }
-            other => other,
-        }
+    /// Downloads the platform certificates because a message named a serial not yet known, at most once a
+    /// minute (WeChat Pay rate-limits the endpoint); concurrent callers wait for one download.
+    pub async fn refresh_certificates_for_unknown_serial(&self) -> Result<usize, PayError> {
+        self.refresh_certificates_older_than(CERTIFICATE_REFRESH_INTERVAL)
+            .await
     }
 
     /// Signs `message` with the merchant key (for paySign and the like).

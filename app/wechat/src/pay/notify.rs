@@ -5,8 +5,11 @@
 use serde::Deserialize;
 
 use super::aead::{self, AeadError, ALGORITHM};
+use super::client::{now, PayClient};
+use super::refund::RefundNotice;
+use super::transactions::Transaction;
 use super::validate::{validate, SignatureHeaders, ValidationError};
-use super::verify::KeyRing;
+use super::verify::{KeyRing, VerifyError};
 
 /// The envelope WeChat Pay POSTs.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -31,11 +34,65 @@ pub struct EncryptedResource {
     pub original_type: String,
 }
 
-/// A notification that passed every check, with its decrypted resource (JSON text).
+/// A notification that passed every check, with its decrypted resource read by its `event_type` (as
+/// wechatpay-go's `ParseNotifyRequest` hands back the typed content).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedNotification {
     pub notification: Notification,
+    pub resource: Result<Resource, UnreadableResource>,
+    /// The decrypted resource as WeChat Pay wrote it, for tools that show it; read [`Self::resource`] instead.
     pub plaintext: String,
+}
+
+impl VerifiedNotification {
+    /// The merchant's order the resource names, even when the rest of it could not be read.
+    pub fn out_trade_no(&self) -> Option<&str> {
+        match &self.resource {
+            Ok(Resource::Transaction(transaction)) => Some(&transaction.out_trade_no),
+            Ok(Resource::Refund(refund)) => Some(&refund.out_trade_no),
+            Ok(Resource::Other(_)) => None,
+            Err(unreadable) => unreadable.out_trade_no.as_deref(),
+        }
+    }
+}
+
+/// What a notification is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resource {
+    /// `TRANSACTION.*`: a payment (`TRANSACTION.SUCCESS`).
+    Transaction(Transaction),
+    /// `REFUND.*`: a refund's outcome.
+    Refund(RefundNotice),
+    /// Another event: its resource as the decrypted JSON text.
+    Other(String),
+}
+
+/// A verified, decrypted resource that is not the JSON its event type promises.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the {event_type} resource cannot be read: {cause}")]
+pub struct UnreadableResource {
+    pub event_type: String,
+    /// The order it names, when at least that could be read.
+    pub out_trade_no: Option<String>,
+    pub cause: String,
+}
+
+/// Reads the decrypted `plaintext` of an `event_type` notification.
+fn read_resource(event_type: &str, plaintext: &str) -> Result<Resource, UnreadableResource> {
+    let typed = if event_type.starts_with("TRANSACTION.") {
+        serde_json::from_str(plaintext).map(Resource::Transaction)
+    } else if event_type.starts_with("REFUND.") {
+        serde_json::from_str(plaintext).map(Resource::Refund)
+    } else {
+        return Ok(Resource::Other(plaintext.to_owned()));
+    };
+    typed.map_err(|error| UnreadableResource {
+        event_type: event_type.to_owned(),
+        out_trade_no: serde_json::from_str::<serde_json::Value>(plaintext)
+            .ok()
+            .and_then(|resource| resource["out_trade_no"].as_str().map(str::to_owned)),
+        cause: error.to_string(),
+    })
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -52,7 +109,7 @@ pub enum NotifyError {
     NotText,
 }
 
-/// The one entry point: headers and the exact body bytes in, the decrypted resource out.
+/// The one entry point: headers and the exact body bytes in, the decrypted, typed resource out.
 pub fn verify_and_decrypt(
     keys: &KeyRing,
     api_v3_key: &[u8],
@@ -74,10 +131,31 @@ pub fn verify_and_decrypt(
         &resource.ciphertext,
     )?;
     let plaintext = String::from_utf8(plaintext).map_err(|_| NotifyError::NotText)?;
+    let resource = read_resource(&notification.event_type, &plaintext);
     Ok(VerifiedNotification {
         notification,
+        resource,
         plaintext,
     })
+}
+
+/// Verifies and decrypts a notification with `client`'s keys; an unknown serial downloads the platform
+/// certificates once (rate limited) before giving up.
+pub async fn verify(
+    client: &PayClient,
+    headers: &SignatureHeaders,
+    body: &[u8],
+) -> Result<VerifiedNotification, NotifyError> {
+    let keys = client.keys();
+    match verify_and_decrypt(keys, client.api_v3_key(), headers, body, now()) {
+        Err(NotifyError::Validation(ValidationError::Verify(VerifyError::UnknownSerial(_)))) => {
+            if let Err(error) = client.refresh_certificates_for_unknown_serial().await {
+                tracing::warn!(%error, "could not download the platform certificates");
+            }
+            verify_and_decrypt(keys, client.api_v3_key(), headers, body, now())
+        }
+        other => other,
+    }
 }
 
 #[cfg(test)]

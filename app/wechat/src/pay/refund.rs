@@ -71,6 +71,36 @@ pub struct RefundAmount {
     pub currency: Option<String>,
 }
 
+/// The decrypted resource of a refund notification (`REFUND.SUCCESS`, `REFUND.ABNORMAL`, `REFUND.CLOSED`); its
+/// status field is `refund_status` where the refund API's is `status`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct RefundNotice {
+    pub mchid: String,
+    pub out_trade_no: String,
+    #[serde(default)]
+    pub transaction_id: Option<String>,
+    pub out_refund_no: String,
+    #[serde(default)]
+    pub refund_id: Option<String>,
+    /// SUCCESS, CLOSED or ABNORMAL.
+    pub refund_status: String,
+    #[serde(default)]
+    pub success_time: Option<String>,
+    pub amount: RefundNoticeAmount,
+}
+
+/// The amounts of a refund notification, in fen.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct RefundNoticeAmount {
+    pub total: u64,
+    pub refund: u64,
+    #[serde(default)]
+    pub payer_total: Option<u64>,
+    #[serde(default)]
+    pub payer_refund: Option<u64>,
+}
+
+/// Asks WeChat Pay for a refund; the same `out_refund_no` again is the same refund.
 pub async fn create(client: &PayClient, request: &RefundRequest) -> Result<Refund, PayError> {
     let body = RefundBody {
         out_trade_no: &request.out_trade_no,

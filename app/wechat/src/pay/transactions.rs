@@ -12,9 +12,10 @@ use super::error::PayError;
 /// WeChat Pay only takes renminbi in these APIs.
 pub const CURRENCY: &str = "CNY";
 
-/// Where the buyer pays, which decides the API and what comes back.
+/// The trade type of a prepay (JSAPI, MWEB for H5, NATIVE, APP), with what each needs: it decides the API and
+/// what comes back.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Surface {
+pub enum TradeType {
     /// Inside WeChat (official-account page or mini program): needs the buyer's openid for the order's appid.
     Jsapi { openid: String },
     /// A mobile browser outside WeChat: needs the buyer's IP.
@@ -36,10 +37,10 @@ pub struct OrderRequest {
     /// RFC 3339, e.g. `2026-11-21T12:00:00+08:00`.
     pub time_expire: Option<String>,
     pub attach: Option<String>,
-    pub surface: Surface,
+    pub trade_type: TradeType,
 }
 
-/// What a prepay gives back, by surface.
+/// What a prepay gives back, by trade type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Prepay {
     /// JSAPI and App: sign client-side parameters with it (see `params`).
@@ -102,9 +103,9 @@ struct PrepayAnswer {
 /// Places the order with WeChat Pay. Repeating it with the same out_trade_no and parameters is safe: WeChat
 /// returns the same prepay.
 pub async fn prepay(client: &PayClient, order: &OrderRequest) -> Result<Prepay, PayError> {
-    let (path, payer, scene_info) = match &order.surface {
-        Surface::Jsapi { openid } => ("/v3/pay/transactions/jsapi", Some(Payer { openid }), None),
-        Surface::H5 { payer_client_ip } => (
+    let (path, payer, scene_info) = match &order.trade_type {
+        TradeType::Jsapi { openid } => ("/v3/pay/transactions/jsapi", Some(Payer { openid }), None),
+        TradeType::H5 { payer_client_ip } => (
             "/v3/pay/transactions/h5",
             None,
             Some(SceneInfo {
@@ -112,8 +113,8 @@ pub async fn prepay(client: &PayClient, order: &OrderRequest) -> Result<Prepay, 
                 h5_info: Some(H5Info { kind: "Wap" }),
             }),
         ),
-        Surface::Native => ("/v3/pay/transactions/native", None, None),
-        Surface::App => ("/v3/pay/transactions/app", None, None),
+        TradeType::Native => ("/v3/pay/transactions/native", None, None),
+        TradeType::App => ("/v3/pay/transactions/app", None, None),
     };
     let body = PrepayBody {
         appid: &order.appid,
@@ -132,12 +133,12 @@ pub async fn prepay(client: &PayClient, order: &OrderRequest) -> Result<Prepay, 
     };
     let answer: PrepayAnswer = client.post_json(path, &body).await?;
     let missing = |field: &str| PayError::Decode(format!("the prepay answer has no {field}"));
-    Ok(match order.surface {
-        Surface::Jsapi { .. } | Surface::App => {
+    Ok(match order.trade_type {
+        TradeType::Jsapi { .. } | TradeType::App => {
             Prepay::PrepayId(answer.prepay_id.ok_or_else(|| missing("prepay_id"))?)
         }
-        Surface::H5 { .. } => Prepay::H5Url(answer.h5_url.ok_or_else(|| missing("h5_url"))?),
-        Surface::Native => Prepay::CodeUrl(answer.code_url.ok_or_else(|| missing("code_url"))?),
+        TradeType::H5 { .. } => Prepay::H5Url(answer.h5_url.ok_or_else(|| missing("h5_url"))?),
+        TradeType::Native => Prepay::CodeUrl(answer.code_url.ok_or_else(|| missing("code_url"))?),
     })
 }
 
@@ -182,6 +183,14 @@ pub struct TransactionAmount {
     pub currency: Option<String>,
     #[serde(default)]
     pub payer_currency: Option<String>,
+}
+
+impl Transaction {
+    /// The buyer paid: SUCCESS, or REFUND (paid, then refunded, at WeChat Pay, perhaps before the merchant heard
+    /// of the payment). Every other `trade_state` is a payment that did not happen (yet).
+    pub fn is_paid(&self) -> bool {
+        matches!(self.trade_state.as_str(), "SUCCESS" | "REFUND")
+    }
 }
 
 /// Looks an order up by wxgate's out_trade_no.

@@ -1,0 +1,201 @@
+//! Settling: the one place a verified WeChat Pay transaction or refund status is applied to wxgate's orders and
+//! refunds, whoever learned of it (the webhook, a look at the order, the sweeper). Each is one guarded change, so
+//! any number of copies, at once or later, make exactly one transition. A payment for an order already closed here
+//! is kept on the order and flagged for an admin to refund, and logged at ERROR.
+
+use super::PaymentError;
+use crate::ssr::clock::now;
+use crate::ssr::context::AppContext;
+use crate::ssr::db::{DbError, OrderRow};
+use crate::types::status::RefundStatus;
+use wechat::pay::refund::RefundNotice;
+use wechat::pay::transactions::Transaction;
+
+/// What settling did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// It changed the order or refund (the order is PAID now, the refund settled).
+    Applied,
+    /// It had been applied before: nothing to do.
+    Duplicate,
+    /// The order had been closed here, and WeChat Pay took the money anyway (a buyer who opened the pay sheet
+    /// before the order expired can still finish after it): recorded on the order, flagged for an admin to refund.
+    PaidAfterClosing,
+    /// Nothing of wxgate's to apply (a refund made on the merchant platform, another event); kept for audit.
+    Recorded,
+}
+
+impl Settled {
+    /// The outcome recorded for audit and counted in the metrics.
+    pub fn outcome(self) -> &'static str {
+        match self {
+            Settled::Applied => "applied",
+            Settled::Duplicate => "duplicate",
+            Settled::PaidAfterClosing => "paid_after_closing",
+            Settled::Recorded => "recorded",
+        }
+    }
+}
+
+/// Why a transaction or refund status was not applied.
+#[derive(Debug, thiserror::Error)]
+pub enum Unsettled {
+    #[error("no order {0}")]
+    UnknownOrder(String),
+    #[error("does not match the order: {0}")]
+    Mismatch(String),
+    #[error("could not be applied: {0}")]
+    Internal(String),
+}
+
+impl From<DbError> for Unsettled {
+    fn from(error: DbError) -> Unsettled {
+        Unsettled::Internal(error.to_string())
+    }
+}
+
+/// Checks a paid transaction against its order and marks the order paid, once.
+pub async fn payment(
+    context: &AppContext,
+    mch_id: &str,
+    transaction: &Transaction,
+) -> Result<Settled, Unsettled> {
+    let order = context
+        .db
+        .order_by_out_trade_no(&transaction.out_trade_no)
+        .await?
+        .ok_or_else(|| Unsettled::UnknownOrder(transaction.out_trade_no.clone()))?;
+    if let Some(mismatch) = mismatch(&order, mch_id, transaction) {
+        context
+            .db
+            .flag_order(&order.out_trade_no, &mismatch)
+            .await?;
+        tracing::error!(out_trade_no = %order.out_trade_no, %mismatch, "a payment does not match its order; flagged");
+        return Err(Unsettled::Mismatch(mismatch));
+    }
+    let transaction_id = transaction.transaction_id.clone().unwrap_or_default();
+    // paid_at is when wxgate learned of the payment; WeChat's own time stays in its records.
+    if context
+        .db
+        .mark_paid(&order.out_trade_no, &transaction_id, now())
+        .await?
+    {
+        tracing::info!(out_trade_no = %order.out_trade_no, "order paid");
+        return Ok(Settled::Applied);
+    }
+    // The guard is the order being CLOSED without a transaction: a status read before may be stale.
+    if context
+        .db
+        .record_paid_after_closing(&order.out_trade_no, &transaction_id, now())
+        .await?
+    {
+        tracing::error!(
+            out_trade_no = %order.out_trade_no,
+            order_id = %order.id,
+            total_fen = order.total_fen,
+            "WeChat Pay took a payment for an order closed here: paid after closing, refund it (the admin page lists it)"
+        );
+        return Ok(Settled::PaidAfterClosing);
+    }
+    match context.db.order(&order.id).await? {
+        Some(current) if current.transaction_id.as_deref() == Some(transaction_id.as_str()) => {
+            Ok(Settled::Duplicate)
+        }
+        Some(current) => Err(Unsettled::Mismatch(format!(
+            "the order is {}",
+            current.status
+        ))),
+        None => Err(Unsettled::UnknownOrder(order.out_trade_no)),
+    }
+}
+
+/// Why `transaction` is not a payment of `order`, if it is not.
+fn mismatch(order: &OrderRow, mch_id: &str, transaction: &Transaction) -> Option<String> {
+    let total = transaction.amount.as_ref().map(|amount| amount.total);
+    if !transaction.is_paid() {
+        Some(format!("trade_state is {}", transaction.trade_state))
+    } else if transaction.mchid != mch_id {
+        Some(format!("mchid {} is not ours", transaction.mchid))
+    } else if order
+        .appid
+        .as_deref()
+        .is_some_and(|appid| appid != transaction.appid)
+    {
+        Some(format!("appid {} is not the order's", transaction.appid))
+    } else if total != u64::try_from(order.total_fen).ok() {
+        Some(format!(
+            "amount {total:?} fen, the order is {} fen",
+            order.total_fen
+        ))
+    } else {
+        None
+    }
+}
+
+/// Applies a refund notification to the refund wxgate asked for, once. A refund made elsewhere (the merchant
+/// platform) is only recorded. The caller brings the refund's order up to date first (its payment notification
+/// may not have come yet).
+pub async fn refund(
+    context: &AppContext,
+    mch_id: &str,
+    notice: &RefundNotice,
+) -> Result<Settled, Unsettled> {
+    if notice.mchid != mch_id {
+        return Err(Unsettled::Mismatch(format!(
+            "mchid {} is not ours",
+            notice.mchid
+        )));
+    }
+    let Some(refund) = context.db.refund(&notice.out_refund_no).await? else {
+        return Ok(Settled::Recorded);
+    };
+    if u64::try_from(refund.refund_fen).ok() != Some(notice.amount.refund) {
+        context
+            .db
+            .flag_order(&notice.out_trade_no, "refund amount mismatch")
+            .await?;
+        return Err(Unsettled::Mismatch(format!(
+            "refund of {} fen, wxgate asked for {}",
+            notice.amount.refund, refund.refund_fen
+        )));
+    }
+    let status = RefundStatus::parse(&notice.refund_status).ok_or_else(|| {
+        Unsettled::Mismatch(format!(
+            "refund_status {} is not one of WeChat Pay's",
+            notice.refund_status
+        ))
+    })?;
+    let changed = refund_status(
+        context,
+        &refund.out_refund_no,
+        status,
+        notice.refund_id.as_deref(),
+    )
+    .await
+    .map_err(|error| Unsettled::Internal(error.to_string()))?;
+    if changed {
+        tracing::info!(out_refund_no = %refund.out_refund_no, %status, "refund settled");
+        Ok(Settled::Applied)
+    } else {
+        Ok(Settled::Duplicate)
+    }
+}
+
+/// Applies WeChat Pay's `status` of a refund (from its answer, its notification or a query); true when it changed
+/// something. SUCCESS also moves the order to PARTIALLY_REFUNDED or REFUNDED, in the same transaction.
+pub async fn refund_status(
+    context: &AppContext,
+    out_refund_no: &str,
+    status: RefundStatus,
+    refund_id: Option<&str>,
+) -> Result<bool, PaymentError> {
+    Ok(match status {
+        RefundStatus::Success => context.db.settle_refund(out_refund_no, refund_id).await?,
+        other => {
+            context
+                .db
+                .update_refund(out_refund_no, other, refund_id)
+                .await?
+        }
+    })
+}
