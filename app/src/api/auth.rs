@@ -13,11 +13,9 @@ pub async fn fetch_login_options(next: String) -> Result<LoginOptions, ApiError>
     use wechat::oauth::{QrStyle, Scope};
 
     super::bounded(bounds::fit("next", &next, bounds::MAX_NEXT_BYTES))?;
-    let context = use_context::<crate::ssr::context::AppContext>().ok_or(ApiError::Unavailable)?;
+    let context = super::app_context()?;
     let (headers, session): (axum::http::HeaderMap, tower_sessions::Session) =
-        leptos_axum::extract()
-            .await
-            .map_err(|_| ApiError::Unavailable)?;
+        super::from_request().await?;
     let browser = BrowserKind::from_headers(&headers);
     let next = crate::ssr::redirect::same_origin_path(&context.settings.app_url, Some(&next));
     let encoded: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
@@ -42,10 +40,10 @@ pub async fn fetch_login_options(next: String) -> Result<LoginOptions, ApiError>
                 },
                 Some(&next),
             )
-            .map_err(|_| ApiError::Unavailable)?;
+            .map_err(ApiError::from)?;
             session::remember_oauth(&session, &pending)
                 .await
-                .map_err(|_| ApiError::Unavailable)?;
+                .map_err(ApiError::from)?;
             Some(url)
         }
         _ => None,
@@ -65,15 +63,10 @@ pub async fn current_account() -> Result<Option<Account>, ApiError> {
     use crate::types::channel::BrowserKind;
     use crate::types::LinkedIdentity;
 
-    let context = use_context::<crate::ssr::context::AppContext>().ok_or(ApiError::Unavailable)?;
+    let context = super::app_context()?;
     let (headers, session): (axum::http::HeaderMap, tower_sessions::Session) =
-        leptos_axum::extract()
-            .await
-            .map_err(|_| ApiError::Unavailable)?;
-    let Some(user_id) = session::user_id(&session)
-        .await
-        .map_err(|_| ApiError::Unavailable)?
-    else {
+        super::from_request().await?;
+    let Some(user_id) = session::user_id(&session).await.map_err(ApiError::from)? else {
         return Ok(None);
     };
     let unavailable = |error: crate::ssr::db::DbError| {
@@ -111,10 +104,8 @@ pub async fn current_account() -> Result<Option<Account>, ApiError> {
 /// Ends the session.
 #[server(prefix = "/api/fn", endpoint = "log_out")]
 pub async fn log_out() -> Result<(), ApiError> {
-    let session: tower_sessions::Session = leptos_axum::extract()
-        .await
-        .map_err(|_| ApiError::Unavailable)?;
+    let session: tower_sessions::Session = super::from_request().await?;
     crate::ssr::auth::session::sign_out(&session)
         .await
-        .map_err(|_| ApiError::Unavailable)
+        .map_err(ApiError::from)
 }

@@ -11,13 +11,11 @@ use crate::types::ApiError;
 async fn signed_in() -> Result<(crate::ssr::context::AppContext, String), ApiError> {
     use crate::ssr::payments::PaymentError;
 
-    let context = use_context::<crate::ssr::context::AppContext>().ok_or(ApiError::Unavailable)?;
-    let session: tower_sessions::Session = leptos_axum::extract()
-        .await
-        .map_err(|_| ApiError::Unavailable)?;
+    let context = super::app_context()?;
+    let session: tower_sessions::Session = super::from_request().await?;
     let user_id = crate::ssr::auth::session::user_id(&session)
         .await
-        .map_err(|_| ApiError::Unavailable)?
+        .map_err(ApiError::from)?
         .ok_or(PaymentError::Unauthenticated)?;
     Ok((context, user_id))
 }
@@ -25,7 +23,7 @@ async fn signed_in() -> Result<(crate::ssr::context::AppContext, String), ApiErr
 /// What is on sale.
 #[server(prefix = "/api/fn", endpoint = "products")]
 pub async fn list_products() -> Result<Vec<Product>, ApiError> {
-    let context = use_context::<crate::ssr::context::AppContext>().ok_or(ApiError::Unavailable)?;
+    let context = super::app_context()?;
     Ok(crate::ssr::payments::catalogue::list(&context).await?)
 }
 
@@ -36,7 +34,7 @@ pub async fn find_product(id: String) -> Result<Product, ApiError> {
     use crate::ssr::payments::{views, PaymentError};
 
     super::bounded(bounds::fit("id", &id, bounds::MAX_ID_BYTES))?;
-    let context = use_context::<crate::ssr::context::AppContext>().ok_or(ApiError::Unavailable)?;
+    let context = super::app_context()?;
     let product = context
         .db
         .product(&id)
@@ -83,9 +81,7 @@ pub async fn pay_order(order_id: String) -> Result<PaymentStep, ApiError> {
     let (headers, axum::extract::ConnectInfo(peer)): (
         axum::http::HeaderMap,
         axum::extract::ConnectInfo<std::net::SocketAddr>,
-    ) = leptos_axum::extract()
-        .await
-        .map_err(|_| ApiError::Unavailable)?;
+    ) = super::from_request().await?;
     let from = pay_from::browser(peer, &headers, &context.settings.trusted_proxies);
     let order = orders::view(&context, &user_id, &order_id).await?.order;
     let encode =

@@ -7,12 +7,10 @@ use crate::types::{ApiError, StatusReport};
 /// Reads the database and the visitor's session and reports what answered.
 #[server(prefix = "/api/fn", endpoint = "check_status")]
 pub async fn check_status() -> Result<StatusReport, ApiError> {
-    use crate::ssr::{context::AppContext, status};
+    use crate::ssr::status;
 
-    let context = use_context::<AppContext>().ok_or(ApiError::Unavailable)?;
-    let session: tower_sessions::Session = leptos_axum::extract()
-        .await
-        .map_err(|_| ApiError::Unavailable)?;
+    let context = super::app_context()?;
+    let session: tower_sessions::Session = super::from_request().await?;
     status::report(&context.db, &session)
         .await
         .map_err(|error| {

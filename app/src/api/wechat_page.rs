@@ -23,10 +23,8 @@ pub async fn sign_wechat_page(
             bounds::MAX_TITLE_BYTES,
         )),
     )?;
-    let context = use_context::<crate::ssr::context::AppContext>().ok_or(ApiError::Unavailable)?;
-    let headers: axum::http::HeaderMap = leptos_axum::extract()
-        .await
-        .map_err(|_| ApiError::Unavailable)?;
+    let context = super::app_context()?;
+    let headers: axum::http::HeaderMap = super::from_request().await?;
     if BrowserKind::from_headers(&headers) != BrowserKind::WeChat {
         return Ok(None);
     }

@@ -7,8 +7,7 @@ use url::Url;
 use super::config::{ConfiguredApp, PaySettings, Settings};
 use super::db::{new_id, Database};
 use super::shared_tokens::DatabaseTokenStore;
-use wechat::api::{ApiClient, ApiError};
-use wechat::pay::certificate::PlatformCertificate;
+use wechat::api::{ApiClient, WeChatError};
 use wechat::pay::client::{PayClient, PayClientConfig};
 use wechat::token::{ServerToken, Shared, TokenEndpoint};
 use wechat::AppCredentials;
@@ -34,7 +33,7 @@ pub struct WeChat {
 
 impl WeChat {
     /// Builds the client; server tokens are shared with other processes through the database.
-    pub fn new(settings: &Settings, db: &Database) -> Result<WeChat, ApiError> {
+    pub fn new(settings: &Settings, db: &Database) -> Result<WeChat, WeChatError> {
         let api = ApiClient::with_timeout(
             settings.wechat.endpoints.api.clone(),
             settings.wechat.timeout,
@@ -77,14 +76,7 @@ impl WeChat {
 }
 
 /// The WeChat Pay client for the configured merchant.
-fn pay_client(settings: &Settings, pay: &PaySettings) -> Result<Arc<PayClient>, ApiError> {
-    let platform_certificate = pay
-        .verification
-        .platform_certificate
-        .as_deref()
-        .map(PlatformCertificate::from_der)
-        .transpose()
-        .map_err(|error| ApiError::Decode(format!("WECHAT_PAY_PLATFORM_CERT: {error}")))?;
+fn pay_client(settings: &Settings, pay: &PaySettings) -> Result<Arc<PayClient>, WeChatError> {
     let client = PayClient::new(PayClientConfig {
         base: settings.wechat.endpoints.pay.clone(),
         mch_id: pay.mch_id.to_string(),
@@ -96,9 +88,9 @@ fn pay_client(settings: &Settings, pay: &PaySettings) -> Result<Arc<PayClient>, 
             .public_key
             .as_ref()
             .map(|key| (key.id.clone(), key.key.clone())),
-        platform_certificate,
+        platform_certificate: pay.verification.platform_certificate.clone(),
     })
-    .map_err(|error| ApiError::Network(error.to_string()))?;
+    .map_err(|error| WeChatError::Network(error.to_string()))?;
     Ok(Arc::new(client))
 }
 
@@ -111,7 +103,7 @@ pub struct AppContext {
 }
 
 impl AppContext {
-    pub fn new(settings: Settings, db: Database) -> Result<AppContext, ApiError> {
+    pub fn new(settings: Settings, db: Database) -> Result<AppContext, WeChatError> {
         let wechat = WeChat::new(&settings, &db)?;
         Ok(AppContext {
             settings: Arc::new(settings),

@@ -37,6 +37,49 @@ pub enum ApiError {
     /// A shop action that did not happen, and why.
     #[error("{}", .0.sentence(crate::lang::Lang::Zh))]
     Shop(shop::ShopProblem),
+    /// A login step that did not happen, and why.
+    #[error("{}", .0.sentence(crate::lang::Lang::Zh))]
+    Login(LoginProblem),
+}
+
+/// Why a login step did not happen, as a page says it; the cause stays in the server's log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LoginProblem {
+    /// This way of logging in is not configured on this wxgate.
+    NotEnabled,
+    /// The login link or code is used up, expired or not this browser's: start again.
+    StartAgain,
+    /// WeChat is busy, slow or refused: try again later.
+    WeChatUnavailable,
+    /// Too many attempts from here.
+    RateLimited,
+    /// Signing in is needed first.
+    SignIn,
+}
+
+impl LoginProblem {
+    /// The sentence a page shows for this problem.
+    pub fn sentence(self, lang: crate::lang::Lang) -> &'static str {
+        match self {
+            LoginProblem::NotEnabled => lang.pick(
+                "这种登录方式尚未开通。",
+                "This way of signing in is not set up here.",
+            ),
+            LoginProblem::StartAgain => lang.pick(
+                "登录已失效，请重新开始登录。",
+                "This login has expired; please start again.",
+            ),
+            LoginProblem::WeChatUnavailable => lang.pick(
+                "微信暂时没有响应，请稍后再试。",
+                "WeChat is not answering right now; please try again shortly.",
+            ),
+            LoginProblem::RateLimited => lang.pick(
+                "尝试次数太多，请一分钟后再试。",
+                "Too many attempts; wait a minute and try again.",
+            ),
+            LoginProblem::SignIn => lang.pick("请先登录。", "Please sign in first."),
+        }
+    }
 }
 
 impl ApiError {
@@ -44,6 +87,7 @@ impl ApiError {
     pub fn sentence(&self, lang: crate::lang::Lang) -> String {
         match self {
             ApiError::Shop(problem) => problem.sentence(lang).to_owned(),
+            ApiError::Login(problem) => problem.sentence(lang).to_owned(),
             ApiError::Unavailable => lang
                 .pick(
                     "服务暂时不可用，请稍后再试。",

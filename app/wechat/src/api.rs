@@ -21,20 +21,30 @@ pub fn call_budget(timeout: Duration) -> Duration {
     timeout.saturating_mul(2)
 }
 
-/// Errcodes wxgate reacts to.
+/// The errcodes a caller reacts to (WeChat's global return codes and the login APIs' own).
 pub mod errcode {
+    /// The system is busy: try again shortly.
     pub const BUSY: i64 = -1;
+    /// The AppSecret is wrong, or the access token is not this app's.
     pub const INVALID_CREDENTIAL: i64 = 40001;
+    /// The access token is not valid (renew it).
     pub const INVALID_ACCESS_TOKEN: i64 = 40014;
+    /// The login code is not valid.
     pub const INVALID_CODE: i64 = 40029;
+    /// The login code was used already.
     pub const CODE_USED: i64 = 40163;
+    /// WeChat refuses this user as high-risk.
     pub const HIGH_RISK_USER: i64 = 40226;
+    /// The access token expired (renew it).
     pub const ACCESS_TOKEN_EXPIRED: i64 = 42001;
+    /// The OAuth code expired before it was exchanged.
+    pub const OAUTH_CODE_EXPIRED: i64 = 42003;
+    /// The session-key signature (`checkSessionKey`) does not match.
     pub const BAD_SESSION_SIGNATURE: i64 = 87009;
 }
 
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
-pub enum ApiError {
+pub enum WeChatError {
     #[error("WeChat answered errcode {errcode}: {errmsg}")]
     WeChat { errcode: i64, errmsg: String },
     #[error("could not reach WeChat: {0}")]
@@ -45,10 +55,10 @@ pub enum ApiError {
     Decode(String),
 }
 
-impl ApiError {
+impl WeChatError {
     pub fn errcode(&self) -> Option<i64> {
         match self {
-            ApiError::WeChat { errcode, .. } => Some(*errcode),
+            WeChatError::WeChat { errcode, .. } => Some(*errcode),
             _ => None,
         }
     }
@@ -56,10 +66,10 @@ impl ApiError {
     /// What the metrics count a failed call as: WeChat's errcode, or how it failed on the way.
     pub fn outcome(&self) -> Cow<'static, str> {
         match self {
-            ApiError::WeChat { errcode, .. } => errcode.to_string().into(),
-            ApiError::Network(_) => "network".into(),
-            ApiError::Timeout => "timeout".into(),
-            ApiError::Decode(_) => "decode".into(),
+            WeChatError::WeChat { errcode, .. } => errcode.to_string().into(),
+            WeChatError::Network(_) => "network".into(),
+            WeChatError::Timeout => "timeout".into(),
+            WeChatError::Decode(_) => "decode".into(),
         }
     }
 
@@ -92,16 +102,16 @@ pub struct ApiClient {
 }
 
 impl ApiClient {
-    pub fn new(base: Url) -> Result<ApiClient, ApiError> {
+    pub fn new(base: Url) -> Result<ApiClient, WeChatError> {
         ApiClient::with_timeout(base, DEFAULT_TIMEOUT)
     }
 
     /// A client whose calls give up after `timeout`.
-    pub fn with_timeout(base: Url, timeout: Duration) -> Result<ApiClient, ApiError> {
+    pub fn with_timeout(base: Url, timeout: Duration) -> Result<ApiClient, WeChatError> {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .build()
-            .map_err(|error| ApiError::Network(failure::http(error)))?;
+            .map_err(|error| WeChatError::Network(failure::http(error)))?;
         Ok(ApiClient { http, base })
     }
 
@@ -109,7 +119,7 @@ impl ApiClient {
         &self,
         path: &str,
         query: &[(&str, &str)],
-    ) -> Result<T, ApiError> {
+    ) -> Result<T, WeChatError> {
         self.retrying_busy(path, || self.http.get(self.url(path)).query(query))
             .await
     }
@@ -119,7 +129,7 @@ impl ApiClient {
         path: &str,
         query: &[(&str, &str)],
         body: &B,
-    ) -> Result<T, ApiError> {
+    ) -> Result<T, WeChatError> {
         self.retrying_busy(path, || {
             self.http.post(self.url(path)).query(query).json(body)
         })
@@ -132,7 +142,7 @@ impl ApiClient {
         &self,
         path: &str,
         request: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<T, ApiError> {
+    ) -> Result<T, WeChatError> {
         let started = Instant::now();
         let answer = match send(request()).await {
             Err(error) if error.errcode() == Some(errcode::BUSY) => send(request()).await,
@@ -140,7 +150,7 @@ impl ApiClient {
         };
         let outcome = answer
             .as_ref()
-            .map_or_else(ApiError::outcome, |_| "ok".into());
+            .map_or_else(WeChatError::outcome, |_| "ok".into());
         metrics::wechat_call(metrics::WECHAT, path, outcome, started.elapsed());
         answer
     }
@@ -152,27 +162,27 @@ impl ApiClient {
 
 /// A failed exchange: a timeout, or another failure told without the URL (whose query holds the secret, the
 /// code or the access token).
-fn transport_error(error: reqwest::Error) -> ApiError {
+fn transport_error(error: reqwest::Error) -> WeChatError {
     if error.is_timeout() {
-        ApiError::Timeout
+        WeChatError::Timeout
     } else {
-        ApiError::Network(failure::http(error))
+        WeChatError::Network(failure::http(error))
     }
 }
 
-async fn send<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> Result<T, ApiError> {
+async fn send<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> Result<T, WeChatError> {
     let response = request.send().await.map_err(transport_error)?;
     let status = response.status();
     let body = response.bytes().await.map_err(transport_error)?;
     let fields: ErrorFields = serde_json::from_slice(&body)
-        .map_err(|_| ApiError::Decode(format!("HTTP {status}: not JSON")))?;
+        .map_err(|_| WeChatError::Decode(format!("HTTP {status}: not JSON")))?;
     if fields.errcode != 0 {
-        return Err(ApiError::WeChat {
+        return Err(WeChatError::WeChat {
             errcode: fields.errcode,
             errmsg: fields.errmsg,
         });
     }
-    serde_json::from_slice(&body).map_err(|error| ApiError::Decode(failure::json(&error)))
+    serde_json::from_slice(&body).map_err(|error| WeChatError::Decode(failure::json(&error)))
 }
 
 #[cfg(test)]
@@ -185,7 +195,7 @@ mod tests {
     struct Anything {}
 
     /// Both ways an error can be written to a log.
-    fn written(error: &ApiError) -> String {
+    fn written(error: &WeChatError) -> String {
         format!("{error} {error:?}")
     }
 
@@ -200,7 +210,7 @@ mod tests {
             )
             .await
             .expect_err("a 1 MB URL cannot be sent");
-        assert!(matches!(error, ApiError::Network(_)), "{error:?}");
+        assert!(matches!(error, WeChatError::Network(_)), "{error:?}");
         let written = written(&error);
         assert!(!written.contains(SECRET), "{written}");
         assert!(
@@ -220,7 +230,7 @@ mod tests {
             .get::<Anything>("/cgi-bin/token", &[("secret", SECRET)])
             .await
             .expect_err("nothing listens there");
-        assert!(matches!(error, ApiError::Network(_)), "{error:?}");
+        assert!(matches!(error, WeChatError::Network(_)), "{error:?}");
         let written = written(&error);
         assert!(!written.contains(SECRET), "{written}");
         assert!(!written.contains("/cgi-bin/token"), "{written}");

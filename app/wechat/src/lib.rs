@@ -25,8 +25,12 @@ pub mod open_data;
 pub mod pay;
 pub mod token;
 
+pub use api::WeChatError;
 pub use credentials::AppCredentials;
 pub use ids::{AppId, MchId};
+
+/// The result of a call to api.weixin.qq.com; WeChat Pay's calls fail with [`pay::error::PayError`].
+pub type Result<T, E = WeChatError> = std::result::Result<T, E>;
 
 #[cfg(test)]
 pub(crate) mod testdata;

@@ -7,7 +7,7 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use super::api::{ApiClient, ApiError};
+use super::api::{ApiClient, WeChatError};
 use super::open_data::check_session_signature;
 use crate::credentials::AppCredentials;
 
@@ -32,7 +32,7 @@ pub async fn code_to_session(
     api: &ApiClient,
     app: &AppCredentials,
     code: &str,
-) -> Result<MpSession, ApiError> {
+) -> Result<MpSession, WeChatError> {
     let answer: SessionAnswer = api
         .get(
             "/sns/jscode2session",
@@ -59,7 +59,7 @@ pub async fn check_session(
     api: &ApiClient,
     access_token: &str,
     session: &MpSession,
-) -> Result<(), ApiError> {
+) -> Result<(), WeChatError> {
     let signature = check_session_signature(session.session_key.expose_secret());
     let _: Acknowledged = api
         .get(
@@ -99,7 +99,7 @@ pub async fn phone_number(
     api: &ApiClient,
     access_token: &str,
     code: &str,
-) -> Result<PhoneInfo, ApiError> {
+) -> Result<PhoneInfo, WeChatError> {
     let answer: PhoneAnswer = api
         .post(
             "/wxa/business/getuserphonenumber",

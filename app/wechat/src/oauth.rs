@@ -8,7 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
 
-use super::api::{ApiClient, ApiError};
+use super::api::{ApiClient, WeChatError};
 use crate::credentials::AppCredentials;
 
 /// What the official-account page asks for.
@@ -134,7 +134,7 @@ pub async fn exchange_code(
     api: &ApiClient,
     app: &AppCredentials,
     code: &str,
-) -> Result<UserToken, ApiError> {
+) -> Result<UserToken, WeChatError> {
     let answer: TokenAnswer = api
         .get(
             "/sns/oauth2/access_token",
@@ -154,7 +154,7 @@ pub async fn refresh(
     api: &ApiClient,
     app: &AppCredentials,
     refresh_token: &SecretString,
-) -> Result<UserToken, ApiError> {
+) -> Result<UserToken, WeChatError> {
     let answer: TokenAnswer = api
         .get(
             "/sns/oauth2/refresh_token",
@@ -179,7 +179,7 @@ pub struct UserInfo {
     pub unionid: Option<String>,
 }
 
-pub async fn user_info(api: &ApiClient, token: &UserToken) -> Result<UserInfo, ApiError> {
+pub async fn user_info(api: &ApiClient, token: &UserToken) -> Result<UserInfo, WeChatError> {
     api.get(
         "/sns/userinfo",
         &[
@@ -195,7 +195,7 @@ pub async fn user_info(api: &ApiClient, token: &UserToken) -> Result<UserInfo, A
 struct Acknowledged {}
 
 /// Checks that a user token is still valid.
-pub async fn check_token(api: &ApiClient, token: &UserToken) -> Result<(), ApiError> {
+pub async fn check_token(api: &ApiClient, token: &UserToken) -> Result<(), WeChatError> {
     let _: Acknowledged = api
         .get(
             "/sns/auth",

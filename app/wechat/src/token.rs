@@ -15,7 +15,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
-use super::api::{ApiClient, ApiError};
+use super::api::{ApiClient, WeChatError};
 use super::clock::now;
 use crate::credentials::AppCredentials;
 use crate::metrics;
@@ -84,10 +84,10 @@ struct ExpiringCache {
 }
 
 impl ExpiringCache {
-    async fn get<F, Fut>(&self, fetch: F) -> Result<SecretString, ApiError>
+    async fn get<F, Fut>(&self, fetch: F) -> Result<SecretString, WeChatError>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<(String, i64), ApiError>>,
+        Fut: Future<Output = Result<(String, i64), WeChatError>>,
     {
         let mut cached = self.cached.lock().await;
         if let Some(entry) = cached
@@ -168,17 +168,17 @@ impl ServerToken {
     }
 
     /// The current access token, fetched if there is none or it is about to expire.
-    pub async fn access_token(&self) -> Result<SecretString, ApiError> {
+    pub async fn access_token(&self) -> Result<SecretString, WeChatError> {
         self.token
             .get(|| self.renew(ACCESS_TOKEN, None, || self.fetch_token()))
             .await
     }
 
     /// Runs `call` with the access token; if WeChat says the token is stale, fetches a new one and runs it once more.
-    pub async fn with_access_token<T, F, Fut>(&self, call: F) -> Result<T, ApiError>
+    pub async fn with_access_token<T, F, Fut>(&self, call: F) -> Result<T, WeChatError>
     where
         F: Fn(SecretString) -> Fut,
-        Fut: Future<Output = Result<T, ApiError>>,
+        Fut: Future<Output = Result<T, WeChatError>>,
     {
         let token = self.access_token().await?;
         match call(token.clone()).await {
@@ -199,7 +199,7 @@ impl ServerToken {
     }
 
     /// The current jsapi_ticket, for signing `wx.config`.
-    pub async fn jsapi_ticket(&self) -> Result<SecretString, ApiError> {
+    pub async fn jsapi_ticket(&self) -> Result<SecretString, WeChatError> {
         self.ticket
             .get(|| {
                 self.renew(JSAPI_TICKET, None, || async {
@@ -225,16 +225,16 @@ impl ServerToken {
         kind: &'static str,
         stale: Option<&str>,
         fetch: F,
-    ) -> Result<(String, i64), ApiError>
+    ) -> Result<(String, i64), WeChatError>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<(String, i64), ApiError>>,
+        Fut: Future<Output = Result<(String, i64), WeChatError>>,
     {
         let key = format!("{}:{kind}", self.app.appid);
         let renewed = self.through_store(key, stale, fetch).await;
         let outcome = renewed
             .as_ref()
-            .map_or_else(ApiError::outcome, |_| "ok".into());
+            .map_or_else(WeChatError::outcome, |_| "ok".into());
         metrics::token_refresh(self.app.appid.as_str(), kind, outcome);
         renewed
     }
@@ -247,10 +247,10 @@ impl ServerToken {
         key: String,
         stale: Option<&str>,
         fetch: F,
-    ) -> Result<(String, i64), ApiError>
+    ) -> Result<(String, i64), WeChatError>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<(String, i64), ApiError>>,
+        Fut: Future<Output = Result<(String, i64), WeChatError>>,
     {
         let Some(shared) = &self.shared else {
             return fetch().await;
@@ -263,7 +263,7 @@ impl ServerToken {
                 usable.then(|| (token.value.expose_secret().to_owned(), remaining))
             })
         };
-        let store_error = |error: String| ApiError::Network(format!("token store: {error}"));
+        let store_error = |error: String| WeChatError::Network(format!("token store: {error}"));
         if let Some(found) = fresh(shared.store.load(&key).await.map_err(store_error)?) {
             return Ok(found);
         }
@@ -310,7 +310,7 @@ impl ServerToken {
         Ok((value, expires_in))
     }
 
-    async fn fetch_token(&self) -> Result<(String, i64), ApiError> {
+    async fn fetch_token(&self) -> Result<(String, i64), WeChatError> {
         let answer: TokenAnswer = match self.endpoint {
             TokenEndpoint::Stable => {
                 let request = StableTokenRequest {

@@ -5,7 +5,7 @@ use reqwest::redirect::Policy;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use url::Url;
-use wechat::api::{errcode, ApiClient, ApiError};
+use wechat::api::{errcode, ApiClient, WeChatError};
 use wechat::ids::AppId;
 use wechat::oauth::{self, QrStyle, Scope};
 use wechat::token::{ServerToken, TokenEndpoint};
@@ -167,7 +167,7 @@ async fn classic_tokens_replace_each_other_while_the_stable_token_and_ticket_sta
     );
     assert_eq!(signature.len(), 40);
 
-    let stale: Result<Value, ApiError> = api(&sandbox)
+    let stale: Result<Value, WeChatError> = api(&sandbox)
         .get(
             "/cgi-bin/ticket/getticket",
             &[("access_token", "nope"), ("type", "jsapi")],

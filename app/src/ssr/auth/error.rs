@@ -2,7 +2,8 @@
 //! cause kept for the logs.
 
 use crate::ssr::db::DbError;
-use wechat::api::{errcode, ApiError};
+use crate::types::{ApiError, LoginProblem};
+use wechat::api::{errcode, WeChatError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -73,6 +74,46 @@ impl AuthError {
     }
 }
 
+impl AuthError {
+    /// What a page is told of this failure; `None` when wxgate itself failed (the page says it is unavailable).
+    pub fn problem(&self) -> Option<LoginProblem> {
+        Some(match self {
+            AuthError::NotEnabled(_) | AuthError::WeChatBrowserOnly => LoginProblem::NotEnabled,
+            AuthError::BadRequest(_)
+            | AuthError::InvalidCode
+            | AuthError::CodeUsed
+            | AuthError::SessionKeyStale
+            | AuthError::InvalidState
+            | AuthError::StateExpired
+            | AuthError::SnapshotUser => LoginProblem::StartAgain,
+            AuthError::HighRiskUser
+            | AuthError::WeChatBusy
+            | AuthError::UpstreamTimeout
+            | AuthError::WeChat(_) => LoginProblem::WeChatUnavailable,
+            AuthError::RateLimited => LoginProblem::RateLimited,
+            AuthError::Unauthenticated => LoginProblem::SignIn,
+            AuthError::Internal(_) => return None,
+        })
+    }
+}
+
+/// A login failure as a server function reports it: the page gets the problem, the log keeps the cause (at ERROR
+/// when wxgate failed, WARN when WeChat did, INFO for what the visitor can fix by starting again).
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> ApiError {
+        let Some(problem) = error.problem() else {
+            tracing::error!(%error, "a login step failed");
+            return ApiError::Unavailable;
+        };
+        if problem == LoginProblem::WeChatUnavailable {
+            tracing::warn!(%error, code = error.code(), "WeChat refused a login step");
+        } else {
+            tracing::info!(%error, code = error.code(), "a login step was refused");
+        }
+        ApiError::Login(problem)
+    }
+}
+
 /// Counts a login with `provider` by its outcome (`ok`, an errcode or an error code) and hands it back.
 pub(super) fn counted<T>(
     provider: &'static str,
@@ -85,18 +126,18 @@ pub(super) fn counted<T>(
     login
 }
 
-impl From<ApiError> for AuthError {
-    fn from(error: ApiError) -> AuthError {
+impl From<WeChatError> for AuthError {
+    fn from(error: WeChatError) -> AuthError {
         match error {
-            ApiError::WeChat { errcode, .. } => match errcode {
-                errcode::INVALID_CODE | 42003 => AuthError::InvalidCode,
+            WeChatError::WeChat { errcode, .. } => match errcode {
+                errcode::INVALID_CODE | errcode::OAUTH_CODE_EXPIRED => AuthError::InvalidCode,
                 errcode::CODE_USED => AuthError::CodeUsed,
                 errcode::HIGH_RISK_USER => AuthError::HighRiskUser,
                 errcode::BUSY => AuthError::WeChatBusy,
                 other => AuthError::WeChat(other),
             },
-            ApiError::Timeout => AuthError::UpstreamTimeout,
-            ApiError::Network(cause) | ApiError::Decode(cause) => AuthError::Internal(cause),
+            WeChatError::Timeout => AuthError::UpstreamTimeout,
+            WeChatError::Network(cause) | WeChatError::Decode(cause) => AuthError::Internal(cause),
         }
     }
 }

@@ -10,6 +10,7 @@ use super::pem::{parse_certificate, parse_private_key, parse_public_key, read_pe
 use super::wechat_settings::WeChatSettings;
 use super::{Problems, Vars};
 use wechat::ids::{AppId, MchId};
+use wechat::pay::certificate::PlatformCertificate;
 
 /// The APIv3 key is 32 bytes, as set in the merchant platform.
 const API_V3_KEY_LEN: usize = 32;
@@ -52,8 +53,9 @@ pub struct WeChatPayPublicKey {
 #[derive(Debug, Clone, Default)]
 pub struct Verification {
     pub public_key: Option<WeChatPayPublicKey>,
-    /// A platform certificate (DER) given up front; without one, certificates are downloaded from `/v3/certificates`.
-    pub platform_certificate: Option<Vec<u8>>,
+    /// A platform certificate given up front, parsed at start-up; without one, certificates are downloaded from
+    /// `/v3/certificates`.
+    pub platform_certificate: Option<PlatformCertificate>,
 }
 
 /// Everything wxgate needs to call WeChat Pay API v3 for one merchant.
@@ -236,7 +238,12 @@ fn verification(vars: &Vars, problems: &mut Problems) -> Verification {
         }
     };
     let platform_certificate = vars.get("WECHAT_PAY_PLATFORM_CERT").and_then(|value| {
-        let certificate = read_pem(value).and_then(|pem| parse_certificate(&pem));
+        let certificate = read_pem(value)
+            .and_then(|pem| parse_certificate(&pem))
+            .and_then(|der| {
+                PlatformCertificate::from_der(&der)
+                    .map_err(|error| format!("is not a usable platform certificate: {error}"))
+            });
         keep(problems, "WECHAT_PAY_PLATFORM_CERT", certificate)
     });
     Verification {

@@ -19,7 +19,6 @@ pub mod refresh;
 pub mod refunds;
 pub mod settle;
 pub mod sweeper;
-pub mod trade_bill;
 pub mod views;
 pub mod webhook;
 

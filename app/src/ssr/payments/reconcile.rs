@@ -10,7 +10,6 @@ use std::collections::HashSet;
 use time::{Date, Month, OffsetDateTime, UtcOffset};
 
 use super::merchant::pay_client_of;
-use super::trade_bill::{self, BillPayment, BillRefund, TradeBill};
 use super::PaymentError;
 use crate::ssr::clock::now;
 use crate::ssr::context::AppContext;
@@ -18,6 +17,7 @@ use crate::ssr::db::reconciliations::{AGREED, DIFFERS, FAILED};
 use crate::ssr::db::ReconciliationRow;
 use crate::types::status::RefundStatus;
 use wechat::pay::bill;
+use wechat::pay::trade_bill::{self, BillPayment, BillRefund, TradeBill};
 
 /// Bill days are China days (UTC+8 all year).
 const CHINA: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
@@ -143,10 +143,12 @@ async fn payment_difference(
         Some(order) if !order.status.is_paid() => {
             Some(format!("{no}: paid at WeChat Pay, {} here", order.status))
         }
-        Some(order) if order.total_fen != payment.total_fen => Some(format!(
-            "{no}: {} fen at WeChat Pay, {} fen here",
-            payment.total_fen, order.total_fen
-        )),
+        Some(order) if u64::try_from(order.total_fen).ok() != Some(payment.total_fen) => {
+            Some(format!(
+                "{no}: {} fen at WeChat Pay, {} fen here",
+                payment.total_fen, order.total_fen
+            ))
+        }
         Some(_) => None,
     })
 }
@@ -162,10 +164,12 @@ async fn refund_difference(
             "{no}: refund of {} at WeChat Pay, unknown here",
             refund.out_trade_no
         )),
-        Some(here) if here.refund_fen != refund.refund_fen => Some(format!(
-            "{no}: refund of {} fen at WeChat Pay, {} fen here",
-            refund.refund_fen, here.refund_fen
-        )),
+        Some(here) if u64::try_from(here.refund_fen).ok() != Some(refund.refund_fen) => {
+            Some(format!(
+                "{no}: refund of {} fen at WeChat Pay, {} fen here",
+                refund.refund_fen, here.refund_fen
+            ))
+        }
         Some(here) => settled_as(&refund.status)
             .filter(|settled| *settled != here.status)
             .map(|settled| format!("{no}: refund {settled} at WeChat Pay, {} here", here.status)),

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use crate::lang::Lang;
 use crate::types::shop::{yuan, ShopProblem};
 use crate::types::status::OrderStatus;
-use crate::types::ApiError;
+use crate::types::{ApiError, LoginProblem};
 use crate::ui::nav::url_encode;
 
 /// An order status in words.
@@ -36,7 +36,11 @@ pub fn Price(fen: i64) -> impl IntoView {
 #[component]
 pub fn Problem(error: ApiError, #[prop(into)] next: String) -> impl IntoView {
     let lang = expect_context::<Lang>();
-    let sign_in = matches!(error, ApiError::Shop(ShopProblem::SignIn)).then(|| {
+    let sign_in = matches!(
+        error,
+        ApiError::Shop(ShopProblem::SignIn) | ApiError::Login(LoginProblem::SignIn)
+    )
+    .then(|| {
         let encoded = url_encode(&next);
         view! {
             <a class="btn btn-primary" href=format!("/login?next={encoded}") data-testid="go-login">

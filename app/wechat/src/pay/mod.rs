@@ -1,5 +1,6 @@
 //! WeChat Pay API v3, split by job as wechatpay-go does: sign, credential, verify, validate, aead and certificates
-//! for the crypto; client for the transport; transactions, params, refund and bill for the APIs.
+//! for the crypto; client for the transport; transactions, params, refund and bill for the APIs, and trade_bill to read a
+//! downloaded trade bill.
 
 pub mod aead;
 pub mod bill;
@@ -13,6 +14,7 @@ pub mod oaep;
 pub mod params;
 pub mod refund;
 pub mod sign;
+pub mod trade_bill;
 pub mod transactions;
 pub mod validate;
 pub mod verify;

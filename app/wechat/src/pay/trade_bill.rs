@@ -4,13 +4,21 @@
 //!
 //! Format: <https://pay.weixin.qq.com/doc/v3/merchant/4012791866>.
 
-use crate::types::shop::fen_from_yuan;
+/// An amount as the bill writes it, yuan with two decimals (`12.88`), in fen.
+fn fen(text: &str) -> Option<u64> {
+    let (yuan, cents) = text.trim().split_once('.')?;
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit());
+    if !digits(yuan) || yuan.len() > 12 || cents.len() != 2 || !digits(cents) {
+        return None;
+    }
+    Some(yuan.parse::<u64>().ok()? * 100 + cents.parse::<u64>().ok()?)
+}
 
 /// One payment line of the bill.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BillPayment {
     pub out_trade_no: String,
-    pub total_fen: i64,
+    pub total_fen: u64,
 }
 
 /// One refund line of the bill, with the refund's status when the bill was made (SUCCESS, PROCESSING, FAIL, CHANGE).
@@ -18,7 +26,7 @@ pub struct BillPayment {
 pub struct BillRefund {
     pub out_refund_no: String,
     pub out_trade_no: String,
-    pub refund_fen: i64,
+    pub refund_fen: u64,
     pub status: String,
 }
 
@@ -58,8 +66,7 @@ pub fn parse(text: &str) -> Result<TradeBill, String> {
         ))
     };
     let amount = |number: usize, text: &str| {
-        fen_from_yuan(text)
-            .ok_or_else(|| format!("line {}: {text} is not an amount in yuan", number + 1))
+        fen(text).ok_or_else(|| format!("line {}: {text} is not an amount in yuan", number + 1))
     };
 
     let mut bill = TradeBill::default();
@@ -130,6 +137,15 @@ mod tests {
                 total_fen: 1
             }])
         );
+    }
+
+    #[test]
+    fn amounts_are_yuan_with_two_decimals() {
+        assert_eq!(fen("12.88"), Some(1288));
+        assert_eq!(fen("0.00"), Some(0));
+        assert_eq!(fen("12.8"), None);
+        assert_eq!(fen("12"), None);
+        assert_eq!(fen("-1.00"), None);
     }
 
     #[test]
