@@ -15,16 +15,22 @@ OUTPUT_NAME := wxgate
 WASM_TARGET := wasm32-unknown-unknown
 # wasm-bindgen-cli must be exactly the wasm-bindgen crate version in Cargo.lock.
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' Cargo.lock)
+# Only the `wasm-bindgen` binary is needed: not the test runner, and no TLS (its default `rustls-tls` is only for
+# the test runner's WebDriver client). It runs for a second or two per build, so it is compiled for build speed
+# (these variables apply to this one `cargo install`; it builds in a temporary target directory of its own).
+WASM_BINDGEN_INSTALL_ENV := CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256
 # The features rustc enables by default for wasm32, so wasm-opt may keep using them.
 WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
                      --enable-mutable-globals --enable-reference-types --enable-multivalue
 SITE := target/site
 PKG := $(SITE)/pkg
 WXGATE_RELEASE := $(CARGO_TARGET_DIR)/release/wxgate
+# `make run` builds the server with the `local` profile (Cargo.toml says why); `make build` and `make bench` use release.
+WXGATE_LOCAL := $(CARGO_TARGET_DIR)/local/wxgate
 WXGATE_DEBUG := $(CARGO_TARGET_DIR)/debug/wxgate
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run build site server test lint unit-tests sdk-tests e2e build-tools test-tools bench
+.PHONY: help run run-server build site server test lint unit-tests sdk-tests e2e build-tools test-tools bench
 
 help:
 	@echo "make run    install what is missing, build, and start wxgate on http://127.0.0.1:3000"
@@ -47,9 +53,17 @@ claim-target:
 ## ---- run ----
 
 # `make run` tries wxgate in sandbox mode, unless WXGATE_MODE is set or a .env file configures wxgate (then they decide).
-run: build
+# The tools (wasm-bindgen-cli, built in a target directory of its own) are installed while the server builds: one
+# cargo build alone keeps two cores busy only part of the time. The site is built after the server, as both use the
+# shared target directory, which cargo locks.
+run:
+	@$(MAKE) --no-print-directory -j2 build-tools run-server
+	@$(MAKE) --no-print-directory site
 	@if [ -z "$${WXGATE_MODE:-}" ] && [ ! -e .env ]; then export WXGATE_MODE=sandbox; fi; \
-	  $(WXGATE_RELEASE) serve
+	  $(WXGATE_LOCAL) serve
+
+run-server: claim-target
+	cargo build --profile local -p server --bin wxgate
 
 build: site server
 
@@ -72,8 +86,10 @@ site: build-tools claim-target
 build-tools: frontend/node_modules/.installed
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
 	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
-	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (about 9 minutes on 2 cores, once)"; \
-	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (about 3 minutes alone on 2 cores, once)"; \
+	  env -u CARGO_TARGET_DIR $(WASM_BINDGEN_INSTALL_ENV) \
+	    cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force \
+	      --no-default-features --bin wasm-bindgen; \
 	fi
 
 frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
