@@ -16,9 +16,9 @@ use tokio::net::TcpListener;
 
 use crate::background::Jobs;
 use crate::cli::ServeArgs;
-use crate::sandbox::pay::TIME_SCALE_ENV;
-use crate::sandbox::Sandbox;
 use crate::{hardening, router, serving, startup};
+use sandbox::pay::TIME_SCALE_ENV;
+use sandbox::Sandbox;
 
 /// Why wxgate will not start, in the words `wxgate serve` prints, and the exit code it ends with.
 #[derive(Debug)]

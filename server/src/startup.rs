@@ -11,8 +11,8 @@ use app::ssr::context::AppContext;
 use app::ssr::db::Database;
 use secrecy::ExposeSecret;
 
-use crate::sandbox::credentials::SandboxCredentials;
-use crate::sandbox::login::personas::Persona;
+use sandbox::credentials::SandboxCredentials;
+use sandbox::login::personas::Persona;
 
 /// The exit code for a configuration that cannot run (sysexits' EX_CONFIG).
 pub const CONFIG_EXIT_CODE: u8 = 78;
@@ -44,7 +44,7 @@ pub async fn check(
     };
     let mut problems = Problems::default();
     // The folder holds the SQLite database and the sandbox's keys: only wxgate's user may look inside.
-    if let Err(error) = app::ssr::private_files::create_folder(data_dir) {
+    if let Err(error) = private_files::create_folder(data_dir) {
         problems.push(
             "WXGATE_DATA_DIR",
             format!(

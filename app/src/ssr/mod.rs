@@ -11,7 +11,6 @@ pub mod ids;
 pub mod limits;
 pub mod metrics;
 pub mod payments;
-pub mod private_files;
 pub mod redirect;
 pub mod retention;
 pub mod share;

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use tokio::net::TcpListener;
 
 use crate::cli::{SandboxAction, SandboxArgs};
-use crate::sandbox::credentials::SandboxCredentials;
-use crate::sandbox::{self, Sandbox};
+use sandbox::credentials::SandboxCredentials;
+use sandbox::{self, Sandbox};
 
 pub async fn run(data_dir: &Path, args: &SandboxArgs) -> ExitCode {
     let credentials = match SandboxCredentials::load_or_create(data_dir) {

@@ -5,8 +5,8 @@ use std::ops::Deref;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use sandbox::credentials::SandboxCredentials;
 use serde_json::Value;
-use wxgate::sandbox::credentials::SandboxCredentials;
 
 use super::server_thread::ServerThread;
 
@@ -57,10 +57,10 @@ impl Sandbox {
                 "http://{}",
                 listener.local_addr().map_err(|e| e.to_string())?
             );
-            let sandbox = wxgate::sandbox::Sandbox::new(serving, base, None)
-                .map_err(|error| error.to_string())?;
+            let sandbox =
+                sandbox::Sandbox::new(serving, base, None).map_err(|error| error.to_string())?;
             Ok(async move {
-                let _ = wxgate::sandbox::serve_alone(sandbox, listener, stop.signalled()).await;
+                let _ = sandbox::serve_alone(sandbox, listener, stop.signalled()).await;
             })
         })
         .await;

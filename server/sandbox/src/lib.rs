@@ -1,4 +1,4 @@
-//! The built-in WeChat sandbox: a local emulator of api.weixin.qq.com, open.weixin.qq.com and
+//! The WeChat sandbox: a local emulator of api.weixin.qq.com, open.weixin.qq.com and
 //! api.mch.weixin.qq.com, with its own wire types, state and keys.
 //!
 //! WeChat's own paths (`/sns/…`, `/cgi-bin/…`, `/connect/…`, `/v3/…`) never collide, so one router plays all three
@@ -11,6 +11,7 @@ mod html;
 pub mod keys;
 pub mod login;
 pub mod pay;
+pub mod qr;
 
 use std::sync::Arc;
 

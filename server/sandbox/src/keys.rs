@@ -91,6 +91,7 @@ pub fn random_serial(bytes: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // TODO(lead): wechat crate (`wechat::pay::certificate::PlatformCertificate`, a dev-dependency only).
     use app::ssr::wechat::pay::certificate::PlatformCertificate;
 
     #[test]

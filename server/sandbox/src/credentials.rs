@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use app::ssr::private_files;
 use serde::{Deserialize, Serialize};
 
 use super::keys::{self, KeyError};
