@@ -102,14 +102,14 @@ test: test-tools site lint unit-tests sdk-tests e2e
 
 lint: claim-target
 	cargo fmt --all -- --check
-	cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
+	cargo clippy -p app -p wechat -p server -p sandbox -p private-files --features app/ssr --all-targets -- -D warnings
 	cargo clippy -p app -p frontend --features app/hydrate --target $(WASM_TARGET) -- -D warnings
 
 # Integration tests run on SQLite and on PostgreSQL (WXGATE_TEST_POSTGRES_URL, default the local server);
 # with CI=true an unreachable PostgreSQL fails the run instead of being skipped.
 unit-tests: claim-target
 	cargo test -p app -p wechat --features app/ssr
-	cargo test -p server
+	cargo test -p server -p sandbox -p private-files
 
 # The judge: the PyPI SDK wechatpayv3 (pinned) drives `wxgate sandbox` in public-key and certificate mode.
 # Needs only pip's registry, once; the venv is kept and reused.

@@ -3,7 +3,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use app::ssr::config::Vars;
+use clap::{Args, FromArgMatches, Parser, Subcommand};
 
 /// wxgate: WeChat login and WeChat Pay for your product, with a built-in WeChat sandbox.
 ///
@@ -184,4 +185,26 @@ pub struct ServeArgs {
     /// calls, retries included (71 with the default WECHAT_TIMEOUT_SECONDS).
     #[arg(long, env = "WXGATE_HANDLER_TIMEOUT_SECONDS", value_parser = clap::value_parser!(u64).range(1..=600))]
     pub handler_timeout: Option<u64>,
+}
+
+impl ServeArgs {
+    /// The options `wxgate serve` takes from these variables alone (each option's `env`), with no command line and
+    /// nothing read from the process environment: for a wxgate started inside another program, such as a test.
+    pub fn from_vars(vars: &Vars) -> Result<ServeArgs, clap::Error> {
+        let command = ServeArgs::augment_args(clap::Command::new("wxgate"));
+        let mut argv = vec!["wxgate".to_owned()];
+        for arg in command.get_arguments() {
+            let value = arg
+                .get_env()
+                .and_then(|name| name.to_str())
+                .and_then(|name| vars.get(name));
+            if let (Some(long), Some(value)) = (arg.get_long(), value) {
+                argv.push(format!("--{long}={value}"));
+            }
+        }
+        let matches = command
+            .mut_args(|arg| arg.env(None::<&str>))
+            .try_get_matches_from(argv)?;
+        ServeArgs::from_arg_matches(&matches)
+    }
 }

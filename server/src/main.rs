@@ -1,23 +1,11 @@
 //! The `wxgate` binary: reads the command line and runs the chosen command.
 
-mod cli;
-mod commands;
-mod hardening;
-mod logging;
-mod metrics;
-mod qr;
-mod router;
-mod routes;
-mod sandbox;
-mod serving;
-mod startup;
-mod state;
-
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command};
+use wxgate::cli::{Cli, Command};
+use wxgate::{commands, logging, startup};
 
 #[tokio::main]
 async fn main() -> ExitCode {

@@ -15,9 +15,9 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::hardening::{self, Hardening, Timeouts};
 use crate::routes;
-use crate::sandbox::Sandbox;
 use crate::startup;
 use crate::state::ServerState;
+use sandbox::Sandbox;
 
 /// The name of wxgate's session cookie.
 pub const SESSION_COOKIE: &str = "wxgate_session";
@@ -36,10 +36,7 @@ pub fn build(
             leptos_options,
             app::sandbox_shell as fn(LeptosOptions) -> _,
         )
-        .nest(
-            startup::SANDBOX_PATH,
-            crate::sandbox::mounted_router(sandbox),
-        ),
+        .nest(startup::SANDBOX_PATH, sandbox::mounted_router(sandbox)),
         None => assemble(
             context,
             leptos_options,

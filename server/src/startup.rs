@@ -11,8 +11,8 @@ use app::ssr::context::AppContext;
 use app::ssr::db::Database;
 use secrecy::ExposeSecret;
 
-use crate::sandbox::credentials::SandboxCredentials;
-use crate::sandbox::login::personas::Persona;
+use sandbox::credentials::SandboxCredentials;
+use sandbox::login::personas::Persona;
 
 /// The exit code for a configuration that cannot run (sysexits' EX_CONFIG).
 pub const CONFIG_EXIT_CODE: u8 = 78;
@@ -29,19 +29,22 @@ pub struct Ready {
 /// The variable that lets a sandbox be reached beyond this machine (a shared staging sandbox for a team's phones).
 pub const SANDBOX_EXPOSED: &str = "WXGATE_SANDBOX_EXPOSED";
 
-/// Reads the environment and connects to the database; returns every problem found, not just the first.
+/// Reads the variables `user_vars` (the environment, for the binary) and connects to the database; returns every problem found, not just the first.
 /// `listen` is where this process answers (`127.0.0.1:3000`): the sandbox is reached there.
-pub async fn check(data_dir: &Path, listen: SocketAddr) -> Result<Ready, Problems> {
+pub async fn check(
+    user_vars: &Vars,
+    data_dir: &Path,
+    listen: SocketAddr,
+) -> Result<Ready, Problems> {
     let local_base = &local_base(listen);
-    let user_vars = Vars::from_env();
     // Without APP_URL, wxgate's public URL is where it answers (OAuth redirects come back here).
     let user_vars = match user_vars.get("APP_URL") {
-        Some(_) => user_vars,
+        Some(_) => user_vars.clone(),
         None => user_vars.with([("APP_URL", local_base.to_owned())]),
     };
     let mut problems = Problems::default();
     // The folder holds the SQLite database and the sandbox's keys: only wxgate's user may look inside.
-    if let Err(error) = app::ssr::private_files::create_folder(data_dir) {
+    if let Err(error) = private_files::create_folder(data_dir) {
         problems.push(
             "WXGATE_DATA_DIR",
             format!(

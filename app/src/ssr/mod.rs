@@ -12,7 +12,6 @@ pub mod digest;
 pub mod limits;
 pub mod metrics;
 pub mod payments;
-pub mod private_files;
 pub mod redirect;
 pub mod retention;
 pub mod share;

@@ -8,7 +8,7 @@ use app::ssr::config::{ConfiguredApp, Mode, Settings};
 use crate::startup;
 
 pub async fn run(data_dir: &Path, listen: std::net::SocketAddr) -> ExitCode {
-    match startup::check(data_dir, listen).await {
+    match startup::check(&app::ssr::config::Vars::from_env(), data_dir, listen).await {
         Ok(startup::Ready { context, .. }) => {
             print!(
                 "{}",

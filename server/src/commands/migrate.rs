@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use crate::startup;
 
 pub async fn run(data_dir: &Path, listen: std::net::SocketAddr) -> ExitCode {
-    let context = match startup::check(data_dir, listen).await {
+    let context = match startup::check(&app::ssr::config::Vars::from_env(), data_dir, listen).await
+    {
         Ok(ready) => ready.context,
         Err(problems) => {
             eprintln!("{problems}");

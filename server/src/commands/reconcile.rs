@@ -9,7 +9,8 @@ use app::ssr::payments::reconcile::{check_and_record, failure_sentence};
 use crate::startup;
 
 pub async fn run(data_dir: &Path, listen: std::net::SocketAddr, date: &str) -> ExitCode {
-    let context = match startup::check(data_dir, listen).await {
+    let context = match startup::check(&app::ssr::config::Vars::from_env(), data_dir, listen).await
+    {
         Ok(ready) => ready.context,
         Err(problems) => {
             eprintln!("{problems}");

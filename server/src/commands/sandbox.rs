@@ -4,12 +4,11 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
 
-use serde_json::Value;
 use tokio::net::TcpListener;
 
 use crate::cli::{SandboxAction, SandboxArgs};
-use crate::sandbox::credentials::SandboxCredentials;
-use crate::sandbox::{self, Sandbox};
+use sandbox::credentials::SandboxCredentials;
+use sandbox::{self, Sandbox};
 
 pub async fn run(data_dir: &Path, args: &SandboxArgs) -> ExitCode {
     let credentials = match SandboxCredentials::load_or_create(data_dir) {
@@ -33,17 +32,10 @@ fn base_url(host: &str, port: u16) -> String {
 
 /// Prints, as JSON, everything a merchant client needs, with the base URLs of a sandbox on `base`.
 fn print_credentials(credentials: SandboxCredentials, base: &str) -> ExitCode {
-    let mut printed = match serde_json::to_value(credentials) {
-        Ok(Value::Object(fields)) => fields,
-        _ => {
-            eprintln!("wxgate sandbox credentials: cannot encode the credentials");
-            return ExitCode::FAILURE;
-        }
-    };
-    for name in ["api_base", "open_base", "pay_base"] {
-        printed.insert(name.to_owned(), Value::String(base.to_owned()));
-    }
-    match serde_json::to_string_pretty(&printed) {
+    match credentials
+        .with_bases(base)
+        .and_then(|printed| serde_json::to_string_pretty(&printed))
+    {
         Ok(text) => {
             println!("{text}");
             ExitCode::SUCCESS
@@ -80,15 +72,18 @@ async fn serve(credentials: SandboxCredentials, args: &SandboxArgs) -> ExitCode 
         "the WeChat sandbox is listening; `wxgate sandbox credentials --port {}` prints its keys",
         args.port
     );
-    let sandbox = match Sandbox::new(credentials, base) {
+    let sandbox = match Sandbox::new(
+        credentials,
+        base,
+        std::env::var(sandbox::pay::TIME_SCALE_ENV).ok().as_deref(),
+    ) {
         Ok(sandbox) => sandbox,
         Err(error) => {
             eprintln!("wxgate sandbox cannot start: {error}");
             return ExitCode::FAILURE;
         }
     };
-    let router = sandbox::standalone_router(sandbox);
-    match axum::serve(listener, router).await {
+    match sandbox::serve_alone(sandbox, listener, std::future::pending()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(%error, "the sandbox stopped");

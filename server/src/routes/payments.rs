@@ -178,7 +178,7 @@ async fn order_qr(
     let order = access::visible(&context, &user_id, &order_id).await?.order;
     let code_url = checkout::live_code_url(&order)
         .ok_or_else(|| PaymentError::NotPayable(order.status.to_string()))?;
-    let svg = crate::qr::svg(code_url)
+    let svg = sandbox::qr::svg(code_url)
         .ok_or_else(|| PaymentError::Internal("the code_url does not fit a QR code".to_owned()))?;
     Ok((
         [

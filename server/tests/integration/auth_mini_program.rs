@@ -4,9 +4,9 @@
 use reqwest::header::{AUTHORIZATION, SET_COOKIE};
 use serde_json::{json, Value};
 
-use crate::support::{on_both_backends, TestDatabase, Wxgate};
+use crate::support::{on_both_backends, Served, TestDatabase, Wxgate, WxgateProcess};
 
-async fn login(server: &Wxgate, code: &str) -> (reqwest::StatusCode, Value, Option<String>) {
+async fn login(server: &Served, code: &str) -> (reqwest::StatusCode, Value, Option<String>) {
     let response = reqwest::Client::new()
         .post(server.url("/api/auth/wechat/login"))
         .json(&json!({ "code": code }))
@@ -22,7 +22,7 @@ async fn login(server: &Wxgate, code: &str) -> (reqwest::StatusCode, Value, Opti
 }
 
 async fn as_bearer(
-    server: &Wxgate,
+    server: &Served,
     method: reqwest::Method,
     path: &str,
     token: &str,
@@ -83,7 +83,7 @@ async fn first_logins_of_one_person_at_once_make_one_user(database: TestDatabase
 async fn mini_program_logs_in_binds_a_phone_and_decrypts_with_the_newest_key(
     database: TestDatabase,
 ) {
-    let server = Wxgate::start(&database, &[]).await;
+    let server = WxgateProcess::start(&database, &[]).await;
     let code = server
         .control("/sandbox/mp/login-code", json!({ "persona": "xiaohong" }))
         .await["code"]

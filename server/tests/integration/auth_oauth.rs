@@ -6,7 +6,9 @@ use reqwest::header::LOCATION;
 use serde_json::{json, Value};
 use url::Url;
 
-use crate::support::{on_both_backends, Browser, SandboxProcess, TestDatabase, Wxgate, WECHAT_UA};
+use crate::support::{
+    on_both_backends, Browser, Sandbox, Served, TestDatabase, Wxgate, WxgateProcess, WECHAT_UA,
+};
 
 fn location(response: &reqwest::Response) -> String {
     let location = response.headers()[LOCATION].to_str().expect("location");
@@ -22,7 +24,7 @@ fn query(url: &str, name: &str) -> Option<String> {
 }
 
 /// Starts an official-account login and lets the sandbox answer as WeChat; returns the callback URL it sends back.
-async fn wechat_authorize(browser: &Browser, server: &Wxgate, scope: &str, next: &str) -> String {
+async fn wechat_authorize(browser: &Browser, server: &Served, scope: &str, next: &str) -> String {
     let started = browser
         .get(&server.url(&format!(
             "/api/auth/wechat/oauth/start?scope={scope}&next={next}"
@@ -63,7 +65,7 @@ async fn wechat_authorize(browser: &Browser, server: &Wxgate, scope: &str, next:
     location(&answered)
 }
 
-async fn me(browser: &Browser, server: &Wxgate) -> Value {
+async fn me(browser: &Browser, server: &Served) -> Value {
     let response = browser.get(&server.url("/api/me")).await;
     assert_eq!(response.status(), 200);
     response.json().await.expect("json")
@@ -386,7 +388,7 @@ async fn an_oauth_login_started_on_one_process_finishes_on_another() {
         return;
     };
     // Two processes behind one load balancer share the database and talk to one WeChat (here: one sandbox).
-    let wechat = SandboxProcess::start().await;
+    let wechat = Sandbox::start().await;
     let env = [
         ("WECHAT_OA_APPID", wechat.credential("oa_appid")),
         ("WECHAT_OA_SECRET", wechat.credential("oa_secret")),
@@ -397,8 +399,8 @@ async fn an_oauth_login_started_on_one_process_finishes_on_another() {
         .iter()
         .map(|(name, value)| (*name, value.as_str()))
         .collect();
-    let first = Wxgate::start(&database, &env).await;
-    let second = Wxgate::start(&database, &env).await;
+    let first = WxgateProcess::start(&database, &env).await;
+    let second = WxgateProcess::start(&database, &env).await;
 
     let browser = Browser::new(Some(WECHAT_UA));
     let started = browser

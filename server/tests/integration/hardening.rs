@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::{on_both_backends, SandboxProcess, TestDatabase, Wxgate};
+use crate::support::{on_both_backends, Sandbox, TestDatabase, Wxgate};
 
 on_both_backends! {
     pages_and_json_answers_carry_the_security_headers => pages_and_json_answers_carry_the_security_headers;
@@ -150,7 +150,7 @@ async fn pages_and_json_answers_carry_the_security_headers(database: TestDatabas
 async fn a_live_page_may_use_wechats_script_avatars_and_qr_frame_and_nothing_else(
     database: TestDatabase,
 ) {
-    let wechat = SandboxProcess::start().await;
+    let wechat = Sandbox::start().await;
     let env = [
         ("WECHAT_OA_APPID", wechat.credential("oa_appid")),
         ("WECHAT_OA_SECRET", wechat.credential("oa_secret")),

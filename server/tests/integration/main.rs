@@ -1,4 +1,5 @@
-//! Integration tests: each one starts the real `wxgate` binary and talks to it over HTTP, on SQLite and PostgreSQL.
+//! Integration tests: each one starts wxgate (in-process, or the real binary where the test needs a process) and
+//! talks to it over HTTP, on SQLite and PostgreSQL.
 
 mod abuse_limits;
 mod auth_mini_program;

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::payments::{deliver, forge};
 use crate::support::{
     free_port, listening_ports, on_both_backends, run_to_exit, until_stored_status, TestDatabase,
-    Wxgate,
+    WxgateProcess,
 };
 
 on_both_backends! {
@@ -110,7 +110,7 @@ async fn until_value(address: &str, series: &str, labels: Labels<'_>, expected: 
 }
 
 async fn without_a_metrics_address_nothing_serves_metrics(database: TestDatabase) {
-    let server = Wxgate::start(&database, &[]).await;
+    let server = WxgateProcess::start(&database, &[]).await;
     let main_port = port(&server.base_url);
 
     assert_eq!(
@@ -374,11 +374,11 @@ async fn the_metrics_listener_counts_logins_calls_and_notifications_without_secr
 }
 
 /// Starts wxgate with metrics on a free port; the server and the metrics address.
-async fn with_metrics(database: &TestDatabase, env: &[(&str, &str)]) -> (Wxgate, String) {
+async fn with_metrics(database: &TestDatabase, env: &[(&str, &str)]) -> (WxgateProcess, String) {
     let address = format!("127.0.0.1:{}", free_port());
     let mut env = env.to_vec();
     env.push(("WXGATE_METRICS_ADDR", &address));
-    (Wxgate::start(database, &env).await, address)
+    (WxgateProcess::start(database, &env).await, address)
 }
 
 async fn refused_notifications_are_counted_by_their_reason(database: TestDatabase) {

@@ -7,7 +7,9 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::refunds::{laowangs_unionid, until_delivered};
-use crate::support::{on_both_backends, until_stored_status, TestDatabase, Wxgate};
+use crate::support::{
+    on_both_backends, until_stored_status, Served, TestDatabase, Wxgate, WxgateProcess,
+};
 
 on_both_backends! {
     the_prepay_carries_the_orders_expiry_and_the_sandbox_refuses_payment_after_it => the_prepay_carries_the_orders_expiry_and_the_sandbox_refuses_payment_after_it;
@@ -40,14 +42,14 @@ fn china_time(text: &str) -> i64 {
 }
 
 /// The sandbox's record of `out_trade_no`.
-async fn sandbox_order(server: &Wxgate, out_trade_no: &str) -> Value {
+async fn sandbox_order(server: &Served, out_trade_no: &str) -> Value {
     server
         .control_get(&format!("/sandbox/pay/orders/{out_trade_no}"))
         .await
 }
 
 /// The sandbox plays the buyer paying `out_trade_no`; the status and answer.
-async fn buyer_pays(server: &Wxgate, out_trade_no: &str) -> (u16, Value) {
+async fn buyer_pays(server: &Served, out_trade_no: &str) -> (u16, Value) {
     let response = reqwest::Client::new()
         .post(server.url(&format!("/sandbox/pay/orders/{out_trade_no}/pay")))
         .json(&json!({}))
@@ -159,7 +161,7 @@ async fn a_payment_for_an_order_closed_here_is_recorded_flagged_for_a_refund_and
     database: TestDatabase,
 ) {
     let unionid = laowangs_unionid(&database).await;
-    let server = Wxgate::start(
+    let server = WxgateProcess::start(
         &database,
         &[
             ("WXGATE_ADMINS", unionid.as_str()),

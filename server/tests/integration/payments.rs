@@ -15,7 +15,7 @@ use rsa::sha2::Sha256;
 use rsa::signature::{SignatureEncoding, Signer};
 use serde_json::{json, Value};
 
-use crate::support::{on_both_backends, TestDatabase, Wxgate};
+use crate::support::{on_both_backends, Served, TestDatabase, Wxgate};
 
 /// The outcomes wxgate recorded for the notifications of `out_trade_no`.
 async fn outcomes(database: &TestDatabase, out_trade_no: &str) -> Vec<String> {
@@ -389,7 +389,7 @@ pub(crate) fn forge(credentials: &Value, resource: &Value, apiv3_key: &str, skew
     }
 }
 
-pub(crate) async fn deliver(server: &Wxgate, forged: &Forged) -> (u16, Value) {
+pub(crate) async fn deliver(server: &Served, forged: &Forged) -> (u16, Value) {
     let response = reqwest::Client::new()
         .post(server.url("/api/webhooks/wechat-pay"))
         .header("Wechatpay-Timestamp", forged.timestamp.to_string())

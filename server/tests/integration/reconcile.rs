@@ -9,7 +9,9 @@ use app::ssr::db::{Database, ReconciliationRow, RefundRow};
 use app::types::status::RefundStatus;
 use serde_json::json;
 
-use crate::support::{on_both_backends, run_to_exit, until_stored_status, TestDatabase, Wxgate};
+use crate::support::{
+    on_both_backends, run_to_exit, until_stored_status, TestDatabase, WxgateProcess,
+};
 
 on_both_backends! {
     reconcile_agrees_with_the_bill_and_names_what_differs => reconcile_agrees_with_the_bill_and_names_what_differs;
@@ -25,7 +27,7 @@ fn china_date(days_ago: i64) -> String {
 }
 
 /// An order wxgate thinks was paid at `paid_at` that WeChat Pay never saw; its out_trade_no.
-async fn ghost_payment(server: &Wxgate, db: &Database, token: &str, paid_at: i64) -> String {
+async fn ghost_payment(server: &WxgateProcess, db: &Database, token: &str, paid_at: i64) -> String {
     let ghost = server.mini_program_order(token, "green-tea").await;
     let ghost_no = ghost["out_trade_no"].as_str().expect("no").to_owned();
     assert!(db
@@ -37,7 +39,7 @@ async fn ghost_payment(server: &Wxgate, db: &Database, token: &str, paid_at: i64
 
 async fn reconcile_agrees_with_the_bill_and_names_what_differs(database: TestDatabase) {
     // No WXGATE_ADMINS: in sandbox mode 老王 is the admin.
-    let server = Wxgate::start(&database, &[]).await;
+    let server = WxgateProcess::start(&database, &[]).await;
     let admin = server.mini_program_login("laowang").await;
     let token = server.mini_program_login("xiaoming").await;
     let created = server.mini_program_order(&token, "mug").await;
@@ -129,7 +131,7 @@ async fn reconcile_agrees_with_the_bill_and_names_what_differs(database: TestDat
 async fn the_daily_job_checks_yesterday_once_and_the_admin_page_shows_it(database: TestDatabase) {
     let yesterday = china_date(1);
     let ghost_no = {
-        let server = Wxgate::start(&database, &[]).await;
+        let server = WxgateProcess::start(&database, &[]).await;
         let token = server.mini_program_login("xiaoming").await;
         let db = database.connect().await;
         ghost_payment(&server, &db, &token, now() - 24 * 60 * 60).await
@@ -155,7 +157,7 @@ async fn the_daily_job_checks_yesterday_once_and_the_admin_page_shows_it(databas
 
     // A new process whose reconciliation time has passed checks those days and yesterday at once. Its sandbox has
     // no bills for them (NO_STATEMENT_EXIST), so the payment recorded here yesterday is a difference.
-    let server = Wxgate::start(&database, &[("WXGATE_RECONCILE_AT", "00:00")]).await;
+    let server = WxgateProcess::start(&database, &[("WXGATE_RECONCILE_AT", "00:00")]).await;
     let db = database.connect().await;
     let mut recorded = Vec::new();
     for _ in 0..100 {

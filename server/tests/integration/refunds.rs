@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::support::{on_both_backends, TestDatabase, Wxgate};
+use crate::support::{on_both_backends, Served, TestDatabase, Wxgate};
 
 /// Waits (bounded) until the sandbox has seen `count` answered deliveries of `event_type`, all 204.
-pub(crate) async fn until_delivered(server: &Wxgate, event_type: &str, count: usize) {
+pub(crate) async fn until_delivered(server: &Served, event_type: &str, count: usize) {
     for _ in 0..100 {
         let deliveries = server.control_get("/sandbox/pay/deliveries").await;
         let answered: Vec<Value> = deliveries["deliveries"]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::support::{on_both_backends, unix_now, TestDatabase, Wxgate};
+use crate::support::{on_both_backends, unix_now, TestDatabase, WxgateProcess};
 
 const DAY: i64 = 24 * 60 * 60;
 
@@ -20,10 +20,10 @@ async fn ids(db: &app::ssr::db::Database, sql: &str) -> Vec<String> {
     rows.into_iter().map(|(id,)| id).collect()
 }
 
-async fn poll(server: &Wxgate, state: &str, secret: &str) -> (u16, Value) {
+async fn poll(server: &WxgateProcess, state: &str, secret: &str) -> (u16, Value) {
     let response = reqwest::Client::new()
         .get(server.url(&format!("/api/auth/oauth/result?state={state}")))
-        .header("Wxgate-Poll-Secret", secret)
+        .header("WxgateProcess-Poll-Secret", secret)
         .send()
         .await
         .expect("poll");
@@ -85,7 +85,7 @@ async fn the_purge_removes_exactly_what_has_outlived_its_use(database: TestDatab
             .expect("rate-limit window");
     }
 
-    let server = Wxgate::start(&database, &[("WXGATE_PURGE_SECONDS", "1")]).await;
+    let server = WxgateProcess::start(&database, &[("WXGATE_PURGE_SECONDS", "1")]).await;
     // Two poll logins: one goes past its ten minutes, one is fresh.
     let mut started = Vec::new();
     for _ in 0..2 {

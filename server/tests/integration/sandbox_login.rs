@@ -12,19 +12,19 @@ use wechat::token::{ServerToken, TokenEndpoint};
 use wechat::AppCredentials;
 use wechat::{jssdk, mp};
 
-use crate::support::SandboxProcess;
+use crate::support::{Sandbox, SandboxProcess, SandboxSite};
 
 const WECHAT_UA: &str =
     "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.50 NetType/WIFI";
 
-fn app(sandbox: &SandboxProcess, appid: &str, secret: &str) -> AppCredentials {
+fn app(sandbox: &SandboxSite, appid: &str, secret: &str) -> AppCredentials {
     AppCredentials {
         appid: AppId::parse(&sandbox.credential(appid)).expect("appid"),
         secret: SecretString::from(sandbox.credential(secret)),
     }
 }
 
-fn api(sandbox: &SandboxProcess) -> ApiClient {
+fn api(sandbox: &SandboxSite) -> ApiClient {
     ApiClient::new(Url::parse(&sandbox.base_url).expect("url")).expect("client")
 }
 
@@ -81,7 +81,7 @@ async fn mini_program_login_code_works_once_and_gives_openid_session_key_and_uni
 
 #[tokio::test]
 async fn check_session_follows_the_newest_session_key_and_phone_codes_give_the_number() {
-    let sandbox = SandboxProcess::start().await;
+    let sandbox = Sandbox::start().await;
     let mp_app = app(&sandbox, "mp_appid", "mp_secret");
     let token = ServerToken::new(api(&sandbox), mp_app.clone(), TokenEndpoint::Stable, None);
     let login = |_: ()| async {
@@ -138,7 +138,7 @@ async fn check_session_follows_the_newest_session_key_and_phone_codes_give_the_n
 
 #[tokio::test]
 async fn classic_tokens_replace_each_other_while_the_stable_token_and_ticket_stay() {
-    let sandbox = SandboxProcess::start().await;
+    let sandbox = Sandbox::start().await;
     let oa_app = app(&sandbox, "oa_appid", "oa_secret");
     let classic = ServerToken::new(api(&sandbox), oa_app.clone(), TokenEndpoint::Classic, None);
     let stable = ServerToken::new(api(&sandbox), oa_app.clone(), TokenEndpoint::Stable, None);
@@ -181,7 +181,7 @@ async fn classic_tokens_replace_each_other_while_the_stable_token_and_ticket_sta
 
 #[tokio::test]
 async fn official_account_base_scope_is_silent_and_userinfo_asks_for_consent() {
-    let sandbox = SandboxProcess::start().await;
+    let sandbox = Sandbox::start().await;
     let oa_app = app(&sandbox, "oa_appid", "oa_secret");
     let open_base = Url::parse(&sandbox.base_url).expect("url");
     let callback = "https://shop.example.com/api/auth/wechat/oauth/callback";
@@ -293,7 +293,7 @@ async fn official_account_base_scope_is_silent_and_userinfo_asks_for_consent() {
 
 #[tokio::test]
 async fn official_account_oauth_outside_wechat_asks_to_open_in_wechat() {
-    let sandbox = SandboxProcess::start().await;
+    let sandbox = Sandbox::start().await;
     let open_base = Url::parse(&sandbox.base_url).expect("url");
     let url = oauth::authorize_url(
         &open_base,
@@ -322,7 +322,7 @@ async fn official_account_oauth_outside_wechat_asks_to_open_in_wechat() {
 
 #[tokio::test]
 async fn website_qr_login_is_confirmed_on_the_phone_and_shares_the_unionid() {
-    let sandbox = SandboxProcess::start().await;
+    let sandbox = Sandbox::start().await;
     let web_app = app(&sandbox, "web_appid", "web_secret");
     let open_base = Url::parse(&sandbox.base_url).expect("url");
     let callback = "https://shop.example.com/api/auth/wechat/oauth/callback";
@@ -415,7 +415,7 @@ async fn website_qr_login_is_confirmed_on_the_phone_and_shares_the_unionid() {
 
 #[tokio::test]
 async fn personas_can_be_added_and_log_in() {
-    let sandbox = SandboxProcess::start().await;
+    let sandbox = Sandbox::start().await;
     let added = reqwest::Client::new()
         .post(sandbox.url("/sandbox/personas"))
         .json(&json!({ "id": "tester", "nickname": "测试员" }))
@@ -445,7 +445,7 @@ async fn personas_can_be_added_and_log_in() {
 
 #[tokio::test]
 async fn expired_codes_are_refused_with_wechats_errcodes() {
-    let sandbox = SandboxProcess::start().await;
+    let sandbox = Sandbox::start().await;
     let mp_app = app(&sandbox, "mp_appid", "mp_secret");
     let oa_app = app(&sandbox, "oa_appid", "oa_secret");
     let login_code = sandbox.control("/sandbox/mp/login-code", json!({})).await["code"]
@@ -486,7 +486,7 @@ async fn expired_codes_are_refused_with_wechats_errcodes() {
 
 #[tokio::test]
 async fn an_expired_server_token_is_dropped_and_the_call_retried_once() {
-    let sandbox = SandboxProcess::start().await;
+    let sandbox = Sandbox::start().await;
     let mp_app = app(&sandbox, "mp_appid", "mp_secret");
     let token = ServerToken::new(api(&sandbox), mp_app, TokenEndpoint::Stable, None);
     let before = token.access_token().await.expect("token");

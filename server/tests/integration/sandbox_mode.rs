@@ -4,12 +4,12 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{on_both_backends, run_to_exit, TestDatabase, Wxgate};
+use crate::support::{on_both_backends, run_to_exit, TestDatabase, Wxgate, WxgateProcess};
 
 #[tokio::test]
 async fn sandbox_mode_serves_a_working_sandbox_under_sandbox() {
     let database = TestDatabase::sqlite();
-    let server = Wxgate::start(&database, &[]).await;
+    let server = WxgateProcess::start(&database, &[]).await;
     assert!(server.log().contains("SANDBOX MODE"), "{}", server.log());
 
     let described: Value = reqwest::get(server.url("/sandbox"))
@@ -170,7 +170,7 @@ fn a_sandbox_reachable_from_other_machines_needs_its_own_opt_in() {
 #[tokio::test]
 async fn an_exposed_sandbox_says_so_loudly() {
     let database = TestDatabase::sqlite();
-    let server = Wxgate::start(
+    let server = WxgateProcess::start(
         &database,
         &[
             ("APP_URL", "https://staging.example.com"),

@@ -17,7 +17,7 @@ use rsa::signature::{SignatureEncoding, Signer, Verifier};
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use serde_json::{json, Value};
 
-use crate::support::SandboxProcess;
+use crate::support::Sandbox;
 
 fn now() -> i64 {
     SystemTime::now()
@@ -40,7 +40,7 @@ impl Reply {
 
 /// A merchant that signs its own requests, from the sandbox's credentials.
 struct Merchant {
-    sandbox: SandboxProcess,
+    sandbox: Sandbox,
     key: SigningKey<Sha256>,
     platform: RsaPublicKey,
     client: reqwest::Client,
@@ -48,7 +48,7 @@ struct Merchant {
 
 impl Merchant {
     async fn start() -> Merchant {
-        let sandbox = SandboxProcess::start().await;
+        let sandbox = Sandbox::start().await;
         let key = RsaPrivateKey::from_pkcs8_pem(&sandbox.credential("merchant_private_key_pem"))
             .expect("merchant key");
         let platform =

@@ -25,9 +25,9 @@ use wechat::pay::transactions::{self, OrderRequest, Prepay, TradeType};
 use wechat::pay::validate::{SignatureHeaders, ValidationError};
 use wechat::pay::verify::VerifyError;
 
-use crate::support::SandboxProcess;
+use crate::support::Sandbox;
 
-fn client(sandbox: &SandboxProcess, public_key_mode: bool) -> PayClient {
+fn client(sandbox: &Sandbox, public_key_mode: bool) -> PayClient {
     let field = |name: &str| sandbox.credential(name);
     let public_key = public_key_mode.then(|| {
         let key = rsa::RsaPublicKey::from_public_key_pem(&field("pay_public_key_pem"))
@@ -48,7 +48,7 @@ fn client(sandbox: &SandboxProcess, public_key_mode: bool) -> PayClient {
 }
 
 fn order(
-    sandbox: &SandboxProcess,
+    sandbox: &Sandbox,
     out_trade_no: &str,
     total_fen: u64,
     notify_url: &str,
@@ -108,7 +108,7 @@ impl Receiver {
 
 #[tokio::test]
 async fn native_order_is_queried_paid_and_then_cannot_be_closed_in_public_key_mode() {
-    let sandbox = SandboxProcess::start().await;
+    let sandbox = Sandbox::start().await;
     let client = client(&sandbox, true);
     let request = order(
         &sandbox,
@@ -183,7 +183,7 @@ async fn native_order_is_queried_paid_and_then_cannot_be_closed_in_public_key_mo
 
 #[tokio::test]
 async fn certificate_mode_downloads_certificates_and_follows_a_rotation() {
-    let sandbox = SandboxProcess::start().await;
+    let sandbox = Sandbox::start().await;
     let client = client(&sandbox, false);
     assert!(client.keys().serials().is_empty());
 
@@ -245,7 +245,7 @@ async fn certificate_mode_downloads_certificates_and_follows_a_rotation() {
 
 #[tokio::test]
 async fn jsapi_and_h5_prepay_give_what_the_page_needs_with_a_verifiable_pay_sign() {
-    let sandbox = SandboxProcess::start().await;
+    let sandbox = Sandbox::start().await;
     let client = client(&sandbox, true);
     let appid = sandbox.credential("oa_appid");
     let openid = "oXbQnL6Y3jV4mH0K8aR1eT2uW5zC";
@@ -314,7 +314,7 @@ async fn jsapi_and_h5_prepay_give_what_the_page_needs_with_a_verifiable_pay_sign
 
 #[tokio::test]
 async fn refunds_go_up_to_the_paid_total_and_repeat_safely() {
-    let sandbox = SandboxProcess::start().await;
+    let sandbox = Sandbox::start().await;
     let client = client(&sandbox, true);
     let request = order(
         &sandbox,
@@ -373,7 +373,7 @@ async fn refunds_go_up_to_the_paid_total_and_repeat_safely() {
 
 #[tokio::test]
 async fn system_errors_are_retried_and_unsigned_errors_still_give_their_code() {
-    let sandbox = SandboxProcess::start().await;
+    let sandbox = Sandbox::start().await;
     let client = client(&sandbox, true);
     let request = order(
         &sandbox,
@@ -414,7 +414,7 @@ async fn system_errors_are_retried_and_unsigned_errors_still_give_their_code() {
 
 #[tokio::test]
 async fn notifications_are_verified_and_decrypted_by_the_client_and_bad_ones_refused() {
-    let sandbox = SandboxProcess::start().await;
+    let sandbox = Sandbox::start().await;
     let client = client(&sandbox, true);
     let receiver = Receiver::start().await;
     let request = order(
@@ -502,7 +502,7 @@ async fn notifications_are_verified_and_decrypted_by_the_client_and_bad_ones_ref
 async fn bills_download_with_a_matching_sha1_and_a_tampered_digest_is_refused() {
     use wechat::pay::bill::{self, BillLink};
 
-    let sandbox = SandboxProcess::start().await;
+    let sandbox = Sandbox::start().await;
     let client = client(&sandbox, true);
     for (out_trade_no, total) in [("WXGBILL0001", 1288), ("WXGBILL0002", 1)] {
         let request = order(
@@ -631,7 +631,7 @@ async fn bills_download_with_a_matching_sha1_and_a_tampered_digest_is_refused() 
 
 #[tokio::test]
 async fn app_prepay_gives_signed_parameters_for_the_app_sdk() {
-    let sandbox = SandboxProcess::start().await;
+    let sandbox = Sandbox::start().await;
     let client = client(&sandbox, true);
     let appid = sandbox.credential("oa_appid");
     let app_order = order(

@@ -6,7 +6,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::support::{on_both_backends, SandboxProcess, TestDatabase, Wxgate};
+use crate::support::{on_both_backends, Sandbox, TestDatabase, WxgateProcess};
 
 on_both_backends! {
     no_secret_reaches_the_log_when_wechat_answers_refuses_or_times_out => no_secret_reaches_the_log;
@@ -25,7 +25,7 @@ fn closed_base() -> String {
 
 /// Live mode with all three apps and WeChat Pay configured from the sandbox's credentials; `api` is where
 /// api.weixin.qq.com is, `pay` where api.mch.weixin.qq.com is.
-fn live_env(wechat: &SandboxProcess, api: &str, pay: &str, timeout: &str) -> Vec<(String, String)> {
+fn live_env(wechat: &Sandbox, api: &str, pay: &str, timeout: &str) -> Vec<(String, String)> {
     let credential = |name: &str| wechat.credential(name);
     [
         ("WXGATE_MODE", "live".to_owned()),
@@ -60,23 +60,23 @@ fn live_env(wechat: &SandboxProcess, api: &str, pay: &str, timeout: &str) -> Vec
     .collect()
 }
 
-async fn start(database: &TestDatabase, env: &[(String, String)]) -> Wxgate {
+async fn start(database: &TestDatabase, env: &[(String, String)]) -> WxgateProcess {
     let env: Vec<(&str, &str)> = env
         .iter()
         .map(|(name, value)| (name.as_str(), value.as_str()))
         .collect();
-    Wxgate::start(database, &env).await
+    WxgateProcess::start(database, &env).await
 }
 
 /// A code the sandbox mints at `path` (`/sandbox/mp/login-code`, `/sandbox/mp/phone-code`).
-async fn mint(wechat: &SandboxProcess, path: &str) -> String {
+async fn mint(wechat: &Sandbox, path: &str) -> String {
     wechat.control(path, json!({ "persona": "xiaohong" })).await["code"]
         .as_str()
         .expect("code")
         .to_owned()
 }
 
-async fn log_in(server: &Wxgate, code: &str) -> (u16, Value) {
+async fn log_in(server: &WxgateProcess, code: &str) -> (u16, Value) {
     server
         .api(
             "",
@@ -87,7 +87,7 @@ async fn log_in(server: &Wxgate, code: &str) -> (u16, Value) {
         .await
 }
 
-async fn bind_phone(server: &Wxgate, token: &str, code: &str) -> (u16, Value) {
+async fn bind_phone(server: &WxgateProcess, token: &str, code: &str) -> (u16, Value) {
     server
         .api(
             token,
@@ -99,7 +99,7 @@ async fn bind_phone(server: &Wxgate, token: &str, code: &str) -> (u16, Value) {
 }
 
 async fn no_secret_reaches_the_log(database: TestDatabase) {
-    let wechat = SandboxProcess::start().await;
+    let wechat = Sandbox::start().await;
     let mut secrets: Vec<(String, String)> = ["mp_secret", "oa_secret", "web_secret", "apiv3_key"]
         .into_iter()
         .map(|name| (name.to_owned(), wechat.credential(name)))
@@ -233,7 +233,7 @@ async fn no_secret_reaches_the_log(database: TestDatabase) {
         .map(|(name, value)| (name.to_owned(), value)),
     );
     let log = [&reachable, &unreachable, &slow]
-        .map(Wxgate::log)
+        .map(WxgateProcess::log)
         .join("\n");
     assert!(
         log.contains("request failed") && log.contains("finished processing request"),

@@ -3,13 +3,13 @@
 use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, SET_COOKIE};
 use serde_json::Value;
 
-use crate::support::{on_both_backends, schema_version, TestDatabase, Wxgate};
+use crate::support::{on_both_backends, schema_version, TestDatabase, WxgateProcess};
 
 /// The server function behind the home page's status card.
 const CHECK_STATUS: &str = "/api/fn/check_status";
 
 /// Calls the status server function, with a session cookie if given; returns the body and any new cookie.
-async fn check_status(server: &Wxgate, cookie: Option<&str>) -> (Value, Option<String>) {
+async fn check_status(server: &WxgateProcess, cookie: Option<&str>) -> (Value, Option<String>) {
     let mut request = reqwest::Client::new()
         .post(server.url(CHECK_STATUS))
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -38,7 +38,7 @@ on_both_backends! {
 }
 
 async fn status_check_reads_the_database_and_counts_in_the_session(database: TestDatabase) {
-    let server = Wxgate::start(&database, &[]).await;
+    let server = WxgateProcess::start(&database, &[]).await;
 
     let (first, set_cookie) = check_status(&server, None).await;
     assert_eq!(first["database"], database.backend.label());
@@ -64,8 +64,8 @@ async fn status_check_reads_the_database_and_counts_in_the_session(database: Tes
 }
 
 async fn two_processes_sharing_a_database_share_sessions(database: TestDatabase) {
-    let first = Wxgate::start(&database, &[]).await;
-    let second = Wxgate::start(&database, &[]).await;
+    let first = WxgateProcess::start(&database, &[]).await;
+    let second = WxgateProcess::start(&database, &[]).await;
     assert_ne!(first.base_url, second.base_url);
 
     let (_, set_cookie) = check_status(&first, None).await;
@@ -82,7 +82,7 @@ async fn two_processes_sharing_a_database_share_sessions(database: TestDatabase)
 #[tokio::test]
 async fn https_app_url_makes_the_cookie_secure_and_expiry_is_configurable() {
     let database = TestDatabase::sqlite();
-    let server = Wxgate::start(
+    let server = WxgateProcess::start(
         &database,
         &[
             ("APP_URL", "https://login.example.com"),

@@ -12,14 +12,14 @@ use wechat::ids::AppId;
 use wechat::token::{ServerToken, Shared, TokenEndpoint};
 use wechat::AppCredentials;
 
-use crate::support::{on_both_backends, SandboxProcess, TestDatabase};
+use crate::support::{on_both_backends, Sandbox, TestDatabase};
 
 on_both_backends! {
     processes_sharing_a_database_fetch_tokens_once => processes_sharing_a_database_fetch_tokens_once;
 }
 
 async fn processes_sharing_a_database_fetch_tokens_once(database: TestDatabase) {
-    let sandbox = SandboxProcess::start().await;
+    let sandbox = Sandbox::start().await;
     let app = AppCredentials {
         appid: AppId::parse(&sandbox.credential("oa_appid")).expect("appid"),
         secret: SecretString::from(sandbox.credential("oa_secret")),

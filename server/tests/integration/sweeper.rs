@@ -3,7 +3,9 @@
 
 use serde_json::json;
 
-use crate::support::{on_both_backends, unix_now, until_stored_status, TestDatabase, Wxgate};
+use crate::support::{
+    on_both_backends, unix_now, until_stored_status, TestDatabase, Wxgate, WxgateProcess,
+};
 
 on_both_backends! {
     the_sweeper_settles_lost_payments_and_closes_expired_orders => the_sweeper_settles_lost_payments_and_closes_expired_orders;
@@ -74,13 +76,13 @@ async fn the_sweeper_reads_many_unpaid_orders_a_page_at_a_time(database: TestDat
     let before_sweeping = unix_now();
 
     // The next process's first sweep finds them all untouched for its interval: two pages, 100 and 50.
-    let sweeping = Wxgate::start(
+    let sweeping = WxgateProcess::start(
         &database,
         &[
             &many[..],
             &[
                 ("WXGATE_SWEEP_SECONDS", "1"),
-                ("RUST_LOG", "info,wxgate::commands::serve=debug"),
+                ("RUST_LOG", "info,wxgate::background=debug"),
                 ("LOG_FORMAT", "json"),
             ],
         ]

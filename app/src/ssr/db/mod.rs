@@ -63,7 +63,7 @@ fn make_sqlite_file_private(url: &str) -> std::io::Result<()> {
         // Connecting reports what is wrong with the URL.
         return Ok(());
     };
-    crate::ssr::private_files::prepare_sqlite_file(options.get_filename(), url.contains("mode=rwc"))
+    private_files::prepare_sqlite_file(options.get_filename(), url.contains("mode=rwc"))
 }
 
 /// The two engines wxgate runs on.

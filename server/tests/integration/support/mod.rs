@@ -1,15 +1,23 @@
-//! The test harness: databases made fresh for each test, and `wxgate` processes that stop when dropped.
+//! The test harness: databases made fresh for each test, and wxgate and its sandbox started in-process or as
+//! processes, either way stopped when dropped.
 
 mod browser;
 mod database;
+mod environment;
+mod in_process;
 mod process;
 mod sandbox;
+mod served;
+mod server_thread;
 mod sockets;
 
 pub use browser::{Browser, WECHAT_UA};
 pub use database::TestDatabase;
-pub use process::{free_port, run_to_exit, Wxgate};
-pub use sandbox::SandboxProcess;
+use environment::environment;
+pub use in_process::Wxgate;
+pub use process::{free_port, run_to_exit, WxgateProcess};
+pub use sandbox::{Sandbox, SandboxProcess, SandboxSite};
+pub use served::Served;
 pub use sockets::listening_ports;
 
 /// POSTs `body` to a control route and returns its JSON answer (`null` when it has none); fails on an error status.

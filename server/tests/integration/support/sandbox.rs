@@ -1,22 +1,99 @@
-//! A running `wxgate sandbox` (WeChat's paths at its root), with its credentials, killed when dropped.
+//! The WeChat sandbox alone (WeChat's paths at its root), with its credentials: in-process ([`Sandbox`]) or as
+//! `wxgate sandbox` ([`SandboxProcess`], which runs its command line too); both deref to a [`SandboxSite`].
 
+use std::ops::Deref;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use sandbox::credentials::SandboxCredentials;
 use serde_json::Value;
+
+use super::server_thread::ServerThread;
 
 const WXGATE: &str = env!("CARGO_BIN_EXE_wxgate");
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
-pub struct SandboxProcess {
-    child: Child,
+/// A sandbox answering at `base_url`.
+pub struct SandboxSite {
     pub base_url: String,
     /// What `wxgate sandbox credentials` prints for this sandbox.
     pub credentials: Value,
+}
+
+impl SandboxSite {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// Calls a control route of this sandbox.
+    pub async fn control(&self, path: &str, body: Value) -> Value {
+        super::control_call(self.url(path), body).await
+    }
+
+    /// A credential field as text.
+    pub fn credential(&self, name: &str) -> String {
+        self.credentials[name]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+/// A sandbox serving in this process on a port of its own, with fresh credentials; stopped when dropped.
+pub struct Sandbox {
+    site: SandboxSite,
+    _thread: ServerThread,
+    _data_dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub async fn start() -> Sandbox {
+        let data_dir = tempfile::tempdir().expect("temporary folder");
+        let credentials =
+            SandboxCredentials::load_or_create(data_dir.path()).expect("the sandbox's credentials");
+        let serving = credentials.clone();
+        let (thread, address) = ServerThread::start(move |listener, stop| async move {
+            let base = format!(
+                "http://{}",
+                listener.local_addr().map_err(|e| e.to_string())?
+            );
+            let sandbox =
+                sandbox::Sandbox::new(serving, base, None).map_err(|error| error.to_string())?;
+            Ok(async move {
+                let _ = sandbox::serve_alone(sandbox, listener, stop.signalled()).await;
+            })
+        })
+        .await;
+        let base_url = format!("http://{address}");
+        let credentials = credentials.with_bases(&base_url).expect("credentials JSON");
+        Sandbox {
+            site: SandboxSite {
+                base_url,
+                credentials,
+            },
+            _thread: thread,
+            _data_dir: data_dir,
+        }
+    }
+}
+
+impl Deref for Sandbox {
+    type Target = SandboxSite;
+
+    fn deref(&self) -> &SandboxSite {
+        &self.site
+    }
+}
+
+/// A running `wxgate sandbox` process, killed when dropped.
+pub struct SandboxProcess {
+    child: Child,
+    site: SandboxSite,
     _data_dir: tempfile::TempDir,
 }
 
 impl SandboxProcess {
+    /// Asks `wxgate sandbox credentials` for the keys, then starts `wxgate sandbox` on a free port.
     pub async fn start() -> SandboxProcess {
         let data_dir = tempfile::tempdir().expect("temporary folder");
         let port = super::process::free_port();
@@ -48,8 +125,10 @@ impl SandboxProcess {
             .expect("start wxgate sandbox");
         let sandbox = SandboxProcess {
             child,
-            base_url: format!("http://127.0.0.1:{port}"),
-            credentials,
+            site: SandboxSite {
+                base_url: format!("http://127.0.0.1:{port}"),
+                credentials,
+            },
             _data_dir: data_dir,
         };
         sandbox.wait_until_ready().await;
@@ -66,22 +145,13 @@ impl SandboxProcess {
         }
         panic!("the sandbox did not answer within {START_TIMEOUT:?}");
     }
+}
 
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url)
-    }
+impl Deref for SandboxProcess {
+    type Target = SandboxSite;
 
-    /// Calls a control route of this sandbox.
-    pub async fn control(&self, path: &str, body: Value) -> Value {
-        super::control_call(self.url(path), body).await
-    }
-
-    /// A credential field as text.
-    pub fn credential(&self, name: &str) -> String {
-        self.credentials[name]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+    fn deref(&self) -> &SandboxSite {
+        &self.site
     }
 }
 

@@ -15,7 +15,7 @@ use super::error::PayError;
 use super::ledger::{Refund, RefundStatus, TradeState};
 use super::validate::{self, RefundTarget};
 use super::{clock, ids, PaySandbox};
-use crate::sandbox::Sandbox;
+use crate::Sandbox;
 
 /// `POST /v3/refund/domestic/refunds`.
 pub async fn create(State(sandbox): State<Arc<Sandbox>>, call: PayCall) -> Response {

@@ -13,8 +13,8 @@ use serde_json::json;
 
 use super::personas::Persona;
 use super::state::{AppKind, CodeKind, QrLogin, QrStatus};
-use crate::sandbox::html::{escape, page, persona_choices as choices, qr_svg};
-use crate::sandbox::Sandbox;
+use crate::html::{escape, page, persona_choices as choices, qr_svg};
+use crate::Sandbox;
 
 /// The cookie that remembers which sandbox user this browser is.
 const PERSONA_COOKIE: &str = "wx_sandbox_persona";

@@ -85,15 +85,18 @@ pub struct PaySandbox {
 }
 
 impl PaySandbox {
-    /// Reads the keys from the credentials and the time scale from `WXGATE_SANDBOX_TIME_SCALE`.
-    pub fn new(credentials: &SandboxCredentials) -> Result<Arc<PaySandbox>, PayInitError> {
+    /// Reads the keys from the credentials; `time_scale` is the text of `WXGATE_SANDBOX_TIME_SCALE`, if set.
+    pub fn new(
+        credentials: &SandboxCredentials,
+        time_scale: Option<&str>,
+    ) -> Result<Arc<PaySandbox>, PayInitError> {
         let merchant_key = RsaPrivateKey::from_pkcs8_pem(&credentials.merchant_private_key_pem)
             .map_err(|error| PayInitError::MerchantKey(error.to_string()))?;
-        let time_scale = match std::env::var(TIME_SCALE_ENV) {
-            Err(_) => 1,
-            Ok(text) => match text.trim().parse::<u32>() {
+        let time_scale = match time_scale {
+            None => 1,
+            Some(text) => match text.trim().parse::<u32>() {
                 Ok(scale) if scale >= 1 => scale,
-                _ => return Err(PayInitError::TimeScale(text)),
+                _ => return Err(PayInitError::TimeScale(text.to_owned())),
             },
         };
         Ok(Arc::new(PaySandbox {

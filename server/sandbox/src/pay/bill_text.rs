@@ -397,8 +397,8 @@ pub fn fund_flow_bill(ledger: &Ledger, mchid: &str, date: Date) -> Option<String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::pay::keyring::KeyMode;
-    use crate::sandbox::pay::validate::{OrderRequest, TradeType};
+    use crate::pay::keyring::KeyMode;
+    use crate::pay::validate::{OrderRequest, TradeType};
     use serde_json::json;
 
     /// 2015-05-20 13:29:35 in Beijing.

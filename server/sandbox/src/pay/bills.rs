@@ -26,7 +26,7 @@ use super::call::{PayCall, Reply};
 use super::clock::Date;
 use super::error::PayError;
 use super::{ids, PaySandbox};
-use crate::sandbox::Sandbox;
+use crate::Sandbox;
 
 /// How long a download link works.
 const LINK_LIFETIME: Duration = Duration::from_secs(5 * 60);

@@ -216,7 +216,7 @@ mod tests {
     }
 
     fn setup() -> (Merchant, SigningKey<Sha256>) {
-        let key = crate::sandbox::keys::generate_rsa_key().expect("key");
+        let key = crate::keys::generate_rsa_key().expect("key");
         let merchant = Merchant {
             mchid: MCHID.to_owned(),
             serial: SERIAL.to_owned(),

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::aead::{self, AeadError, EncryptedResource};
 use super::certificates::{CertificateError, Certificates};
 use super::sign::{SignError, SignatureHeaders, SigningKey};
-use crate::sandbox::credentials::SandboxCredentials;
+use crate::credentials::SandboxCredentials;
 
 /// Which key signs a response or notification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

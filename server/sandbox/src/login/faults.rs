@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::state::random_token;
-use crate::sandbox::Sandbox;
+use crate::Sandbox;
 
 /// The faults in force; also the JSON of `GET/POST /sandbox/login/faults`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-//! The built-in WeChat sandbox: a local emulator of api.weixin.qq.com, open.weixin.qq.com and
+//! The WeChat sandbox: a local emulator of api.weixin.qq.com, open.weixin.qq.com and
 //! api.mch.weixin.qq.com, with its own wire types, state and keys.
 //!
 //! WeChat's own paths (`/sns/…`, `/cgi-bin/…`, `/connect/…`, `/v3/…`) never collide, so one router plays all three
@@ -11,6 +11,7 @@ mod html;
 pub mod keys;
 pub mod login;
 pub mod pay;
+pub mod qr;
 
 use std::sync::Arc;
 
@@ -36,13 +37,16 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
+    /// A sandbox with these credentials, reached at `wechat_base`; `time_scale` is the text of
+    /// [`pay::TIME_SCALE_ENV`], if set.
     pub fn new(
         credentials: SandboxCredentials,
         wechat_base: String,
+        time_scale: Option<&str>,
     ) -> Result<Arc<Sandbox>, pay::PayInitError> {
         Ok(Arc::new(Sandbox {
             login: login::LoginSandbox::new(&credentials),
-            pay: pay::PaySandbox::new(&credentials)?,
+            pay: pay::PaySandbox::new(&credentials, time_scale)?,
             credentials,
             wechat_base: wechat_base.trim_end_matches('/').to_owned(),
         }))
@@ -70,6 +74,17 @@ pub fn standalone_router(sandbox: Arc<Sandbox>) -> Router {
     wechat_routes(&sandbox)
         .nest("/sandbox", control_routes())
         .with_state(sandbox)
+}
+
+/// Serves the sandbox alone ([`standalone_router`]) on `listener` until `shutdown` resolves.
+pub async fn serve_alone(
+    sandbox: Arc<Sandbox>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, standalone_router(sandbox))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// The sandbox inside `wxgate serve`, to be nested under `/sandbox`: WeChat's paths and the control API side by side,

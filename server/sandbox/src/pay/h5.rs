@@ -15,8 +15,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use super::clock;
 use super::pages::{self, Lookup, PageError};
 use super::validate::TradeType;
-use crate::sandbox::html::{escape, page};
-use crate::sandbox::Sandbox;
+use crate::html::{escape, page};
+use crate::Sandbox;
 
 /// `h5_url` works this long after prepay.
 const H5_LIFETIME: i64 = 5 * 60;

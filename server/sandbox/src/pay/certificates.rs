@@ -15,8 +15,8 @@ use x509_cert::Certificate;
 use super::aead::{self, AeadError};
 use super::clock;
 use super::sign::{SignError, SigningKey};
-use crate::sandbox::credentials::{SandboxCredentials, CERTIFICATE_LIFETIME};
-use crate::sandbox::keys::{self, KeyError};
+use crate::credentials::{SandboxCredentials, CERTIFICATE_LIFETIME};
+use crate::keys::{self, KeyError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CertificateError {
@@ -134,7 +134,7 @@ impl Certificates {
 
 /// `GET /v3/certificates`: every current platform certificate, encrypted with the APIv3 key.
 pub async fn download(
-    axum::extract::State(sandbox): axum::extract::State<Arc<crate::sandbox::Sandbox>>,
+    axum::extract::State(sandbox): axum::extract::State<Arc<crate::Sandbox>>,
     call: super::call::PayCall,
 ) -> axum::response::Response {
     let result = sandbox

@@ -1,4 +1,4 @@
-//! QR codes drawn as SVG on the server, for the shop's Native checkout and for the sandbox's pages.
+//! QR codes drawn as SVG, for the sandbox's pages and for wxgate's Native checkout (which draws its code with this one).
 
 use qrcode::render::svg;
 use qrcode::QrCode;

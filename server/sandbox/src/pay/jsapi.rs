@@ -27,7 +27,7 @@ use super::ledger::Order;
 use super::pages::{self, Lookup, PageError};
 use super::validate::TradeType;
 use super::PaySandbox;
-use crate::sandbox::Sandbox;
+use crate::Sandbox;
 
 /// A prepay_id lives two hours.
 const PREPAY_LIFETIME: i64 = 2 * 60 * 60;

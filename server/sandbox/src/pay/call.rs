@@ -17,7 +17,7 @@ use super::auth::{self, SignedRequest};
 use super::error::PayError;
 use super::keyring::KeyMode;
 use super::{clock, ids, PaySandbox};
-use crate::sandbox::Sandbox;
+use crate::Sandbox;
 
 /// Bodies larger than this are refused (WeChat's APIs take small JSON bodies).
 const BODY_LIMIT: usize = 1 << 20;

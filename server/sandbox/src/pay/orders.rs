@@ -17,7 +17,7 @@ use super::error::PayError;
 use super::ledger::{Order, TradeState};
 use super::validate::{self, Binding, TradeType};
 use super::{ids, PaySandbox};
-use crate::sandbox::Sandbox;
+use crate::Sandbox;
 
 /// `POST /v3/pay/transactions/{jsapi|native|h5|app}`.
 pub async fn prepay(

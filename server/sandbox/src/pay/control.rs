@@ -19,7 +19,7 @@ use super::keyring::KeyMode;
 use super::ledger::{RefundStatus, TradeState, TransitionError};
 use super::notify::{Event, ReleaseOrder};
 use super::{clock, ids, orders, PaySandbox};
-use crate::sandbox::Sandbox;
+use crate::Sandbox;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::personas::Persona;
 use super::state::{AppKind, CodeKind};
-use crate::sandbox::Sandbox;
+use crate::Sandbox;
 
 /// Which persona (default: the first) in which mini program (default: the sandbox's).
 #[derive(Debug, Default, Deserialize)]

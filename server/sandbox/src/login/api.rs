@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 use super::state::{random_token, AppKind, CodeKind, UserGrant, WeChatError};
-use crate::sandbox::Sandbox;
+use crate::Sandbox;
 
 type Params = Query<HashMap<String, String>>;
 type Answer = Json<Value>;

@@ -9,8 +9,8 @@ use super::control::confirm_payment;
 use super::ledger::{Order, TradeState};
 use super::validate::TradeType;
 use super::PaySandbox;
-use crate::sandbox::html::{escape, page, persona_choices};
-use crate::sandbox::Sandbox;
+use crate::html::{escape, page, persona_choices};
+use crate::Sandbox;
 
 /// How a page names its order.
 #[derive(Debug, Clone, Copy)]

@@ -132,7 +132,7 @@ mod tests {
 
     #[test]
     fn a_signature_verifies_over_timestamp_nonce_and_body() {
-        let key = crate::sandbox::keys::generate_rsa_key().expect("key");
+        let key = crate::keys::generate_rsa_key().expect("key");
         let signer = SigningKey::from_rsa("PUB_KEY_ID_TEST", &key).expect("signer");
         let headers = SignatureHeaders::sign(&signer, b"", 0).expect("signs");
         let raw = BASE64.decode(&headers.signature).expect("base64");

@@ -14,8 +14,8 @@ use axum::response::{Html, IntoResponse, Response};
 use super::pages::{self, Lookup};
 use super::validate::TradeType;
 use super::{clock, orders};
-use crate::sandbox::html::{escape, page, qr_svg};
-use crate::sandbox::Sandbox;
+use crate::html::{escape, page, qr_svg};
+use crate::Sandbox;
 
 /// `code_url` works this long after prepay.
 const CODE_URL_LIFETIME: i64 = 2 * 60 * 60;

@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use app::ssr::private_files;
 use serde::{Deserialize, Serialize};
 
 use super::keys::{self, KeyError};
@@ -53,6 +52,18 @@ pub enum CredentialsError {
 }
 
 impl SandboxCredentials {
+    /// The credentials as `wxgate sandbox credentials` prints them: every field, and the base URLs of a sandbox
+    /// reached at `base`.
+    pub fn with_bases(&self, base: &str) -> Result<serde_json::Value, serde_json::Error> {
+        let mut printed = serde_json::to_value(self)?;
+        if let Some(fields) = printed.as_object_mut() {
+            for name in ["api_base", "open_base", "pay_base"] {
+                fields.insert(name.to_owned(), serde_json::Value::String(base.to_owned()));
+            }
+        }
+        Ok(printed)
+    }
+
     /// Reads the credentials from the data folder, making and saving them on first use.
     pub fn load_or_create(data_dir: &Path) -> Result<SandboxCredentials, CredentialsError> {
         let path = data_dir.join(FILE);

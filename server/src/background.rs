@@ -1,0 +1,125 @@
+//! wxgate's jobs beside serving requests: purging what has outlived its use, sweeping unpaid orders and the daily
+//! reconciliation. They run as long as the [`Jobs`] that started them is kept.
+
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+
+/// How often the daily reconciliation looks whether yesterday's bill is due.
+const RECONCILE_CHECK_INTERVAL: Duration = Duration::from_secs(5 * 60);
+
+/// The running jobs; dropping them (or [`Jobs::stop`]) stops them all.
+pub struct Jobs(JoinSet<()>);
+
+impl Jobs {
+    /// Starts the jobs this configuration asks for: the purge always, the sweeper and the reconciliation with
+    /// WeChat Pay (the reconciliation unless `WXGATE_RECONCILE_AT` is off).
+    pub fn start(context: &app::ssr::context::AppContext) -> Jobs {
+        let mut jobs = JoinSet::new();
+        jobs.spawn(purge_regularly(context.clone()));
+        if context.wechat.pay.is_some() {
+            jobs.spawn(sweep_unpaid_orders(context.clone()));
+            if context.settings.reconcile_at.is_some() {
+                jobs.spawn(reconcile_daily(context.clone()));
+            }
+        }
+        Jobs(jobs)
+    }
+
+    /// Stops every job and waits until each has let go of what it held (the database among them).
+    pub async fn stop(mut self) {
+        self.0.shutdown().await;
+    }
+}
+
+/// Looks at unpaid orders every `WXGATE_SWEEP_SECONDS`: lost payments become PAID, expired orders close.
+async fn sweep_unpaid_orders(context: app::ssr::context::AppContext) {
+    let every = Duration::from_secs(u64::try_from(context.settings.sweep_seconds).unwrap_or(60));
+    let mut interval = tokio::time::interval(every);
+    loop {
+        interval.tick().await;
+        let swept = app::ssr::payments::sweeper::sweep(&context).await;
+        app::ssr::metrics::sweeper_run(if swept.is_ok() { "ok" } else { "error" });
+        match swept {
+            Ok(swept) if swept.paid + swept.closed > 0 => tracing::info!(
+                paid = swept.paid,
+                closed = swept.closed,
+                looked_at = swept.looked_at,
+                pages = swept.pages,
+                "unpaid orders swept"
+            ),
+            Ok(swept) if swept.looked_at > 0 => tracing::debug!(
+                looked_at = swept.looked_at,
+                pages = swept.pages,
+                "unpaid orders looked at; none paid or closed"
+            ),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "the order sweep failed"),
+        }
+    }
+}
+
+/// Reconciles each day's trade bill the morning after (see `WXGATE_RECONCILE_AT`); what is found goes to the log and
+/// the admin page.
+async fn reconcile_daily(context: app::ssr::context::AppContext) {
+    use app::ssr::payments::{daily, reconcile::failure_sentence};
+
+    let mut interval = tokio::time::interval(RECONCILE_CHECK_INTERVAL);
+    loop {
+        interval.tick().await;
+        let checked = match daily::run_due(&context).await {
+            Ok(checked) => checked,
+            Err(error) => {
+                let cause = failure_sentence(&error);
+                app::ssr::metrics::reconciliation_run("failed");
+                tracing::warn!(%cause, "the daily reconciliation could not run; it is tried again later");
+                continue;
+            }
+        };
+        for daily::Checked { date, outcome } in checked {
+            app::ssr::metrics::reconciliation_run(match &outcome {
+                Ok(report) if report.differences.is_empty() => "agrees",
+                Ok(_) => "differs",
+                Err(_) => "failed",
+            });
+            match outcome {
+                Ok(report) if report.differences.is_empty() => tracing::info!(
+                    %date,
+                    payments = report.payments_in_bill,
+                    refunds = report.refunds_in_bill,
+                    "the trade bill agrees with wxgate"
+                ),
+                Ok(report) => {
+                    for difference in &report.differences {
+                        tracing::warn!(%date, %difference, "the trade bill differs from wxgate");
+                    }
+                }
+                Err(error) => {
+                    let cause = failure_sentence(&error);
+                    tracing::warn!(%date, %cause, "could not reconcile the day; it is tried again in half an hour");
+                }
+            }
+        }
+    }
+}
+
+/// Removes what has outlived its use every `WXGATE_PURGE_SECONDS` (see `app::ssr::retention`).
+async fn purge_regularly(context: app::ssr::context::AppContext) {
+    let every = Duration::from_secs(u64::try_from(context.settings.purge_seconds).unwrap_or(600));
+    let mut interval = tokio::time::interval(every);
+    loop {
+        interval.tick().await;
+        match app::ssr::retention::purge(&context).await {
+            Ok(purged) if purged.total() > 0 => tracing::info!(
+                sessions = purged.sessions,
+                oauth_logins = purged.oauth_logins,
+                oauth_codes = purged.oauth_codes,
+                notifications = purged.notifications,
+                rate_limit_windows = purged.rate_limit_windows,
+                "expired records purged"
+            ),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "the purge failed; it is tried again later"),
+        }
+    }
+}
