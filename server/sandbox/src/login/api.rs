@@ -10,7 +10,8 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use super::state::{random_token, AppKind, CodeKind, UserGrant, WeChatError};
+use super::state::{AppKind, CodeKind, UserGrant, WeChatError};
+use super::tokens::random_token;
 use crate::Sandbox;
 
 type Params = Query<HashMap<String, String>>;

@@ -11,7 +11,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::state::random_token;
+use super::tokens::random_token;
 use crate::Sandbox;
 
 /// The faults in force; also the JSON of `GET/POST /sandbox/login/faults`.

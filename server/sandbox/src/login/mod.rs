@@ -7,6 +7,7 @@ mod faults;
 mod pages;
 pub mod personas;
 pub mod state;
+mod tokens;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 

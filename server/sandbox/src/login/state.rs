@@ -8,6 +8,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 
 use super::personas::Persona;
+use super::tokens::random_token;
 
 /// Codes (login, OAuth, phone) live five minutes.
 pub const CODE_LIFETIME: Duration = Duration::from_secs(5 * 60);
@@ -452,14 +453,6 @@ impl LoginState {
         login.status = status;
         Some(login)
     }
-}
-
-/// A random token of `len` URL-safe characters.
-pub fn random_token(len: usize) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-    (0..len)
-        .map(|_| char::from(ALPHABET[usize::from(rand::random::<u8>()) % ALPHABET.len()]))
-        .collect()
 }
 
 #[cfg(test)]

@@ -131,20 +131,3 @@ impl Certificates {
         Ok(json!({ "data": data }))
     }
 }
-
-/// `GET /v3/certificates`: every current platform certificate, encrypted with the APIv3 key.
-pub async fn download(
-    axum::extract::State(sandbox): axum::extract::State<Arc<crate::Sandbox>>,
-    call: super::call::PayCall,
-) -> axum::response::Response {
-    let result = sandbox
-        .pay
-        .keys
-        .certificate_listing()
-        .map(super::call::Reply::Json)
-        .map_err(|error| {
-            tracing::error!(%error, "the sandbox cannot list its certificates");
-            super::error::PayError::SystemError
-        });
-    call.respond(result)
-}

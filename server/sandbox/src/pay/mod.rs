@@ -21,6 +21,7 @@ mod auth;
 mod bill_text;
 mod bills;
 mod call;
+mod certificate_api;
 mod certificates;
 mod clock;
 mod control;
@@ -146,7 +147,7 @@ pub fn wechat_routes() -> Router<Arc<Sandbox>> {
             "/v3/refund/domestic/refunds/{out_refund_no}",
             get(refunds::query),
         )
-        .route("/v3/certificates", get(certificates::download))
+        .route("/v3/certificates", get(certificate_api::download))
         .route("/v3/bill/tradebill", get(bills::trade_bill))
         .route("/v3/bill/fundflowbill", get(bills::fund_flow_bill))
         .route("/v3/billdownload/file", get(bills::download))
