@@ -3,12 +3,24 @@
 
 use super::{Database, DbError};
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductRow {
     pub id: String,
     pub name: String,
     pub description: String,
     pub price_fen: i64,
+}
+
+impl sqlx::FromRow<'_, sqlx::any::AnyRow> for ProductRow {
+    fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+        use sqlx::Row;
+        Ok(ProductRow {
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
+            description: row.try_get("description")?,
+            price_fen: row.try_get("price_fen")?,
+        })
+    }
 }
 
 impl Database {

@@ -4,10 +4,20 @@ use super::{Database, DbError};
 use crate::ssr::clock::now;
 
 /// The mode a database was made for, and the live merchant once one was configured.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstanceRow {
     pub mode: String,
     pub mch_id: Option<String>,
+}
+
+impl sqlx::FromRow<'_, sqlx::any::AnyRow> for InstanceRow {
+    fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+        use sqlx::Row;
+        Ok(InstanceRow {
+            mode: row.try_get("mode")?,
+            mch_id: row.try_get("mch_id")?,
+        })
+    }
 }
 
 impl Database {

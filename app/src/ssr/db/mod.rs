@@ -5,6 +5,7 @@
 
 mod catalogue;
 mod instance;
+mod migrations;
 mod notifications;
 mod oauth;
 mod order_limits;
@@ -172,7 +173,7 @@ impl Database {
 
     /// Applies the migrations not applied yet; safe to run from several processes at once.
     pub async fn migrate(&self) -> Result<(), DbError> {
-        sqlx::migrate!("./migrations").run(&self.pool).await?;
+        migrations::migrator().await?.run(&self.pool).await?;
         Ok(())
     }
 

@@ -41,7 +41,6 @@ pub struct NewOAuthLogin<'a> {
     pub expires_at: i64,
 }
 
-#[derive(sqlx::FromRow)]
 struct StoredLogin {
     state: String,
     secret_digest: String,
@@ -51,6 +50,22 @@ struct StoredLogin {
     user_id: Option<String>,
     error: Option<String>,
     expires_at: i64,
+}
+
+impl sqlx::FromRow<'_, sqlx::any::AnyRow> for StoredLogin {
+    fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+        use sqlx::Row;
+        Ok(StoredLogin {
+            state: row.try_get("state")?,
+            secret_digest: row.try_get("secret_digest")?,
+            provider: row.try_get("provider")?,
+            next_path: row.try_get("next_path")?,
+            status: row.try_get("status")?,
+            user_id: row.try_get("user_id")?,
+            error: row.try_get("error")?,
+            expires_at: row.try_get("expires_at")?,
+        })
+    }
 }
 
 impl Database {

@@ -48,7 +48,6 @@ impl OrderRow {
 /// The flag of an order paid after it was closed here, for people reading the database.
 pub const PAID_AFTER_CLOSING: &str = "paid after closing: refund it";
 
-#[derive(sqlx::FromRow)]
 struct StoredOrder {
     id: String,
     user_id: String,
@@ -65,6 +64,29 @@ struct StoredOrder {
     flag: Option<String>,
     expires_at: i64,
     created_at: i64,
+}
+
+impl sqlx::FromRow<'_, sqlx::any::AnyRow> for StoredOrder {
+    fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+        use sqlx::Row;
+        Ok(StoredOrder {
+            id: row.try_get("id")?,
+            user_id: row.try_get("user_id")?,
+            out_trade_no: row.try_get("out_trade_no")?,
+            status: row.try_get("status")?,
+            description: row.try_get("description")?,
+            total_fen: row.try_get("total_fen")?,
+            surface: row.try_get("surface")?,
+            appid: row.try_get("appid")?,
+            prepay: row.try_get("prepay")?,
+            prepay_expires_at: row.try_get("prepay_expires_at")?,
+            transaction_id: row.try_get("transaction_id")?,
+            paid_at: row.try_get("paid_at")?,
+            flag: row.try_get("flag")?,
+            expires_at: row.try_get("expires_at")?,
+            created_at: row.try_get("created_at")?,
+        })
+    }
 }
 
 impl StoredOrder {

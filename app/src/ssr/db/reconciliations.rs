@@ -9,7 +9,7 @@ pub const AGREED: &str = "AGREED";
 pub const DIFFERS: &str = "DIFFERS";
 pub const FAILED: &str = "FAILED";
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReconciliationRow {
     pub bill_date: String,
     pub status: String,
@@ -17,6 +17,19 @@ pub struct ReconciliationRow {
     pub refunds: i64,
     /// The differences found, one per line, or why the check failed.
     pub findings: String,
+}
+
+impl sqlx::FromRow<'_, sqlx::any::AnyRow> for ReconciliationRow {
+    fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+        use sqlx::Row;
+        Ok(ReconciliationRow {
+            bill_date: row.try_get("bill_date")?,
+            status: row.try_get("status")?,
+            payments: row.try_get("payments")?,
+            refunds: row.try_get("refunds")?,
+            findings: row.try_get("findings")?,
+        })
+    }
 }
 
 impl Database {

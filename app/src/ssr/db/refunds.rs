@@ -7,15 +7,34 @@ use super::{Database, DbError};
 use crate::ssr::clock::now;
 use crate::types::status::{OrderStatus, RefundStatus};
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundRow {
     pub out_refund_no: String,
     pub order_id: String,
     pub refund_fen: i64,
     pub reason: Option<String>,
-    #[sqlx(try_from = "String")]
     pub status: RefundStatus,
     pub refund_id: Option<String>,
+}
+
+impl sqlx::FromRow<'_, sqlx::any::AnyRow> for RefundRow {
+    fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+        use sqlx::Row;
+        Ok(RefundRow {
+            out_refund_no: row.try_get("out_refund_no")?,
+            order_id: row.try_get("order_id")?,
+            refund_fen: row.try_get("refund_fen")?,
+            reason: row.try_get("reason")?,
+            status: {
+                let status: String = row.try_get("status")?;
+                RefundStatus::try_from(status).map_err(|error| sqlx::Error::ColumnDecode {
+                    index: "status".to_owned(),
+                    source: Box::new(error),
+                })?
+            },
+            refund_id: row.try_get("refund_id")?,
+        })
+    }
 }
 
 const REFUND_COLUMNS: &str = "out_refund_no, order_id, refund_fen, reason, status, refund_id";

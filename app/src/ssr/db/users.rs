@@ -36,13 +36,25 @@ pub struct NewIdentity<'a> {
     pub avatar_url: Option<&'a str>,
 }
 
-#[derive(sqlx::FromRow)]
 struct StoredUser {
     id: String,
     nickname: Option<String>,
     avatar_url: Option<String>,
     phone: Option<String>,
     merged_into: Option<String>,
+}
+
+impl sqlx::FromRow<'_, sqlx::any::AnyRow> for StoredUser {
+    fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+        use sqlx::Row;
+        Ok(StoredUser {
+            id: row.try_get("id")?,
+            nickname: row.try_get("nickname")?,
+            avatar_url: row.try_get("avatar_url")?,
+            phone: row.try_get("phone")?,
+            merged_into: row.try_get("merged_into")?,
+        })
+    }
 }
 
 /// A new random id for a row.
