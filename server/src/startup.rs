@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use app::ssr::config::{self, Mode, Problems, Settings, Vars};
+use app::ssr::config::{self, Mode, Problems, SandboxLinks, Settings, Vars};
 use app::ssr::context::AppContext;
 use app::ssr::db::Database;
 use secrecy::ExposeSecret;
@@ -75,7 +75,15 @@ pub async fn check(
             }
         },
     };
-    let settings = Settings::from_vars(&vars, data_dir, mode);
+    let settings = Settings::from_vars(&vars, data_dir, mode).map(|mut settings| {
+        if sandbox.is_some() {
+            settings.sandbox_links = Some(SandboxLinks {
+                jsbridge_script: format!("{SANDBOX_PATH}{}", sandbox::JSBRIDGE_PATH),
+                pay_scan: format!("{SANDBOX_PATH}{}", sandbox::PAY_SCAN_PATH),
+            });
+        }
+        settings
+    });
     if let Err(found) = &settings {
         found
             .iter()

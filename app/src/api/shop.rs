@@ -72,7 +72,6 @@ pub async fn fetch_order(order_id: String, ask_wechat: bool) -> Result<OrderDeta
 #[server(prefix = "/api/fn", endpoint = "pay_order")]
 pub async fn pay_order(order_id: String) -> Result<PaymentStep, ApiError> {
     use crate::ssr::bounds;
-    use crate::ssr::config::Mode;
     use crate::ssr::payments::checkout::{self, Payment};
     use crate::ssr::payments::{orders, pay_from};
 
@@ -98,8 +97,11 @@ pub async fn pay_order(order_id: String) -> Result<PaymentStep, ApiError> {
         }
         Payment::CodeUrl(code_url) => PaymentStep::Qr {
             image: format!("/api/orders/{}/qr.svg", order.id),
-            sandbox_scan: (context.settings.mode == Mode::Sandbox)
-                .then(|| format!("/sandbox/pay/scan?code_url={}", encode(&code_url))),
+            sandbox_scan: context
+                .settings
+                .sandbox_links
+                .as_ref()
+                .map(|links| format!("{}?code_url={}", links.pay_scan, encode(&code_url))),
         },
     })
 }

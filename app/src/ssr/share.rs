@@ -6,7 +6,6 @@
 
 use secrecy::ExposeSecret;
 
-use super::config::Mode;
 use super::context::AppContext;
 use super::db::new_id;
 use crate::ssr::clock::now;
@@ -15,8 +14,6 @@ use wechat::jssdk;
 
 /// WeChat's JS-SDK, as its documentation links it (the pages' Content-Security-Policy allows exactly this script).
 pub const WECHAT_SCRIPT: &str = "https://res.wx.qq.com/open/js/jweixin-1.6.0.js";
-/// The sandbox's stand-in, under this wxgate.
-const SANDBOX_SCRIPT: &str = "/sandbox/jsbridge.js";
 /// What every shared page says under its title.
 const SHARE_DESCRIPTION: &str = "微信登录与微信支付，一站搞定。";
 
@@ -55,9 +52,9 @@ pub async fn page_config(
     let signature = jssdk::signature(ticket.expose_secret(), &nonce_str, &timestamp, page_url);
     let origin = context.settings.app_url.as_str().trim_end_matches('/');
     Ok(WeChatPageConfig {
-        script: match context.settings.mode {
-            Mode::Sandbox => SANDBOX_SCRIPT.to_owned(),
-            Mode::Live => WECHAT_SCRIPT.to_owned(),
+        script: match &context.settings.sandbox_links {
+            Some(links) => links.jsbridge_script.clone(),
+            None => WECHAT_SCRIPT.to_owned(),
         },
         app_id: official_account.credentials.appid.to_string(),
         timestamp,

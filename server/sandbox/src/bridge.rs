@@ -104,7 +104,7 @@ async fn config(State(sandbox): State<Arc<Sandbox>>, body: Bytes) -> Response {
 /// The bridge's routes, relative to `/sandbox`.
 pub fn routes() -> Router<Arc<Sandbox>> {
     Router::new()
-        .route("/jsbridge.js", get(script))
+        .route(crate::JSBRIDGE_PATH, get(script))
         .route("/jsbridge/config", post(config))
 }
 

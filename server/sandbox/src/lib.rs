@@ -25,6 +25,11 @@ use serde_json::{json, Value};
 
 use credentials::SandboxCredentials;
 
+/// Where a mounted sandbox serves its stand-in for WeChat's JS-SDK, relative to its mount (`/sandbox`).
+pub const JSBRIDGE_PATH: &str = "/jsbridge.js";
+/// Where a mounted sandbox serves the phone's page for a Native `code_url`, relative to its mount.
+pub const PAY_SCAN_PATH: &str = "/pay/scan";
+
 /// One running sandbox: its identities and keys, and where it can be reached.
 #[derive(Debug)]
 pub struct Sandbox {

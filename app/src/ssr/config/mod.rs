@@ -65,6 +65,18 @@ pub struct Settings {
     /// Where `wxgate serve` answers `GET /metrics` for Prometheus (`WXGATE_METRICS_ADDR`, HOST:PORT, e.g.
     /// `127.0.0.1:9464`), on a listener of its own; `None`, the default, serves no metrics.
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// In sandbox mode, the sandbox's pages the app links to; handed over by whoever mounts the sandbox (none are
+    /// read from the environment).
+    pub sandbox_links: Option<SandboxLinks>,
+}
+
+/// The sandbox's pages a page of the app links to, as paths on this site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxLinks {
+    /// The stand-in for WeChat's JS-SDK that pages load in place of `jweixin-1.6.0.js`.
+    pub jsbridge_script: String,
+    /// The phone's pay page for a Native `code_url` (its query is `code_url=…`).
+    pub pay_scan: String,
 }
 
 impl Settings {
@@ -124,6 +136,7 @@ impl Settings {
                 purge_seconds,
                 notification_retention_days,
                 metrics_addr,
+                sandbox_links: None,
             }),
             _ => Err(problems),
         }

@@ -157,7 +157,7 @@ pub fn wechat_routes() -> Router<Arc<Sandbox>> {
 pub fn control_routes() -> Router<Arc<Sandbox>> {
     control::routes()
         .route("/pay/h5", get(h5::cashier).post(h5::pay))
-        .route("/pay/scan", get(scan::scan_page).post(scan::pay))
+        .route(crate::PAY_SCAN_PATH, get(scan::scan_page).post(scan::pay))
         .route("/pay/qr", get(scan::qr_page))
         .route("/pay/jsapi/check", post(jsapi::check))
         .route("/pay/jsapi/confirm", post(jsapi::confirm))

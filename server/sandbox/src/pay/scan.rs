@@ -82,8 +82,9 @@ pub async fn qr_page(
         .append_pair("code_url", code_url)
         .finish();
     let link = format!(
-        "{}/sandbox/pay/scan?{query}",
-        orders::control_base(&sandbox.wechat_base)
+        "{}/sandbox{}?{query}",
+        orders::control_base(&sandbox.wechat_base),
+        crate::PAY_SCAN_PATH
     );
     let body = format!(
         r#"<h1>微信扫一扫</h1><div class="qr" data-testid="qr">{qr}</div><p>{code}</p>
