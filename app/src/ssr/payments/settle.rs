@@ -6,7 +6,7 @@
 use super::PaymentError;
 use crate::ssr::clock::now;
 use crate::ssr::context::AppContext;
-use crate::ssr::db::{DbError, OrderRow};
+use crate::ssr::db::{DbError, OrderRow, RefundRow};
 use crate::types::status::RefundStatus;
 use wechat::pay::refund::RefundNotice;
 use wechat::pay::transactions::Transaction;
@@ -132,13 +132,14 @@ fn mismatch(order: &OrderRow, mch_id: &str, transaction: &Transaction) -> Option
     }
 }
 
-/// Applies a refund notification to the refund wxgate asked for, once. A refund made elsewhere (the merchant
-/// platform) is only recorded. The caller brings the refund's order up to date first (its payment notification
-/// may not have come yet).
+/// Applies a refund notification to `refund`, the refund wxgate asked for under its out_refund_no, once; with none
+/// (a refund made elsewhere, on the merchant platform) it is only recorded. The caller brings the refund's order up
+/// to date first (its payment notification may not have come yet).
 pub async fn refund(
     context: &AppContext,
     mch_id: &str,
     notice: &RefundNotice,
+    refund: Option<&RefundRow>,
 ) -> Result<Settled, Unsettled> {
     if notice.mchid != mch_id {
         return Err(Unsettled::Mismatch(format!(
@@ -146,7 +147,7 @@ pub async fn refund(
             notice.mchid
         )));
     }
-    let Some(refund) = context.db.refund(&notice.out_refund_no).await? else {
+    let Some(refund) = refund else {
         return Ok(Settled::Recorded);
     };
     if u64::try_from(refund.refund_fen).ok() != Some(notice.amount.refund) {

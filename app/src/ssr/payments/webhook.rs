@@ -111,10 +111,11 @@ async fn receive(
 ) -> Result<Settled, Refused> {
     let outcome = process(context, headers, body).await;
     let (notification_id, event_type, out_trade_no) = match &outcome {
-        Ok((_, Some(seen))) | Err((_, Some(seen))) => (
-            Some(seen.notification.notification.id.clone()),
-            Some(seen.notification.notification.event_type.clone()),
-            seen.out_trade_no.clone(),
+        // Every resource names its order; the audit record keeps it even when the rest cannot be read.
+        Ok((_, Some(verified))) | Err((_, Some(verified))) => (
+            Some(verified.notification.id.clone()),
+            Some(verified.notification.event_type.clone()),
+            verified.out_trade_no().map(str::to_owned),
         ),
         _ => (None, None, None),
     };
@@ -141,37 +142,19 @@ async fn receive(
     }
 }
 
-/// A notification that passed verification, and the order it names.
-struct Seen {
-    notification: VerifiedNotification,
-    out_trade_no: Option<String>,
-}
-
-impl Seen {
-    fn new(notification: VerifiedNotification) -> Seen {
-        // Every resource names its order; the audit record keeps it even when the rest cannot be read.
-        let out_trade_no = notification.out_trade_no().map(str::to_owned);
-        Seen {
-            notification,
-            out_trade_no,
-        }
-    }
-}
-
 async fn process(
     context: &AppContext,
     headers: &http::HeaderMap,
     body: &[u8],
-) -> Result<(Settled, Option<Seen>), (Refused, Option<Seen>)> {
+) -> Result<(Settled, Option<VerifiedNotification>), (Refused, Option<VerifiedNotification>)> {
     let client = pay_client_of(context).map_err(|_| (Refused::NotEnabled, None))?;
     let signature = SignatureHeaders::from_headers(headers)
         .map_err(|error| (Refused::Unverified(NotifyError::from(error).into()), None))?;
     let notification = notify::verify(client, &signature, body)
         .await
         .map_err(|error| (Refused::Unverified(error.into()), None))?;
-    let seen = Seen::new(notification);
     let mch_id = client.mch_id();
-    let outcome = match &seen.notification.resource {
+    let outcome = match &notification.resource {
         Ok(Resource::Transaction(transaction)) => settle::payment(context, mch_id, transaction)
             .await
             .map_err(Refused::from),
@@ -180,8 +163,8 @@ async fn process(
         Err(unreadable) => Err(Refused::Malformed(unreadable.cause.clone())),
     };
     match outcome {
-        Ok(settled) => Ok((settled, Some(seen))),
-        Err(refused) => Err((refused, Some(seen))),
+        Ok(settled) => Ok((settled, Some(notification))),
+        Err(refused) => Err((refused, Some(notification))),
     }
 }
 
@@ -192,22 +175,18 @@ async fn settle_refund(
     mch_id: &str,
     notice: &wechat::pay::refund::RefundNotice,
 ) -> Result<Settled, Refused> {
-    if let Some(refund) = context
+    let internal = |error: crate::ssr::db::DbError| Refused::Internal(error.to_string());
+    let refund = context
         .db
         .refund(&notice.out_refund_no)
         .await
-        .map_err(|error| Refused::Internal(error.to_string()))?
-    {
-        if let Some(order) = context
-            .db
-            .order(&refund.order_id)
-            .await
-            .map_err(|error| Refused::Internal(error.to_string()))?
-        {
+        .map_err(internal)?;
+    if let Some(refund) = &refund {
+        if let Some(order) = context.db.order(&refund.order_id).await.map_err(internal)? {
             refresh::ask_wechat(context, order).await?;
         }
     }
-    Ok(settle::refund(context, mch_id, notice).await?)
+    Ok(settle::refund(context, mch_id, notice, refund.as_ref()).await?)
 }
 
 impl From<Unsettled> for Refused {
