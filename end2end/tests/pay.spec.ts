@@ -60,7 +60,7 @@ test('a desktop pays the Native QR from the phone, sees it paid, and the admin r
   await expect(page.locator('[data-testid=product-editor][data-product=one-fen]')).toBeVisible();
   // The daily reconciliation checked yesterday at start: nothing was paid or refunded, and the bill agrees.
   const checkedDay = page.locator('[data-testid=reconciliations] li').first();
-  await expect(checkedDay).toHaveAttribute('data-outcome', 'Agreed');
+  await expect(checkedDay).toHaveAttribute('data-outcome', 'AGREED');
   await expect(checkedDay).toContainText('0 笔支付 · 0 笔退款');
 });
 

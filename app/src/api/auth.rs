@@ -59,24 +59,19 @@ pub async fn fetch_login_options(next: String) -> Result<LoginOptions, ApiError>
 /// The signed-in user, or `None`.
 #[server(prefix = "/api/fn", endpoint = "account")]
 pub async fn current_account() -> Result<Option<Account>, ApiError> {
-    use crate::ssr::auth::session;
+    use crate::ssr::auth::account::{self, SignedIn};
     use crate::types::channel::BrowserKind;
     use crate::types::LinkedIdentity;
 
     let context = super::app_context()?;
     let (headers, session): (axum::http::HeaderMap, tower_sessions::Session) =
         super::from_request().await?;
-    let Some(user_id) = session::user_id(&session).await.map_err(ApiError::from)? else {
+    let Some(SignedIn { user, identities }) = account::signed_in(&context, &session)
+        .await
+        .map_err(ApiError::from)?
+    else {
         return Ok(None);
     };
-    let unavailable = |error: crate::ssr::db::DbError| {
-        tracing::error!(%error, "account lookup failed");
-        ApiError::Unavailable
-    };
-    let Some(user) = context.db.user(&user_id).await.map_err(unavailable)? else {
-        return Ok(None);
-    };
-    let identities = context.db.identities(&user.id).await.map_err(unavailable)?;
     let in_wechat = BrowserKind::from_headers(&headers) == BrowserKind::WeChat;
     let profile_start =
         (in_wechat && user.nickname.is_none() && context.wechat.official_account.is_some())

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::types::money::Fen;
 use crate::types::shop::{AdminOverview, OrderDetail, OrderSummary, PaymentStep, Product};
 use crate::types::ApiError;
 
@@ -86,7 +87,7 @@ pub async fn pay_order(order_id: String) -> Result<PaymentStep, ApiError> {
     let encode =
         |text: &str| -> String { url::form_urlencoded::byte_serialize(text.as_bytes()).collect() };
     Ok(match checkout::pay(&context, &order, &from).await? {
-        Payment::Jsapi(params) => PaymentStep::Bridge(params.into()),
+        Payment::Jsapi(params) => PaymentStep::Bridge(params),
         Payment::H5Url(h5_url) => {
             let back = format!(
                 "{}/orders/{}?returned=1",
@@ -128,7 +129,7 @@ pub async fn fetch_admin_overview() -> Result<AdminOverview, ApiError> {
 #[server(prefix = "/api/fn", endpoint = "refund")]
 pub async fn refund_order(
     order_id: String,
-    refund_fen: i64,
+    refund_fen: Fen,
     reason: String,
     request_id: String,
 ) -> Result<(), ApiError> {
@@ -164,7 +165,7 @@ pub async fn save_product(
     id: String,
     name: String,
     description: String,
-    price_fen: i64,
+    price_fen: Fen,
 ) -> Result<(), ApiError> {
     use crate::ssr::bounds;
     use crate::ssr::db::ProductRow;

@@ -81,7 +81,7 @@ fn pay_client(settings: &Settings, pay: &PaySettings) -> Result<Arc<PayClient>, 
         base: settings.wechat.endpoints.pay.clone(),
         mch_id: pay.mch_id.to_string(),
         cert_serial: pay.cert_serial.clone(),
-        merchant_key: pay.merchant_key.expose().clone(),
+        signer: pay.merchant_signer.clone(),
         api_v3_key: pay.api_v3_key.clone(),
         public_key: pay
             .verification

@@ -2,13 +2,13 @@
 
 pub mod auth;
 pub mod bounds;
+pub mod cause;
 pub mod client_ip;
 pub mod clock;
 pub mod config;
 pub mod context;
 pub mod db;
 pub mod digest;
-
 pub mod limits;
 pub mod metrics;
 pub mod payments;

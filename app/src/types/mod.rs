@@ -1,6 +1,7 @@
 //! DTOs that cross the wire between the server and the browser. Nothing secret goes in here, ever.
 
 pub mod channel;
+pub mod money;
 pub mod shop;
 pub mod status;
 

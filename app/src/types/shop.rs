@@ -1,11 +1,13 @@
 //! What the shop's pages and server functions exchange: products, orders, the next step of a payment, the WeChat
-//! page configuration, and the reasons a payment action can fail. Money is integer fen everywhere.
+//! page configuration, and the reasons a payment action can fail. Money is [`Fen`] everywhere.
 
 use serde::{Deserialize, Serialize};
 
 use super::channel::PayChannel;
-use super::status::{OrderStatus, RefundStatus};
+use super::money::Fen;
+use super::status::{OrderStatus, ReconciliationOutcome, RefundStatus};
 use crate::lang::Lang;
+pub use wechat::pay::params::JsapiPayParams;
 
 /// At most this many of one product in an order.
 pub const MAX_QUANTITY: i64 = 99;
@@ -16,7 +18,7 @@ pub struct Product {
     pub id: String,
     pub name: String,
     pub description: String,
-    pub price_fen: i64,
+    pub price_fen: Fen,
 }
 
 /// One order in a list.
@@ -24,7 +26,7 @@ pub struct Product {
 pub struct OrderSummary {
     pub order_id: String,
     pub description: String,
-    pub total_fen: i64,
+    pub total_fen: Fen,
     pub status: OrderStatus,
     /// Unix seconds.
     pub created_at: i64,
@@ -36,7 +38,7 @@ pub struct OrderDetail {
     pub order_id: String,
     pub out_trade_no: String,
     pub description: String,
-    pub total_fen: i64,
+    pub total_fen: Fen,
     pub status: OrderStatus,
     /// How it is being paid; none before a payment was asked for. Named `surface` on the wire, as it always was.
     #[serde(rename = "surface")]
@@ -52,14 +54,14 @@ pub struct OrderDetail {
     pub payable: bool,
     pub refunds: Vec<RefundLine>,
     /// What is left to refund, for an admin looking at a paid order (or one paid after closing).
-    pub refundable_fen: Option<i64>,
+    pub refundable_fen: Option<Fen>,
 }
 
 /// One refund of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundLine {
     pub out_refund_no: String,
-    pub refund_fen: i64,
+    pub refund_fen: Fen,
     pub status: RefundStatus,
     pub reason: Option<String>,
 }
@@ -78,45 +80,6 @@ pub enum PaymentStep {
         /// In sandbox mode, the sandbox's "phone" page for this QR, since no real phone can scan it.
         sandbox_scan: Option<String>,
     },
-}
-
-/// Parameters for the JSAPI pay bridge (`getBrandWCPayRequest`) and `wx.requestPayment` (which ignores `appId`),
-/// named as they take them: the browser's copy of what the WeChat client signed on the server
-/// (`wechat::pay::params::JsapiPayParams::sign`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JsapiPayParams {
-    pub app_id: String,
-    /// Unix seconds as a string, as WeChat wants it.
-    pub time_stamp: String,
-    pub nonce_str: String,
-    /// `prepay_id=…`
-    pub package: String,
-    /// Always `RSA` in API v3.
-    pub sign_type: String,
-    pub pay_sign: String,
-}
-
-#[cfg(feature = "ssr")]
-impl From<wechat::pay::params::JsapiPayParams> for JsapiPayParams {
-    fn from(signed: wechat::pay::params::JsapiPayParams) -> JsapiPayParams {
-        let wechat::pay::params::JsapiPayParams {
-            app_id,
-            time_stamp,
-            nonce_str,
-            package,
-            sign_type,
-            pay_sign,
-        } = signed;
-        JsapiPayParams {
-            app_id,
-            time_stamp,
-            nonce_str,
-            package,
-            sign_type,
-            pay_sign,
-        }
-    }
 }
 
 /// What a page inside WeChat needs for `wx.config` and its share card.
@@ -162,26 +125,6 @@ pub struct ReconciliationSummary {
     pub refunds: i64,
     /// The differences, or why the check failed.
     pub findings: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ReconciliationOutcome {
-    Running,
-    Agreed,
-    Differs,
-    Failed,
-}
-
-impl ReconciliationOutcome {
-    /// The outcome as a person reads it.
-    pub fn sentence(self, lang: Lang) -> &'static str {
-        match self {
-            ReconciliationOutcome::Running => lang.pick("正在对账", "Being checked"),
-            ReconciliationOutcome::Agreed => lang.pick("与账单一致", "Agrees with the bill"),
-            ReconciliationOutcome::Differs => lang.pick("与账单有差异", "Differs from the bill"),
-            ReconciliationOutcome::Failed => lang.pick("未能对账", "Could not be checked"),
-        }
-    }
 }
 
 /// Why a shop action did not happen, as a page can say it.
@@ -257,55 +200,5 @@ impl ShopProblem {
                 "Something went wrong on our side; please try again shortly.",
             ),
         }
-    }
-}
-
-/// An amount of fen as yuan with two decimals, e.g. 6800 → "68.00".
-pub fn yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let fen = fen.unsigned_abs();
-    format!("{sign}{}.{:02}", fen / 100, fen % 100)
-}
-
-/// Yuan as a person types them ("68", "68.5", "0.01") in fen; `None` for anything else, or more than two decimals.
-pub fn fen_from_yuan(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    let digits = |part: &str| part.bytes().all(|byte| byte.is_ascii_digit());
-    if whole.is_empty()
-        || whole.len() > 9
-        || fraction.len() > 2
-        || !digits(whole)
-        || !digits(fraction)
-    {
-        return None;
-    }
-    let whole: i64 = whole.parse().ok()?;
-    let fraction: i64 = format!("{fraction:0<2}").parse().ok()?;
-    Some(whole * 100 + fraction)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{fen_from_yuan, yuan};
-
-    #[test]
-    fn typed_yuan_read_as_fen() {
-        assert_eq!(fen_from_yuan("68"), Some(6800));
-        assert_eq!(fen_from_yuan(" 68.5 "), Some(6850));
-        assert_eq!(fen_from_yuan("12.8"), Some(1280));
-        assert_eq!(fen_from_yuan("0.01"), Some(1));
-        assert_eq!(fen_from_yuan("1."), Some(100));
-        for wrong in ["", ".5", "1.234", "-1", "1e3", "abc", "1,00", "9999999999"] {
-            assert_eq!(fen_from_yuan(wrong), None, "{wrong}");
-        }
-    }
-
-    #[test]
-    fn fen_read_as_yuan() {
-        assert_eq!(yuan(6800), "68.00");
-        assert_eq!(yuan(1), "0.01");
-        assert_eq!(yuan(123_456), "1234.56");
-        assert_eq!(yuan(-250), "-2.50");
     }
 }

@@ -3,11 +3,14 @@
 //! The order's status machine: CREATED → PAYING → PAID → PARTIALLY_REFUNDED / REFUNDED, or CLOSED (expired or
 //! cancelled). Every change goes through [`OrderStatus::to`], which refuses the illegal ones. A refund is
 //! REQUESTED by wxgate, then takes WeChat Pay's status (<https://pay.weixin.qq.com/doc/v3/merchant/4012791862>,
-//! `status`): PROCESSING, then SUCCESS, CLOSED or ABNORMAL.
+//! `status`): PROCESSING, then SUCCESS, CLOSED or ABNORMAL. A China day's check against WeChat Pay's trade bill is
+//! RUNNING, then AGREED, DIFFERS or FAILED.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+use crate::lang::Lang;
 
 /// Where an order stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -188,6 +191,68 @@ impl fmt::Display for RefundStatus {
     }
 }
 
+/// How a China day's check against WeChat Pay's trade bill ended, or that it is under way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReconciliationOutcome {
+    /// A process has claimed the day and is checking it.
+    Running,
+    /// The bill and wxgate agree.
+    Agreed,
+    /// The bill and wxgate differ; the findings say where.
+    Differs,
+    /// The check could not be made (no bill yet, WeChat Pay unreachable, …); it is tried again later.
+    Failed,
+}
+
+impl ReconciliationOutcome {
+    const ALL: [ReconciliationOutcome; 4] = [
+        ReconciliationOutcome::Running,
+        ReconciliationOutcome::Agreed,
+        ReconciliationOutcome::Differs,
+        ReconciliationOutcome::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReconciliationOutcome::Running => "RUNNING",
+            ReconciliationOutcome::Agreed => "AGREED",
+            ReconciliationOutcome::Differs => "DIFFERS",
+            ReconciliationOutcome::Failed => "FAILED",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ReconciliationOutcome> {
+        ReconciliationOutcome::ALL
+            .into_iter()
+            .find(|outcome| outcome.as_str() == text)
+    }
+
+    /// The check ended with an answer (agreed or not): nothing is left to do for that day.
+    pub fn is_answered(self) -> bool {
+        matches!(
+            self,
+            ReconciliationOutcome::Agreed | ReconciliationOutcome::Differs
+        )
+    }
+
+    /// The outcome as a person reads it.
+    pub fn sentence(self, lang: Lang) -> &'static str {
+        match self {
+            ReconciliationOutcome::Running => lang.pick("正在对账", "Being checked"),
+            ReconciliationOutcome::Agreed => lang.pick("与账单一致", "Agrees with the bill"),
+            ReconciliationOutcome::Differs => lang.pick("与账单有差异", "Differs from the bill"),
+            ReconciliationOutcome::Failed => lang.pick("未能对账", "Could not be checked"),
+        }
+    }
+}
+
+impl fmt::Display for ReconciliationOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,6 +302,20 @@ mod tests {
         assert!(RefundStatus::Success.counts_against_order());
         assert!(!RefundStatus::Closed.counts_against_order());
         assert!(!RefundStatus::Abnormal.counts_against_order());
+    }
+
+    #[test]
+    fn reconciliation_outcomes_read_back_and_only_answers_end_a_day() {
+        for outcome in ReconciliationOutcome::ALL {
+            assert_eq!(
+                ReconciliationOutcome::parse(outcome.as_str()),
+                Some(outcome)
+            );
+        }
+        assert_eq!(ReconciliationOutcome::parse("agreed"), None);
+        assert!(ReconciliationOutcome::Differs.is_answered());
+        assert!(!ReconciliationOutcome::Failed.is_answered());
+        assert!(!ReconciliationOutcome::Running.is_answered());
     }
 
     #[test]

@@ -11,26 +11,44 @@
 //! - [`failure`] and [`metrics`]: how failures read in logs, and the series the client records.
 //!
 //! See this crate's README.md for an example.
+//!
+//! Everything above is the `client` feature (on by default). Without it the crate is only
+//! [`pay::params`]' types, which a WASM front end is handed by its server.
 
+#[cfg(feature = "client")]
 pub mod api;
+#[cfg(feature = "client")]
 pub mod clock;
+#[cfg(feature = "client")]
 pub mod credentials;
+#[cfg(feature = "client")]
 pub mod failure;
+#[cfg(feature = "client")]
 pub mod ids;
+#[cfg(feature = "client")]
 pub mod jssdk;
+#[cfg(feature = "client")]
 pub mod metrics;
+#[cfg(feature = "client")]
 pub mod mp;
+#[cfg(feature = "client")]
 pub mod oauth;
+#[cfg(feature = "client")]
 pub mod open_data;
 pub mod pay;
+#[cfg(feature = "client")]
 pub mod token;
 
+#[cfg(feature = "client")]
 pub use api::WeChatError;
+#[cfg(feature = "client")]
 pub use credentials::AppCredentials;
+#[cfg(feature = "client")]
 pub use ids::{AppId, MchId};
 
 /// The result of a call to api.weixin.qq.com; WeChat Pay's calls fail with [`pay::error::PayError`].
+#[cfg(feature = "client")]
 pub type Result<T, E = WeChatError> = std::result::Result<T, E>;
 
-#[cfg(test)]
+#[cfg(all(test, feature = "client"))]
 pub(crate) mod testdata;

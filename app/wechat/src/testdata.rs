@@ -25,7 +25,5 @@ pub fn notify_headers() -> Value {
 
 /// A signer with wechatpay-go's throwaway test key.
 pub fn merchant_signer() -> MerchantSigner {
-    use rsa::pkcs8::DecodePrivateKey;
-    let key = rsa::RsaPrivateKey::from_pkcs8_pem(MERCHANT_KEY_PEM).expect("test key");
-    MerchantSigner::new(&key).expect("signer")
+    MerchantSigner::from_pem(MERCHANT_KEY_PEM).expect("signer")
 }

@@ -1,7 +1,7 @@
 //! Mini-program payment creation: `POST /api/payments/miniprogram/create` end to end (an order, a prepay at the
 //! sandbox with a signed request and a verified answer, a signed paySign), and wxgate's crypto for one alone.
 
-use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
+use rsa::pkcs8::DecodePublicKey;
 use serde_json::json;
 use wechat::pay::client::{now, PayClient, PayClientConfig};
 use wechat::pay::credential::Credential;
@@ -44,20 +44,20 @@ pub async fn create(api: &Api, token: &str, count: usize, in_flight: usize) -> (
 /// What wxgate signs and verifies per mini-program payment, with its own functions: the prepay request's
 /// `Authorization` (merchant key), the sandbox's signed answer (WeChat Pay public key), the paySign (merchant key).
 pub fn crypto_alone(credentials: &Credentials) -> Rate {
-    let merchant_key = rsa::RsaPrivateKey::from_pkcs8_pem(&credentials.merchant_private_key_pem)
-        .expect("the merchant key");
+    let signer =
+        MerchantSigner::from_pem(&credentials.merchant_private_key_pem).expect("the merchant key");
     let pay_public_key = rsa::RsaPublicKey::from_public_key_pem(&credentials.pay_public_key_pem)
         .expect("the WeChat Pay public key");
     let credential = Credential {
         mch_id: credentials.mchid.clone(),
         cert_serial: credentials.merchant_serial.clone(),
-        signer: MerchantSigner::new(&merchant_key).expect("a signer"),
+        signer: signer.clone(),
     };
     let client = PayClient::new(PayClientConfig {
         base: url::Url::parse("http://127.0.0.1:9/").expect("a URL"),
         mch_id: credentials.mchid.clone(),
         cert_serial: credentials.merchant_serial.clone(),
-        merchant_key,
+        signer,
         api_v3_key: credentials.apiv3_key.clone().into(),
         public_key: Some((credentials.pay_public_key_id.clone(), pay_public_key)),
         platform_certificate: None,

@@ -142,10 +142,9 @@ fn outcome(tool: &Tool) -> Result<String, String> {
 }
 
 fn signer(private_key: &str) -> Result<MerchantSigner, String> {
-    let key = read_pem(private_key)
+    read_pem(private_key)
         .and_then(|pem| parse_private_key(&pem))
-        .map_err(|why| format!("--private-key {why}"))?;
-    MerchantSigner::new(&key).map_err(|error| error.to_string())
+        .map_err(|why| format!("--private-key {why}"))
 }
 
 /// The signature headers from a file of JSON (`{"Wechatpay-Timestamp": …}`) or of `Name: value` lines.

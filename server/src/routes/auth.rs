@@ -1,13 +1,13 @@
 //! The login routes: the mini program's JSON API, the OAuth start and callback shared by the WeChat browser and the
 //! desktop QR, the start/poll pair for clients that cannot follow redirects, the provider list, me and logout.
 
-use std::net::IpAddr;
-
+use app::ssr::auth::account::{self, SignedIn};
+use app::ssr::auth::callback::{self, Finished};
 use app::ssr::auth::oauth::{self as web_oauth, Provider};
-use app::ssr::auth::{mini_program, poll, session as auth_session, AuthError};
+use app::ssr::auth::{attempts, mini_program, poll, session as auth_session, AuthError};
 use app::ssr::bounds::{self, fit, fit_optional, LoginCode};
+use app::ssr::cause::chain;
 use app::ssr::context::AppContext;
-use app::ssr::limits;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -51,25 +51,6 @@ fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AuthError> {
     })
 }
 
-/// Counts a login attempt against its client's and its code's limits (`ssr::limits`, shared by every process).
-async fn check_limits(
-    context: &AppContext,
-    client: IpAddr,
-    code: Option<&str>,
-) -> Result<(), AuthError> {
-    let client_ok =
-        limits::allow(&context.db, limits::LOGINS_PER_CLIENT, &client.to_string()).await?;
-    let code_ok = match code {
-        Some(code) => limits::allow(&context.db, limits::ATTEMPTS_PER_CODE, code).await?,
-        None => true,
-    };
-    if client_ok && code_ok {
-        Ok(())
-    } else {
-        Err(AuthError::RateLimited)
-    }
-}
-
 async fn signed_in(session: &Session) -> Result<String, AuthError> {
     auth_session::user_id(session)
         .await?
@@ -90,7 +71,7 @@ async fn mini_program_login(
 ) -> ApiResult {
     let CodeBody { code } = body(request)?;
     let code = LoginCode::parse("code", &code)?;
-    check_limits(&context, client, Some(code.as_str())).await?;
+    attempts::count(&context, client, Some(code.as_str())).await?;
     let user_id = mini_program::log_in(&context, &code).await?;
     let session_token = auth_session::sign_in(&session, &user_id).await?;
     let state = mini_program::user_state(&context, &user_id).await?;
@@ -114,7 +95,7 @@ async fn bind_phone(
     let CodeBody { code } = body(request)?;
     let code = LoginCode::parse("code", &code)?;
     let user_id = signed_in(&session).await?;
-    check_limits(&context, client, Some(code.as_str())).await?;
+    attempts::count(&context, client, Some(code.as_str())).await?;
     mini_program::bind_phone(&context, &user_id, &code).await?;
     let state = mini_program::user_state(&context, &user_id).await?;
     Ok(Json(json!({ "user_id": state.user_id, "has_phone": state.has_phone, "next_step": state.next_step })).into_response())
@@ -197,8 +178,8 @@ fn bounded_start(query: &StartQuery) -> Result<(), bounds::TooLong> {
 
 /// Back to the login page with a message for people (the page reads the code).
 fn login_page_with_error(error: &AuthError) -> Response {
-    if let AuthError::Internal(cause) = error {
-        tracing::error!(%cause, "login failed");
+    if let AuthError::Internal(_) = error {
+        tracing::error!(cause = %chain(error), "login failed");
     }
     Redirect::to(&format!("/login?error={}", error.code())).into_response()
 }
@@ -229,53 +210,26 @@ async fn oauth_callback(
     let Some(state) = query.state.filter(|state| !state.is_empty()) else {
         return login_page_with_error(&AuthError::InvalidState);
     };
-    if let Err(error) = check_limits(&context, client, query.code.as_deref()).await {
+    if let Err(error) = attempts::count(&context, client, query.code.as_deref()).await {
         return login_page_with_error(&error);
     }
-    match auth_session::take_oauth(&session, &state).await {
-        Ok(Some(pending)) => {
-            let Some(code) = query.code else {
-                return Redirect::to(&format!(
-                    "/login?error=declined&next={}",
-                    urlencode(&pending.next)
-                ))
-                .into_response();
-            };
-            let provider =
-                Provider::from_id(&pending.provider).unwrap_or(Provider::OfficialAccount);
-            let signed = async {
-                let user_id = web_oauth::finish(&context, provider, &code, &state).await?;
-                auth_session::sign_in(&session, &user_id).await?;
-                auth_session::remember_completed(&session, &state, &code, &pending.next).await
-            };
-            match signed.await {
-                Ok(_) => Redirect::to(&pending.next).into_response(),
-                Err(error) => login_page_with_error(&error),
-            }
+    match callback::finish(&context, &session, &state, query.code.as_deref()).await {
+        Ok(Finished::SignedIn { next }) => Redirect::to(&next).into_response(),
+        Ok(Finished::Declined { next }) => {
+            Redirect::to(&format!("/login?error=declined&next={}", urlencode(&next)))
+                .into_response()
         }
-        Ok(None) => {
-            // WeChat's duplicate of a callback this browser already completed: same place, no second exchange.
-            if let Some(code) = query.code.as_deref() {
-                match auth_session::repeated_callback(&session, &state, code).await {
-                    Ok(Some(next)) => return Redirect::to(&next).into_response(),
-                    Ok(None) => {}
-                    Err(error) => return login_page_with_error(&error),
-                }
-            }
-            finish_polled_login(&context, &state, query.code.as_deref()).await
-        }
+        Ok(Finished::Polled { completed }) => polled_login_page(completed),
         Err(error) => login_page_with_error(&error),
     }
 }
 
-/// The callback of a start/poll login: who signed in waits in the database for the polling client.
-async fn finish_polled_login(context: &AppContext, state: &str, code: Option<&str>) -> Response {
-    let message = match poll::finish(context, state, code).await {
-        Ok(true) => "登录成功，可以关闭此页面。Signed in: you can close this page.",
-        Ok(false) => {
-            "登录没有完成，请回到应用重试。The login did not complete: go back and try again."
-        }
-        Err(error) => return login_page_with_error(&error),
+/// What the browser that finished a start/poll login shows: the polling client picks the session up.
+fn polled_login_page(completed: bool) -> Response {
+    let message = if completed {
+        "登录成功，可以关闭此页面。Signed in: you can close this page."
+    } else {
+        "登录没有完成，请回到应用重试。The login did not complete: go back and try again."
     };
     Html(format!("<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>wxgate</title><p>{message}</p></html>")).into_response()
 }
@@ -304,7 +258,7 @@ async fn poll_start(
         next.as_deref(),
         bounds::MAX_NEXT_BYTES,
     ))?;
-    check_limits(&context, client, None).await?;
+    attempts::count(&context, client, None).await?;
     let started = poll::start(&context, &provider, next.as_deref()).await?;
     Ok(Json(json!({
         "url": started.url,
@@ -353,18 +307,9 @@ async fn providers(State(context): State<AppContext>) -> Json<Value> {
 
 /// `GET /api/me`: the signed-in user with their identities.
 async fn me(State(context): State<AppContext>, session: Session) -> ApiResult {
-    let user_id = signed_in(&session).await?;
-    let user = context
-        .db
-        .user(&user_id)
-        .await
-        .map_err(AuthError::from)?
+    let SignedIn { user, identities } = account::signed_in(&context, &session)
+        .await?
         .ok_or(AuthError::Unauthenticated)?;
-    let identities = context
-        .db
-        .identities(&user.id)
-        .await
-        .map_err(AuthError::from)?;
     Ok(Json(json!({
         "user_id": user.id,
         "nickname": user.nickname,

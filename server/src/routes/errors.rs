@@ -2,6 +2,7 @@
 
 use app::ssr::auth::AuthError;
 use app::ssr::bounds::TooLong;
+use app::ssr::cause::chain;
 use app::ssr::payments::PaymentError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -37,7 +38,7 @@ impl From<AuthError> for ApiFailure {
             AuthError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let cause = match &error {
-            AuthError::Internal(cause) => Some(cause.clone()),
+            AuthError::Internal(cause) => Some(chain(cause)),
             _ => None,
         };
         ApiFailure::new(status, error.code(), error.to_string(), cause)
@@ -62,7 +63,7 @@ impl From<PaymentError> for ApiFailure {
             PaymentError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let cause = match &error {
-            PaymentError::Internal(cause) => Some(cause.clone()),
+            PaymentError::Internal(cause) => Some(chain(cause)),
             _ => None,
         };
         ApiFailure::new(status, error.code(), error.to_string(), cause)

@@ -5,12 +5,14 @@ use std::net::SocketAddr;
 
 use app::ssr::auth::session as auth_session;
 use app::ssr::bounds::{self, fit, fit_chars, fit_optional, TooLong};
+use app::ssr::cause::Cause;
 use app::ssr::context::AppContext;
 use app::ssr::db::OrderRow;
 use app::ssr::payments::checkout::{self, PayFrom, Payment};
 use app::ssr::payments::settle::Settled;
 use app::ssr::payments::webhook::{self, Refused};
 use app::ssr::payments::{access, catalogue, orders, pay_from, refunds, views, PaymentError};
+use app::types::money::Fen;
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
@@ -47,7 +49,7 @@ type ApiResult = Result<Response, ApiFailure>;
 async fn buyer(session: &Session) -> Result<String, PaymentError> {
     auth_session::user_id(session)
         .await
-        .map_err(|error| PaymentError::Internal(error.to_string()))?
+        .map_err(|error| PaymentError::Internal(Cause::new(error)))?
         .ok_or(PaymentError::Unauthenticated)
 }
 
@@ -117,7 +119,7 @@ async fn mini_program_create(
     let Payment::Jsapi(params) = checkout::pay(&context, &order, &PayFrom::MiniProgram).await?
     else {
         return Err(
-            PaymentError::Internal("the mini program got no JSAPI parameters".to_owned()).into(),
+            PaymentError::Internal(Cause::new("the mini program got no JSAPI parameters")).into(),
         );
     };
     Ok(Json(json!({
@@ -179,7 +181,7 @@ async fn order_qr(
     let code_url = checkout::live_code_url(&order)
         .ok_or_else(|| PaymentError::NotPayable(order.status.to_string()))?;
     let svg = sandbox::qr::svg(code_url)
-        .ok_or_else(|| PaymentError::Internal("the code_url does not fit a QR code".to_owned()))?;
+        .ok_or_else(|| PaymentError::Internal(Cause::new("the code_url does not fit a QR code")))?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/svg+xml"),
@@ -192,7 +194,7 @@ async fn order_qr(
 
 #[derive(Deserialize)]
 struct RefundBody {
-    refund_fen: i64,
+    refund_fen: Fen,
     #[serde(default)]
     reason: Option<String>,
     /// Names this request: sending the same request_id again is the same refund.

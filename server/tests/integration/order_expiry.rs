@@ -235,7 +235,7 @@ async fn a_payment_for_an_order_closed_here_is_recorded_flagged_for_a_refund_and
     assert_eq!(to_refund[0]["order_id"], order.id.as_str());
     let detail = server.order(&admin, &order.id).await.1;
     assert_eq!(detail["paid_after_closing"], true, "{detail}");
-    assert_eq!(detail["refundable_fen"], order.total_fen, "{detail}");
+    assert_eq!(detail["refundable_fen"], order.total_fen.get(), "{detail}");
     let log = server.log();
     assert!(
         log.lines().any(|line| line.contains("ERROR")

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use app::ssr::clock::now;
 use app::ssr::db::{Database, ReconciliationRow, RefundRow};
-use app::types::status::RefundStatus;
+use app::types::money::Fen;
+use app::types::status::{ReconciliationOutcome, RefundStatus};
 use serde_json::json;
 
 use crate::support::{
@@ -87,7 +88,7 @@ async fn reconcile_agrees_with_the_bill_and_names_what_differs(database: TestDat
     let ghost_refund = RefundRow {
         out_refund_no: format!("{out_trade_no}R9"),
         order_id: order_id.to_owned(),
-        refund_fen: 1,
+        refund_fen: Fen::new(1),
         reason: None,
         status: RefundStatus::Requested,
         refund_id: None,
@@ -123,7 +124,7 @@ async fn reconcile_agrees_with_the_bill_and_names_what_differs(database: TestDat
     let recorded = db.recent_reconciliations(10).await.expect("recorded");
     assert_eq!(recorded.len(), 1, "one row per day, the last check kept");
     assert_eq!(recorded[0].bill_date, today);
-    assert_eq!(recorded[0].status, "DIFFERS");
+    assert_eq!(recorded[0].outcome, ReconciliationOutcome::Differs);
     assert_eq!((recorded[0].payments, recorded[0].refunds), (1, 1));
     assert_eq!(recorded[0].findings, expected.join("\n"));
 }
@@ -145,7 +146,7 @@ async fn the_daily_job_checks_yesterday_once_and_the_admin_page_shows_it(databas
         .record_reconciliation(
             &ReconciliationRow {
                 bill_date: three_days_ago.clone(),
-                status: "FAILED".to_owned(),
+                outcome: ReconciliationOutcome::Failed,
                 payments: 0,
                 refunds: 0,
                 findings: "WeChat Pay is not answering; try again in a moment".to_owned(),
@@ -162,25 +163,21 @@ async fn the_daily_job_checks_yesterday_once_and_the_admin_page_shows_it(databas
     let mut recorded = Vec::new();
     for _ in 0..100 {
         recorded = db.recent_reconciliations(10).await.expect("recorded");
-        if recorded.len() == 3
-            && recorded
-                .iter()
-                .all(|day| day.status != "RUNNING" && day.status != "FAILED")
-        {
+        if recorded.len() == 3 && recorded.iter().all(|day| day.outcome.is_answered()) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let outcomes: Vec<(&str, &str)> = recorded
+    let outcomes: Vec<(&str, ReconciliationOutcome)> = recorded
         .iter()
-        .map(|day| (day.bill_date.as_str(), day.status.as_str()))
+        .map(|day| (day.bill_date.as_str(), day.outcome))
         .collect();
     assert_eq!(
         outcomes,
         [
-            (yesterday.as_str(), "DIFFERS"),
-            (china_date(2).as_str(), "AGREED"),
-            (three_days_ago.as_str(), "AGREED"),
+            (yesterday.as_str(), ReconciliationOutcome::Differs),
+            (china_date(2).as_str(), ReconciliationOutcome::Agreed),
+            (three_days_ago.as_str(), ReconciliationOutcome::Agreed),
         ],
         "{}",
         server.log()
@@ -203,13 +200,13 @@ async fn the_daily_job_checks_yesterday_once_and_the_admin_page_shows_it(databas
         overview["reconciliations"][0],
         json!({
             "bill_date": yesterday,
-            "outcome": "Differs",
+            "outcome": "DIFFERS",
             "payments": 0,
             "refunds": 0,
             "findings": [format!("{ghost_no}: paid here, not in WeChat Pay's bill")],
         })
     );
-    assert_eq!(overview["reconciliations"][2]["outcome"], "Agreed");
+    assert_eq!(overview["reconciliations"][2]["outcome"], "AGREED");
     let buyer = server.mini_program_login("xiaoming").await;
     let (status, refused) = server.server_fn(&buyer, "admin", &[]).await;
     assert_ne!(status, 200);

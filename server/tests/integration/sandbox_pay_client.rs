@@ -20,7 +20,7 @@ use wechat::pay::error::PayError;
 use wechat::pay::notify::{verify_and_decrypt, NotifyError, Resource};
 use wechat::pay::params::{AppPayParams, JsapiPayParams};
 use wechat::pay::refund::{self, RefundRequest};
-use wechat::pay::sign::{app_sign_message, pay_sign_message};
+use wechat::pay::sign::{app_sign_message, pay_sign_message, MerchantSigner};
 use wechat::pay::transactions::{self, OrderRequest, Prepay, TradeType};
 use wechat::pay::validate::{SignatureHeaders, ValidationError};
 use wechat::pay::verify::VerifyError;
@@ -38,8 +38,7 @@ fn client(sandbox: &Sandbox, public_key_mode: bool) -> PayClient {
         base: Url::parse(&sandbox.base_url).expect("url"),
         mch_id: field("mchid"),
         cert_serial: field("merchant_serial"),
-        merchant_key: rsa::RsaPrivateKey::from_pkcs8_pem(&field("merchant_private_key_pem"))
-            .expect("merchant key"),
+        signer: MerchantSigner::from_pem(&field("merchant_private_key_pem")).expect("merchant key"),
         api_v3_key: SecretString::from(field("apiv3_key")),
         public_key,
         platform_certificate: None,

@@ -1,6 +1,7 @@
 //! What a login can end with other than success: a stable code for programs, a sentence for people, and the
 //! cause kept for the logs.
 
+use crate::ssr::cause::{self, Cause};
 use crate::ssr::db::DbError;
 use crate::types::{ApiError, LoginProblem};
 use wechat::api::{errcode, WeChatError};
@@ -38,7 +39,7 @@ pub enum AuthError {
     #[error("too many attempts; wait a minute and try again")]
     RateLimited,
     #[error("the server could not complete the login")]
-    Internal(String),
+    Internal(#[source] Cause),
 }
 
 impl AuthError {
@@ -102,7 +103,7 @@ impl AuthError {
 impl From<AuthError> for ApiError {
     fn from(error: AuthError) -> ApiError {
         let Some(problem) = error.problem() else {
-            tracing::error!(%error, "a login step failed");
+            tracing::error!(error = %cause::chain(&error), "a login step failed");
             return ApiError::Unavailable;
         };
         if problem == LoginProblem::WeChatUnavailable {
@@ -137,19 +138,21 @@ impl From<WeChatError> for AuthError {
                 other => AuthError::WeChat(other),
             },
             WeChatError::Timeout => AuthError::UpstreamTimeout,
-            WeChatError::Network(cause) | WeChatError::Decode(cause) => AuthError::Internal(cause),
+            WeChatError::Network(cause) | WeChatError::Decode(cause) => {
+                AuthError::Internal(Cause::new(cause))
+            }
         }
     }
 }
 
 impl From<DbError> for AuthError {
     fn from(error: DbError) -> AuthError {
-        AuthError::Internal(error.to_string())
+        AuthError::Internal(Cause::new(error))
     }
 }
 
 impl From<tower_sessions::session::Error> for AuthError {
     fn from(error: tower_sessions::session::Error) -> AuthError {
-        AuthError::Internal(format!("session store: {error}"))
+        AuthError::Internal(Cause::new(error))
     }
 }

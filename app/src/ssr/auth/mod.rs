@@ -1,6 +1,9 @@
 //! Login use-cases: the mini program, the official account in the WeChat browser, the website QR on desktops;
 //! one account per person through the unionid.
 
+pub mod account;
+pub mod attempts;
+pub mod callback;
 pub mod error;
 pub mod lifetime;
 pub mod mini_program;

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use super::error::AuthError;
+use crate::ssr::cause::Cause;
 use crate::ssr::clock::now;
 
 pub(super) const USER_KEY: &str = "auth.user_id";
@@ -30,7 +31,7 @@ pub async fn sign_in(session: &Session, user_id: &str) -> Result<String, AuthErr
     session
         .id()
         .map(|id| id.to_string())
-        .ok_or_else(|| AuthError::Internal("the session has no id after saving".to_owned()))
+        .ok_or_else(|| AuthError::Internal(Cause::new("the session has no id after saving")))
 }
 
 /// The signed-in user's id, if any.
@@ -124,6 +125,6 @@ pub async fn issue_session(
     crate::ssr::db::DbSessionStore::new(db.clone())
         .create(&mut record)
         .await
-        .map_err(|error| AuthError::Internal(format!("session store: {error}")))?;
+        .map_err(|error| AuthError::Internal(Cause::new(error)))?;
     Ok(record.id.to_string())
 }

@@ -13,7 +13,7 @@ use secrecy::SecretString;
 use url::Url;
 
 pub use mode::{Mode, WECHAT_VARIABLES};
-pub use pay::{MerchantKey, PaySettings, Verification, WeChatPayPublicKey};
+pub use pay::{PaySettings, Verification, WeChatPayPublicKey};
 pub use pem::{parse_private_key, parse_public_key, read_pem};
 pub use problems::Problems;
 pub use vars::Vars;

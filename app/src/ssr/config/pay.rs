@@ -1,8 +1,6 @@
 //! WeChat Pay API v3 merchant settings: ids, keys, the way responses are verified, and the notify URL.
 
-use std::fmt;
-
-use rsa::{RsaPrivateKey, RsaPublicKey};
+use rsa::RsaPublicKey;
 use secrecy::SecretString;
 use url::Url;
 
@@ -11,6 +9,7 @@ use super::wechat_settings::WeChatSettings;
 use super::{Problems, Vars};
 use wechat::ids::{AppId, MchId};
 use wechat::pay::certificate::PlatformCertificate;
+use wechat::pay::sign::MerchantSigner;
 
 /// The APIv3 key is 32 bytes, as set in the merchant platform.
 const API_V3_KEY_LEN: usize = 32;
@@ -25,22 +24,6 @@ const PAY_SWITCHES: [&str; 5] = [
     "WECHAT_PAY_CERT_SERIAL",
     "WECHAT_PAY_NOTIFY_URL",
 ];
-
-/// The merchant's RSA private key (apiclient_key.pem); never printed.
-#[derive(Clone)]
-pub struct MerchantKey(RsaPrivateKey);
-
-impl MerchantKey {
-    pub fn expose(&self) -> &RsaPrivateKey {
-        &self.0
-    }
-}
-
-impl fmt::Debug for MerchantKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("MerchantKey([REDACTED])")
-    }
-}
 
 /// The WeChat Pay public key and its id (`PUB_KEY_ID_…`), the newer way to verify WeChat's signatures.
 #[derive(Debug, Clone)]
@@ -65,7 +48,8 @@ pub struct PaySettings {
     /// The appid orders are made for; JSAPI requires the appid the buyer's openid belongs to.
     pub app_id: AppId,
     pub api_v3_key: SecretString,
-    pub merchant_key: MerchantKey,
+    /// The merchant's private key (apiclient_key.pem), parsed into its signer; never printed.
+    pub merchant_signer: MerchantSigner,
     /// The merchant certificate's serial number, uppercase hex.
     pub cert_serial: String,
     pub verification: Verification,
@@ -101,9 +85,9 @@ impl PaySettings {
             mch_id.and_then(|value| keep(problems, "WECHAT_PAY_MCH_ID", MchId::parse(value)));
         let api_v3_key = api_v3_key
             .and_then(|value| keep(problems, "WECHAT_PAY_API_V3_KEY", check_api_v3_key(value)));
-        let merchant_key = private_key.and_then(|value| {
-            let key = read_pem(value).and_then(|pem| parse_private_key(&pem));
-            keep(problems, "WECHAT_PAY_PRIVATE_KEY", key).map(MerchantKey)
+        let merchant_signer = private_key.and_then(|value| {
+            let signer = read_pem(value).and_then(|pem| parse_private_key(&pem));
+            keep(problems, "WECHAT_PAY_PRIVATE_KEY", signer)
         });
         let cert_serial = cert_serial
             .and_then(|value| keep(problems, "WECHAT_PAY_CERT_SERIAL", check_serial(value)));
@@ -121,7 +105,7 @@ impl PaySettings {
             mch_id: mch_id?,
             app_id: app_id?,
             api_v3_key: api_v3_key?,
-            merchant_key: merchant_key?,
+            merchant_signer: merchant_signer?,
             cert_serial: cert_serial?,
             verification,
             notify_url: notify_url?,

@@ -1,9 +1,9 @@
 //! Reading PEM material that is given either inline in a variable or as the path of a file.
 
-use rsa::pkcs1::DecodeRsaPrivateKey;
-use rsa::pkcs8::{der, DecodePrivateKey, DecodePublicKey};
+use rsa::pkcs8::{der, DecodePublicKey};
 use rsa::traits::PublicKeyParts;
-use rsa::{RsaPrivateKey, RsaPublicKey};
+use rsa::RsaPublicKey;
+use wechat::pay::sign::MerchantSigner;
 
 /// WeChat Pay only issues 2048-bit RSA keys and certificates.
 const RSA_BITS: usize = 2048;
@@ -22,17 +22,16 @@ pub fn read_pem(value: &str) -> Result<String, String> {
     })
 }
 
-/// Parses a merchant private key in PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`) PEM.
-pub fn parse_private_key(pem: &str) -> Result<RsaPrivateKey, String> {
-    let key = RsaPrivateKey::from_pkcs8_pem(pem)
-        .or_else(|_| RsaPrivateKey::from_pkcs1_pem(pem))
-        .map_err(|_| {
-            "is not an RSA private key in PKCS#8 (BEGIN PRIVATE KEY) or PKCS#1 (BEGIN RSA PRIVATE KEY) PEM \
-             (use apiclient_key.pem from the merchant platform)"
-                .to_owned()
-        })?;
-    check_bits(key.size())?;
-    Ok(key)
+/// Parses a merchant private key in PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`) PEM, once,
+/// into the signer every request and paySign uses.
+pub fn parse_private_key(pem: &str) -> Result<MerchantSigner, String> {
+    let signer = MerchantSigner::from_pem(pem).map_err(|_| {
+        "is not an RSA private key in PKCS#8 (BEGIN PRIVATE KEY) or PKCS#1 (BEGIN RSA PRIVATE KEY) PEM \
+         (use apiclient_key.pem from the merchant platform)"
+            .to_owned()
+    })?;
+    check_bits(signer.modulus_bits() / 8)?;
+    Ok(signer)
 }
 
 /// Parses the WeChat Pay public key (`BEGIN PUBLIC KEY`, SubjectPublicKeyInfo PEM).

@@ -2,13 +2,14 @@
 //! taken off sale is kept (inactive), so the orders that name it still read well.
 
 use super::{Database, DbError};
+use crate::types::money::Fen;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductRow {
     pub id: String,
     pub name: String,
     pub description: String,
-    pub price_fen: i64,
+    pub price_fen: Fen,
 }
 
 impl sqlx::FromRow<'_, sqlx::any::AnyRow> for ProductRow {
@@ -18,7 +19,7 @@ impl sqlx::FromRow<'_, sqlx::any::AnyRow> for ProductRow {
             id: row.try_get("id")?,
             name: row.try_get("name")?,
             description: row.try_get("description")?,
-            price_fen: row.try_get("price_fen")?,
+            price_fen: Fen::new(row.try_get("price_fen")?),
         })
     }
 }
@@ -40,7 +41,7 @@ impl Database {
             .bind(&product.id)
             .bind(&product.name)
             .bind(&product.description)
-            .bind(product.price_fen)
+            .bind(product.price_fen.get())
             .bind(i64::try_from(position).unwrap_or(i64::MAX))
             .execute(self.pool())
             .await?;
@@ -75,7 +76,7 @@ impl Database {
         .bind(&product.id)
         .bind(&product.name)
         .bind(&product.description)
-        .bind(product.price_fen)
+        .bind(product.price_fen.get())
         .execute(self.pool())
         .await?;
         Ok(())

@@ -4,6 +4,7 @@
 use super::{Database, DbError, ProductRow};
 use crate::ssr::clock::now;
 use crate::types::channel::PayChannel;
+use crate::types::money::Fen;
 use crate::types::status::OrderStatus;
 
 /// An order as stored.
@@ -14,7 +15,7 @@ pub struct OrderRow {
     pub out_trade_no: String,
     pub status: OrderStatus,
     pub description: String,
-    pub total_fen: i64,
+    pub total_fen: Fen,
     /// The channel of its latest prepay.
     pub channel: Option<PayChannel>,
     pub appid: Option<String>,
@@ -111,7 +112,7 @@ impl StoredOrder {
             out_trade_no: self.out_trade_no,
             status,
             description: self.description,
-            total_fen: self.total_fen,
+            total_fen: Fen::new(self.total_fen),
             channel,
             appid: self.appid,
             prepay: self.prepay,
@@ -136,7 +137,7 @@ pub struct NewOrder<'a> {
     pub user_id: &'a str,
     pub out_trade_no: &'a str,
     pub description: &'a str,
-    pub total_fen: i64,
+    pub total_fen: Fen,
     pub expires_at: i64,
     pub items: &'a [(ProductRow, i64)],
 }
@@ -160,7 +161,7 @@ impl Database {
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         id: &str,
-    ) -> Result<Option<i64>, DbError> {
+    ) -> Result<Option<Fen>, DbError> {
         let query = match self.backend() {
             super::Backend::Postgres => "SELECT total_fen FROM orders WHERE id = $1 FOR UPDATE",
             super::Backend::Sqlite => "SELECT total_fen FROM orders WHERE id = $1",
@@ -169,7 +170,7 @@ impl Database {
             .bind(id)
             .fetch_optional(&mut **tx)
             .await?;
-        Ok(total.map(|(total_fen,)| total_fen))
+        Ok(total.map(|(total_fen,)| Fen::new(total_fen)))
     }
 
     /// Stores an order and its items in one transaction, as CREATED.
@@ -184,7 +185,7 @@ impl Database {
         .bind(order.out_trade_no)
         .bind(OrderStatus::Created.as_str())
         .bind(order.description)
-        .bind(order.total_fen)
+        .bind(order.total_fen.get())
         .bind(now())
         .bind(order.expires_at)
         .execute(&mut *tx)
@@ -196,7 +197,7 @@ impl Database {
             .bind(order.id)
             .bind(&product.id)
             .bind(&product.name)
-            .bind(product.price_fen)
+            .bind(product.price_fen.get())
             .bind(*quantity)
             .execute(&mut *tx)
             .await?;

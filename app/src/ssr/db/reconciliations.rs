@@ -2,17 +2,12 @@
 //! of many run the daily job for a day.
 
 use super::{Database, DbError};
-
-/// Where a day's reconciliation stands.
-pub const RUNNING: &str = "RUNNING";
-pub const AGREED: &str = "AGREED";
-pub const DIFFERS: &str = "DIFFERS";
-pub const FAILED: &str = "FAILED";
+use crate::types::status::ReconciliationOutcome;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReconciliationRow {
     pub bill_date: String,
-    pub status: String,
+    pub outcome: ReconciliationOutcome,
     pub payments: i64,
     pub refunds: i64,
     /// The differences found, one per line, or why the check failed.
@@ -22,9 +17,13 @@ pub struct ReconciliationRow {
 impl sqlx::FromRow<'_, sqlx::any::AnyRow> for ReconciliationRow {
     fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
         use sqlx::Row;
+        let status: String = row.try_get("status")?;
+        let outcome = ReconciliationOutcome::parse(&status).ok_or_else(|| {
+            sqlx::Error::Decode(format!("unknown reconciliation outcome {status}").into())
+        })?;
         Ok(ReconciliationRow {
             bill_date: row.try_get("bill_date")?,
-            status: row.try_get("status")?,
+            outcome,
             payments: row.try_get("payments")?,
             refunds: row.try_get("refunds")?,
             findings: row.try_get("findings")?,
@@ -47,7 +46,7 @@ impl Database {
              ON CONFLICT (bill_date) DO NOTHING",
         )
         .bind(bill_date)
-        .bind(RUNNING)
+        .bind(ReconciliationOutcome::Running.as_str())
         .bind(now)
         .execute(self.pool())
         .await?
@@ -59,10 +58,10 @@ impl Database {
             "UPDATE reconciliations SET status = $1, claimed_at = $2 WHERE bill_date = $3 \
              AND ((status = $4 AND claimed_at < $5) OR (status = $1 AND claimed_at < $6))",
         )
-        .bind(RUNNING)
+        .bind(ReconciliationOutcome::Running.as_str())
         .bind(now)
         .bind(bill_date)
-        .bind(FAILED)
+        .bind(ReconciliationOutcome::Failed.as_str())
         .bind(retry_failed_before)
         .bind(abandoned_before)
         .execute(self.pool())
@@ -84,7 +83,7 @@ impl Database {
              refunds = $4, findings = $5, claimed_at = $6",
         )
         .bind(&row.bill_date)
-        .bind(&row.status)
+        .bind(row.outcome.as_str())
         .bind(row.payments)
         .bind(row.refunds)
         .bind(&row.findings)
@@ -109,8 +108,8 @@ impl Database {
             "SELECT bill_date FROM reconciliations WHERE bill_date >= $1 AND (status = $2 OR status = $3)",
         )
         .bind(from)
-        .bind(AGREED)
-        .bind(DIFFERS)
+        .bind(ReconciliationOutcome::Agreed.as_str())
+        .bind(ReconciliationOutcome::Differs.as_str())
         .fetch_all(self.pool())
         .await?;
         Ok(rows.into_iter().map(|(bill_date,)| bill_date).collect())

@@ -5,13 +5,14 @@
 use super::orders::status_guard;
 use super::{Database, DbError};
 use crate::ssr::clock::now;
+use crate::types::money::Fen;
 use crate::types::status::{OrderStatus, RefundStatus};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundRow {
     pub out_refund_no: String,
     pub order_id: String,
-    pub refund_fen: i64,
+    pub refund_fen: Fen,
     pub reason: Option<String>,
     pub status: RefundStatus,
     pub refund_id: Option<String>,
@@ -23,7 +24,7 @@ impl sqlx::FromRow<'_, sqlx::any::AnyRow> for RefundRow {
         Ok(RefundRow {
             out_refund_no: row.try_get("out_refund_no")?,
             order_id: row.try_get("order_id")?,
-            refund_fen: row.try_get("refund_fen")?,
+            refund_fen: Fen::new(row.try_get("refund_fen")?),
             reason: row.try_get("reason")?,
             status: {
                 let status: String = row.try_get("status")?;
@@ -40,7 +41,7 @@ impl sqlx::FromRow<'_, sqlx::any::AnyRow> for RefundRow {
 const REFUND_COLUMNS: &str = "out_refund_no, order_id, refund_fen, reason, status, refund_id";
 
 /// The fen of `refunds` that count against their order.
-pub fn committed_fen(refunds: &[RefundRow]) -> i64 {
+pub fn committed_fen(refunds: &[RefundRow]) -> Fen {
     refunds
         .iter()
         .filter(|refund| refund.status.counts_against_order())
@@ -88,7 +89,10 @@ impl Database {
             tx.rollback().await?;
             return Ok(RefundRequested::Existing(existing));
         }
-        if refund.refund_fen > total_fen - committed_fen(&refunds) {
+        let left = total_fen
+            .checked_sub(committed_fen(&refunds))
+            .unwrap_or(Fen::ZERO);
+        if refund.refund_fen > left {
             tx.rollback().await?;
             return Ok(RefundRequested::TooMuch);
         }
@@ -98,7 +102,7 @@ impl Database {
         )
         .bind(&refund.out_refund_no)
         .bind(&refund.order_id)
-        .bind(refund.refund_fen)
+        .bind(refund.refund_fen.get())
         .bind(&refund.reason)
         .bind(RefundStatus::Requested.as_str())
         .bind(requested_by)

@@ -18,7 +18,7 @@ pub async fn overview(context: &AppContext, admin: &str) -> Result<AdminOverview
     }
     let mut paid_after_closing = Vec::new();
     for order in context.db.orders_paid_after_closing().await? {
-        if left_to_refund(&order, &context.db.refunds_of(&order.id).await?) > 0 {
+        if left_to_refund(&order, &context.db.refunds_of(&order.id).await?).is_positive() {
             paid_after_closing.push(views::summary(order));
         }
     }

@@ -4,6 +4,7 @@ use super::access::is_admin;
 use super::{views, PaymentError};
 use crate::ssr::context::AppContext;
 use crate::ssr::db::ProductRow;
+use crate::types::money::Fen;
 use crate::types::shop::Product;
 
 /// What a new wxgate sells until an admin changes it: enough to try every surface, including a 1-fen product.
@@ -12,7 +13,7 @@ fn starter_catalogue() -> Vec<ProductRow> {
         id: id.to_owned(),
         name: name.to_owned(),
         description: description.to_owned(),
-        price_fen,
+        price_fen: Fen::new(price_fen),
     };
     vec![
         product(
@@ -45,7 +46,7 @@ pub async fn list(context: &AppContext) -> Result<Vec<Product>, PaymentError> {
 const MAX_NAME_CHARS: usize = 40;
 const MAX_DESCRIPTION_CHARS: usize = 200;
 /// A million yuan: far above anything this shop sells, far below what an i64 of fen could overflow to.
-const MAX_PRICE_FEN: i64 = 100_000_000;
+const MAX_PRICE: Fen = Fen::new(100_000_000);
 
 /// Checks a product an admin wants to save: a short lowercase id, a name and a price in fen.
 fn check(product: &ProductRow) -> Result<(), PaymentError> {
@@ -70,7 +71,7 @@ fn check(product: &ProductRow) -> Result<(), PaymentError> {
             "product description (at most 200 characters)",
         ));
     }
-    if !(1..=MAX_PRICE_FEN).contains(&product.price_fen) {
+    if !(Fen::new(1)..=MAX_PRICE).contains(&product.price_fen) {
         return Err(PaymentError::BadRequest("price (1 fen to 1,000,000 yuan)"));
     }
     Ok(())

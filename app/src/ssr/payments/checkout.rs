@@ -75,7 +75,7 @@ pub async fn create_order(
         .ok_or(PaymentError::UnknownProduct)?;
     let total_fen = product
         .price_fen
-        .checked_mul(quantity)
+        .times(quantity)
         .ok_or(PaymentError::BadRequest("quantity"))?;
     let description = if quantity == 1 {
         product.name.clone()
@@ -165,8 +165,10 @@ pub async fn pay(
                 appid: appid.clone(),
                 description: order.description.clone(),
                 out_trade_no: order.out_trade_no.clone(),
-                total_fen: u64::try_from(order.total_fen)
-                    .map_err(|_| PaymentError::BadRequest("amount"))?,
+                total_fen: order
+                    .total_fen
+                    .to_wechat()
+                    .ok_or(PaymentError::BadRequest("amount"))?,
                 notify_url: notify_url(context)?,
                 // WeChat Pay refuses the payment after the order's own expiry, so a buyer cannot pay an order the
                 // sweeper is about to close.

@@ -1,5 +1,6 @@
 //! What a payment request can end with other than success: a stable code, a sentence, and the cause for the logs.
 
+use crate::ssr::cause::{self, Cause};
 use crate::ssr::db::DbError;
 use crate::types::shop::ShopProblem;
 use crate::types::ApiError;
@@ -33,7 +34,7 @@ pub enum PaymentError {
     #[error("WeChat Pay is not answering; try again in a moment")]
     WeChatPayUnavailable,
     #[error("the server could not complete the payment request")]
-    Internal(String),
+    Internal(#[source] Cause),
 }
 
 impl PaymentError {
@@ -82,7 +83,7 @@ impl From<PaymentError> for ApiError {
     fn from(error: PaymentError) -> ApiError {
         match &error {
             PaymentError::Internal(_) | PaymentError::WeChatPayUnavailable => {
-                tracing::error!(%error, "a shop action failed")
+                tracing::error!(error = %cause::chain(&error), "a shop action failed")
             }
             PaymentError::WeChatPay(_) => {
                 tracing::warn!(%error, "WeChat Pay refused a shop action")
@@ -95,13 +96,13 @@ impl From<PaymentError> for ApiError {
 
 impl From<DbError> for PaymentError {
     fn from(error: DbError) -> PaymentError {
-        PaymentError::Internal(error.to_string())
+        PaymentError::Internal(Cause::new(error))
     }
 }
 
 impl From<SignError> for PaymentError {
     fn from(error: SignError) -> PaymentError {
-        PaymentError::Internal(error.to_string())
+        PaymentError::Internal(Cause::new(error))
     }
 }
 
@@ -114,7 +115,7 @@ impl From<PayError> for PaymentError {
             PayError::Api { .. } | PayError::Status { .. } | PayError::Network(_) => {
                 PaymentError::WeChatPayUnavailable
             }
-            _ => PaymentError::Internal(error.to_string()),
+            _ => PaymentError::Internal(Cause::new(error)),
         }
     }
 }

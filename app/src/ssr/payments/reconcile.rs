@@ -11,11 +11,11 @@ use time::{Date, Month, OffsetDateTime, UtcOffset};
 
 use super::merchant::pay_client_of;
 use super::PaymentError;
+use crate::ssr::cause::{self, Cause};
 use crate::ssr::clock::now;
 use crate::ssr::context::AppContext;
-use crate::ssr::db::reconciliations::{AGREED, DIFFERS, FAILED};
 use crate::ssr::db::ReconciliationRow;
-use crate::types::status::RefundStatus;
+use crate::types::status::{ReconciliationOutcome, RefundStatus};
 use wechat::pay::bill;
 use wechat::pay::trade_bill::{self, BillPayment, BillRefund, TradeBill};
 
@@ -39,12 +39,11 @@ pub async fn check_and_record(context: &AppContext, date: &str) -> Result<Report
     let row = match &outcome {
         Ok(report) => ReconciliationRow {
             bill_date: date.to_owned(),
-            status: if report.differences.is_empty() {
-                AGREED
+            outcome: if report.differences.is_empty() {
+                ReconciliationOutcome::Agreed
             } else {
-                DIFFERS
-            }
-            .to_owned(),
+                ReconciliationOutcome::Differs
+            },
             payments: i64::try_from(report.payments_in_bill).unwrap_or(i64::MAX),
             refunds: i64::try_from(report.refunds_in_bill).unwrap_or(i64::MAX),
             findings: report.differences.join("\n"),
@@ -52,7 +51,7 @@ pub async fn check_and_record(context: &AppContext, date: &str) -> Result<Report
         Err(PaymentError::BadRequest(_)) => return outcome,
         Err(error) => ReconciliationRow {
             bill_date: date.to_owned(),
-            status: FAILED.to_owned(),
+            outcome: ReconciliationOutcome::Failed,
             payments: 0,
             refunds: 0,
             findings: failure_sentence(error),
@@ -65,7 +64,7 @@ pub async fn check_and_record(context: &AppContext, date: &str) -> Result<Report
 /// Why a check failed, for the log and the admin page (admins only): the cause itself, which names no key.
 pub fn failure_sentence(error: &PaymentError) -> String {
     match error {
-        PaymentError::Internal(cause) => cause.clone(),
+        PaymentError::Internal(cause) => cause::chain(cause),
         other => other.to_string(),
     }
 }
@@ -128,9 +127,10 @@ async fn download_trade_bill(context: &AppContext, date: &str) -> Result<TradeBi
     };
     let bytes = bill::download(client, &link).await?;
     let text = String::from_utf8(bytes)
-        .map_err(|_| PaymentError::Internal("the bill is not UTF-8 text".to_owned()))?;
-    trade_bill::parse(&text)
-        .map_err(|why| PaymentError::Internal(format!("the trade bill of {date}: {why}")))
+        .map_err(|_| PaymentError::Internal(Cause::new("the bill is not UTF-8 text")))?;
+    trade_bill::parse(&text).map_err(|why| {
+        PaymentError::Internal(Cause::new(format!("the trade bill of {date}: {why}")))
+    })
 }
 
 async fn payment_difference(
@@ -143,12 +143,10 @@ async fn payment_difference(
         Some(order) if !order.status.is_paid() => {
             Some(format!("{no}: paid at WeChat Pay, {} here", order.status))
         }
-        Some(order) if u64::try_from(order.total_fen).ok() != Some(payment.total_fen) => {
-            Some(format!(
-                "{no}: {} fen at WeChat Pay, {} fen here",
-                payment.total_fen, order.total_fen
-            ))
-        }
+        Some(order) if order.total_fen.to_wechat() != Some(payment.total_fen) => Some(format!(
+            "{no}: {} fen at WeChat Pay, {} fen here",
+            payment.total_fen, order.total_fen
+        )),
         Some(_) => None,
     })
 }
@@ -164,12 +162,10 @@ async fn refund_difference(
             "{no}: refund of {} at WeChat Pay, unknown here",
             refund.out_trade_no
         )),
-        Some(here) if u64::try_from(here.refund_fen).ok() != Some(refund.refund_fen) => {
-            Some(format!(
-                "{no}: refund of {} fen at WeChat Pay, {} fen here",
-                refund.refund_fen, here.refund_fen
-            ))
-        }
+        Some(here) if here.refund_fen.to_wechat() != Some(refund.refund_fen) => Some(format!(
+            "{no}: refund of {} fen at WeChat Pay, {} fen here",
+            refund.refund_fen, here.refund_fen
+        )),
         Some(here) => settled_as(&refund.status)
             .filter(|settled| *settled != here.status)
             .map(|settled| format!("{no}: refund {settled} at WeChat Pay, {} here", here.status)),

@@ -9,16 +9,21 @@ use sha2::{Digest, Sha256};
 use super::access::is_admin;
 use super::merchant::pay_client_of;
 use super::{refresh, settle, PaymentError};
+use crate::ssr::cause::Cause;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::refunds::{committed_fen, RefundRequested};
 use crate::ssr::db::{new_id, OrderRow, RefundRow};
+use crate::types::money::Fen;
 use crate::types::status::RefundStatus;
 use wechat::pay::error::PayError;
 use wechat::pay::refund::{self, RefundRequest};
 
 /// What of `order` can still be refunded, given its `refunds` so far.
-pub fn left_to_refund(order: &OrderRow, refunds: &[RefundRow]) -> i64 {
-    order.total_fen - committed_fen(refunds)
+pub fn left_to_refund(order: &OrderRow, refunds: &[RefundRow]) -> Fen {
+    order
+        .total_fen
+        .checked_sub(committed_fen(refunds))
+        .unwrap_or(Fen::ZERO)
 }
 
 /// The out_refund_no of `request_id` for `order_id`: the same every time, 6–64 characters.
@@ -34,7 +39,7 @@ pub async fn request(
     context: &AppContext,
     admin: &str,
     order_id: &str,
-    refund_fen: i64,
+    refund_fen: Fen,
     reason: Option<String>,
     request_id: Option<String>,
 ) -> Result<RefundRow, PaymentError> {
@@ -53,7 +58,7 @@ pub async fn request(
     }
     let too_much =
         PaymentError::BadRequest("refund_fen (more than 0, at most what is left to refund)");
-    if refund_fen <= 0 {
+    if !refund_fen.is_positive() {
         return Err(too_much);
     }
     let refund = RefundRow {
@@ -81,10 +86,14 @@ pub async fn request(
         &RefundRequest {
             out_trade_no: order.out_trade_no.clone(),
             out_refund_no: refund.out_refund_no.clone(),
-            refund_fen: u64::try_from(refund.refund_fen)
-                .map_err(|_| PaymentError::BadRequest("refund_fen"))?,
-            total_fen: u64::try_from(order.total_fen)
-                .map_err(|_| PaymentError::BadRequest("total"))?,
+            refund_fen: refund
+                .refund_fen
+                .to_wechat()
+                .ok_or(PaymentError::BadRequest("refund_fen"))?,
+            total_fen: order
+                .total_fen
+                .to_wechat()
+                .ok_or(PaymentError::BadRequest("total"))?,
             reason: refund.reason.clone(),
             notify_url: context
                 .settings
@@ -108,10 +117,10 @@ pub async fn request(
         }
     };
     let status = RefundStatus::parse(&answer.status).ok_or_else(|| {
-        PaymentError::Internal(format!(
+        PaymentError::Internal(Cause::new(format!(
             "WeChat Pay answered the refund with status {}",
             answer.status
-        ))
+        )))
     })?;
     settle::refund_status(
         context,

@@ -4,6 +4,7 @@
 //! is kept on the order and flagged for an admin to refund, and logged at ERROR.
 
 use super::PaymentError;
+use crate::ssr::cause::Cause;
 use crate::ssr::clock::now;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::{DbError, OrderRow, RefundRow};
@@ -45,12 +46,12 @@ pub enum Unsettled {
     #[error("does not match the order: {0}")]
     Mismatch(String),
     #[error("could not be applied: {0}")]
-    Internal(String),
+    Internal(#[source] Cause),
 }
 
 impl From<DbError> for Unsettled {
     fn from(error: DbError) -> Unsettled {
-        Unsettled::Internal(error.to_string())
+        Unsettled::Internal(Cause::new(error))
     }
 }
 
@@ -92,7 +93,7 @@ pub async fn payment(
         tracing::error!(
             out_trade_no = %order.out_trade_no,
             order_id = %order.id,
-            total_fen = order.total_fen,
+            total_fen = order.total_fen.get(),
             "WeChat Pay took a payment for an order closed here: paid after closing, refund it (the admin page lists it)"
         );
         return Ok(Settled::PaidAfterClosing);
@@ -122,7 +123,7 @@ fn mismatch(order: &OrderRow, mch_id: &str, transaction: &Transaction) -> Option
         .is_some_and(|appid| appid != transaction.appid)
     {
         Some(format!("appid {} is not the order's", transaction.appid))
-    } else if total != u64::try_from(order.total_fen).ok() {
+    } else if total != order.total_fen.to_wechat() {
         Some(format!(
             "amount {total:?} fen, the order is {} fen",
             order.total_fen
@@ -150,7 +151,7 @@ pub async fn refund(
     let Some(refund) = refund else {
         return Ok(Settled::Recorded);
     };
-    if u64::try_from(refund.refund_fen).ok() != Some(notice.amount.refund) {
+    if refund.refund_fen.to_wechat() != Some(notice.amount.refund) {
         context
             .db
             .flag_order(&notice.out_trade_no, "refund amount mismatch")
@@ -173,7 +174,7 @@ pub async fn refund(
         notice.refund_id.as_deref(),
     )
     .await
-    .map_err(|error| Unsettled::Internal(error.to_string()))?;
+    .map_err(|error| Unsettled::Internal(Cause::new(error)))?;
     if changed {
         tracing::info!(out_refund_no = %refund.out_refund_no, %status, "refund settled");
         Ok(Settled::Applied)

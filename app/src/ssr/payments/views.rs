@@ -3,11 +3,8 @@
 
 use super::refunds::left_to_refund;
 use crate::ssr::clock::now;
-use crate::ssr::db::reconciliations::{AGREED, DIFFERS, RUNNING};
 use crate::ssr::db::{OrderRow, ProductRow, ReconciliationRow, RefundRow};
-use crate::types::shop::{
-    OrderDetail, OrderSummary, Product, ReconciliationOutcome, ReconciliationSummary, RefundLine,
-};
+use crate::types::shop::{OrderDetail, OrderSummary, Product, ReconciliationSummary, RefundLine};
 
 pub fn product(row: ProductRow) -> Product {
     Product {
@@ -60,15 +57,9 @@ pub fn refund_line(refund: RefundRow) -> RefundLine {
 }
 
 pub fn reconciliation(row: ReconciliationRow) -> ReconciliationSummary {
-    let outcome = match row.status.as_str() {
-        RUNNING => ReconciliationOutcome::Running,
-        AGREED => ReconciliationOutcome::Agreed,
-        DIFFERS => ReconciliationOutcome::Differs,
-        _ => ReconciliationOutcome::Failed,
-    };
     ReconciliationSummary {
         bill_date: row.bill_date,
-        outcome,
+        outcome: row.outcome,
         payments: row.payments,
         refunds: row.refunds,
         findings: row

@@ -7,6 +7,7 @@
 use super::merchant::pay_client_of;
 use super::settle::{self, Settled, Unsettled};
 use super::{refresh, PaymentError};
+use crate::ssr::cause::Cause;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::NotificationReceipt;
 use crate::ssr::metrics;
@@ -28,7 +29,7 @@ pub enum Refused {
     #[error("does not match the order: {0}")]
     Mismatch(String),
     #[error("could not be applied: {0}")]
-    Internal(String),
+    Internal(#[source] Cause),
 }
 
 impl Refused {
@@ -132,9 +133,9 @@ async fn receive(
     };
     if let Err(error) = context.db.record_notification(&receipt).await {
         tracing::error!(%error, "could not record a WeChat Pay notification");
-        return Err(Refused::Internal(
-            "the notification could not be recorded".to_owned(),
-        ));
+        return Err(Refused::Internal(Cause::new(
+            "the notification could not be recorded",
+        )));
     }
     match outcome {
         Ok((settled, _)) => Ok(settled),
@@ -175,7 +176,7 @@ async fn settle_refund(
     mch_id: &str,
     notice: &wechat::pay::refund::RefundNotice,
 ) -> Result<Settled, Refused> {
-    let internal = |error: crate::ssr::db::DbError| Refused::Internal(error.to_string());
+    let internal = |error: crate::ssr::db::DbError| Refused::Internal(Cause::new(error));
     let refund = context
         .db
         .refund(&notice.out_refund_no)
@@ -194,13 +195,13 @@ impl From<Unsettled> for Refused {
         match unsettled {
             Unsettled::UnknownOrder(out_trade_no) => Refused::UnknownOrder(out_trade_no),
             Unsettled::Mismatch(why) => Refused::Mismatch(why),
-            Unsettled::Internal(why) => Refused::Internal(why),
+            Unsettled::Internal(cause) => Refused::Internal(cause),
         }
     }
 }
 
 impl From<PaymentError> for Refused {
     fn from(error: PaymentError) -> Refused {
-        Refused::Internal(error.to_string())
+        Refused::Internal(Cause::new(error))
     }
 }

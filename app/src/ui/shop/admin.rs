@@ -8,7 +8,8 @@ use super::orders::OrderList;
 use super::{Price, Problem};
 use crate::api::shop::{fetch_admin_overview, retire_product, save_product};
 use crate::lang::Lang;
-use crate::types::shop::{fen_from_yuan, yuan, OrderSummary, Product, ReconciliationSummary};
+use crate::types::money::Fen;
+use crate::types::shop::{OrderSummary, Product, ReconciliationSummary};
 use crate::types::ApiError;
 
 #[component]
@@ -84,18 +85,18 @@ fn ProductEditor(
         id: String::new(),
         name: String::new(),
         description: String::new(),
-        price_fen: 0,
+        price_fen: Fen::ZERO,
     });
     let id = RwSignal::new(product.id.clone());
     let name = RwSignal::new(product.name);
     let description = RwSignal::new(product.description);
     let price = RwSignal::new(if existing {
-        yuan(product.price_fen)
+        product.price_fen.yuan()
     } else {
         String::new()
     });
     let save = Action::new(
-        move |(id, name, description, price_fen): &(String, String, String, i64)| {
+        move |(id, name, description, price_fen): &(String, String, String, Fen)| {
             save_product(id.clone(), name.clone(), description.clone(), *price_fen)
         },
     );
@@ -114,8 +115,8 @@ fn ProductEditor(
     });
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        match fen_from_yuan(&price.get_untracked()) {
-            Some(fen) if fen > 0 => {
+        match Fen::from_yuan(&price.get_untracked()) {
+            Some(fen) if fen.is_positive() => {
                 failure.set(None);
                 save.dispatch((
                     id.get_untracked(),
@@ -177,7 +178,7 @@ fn Reconciliations(days: Vec<ReconciliationSummary>) -> impl IntoView {
     view! {
         <ul class="reconciliations" data-testid="reconciliations">
             {days.into_iter().map(|day| view! {
-                <li class="reconciliation" data-date=day.bill_date.clone() data-outcome=format!("{:?}", day.outcome)>
+                <li class="reconciliation" data-date=day.bill_date.clone() data-outcome=day.outcome.as_str()>
                     <div class="product-row">
                         <span class="product-name">{day.bill_date.clone()}</span>
                         <span class="muted">{day.outcome.sentence(lang)}</span>

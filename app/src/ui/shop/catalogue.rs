@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use super::{Price, Problem};
 use crate::api::shop::{find_product, list_products, place_order};
 use crate::lang::Lang;
-use crate::types::shop::{yuan, Product, MAX_QUANTITY};
+use crate::types::shop::{Product, MAX_QUANTITY};
 
 #[component]
 pub fn ShopPage() -> impl IntoView {
@@ -91,7 +91,7 @@ fn Buy(product: Product) -> impl IntoView {
                 disabled=move || { quantity.get() >= MAX_QUANTITY }
                 on:click=move |_| quantity.update(|count| *count = (*count + 1).min(MAX_QUANTITY))>"+"</button>
         </div>
-        <p class="total">{lang.pick("合计 ", "Total ")}"¥"{move || yuan(price_fen * quantity.get())}</p>
+        <p class="total">{lang.pick("合计 ", "Total ")}"¥"{move || price_fen.times(quantity.get()).unwrap_or_default().yuan()}</p>
         <button class="btn btn-primary" data-testid="buy"
             disabled=move || !hydrated.get() || place.pending().get()
             on:click=move |_| { place.dispatch(quantity.get()); }>

@@ -9,7 +9,8 @@ pub mod orders;
 use leptos::prelude::*;
 
 use crate::lang::Lang;
-use crate::types::shop::{yuan, ShopProblem};
+use crate::types::money::Fen;
+use crate::types::shop::ShopProblem;
 use crate::types::status::OrderStatus;
 use crate::types::{ApiError, LoginProblem};
 use crate::ui::nav::url_encode;
@@ -28,8 +29,8 @@ pub fn status_label(lang: Lang, status: OrderStatus) -> &'static str {
 
 /// A price: ¥ and yuan with two decimals.
 #[component]
-pub fn Price(fen: i64) -> impl IntoView {
-    view! { <span class="price">"¥"{yuan(fen)}</span> }
+pub fn Price(fen: Fen) -> impl IntoView {
+    view! { <span class="price">"¥"{fen.yuan()}</span> }
 }
 
 /// A failed call, said as a sentence; signing in gets a link to the login page that comes back to `next`.

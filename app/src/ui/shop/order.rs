@@ -11,7 +11,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::{status_label, Price, Problem};
 use crate::api::shop::{fetch_order, pay_order, refund_order};
 use crate::lang::Lang;
-use crate::types::shop::{fen_from_yuan, yuan, OrderDetail, PaymentStep, ShopProblem};
+use crate::types::money::Fen;
+use crate::types::shop::{OrderDetail, PaymentStep, ShopProblem};
 use crate::types::status::RefundStatus;
 use crate::types::ApiError;
 use crate::ui::wechat::request_payment;
@@ -128,7 +129,7 @@ fn OrderCard(
                 }).collect_view()}
             </ul>
         })}
-        {order.refundable_fen.filter(|left| *left > 0).map(|left| view! {
+        {order.refundable_fen.filter(|left| left.is_positive()).map(|left| view! {
             <RefundForm order_id=order.order_id.clone() left on_refunded/>
         })}
     }
@@ -220,17 +221,17 @@ fn BridgeButton(
 #[component]
 fn RefundForm(
     order_id: String,
-    left: i64,
+    left: Fen,
     on_refunded: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let lang = expect_context::<Lang>();
-    let amount = RwSignal::new(yuan(left));
+    let amount = RwSignal::new(left.yuan());
     let reason = RwSignal::new(String::new());
     // One id per refund meant: a retried click sends the same id, so it is the same refund at WeChat Pay.
     // Made in the browser at the first submit, kept until that refund succeeds.
     let request_id = RwSignal::new(String::new());
     let invalid = RwSignal::new(false);
-    let refund = Action::new(move |(fen, reason, request_id): &(i64, String, String)| {
+    let refund = Action::new(move |(fen, reason, request_id): &(Fen, String, String)| {
         refund_order(order_id.clone(), *fen, reason.clone(), request_id.clone())
     });
     Effect::new(move |_| {
@@ -241,8 +242,8 @@ fn RefundForm(
     });
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        match fen_from_yuan(&amount.get_untracked()) {
-            Some(fen) if fen > 0 && fen <= left => {
+        match Fen::from_yuan(&amount.get_untracked()) {
+            Some(fen) if fen.is_positive() && fen <= left => {
                 invalid.set(false);
                 if request_id.get_untracked().is_empty() {
                     request_id.set(new_request_id());
@@ -270,7 +271,7 @@ fn RefundForm(
                 {lang.pick("退款", "Refund")}
             </button>
             {move || invalid.get().then(|| view! {
-                <p class="error">{format!("{} ¥{}", lang.pick("请输入不超过可退金额的金额：", "Enter an amount up to what is left:"), yuan(left))}</p>
+                <p class="error">{format!("{} ¥{}", lang.pick("请输入不超过可退金额的金额：", "Enter an amount up to what is left:"), left.yuan())}</p>
             })}
             {move || refund.value().get().and_then(Result::err).map(|error| view! { <p class="error" role="alert">{error.sentence(lang)}</p> })}
         </form>

@@ -46,7 +46,7 @@ pub struct PayClientConfig {
     pub mch_id: String,
     /// The merchant certificate's serial number.
     pub cert_serial: String,
-    pub merchant_key: rsa::RsaPrivateKey,
+    pub signer: MerchantSigner,
     pub api_v3_key: SecretString,
     /// The WeChat Pay public key and its id: when set, every request asks WeChat to sign with it.
     pub public_key: Option<(String, rsa::RsaPublicKey)>,
@@ -103,7 +103,7 @@ impl PayClient {
             credential: Credential {
                 mch_id: config.mch_id,
                 cert_serial: config.cert_serial,
-                signer: MerchantSigner::new(&config.merchant_key)?,
+                signer: config.signer,
             },
             keys,
             api_v3_key: config.api_v3_key,

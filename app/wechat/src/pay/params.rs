@@ -4,11 +4,11 @@
 //! Docs: <https://pay.weixin.qq.com/doc/v3/merchant/4012365340> (JSAPI), <https://pay.weixin.qq.com/doc/v3/merchant/4012365341>
 //! (mini program), <https://pay.weixin.qq.com/doc/v3/merchant/4012365342> (App).
 
-use rand::distributions::{Alphanumeric, DistString};
 use serde::{Deserialize, Serialize};
 
-use super::client::{now, PayClient};
-use super::sign::{app_sign_message, pay_sign_message, SignError};
+#[cfg(feature = "client")]
+mod signing;
+
 /// Parameters for the JSAPI pay bridge (`getBrandWCPayRequest`) and `wx.requestPayment` (which ignores `appId`),
 /// named as they take them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,29 +25,6 @@ pub struct JsapiPayParams {
     pub pay_sign: String,
 }
 
-impl JsapiPayParams {
-    /// Signs the parameters for `prepay_id` of an order made for `appid`.
-    pub fn sign(
-        client: &PayClient,
-        appid: &str,
-        prepay_id: &str,
-    ) -> Result<JsapiPayParams, SignError> {
-        let time_stamp = now().to_string();
-        let nonce_str = nonce();
-        let package = format!("prepay_id={prepay_id}");
-        let pay_sign =
-            client.sign(pay_sign_message(appid, &time_stamp, &nonce_str, &package).as_bytes())?;
-        Ok(JsapiPayParams {
-            app_id: appid.to_owned(),
-            time_stamp,
-            nonce_str,
-            package,
-            sign_type: "RSA".to_owned(),
-            pay_sign,
-        })
-    }
-}
-
 /// Parameters for the WeChat App SDK's `PayReq`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AppPayParams {
@@ -59,30 +36,4 @@ pub struct AppPayParams {
     pub noncestr: String,
     pub timestamp: String,
     pub sign: String,
-}
-
-impl AppPayParams {
-    pub fn sign(
-        client: &PayClient,
-        appid: &str,
-        prepay_id: &str,
-    ) -> Result<AppPayParams, SignError> {
-        let timestamp = now().to_string();
-        let noncestr = nonce();
-        let sign =
-            client.sign(app_sign_message(appid, &timestamp, &noncestr, prepay_id).as_bytes())?;
-        Ok(AppPayParams {
-            appid: appid.to_owned(),
-            partnerid: client.mch_id().to_owned(),
-            prepayid: prepay_id.to_owned(),
-            package: "Sign=WXPay".to_owned(),
-            noncestr,
-            timestamp,
-            sign,
-        })
-    }
-}
-
-fn nonce() -> String {
-    Alphanumeric.sample_string(&mut rand::thread_rng(), 32)
 }

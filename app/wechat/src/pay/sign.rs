@@ -7,9 +7,10 @@
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
 use base64::engine::general_purpose::STANDARD as BASE64;
+use std::sync::Arc;
+
 use base64::Engine as _;
-use rsa::pkcs8::EncodePrivateKey;
-use rsa::RsaPrivateKey;
+use rsa::pkcs8::der::pem;
 
 /// Why the merchant key cannot sign.
 #[derive(Debug, thiserror::Error)]
@@ -20,9 +21,10 @@ pub enum SignError {
     Sign,
 }
 
-/// Signs with the merchant's private key. Cheap to clone behind an `Arc`; never printed.
+/// Signs with the merchant's private key, parsed once. Cheap to clone (the key is shared); never printed.
+#[derive(Clone)]
 pub struct MerchantSigner {
-    key: RsaKeyPair,
+    key: Arc<RsaKeyPair>,
     random: SystemRandom,
 }
 
@@ -33,16 +35,26 @@ impl std::fmt::Debug for MerchantSigner {
 }
 
 impl MerchantSigner {
-    pub fn new(key: &RsaPrivateKey) -> Result<MerchantSigner, SignError> {
-        let der = key
-            .to_pkcs8_der()
-            .map_err(|error| SignError::Key(error.to_string()))?;
-        let key = RsaKeyPair::from_pkcs8(der.as_bytes())
-            .map_err(|error| SignError::Key(error.to_string()))?;
+    /// The merchant private key (`apiclient_key.pem`) from its PEM: PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1
+    /// (`BEGIN RSA PRIVATE KEY`).
+    pub fn from_pem(text: &str) -> Result<MerchantSigner, SignError> {
+        let (label, der) = pem::decode_vec(text.trim().as_bytes())
+            .map_err(|error| SignError::Key(format!("not PEM ({error})")))?;
+        let key = match label {
+            "PRIVATE KEY" => RsaKeyPair::from_pkcs8(&der),
+            "RSA PRIVATE KEY" => RsaKeyPair::from_der(&der),
+            other => return Err(SignError::Key(format!("a PEM {other}, not a private key"))),
+        }
+        .map_err(|error| SignError::Key(error.to_string()))?;
         Ok(MerchantSigner {
-            key,
+            key: Arc::new(key),
             random: SystemRandom::new(),
         })
+    }
+
+    /// The size of the key's modulus in bits (WeChat Pay issues 2048-bit keys).
+    pub fn modulus_bits(&self) -> usize {
+        self.key.public_modulus_len() * 8
     }
 
     /// The base64 SHA256withRSA signature of `message`.
