@@ -15,40 +15,38 @@
 //! Everything above is the `client` feature (on by default). Without it the crate is only
 //! [`pay::params`]' types, which a WASM front end is handed by its server.
 
-#[cfg(feature = "client")]
-pub mod api;
-#[cfg(feature = "client")]
-pub mod clock;
-#[cfg(feature = "client")]
-pub mod credentials;
-#[cfg(feature = "client")]
-pub mod failure;
-#[cfg(feature = "client")]
-pub mod ids;
-#[cfg(feature = "client")]
-pub mod jssdk;
-#[cfg(feature = "client")]
-pub mod metrics;
-#[cfg(feature = "client")]
-pub mod mp;
-#[cfg(feature = "client")]
-pub mod oauth;
-#[cfg(feature = "client")]
-pub mod open_data;
+/// The items of the `client` feature (what `cfg_if` does, for one feature).
+macro_rules! client {
+    ($($item:item)*) => {
+        $(
+            #[cfg(feature = "client")]
+            $item
+        )*
+    };
+}
+
 pub mod pay;
-#[cfg(feature = "client")]
-pub mod token;
 
-#[cfg(feature = "client")]
-pub use api::WeChatError;
-#[cfg(feature = "client")]
-pub use credentials::AppCredentials;
-#[cfg(feature = "client")]
-pub use ids::{AppId, MchId};
+client! {
+    pub mod api;
+    pub mod clock;
+    pub mod credentials;
+    pub mod failure;
+    pub mod ids;
+    pub mod jssdk;
+    pub mod metrics;
+    pub mod mp;
+    pub mod oauth;
+    pub mod open_data;
+    pub mod token;
 
-/// The result of a call to api.weixin.qq.com; WeChat Pay's calls fail with [`pay::error::PayError`].
-#[cfg(feature = "client")]
-pub type Result<T, E = WeChatError> = std::result::Result<T, E>;
+    pub use api::WeChatError;
+    pub use credentials::AppCredentials;
+    pub use ids::{AppId, MchId};
+
+    /// The result of a call to api.weixin.qq.com; WeChat Pay's calls fail with [`pay::error::PayError`].
+    pub type Result<T, E = WeChatError> = std::result::Result<T, E>;
+}
 
 #[cfg(all(test, feature = "client"))]
 pub(crate) mod testdata;

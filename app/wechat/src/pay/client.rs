@@ -240,8 +240,8 @@ impl PayClient {
     }
 
     /// Downloads a file WeChat Pay pointed to (a bill's `download_url`). Such files are not signed: the caller checks
-    /// the digest WeChat gave with the link. The URL must be on the configured base's origin (see [`on_origin_of`]),
-    /// so the merchant's signed credential is never sent elsewhere. The URL carries a download token in its query,
+    /// the digest WeChat gave with the link. The URL must be on the configured base's origin (its exact scheme, host
+    /// and port, with no user name or password), so the merchant's signed credential is never sent elsewhere. The URL carries a download token in its query,
     /// so no error names it.
     pub async fn download(&self, url: &str) -> Result<Vec<u8>, PayError> {
         let url = Url::parse(url)

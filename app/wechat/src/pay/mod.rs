@@ -3,34 +3,22 @@
 //! downloaded trade bill.
 //! Without the `client` feature only [`params`]' types are here.
 
-#[cfg(feature = "client")]
-pub mod aead;
-#[cfg(feature = "client")]
-pub mod bill;
-#[cfg(feature = "client")]
-pub mod certificate;
-#[cfg(feature = "client")]
-pub mod certificates;
-#[cfg(feature = "client")]
-pub mod client;
-#[cfg(feature = "client")]
-pub mod credential;
-#[cfg(feature = "client")]
-pub mod error;
-#[cfg(feature = "client")]
-pub mod notify;
-#[cfg(feature = "client")]
-pub mod oaep;
 pub mod params;
-#[cfg(feature = "client")]
-pub mod refund;
-#[cfg(feature = "client")]
-pub mod sign;
-#[cfg(feature = "client")]
-pub mod trade_bill;
-#[cfg(feature = "client")]
-pub mod transactions;
-#[cfg(feature = "client")]
-pub mod validate;
-#[cfg(feature = "client")]
-pub mod verify;
+
+client! {
+    pub mod aead;
+    pub mod bill;
+    pub mod certificate;
+    pub mod certificates;
+    pub mod client;
+    pub mod credential;
+    pub mod error;
+    pub mod notify;
+    pub mod oaep;
+    pub mod refund;
+    pub mod sign;
+    pub mod trade_bill;
+    pub mod transactions;
+    pub mod validate;
+    pub mod verify;
+}
