@@ -19,6 +19,7 @@ mod payments;
 mod reconcile;
 mod refunds;
 mod retention;
+mod sandbox_fidelity;
 mod sandbox_login;
 mod sandbox_mode;
 mod sandbox_pay;

@@ -2,249 +2,20 @@
 //! (not wxgate's client): Authorization checks, signed answers, orders, refunds, notifications and their retries,
 //! certificate rotation.
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
-use rsa::pkcs8::DecodePrivateKey;
+use rsa::pkcs1v15::SigningKey;
 use rsa::sha2::Sha256;
-use rsa::signature::{SignatureEncoding, Signer, Verifier};
-use rsa::{RsaPrivateKey, RsaPublicKey};
+use rsa::signature::{SignatureEncoding, Signer};
+use rsa::RsaPrivateKey;
 use serde_json::{json, Value};
 
-use crate::support::Sandbox;
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs() as i64)
-        .unwrap_or_default()
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
-    }
-}
-
-/// A merchant that signs its own requests, from the sandbox's credentials.
-struct Merchant {
-    sandbox: Sandbox,
-    key: SigningKey<Sha256>,
-    platform: RsaPublicKey,
-    client: reqwest::Client,
-}
-
-impl Merchant {
-    async fn start() -> Merchant {
-        let sandbox = Sandbox::start().await;
-        let key = RsaPrivateKey::from_pkcs8_pem(&sandbox.credential("merchant_private_key_pem"))
-            .expect("merchant key");
-        let platform =
-            RsaPrivateKey::from_pkcs8_pem(&sandbox.credential("platform_private_key_pem"))
-                .expect("platform key")
-                .to_public_key();
-        Merchant {
-            sandbox,
-            key: SigningKey::new(key),
-            platform,
-            client: reqwest::Client::new(),
-        }
-    }
-
-    fn mchid(&self) -> String {
-        self.sandbox.credential("mchid")
-    }
-
-    fn authorization(
-        &self,
-        key: &SigningKey<Sha256>,
-        mchid: &str,
-        method: &str,
-        path: &str,
-        body: &str,
-        timestamp: i64,
-    ) -> String {
-        let message = format!("{method}\n{path}\n{timestamp}\nNONCE123\n{body}\n");
-        let signature = BASE64.encode(key.sign(message.as_bytes()).to_bytes());
-        format!(
-            "WECHATPAY2-SHA256-RSA2048 mchid=\"{mchid}\",nonce_str=\"NONCE123\",signature=\"{signature}\",timestamp=\"{timestamp}\",serial_no=\"{}\"",
-            self.sandbox.credential("merchant_serial")
-        )
-    }
-
-    async fn send(&self, method: &str, path: &str, body: &str, authorization: &str) -> Reply {
-        let request = match method {
-            "GET" => self.client.get(self.sandbox.url(path)),
-            _ => self
-                .client
-                .post(self.sandbox.url(path))
-                .body(body.to_owned()),
-        };
-        let response = request
-            .header("Authorization", authorization)
-            .header("Content-Type", "application/json")
-            .header("Accept", "application/json")
-            .send()
-            .await
-            .expect("the sandbox answers");
-        Reply {
-            status: response.status(),
-            headers: response.headers().clone(),
-            body: response.bytes().await.expect("body").to_vec(),
-        }
-    }
-
-    /// A correctly signed call.
-    async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Reply {
-        let body = body.map(Value::to_string).unwrap_or_default();
-        let authorization =
-            self.authorization(&self.key, &self.mchid(), method, path, &body, now());
-        let reply = self.send(method, path, &body, &authorization).await;
-        assert!(
-            self.verifies(&reply.headers, &reply.body),
-            "the answer to {method} {path} is not signed: {:?}",
-            reply.headers
-        );
-        reply
-    }
-
-    /// Whether `headers` carry a valid platform signature over `body`.
-    fn verifies(&self, headers: &HeaderMap, body: &[u8]) -> bool {
-        let text = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|value| value.to_str().ok())
-                .unwrap_or_default()
-                .to_owned()
-        };
-        if text("Wechatpay-Signature-Type") != "WECHATPAY2-SHA256-RSA2048"
-            || text("Wechatpay-Serial") != self.sandbox.credential("platform_cert_serial")
-        {
-            return false;
-        }
-        let mut message = format!(
-            "{}\n{}\n",
-            text("Wechatpay-Timestamp"),
-            text("Wechatpay-Nonce")
-        )
-        .into_bytes();
-        message.extend_from_slice(body);
-        message.push(b'\n');
-        let Ok(raw) = BASE64.decode(text("Wechatpay-Signature")) else {
-            return false;
-        };
-        let Ok(signature) = Signature::try_from(raw.as_slice()) else {
-            return false;
-        };
-        VerifyingKey::<Sha256>::new(self.platform.clone())
-            .verify(&message, &signature)
-            .is_ok()
-    }
-
-    fn decrypt(&self, resource: &Value) -> Value {
-        let cipher = Aes256Gcm::new_from_slice(self.sandbox.credential("apiv3_key").as_bytes())
-            .expect("key");
-        let field = |name: &str| resource[name].as_str().unwrap_or_default().to_owned();
-        let sealed = BASE64.decode(field("ciphertext")).expect("base64");
-        let plain = cipher
-            .decrypt(
-                Nonce::from_slice(field("nonce").as_bytes()),
-                Payload {
-                    msg: &sealed,
-                    aad: field("associated_data").as_bytes(),
-                },
-            )
-            .expect("decrypts with the APIv3 key");
-        serde_json::from_slice(&plain).expect("JSON")
-    }
-
-    async fn control(&self, path: &str, body: Value) -> Value {
-        let response = self
-            .client
-            .post(self.sandbox.url(path))
-            .json(&body)
-            .send()
-            .await
-            .expect("control answers");
-        assert!(
-            response.status().is_success(),
-            "{path}: {}",
-            response.status()
-        );
-        response.json().await.expect("control JSON")
-    }
-
-    async fn native_order(&self, out_trade_no: &str, total: u64, notify_url: &str) -> Reply {
-        let body = json!({
-            "appid": self.sandbox.credential("web_appid"), "mchid": self.mchid(), "description": "测试商品",
-            "out_trade_no": out_trade_no, "notify_url": notify_url, "amount": {"total": total, "currency": "CNY"}
-        });
-        self.call("POST", "/v3/pay/transactions/native", Some(&body))
-            .await
-    }
-}
-
-/// Every notification a receiver got: headers and raw body.
-type Received = Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>>;
-
-/// A merchant notify_url answering with scripted statuses (the last one repeats), recording what it receives.
-struct Receiver {
-    url: String,
-    received: Received,
-}
-
-impl Receiver {
-    async fn start(statuses: Vec<StatusCode>) -> Receiver {
-        let received: Received = Arc::default();
-        let seen = Arc::clone(&received);
-        let app = axum::Router::new().route(
-            "/notify",
-            axum::routing::post(move |headers: HeaderMap, body: axum::body::Bytes| {
-                let seen = Arc::clone(&seen);
-                let statuses = statuses.clone();
-                async move {
-                    let mut seen = seen.lock().expect("lock");
-                    seen.push((headers, body.to_vec()));
-                    statuses
-                        .get(seen.len() - 1)
-                        .or(statuses.last())
-                        .copied()
-                        .unwrap_or(StatusCode::NO_CONTENT)
-                }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let url = format!("http://{}/notify", listener.local_addr().expect("address"));
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Receiver { url, received }
-    }
-
-    /// Waits (up to 15 s) until `count` notifications arrived.
-    async fn wait_for(&self, count: usize) -> Vec<(HeaderMap, Vec<u8>)> {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let received = self.received.lock().expect("lock").clone();
-            if received.len() >= count || Instant::now() > deadline {
-                return received;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
+use crate::support::merchant::{browser, now, Merchant, Receiver};
 
 #[tokio::test]
 async fn requests_with_a_bad_authorization_are_refused_with_sign_error() {
@@ -376,16 +147,38 @@ async fn repeats_closes_and_conflicts_answer_as_wechat_does() {
     let again = merchant
         .native_order("CLOSE00001", 10, "http://127.0.0.1:9/notify")
         .await;
-    assert_eq!(
-        first.json(),
-        again.json(),
-        "an identical repeat gets the same prepay"
+    // WeChat answers an identical Native repeat with a new code_url; the first one still opens the order.
+    assert_eq!(again.status, StatusCode::OK);
+    let (first_link, again_link) = (
+        first.json()["code_url"].clone(),
+        again.json()["code_url"].clone(),
     );
+    assert!(again_link
+        .as_str()
+        .is_some_and(|link| link.starts_with("weixin://wxpay/bizpayurl?pr=")));
+    assert_ne!(
+        first_link, again_link,
+        "a repeated Native prepay issues a new code_url"
+    );
+    for link in [&first_link, &again_link] {
+        let scan = reqwest::get(merchant.sandbox.url(&format!(
+            "/sandbox/pay/scan?code_url={}",
+            url::form_urlencoded::byte_serialize(link.as_str().unwrap_or_default().as_bytes())
+                .collect::<String>()
+        )))
+        .await
+        .expect("scan page");
+        assert_eq!(scan.status(), StatusCode::OK, "{link}");
+    }
+    // The same out_trade_no with other parameters: 400 INVALID_REQUEST, as WeChat answers a reentry that differs.
     let changed = merchant
         .native_order("CLOSE00001", 11, "http://127.0.0.1:9/notify")
         .await;
-    assert_eq!(changed.status, StatusCode::FORBIDDEN);
-    assert_eq!(changed.json()["code"], "OUT_TRADE_NO_USED");
+    assert_eq!(changed.status, StatusCode::BAD_REQUEST);
+    assert_eq!(changed.json()["code"], "INVALID_REQUEST");
+    assert!(changed.json()["message"]
+        .as_str()
+        .is_some_and(|message| message.starts_with("请求重入时，参数与首次请求时不一致")));
 
     let close = json!({"mchid": merchant.mchid()});
     let closed = merchant
@@ -476,6 +269,7 @@ async fn refunds_add_up_to_the_paid_total_and_no_further() {
         )
         .await;
     assert_eq!(rest.status, StatusCode::OK);
+    // Nothing left: 400 INVALID_REQUEST "订单已全额退款" (NOT_ENOUGH would mean the merchant's balance is short).
     let beyond = merchant
         .call(
             "POST",
@@ -483,8 +277,24 @@ async fn refunds_add_up_to_the_paid_total_and_no_further() {
             Some(&refund("RF3", 1)),
         )
         .await;
-    assert_eq!(beyond.status, StatusCode::FORBIDDEN);
-    assert_eq!(beyond.json()["code"], "NOT_ENOUGH");
+    assert_eq!(beyond.status, StatusCode::BAD_REQUEST);
+    assert_eq!(beyond.json()["code"], "INVALID_REQUEST");
+    assert!(beyond.json()["message"]
+        .as_str()
+        .is_some_and(|message| message.starts_with("订单已全额退款")));
+    // An out_refund_no used before, for another amount: refused, not the old refund handed back.
+    let reused = merchant
+        .call(
+            "POST",
+            "/v3/refund/domestic/refunds",
+            Some(&refund("RF1", 31)),
+        )
+        .await;
+    assert_eq!(reused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reused.json()["code"], "INVALID_REQUEST");
+    assert!(reused.json()["message"]
+        .as_str()
+        .is_some_and(|message| message.starts_with("订单金额或退款金额与之前请求不一致")));
 
     let order = merchant
         .call(
@@ -720,56 +530,6 @@ async fn a_bill_link_is_signed_and_its_unsigned_file_matches_the_sha1() {
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 }
 
-/// A browser that does not follow redirects, to read where a page sends it.
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-/// The openid of persona `id` in `appid`, as `GET /sandbox/personas` lists it.
-async fn persona_openid(merchant: &Merchant, id: &str, appid: &str) -> String {
-    let personas: Value = reqwest::get(merchant.sandbox.url("/sandbox/personas"))
-        .await
-        .expect("personas")
-        .json()
-        .await
-        .expect("JSON");
-    personas
-        .as_array()
-        .and_then(|list| list.iter().find(|persona| persona["id"] == id))
-        .and_then(|persona| persona["openids"][appid].as_str())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-impl Merchant {
-    async fn h5_order(&self, out_trade_no: &str, description: &str, total: u64) -> Reply {
-        let body = json!({
-            "appid": self.sandbox.credential("oa_appid"), "mchid": self.mchid(), "description": description,
-            "out_trade_no": out_trade_no, "notify_url": "http://127.0.0.1:9/notify",
-            "amount": {"total": total, "currency": "CNY"},
-            "scene_info": {"payer_client_ip": "203.0.113.7", "h5_info": {"type": "Wap"}}
-        });
-        self.call("POST", "/v3/pay/transactions/h5", Some(&body))
-            .await
-    }
-
-    async fn trade_state(&self, out_trade_no: &str) -> Value {
-        self.call(
-            "GET",
-            &format!(
-                "/v3/pay/transactions/out-trade-no/{out_trade_no}?mchid={}",
-                self.mchid()
-            ),
-            None,
-        )
-        .await
-        .json()
-    }
-}
-
 #[tokio::test]
 async fn the_h5_cashier_shows_the_order_pays_as_the_chosen_persona_and_returns_to_redirect_url() {
     let merchant = Merchant::start().await;
@@ -826,7 +586,7 @@ async fn the_h5_cashier_shows_the_order_pays_as_the_chosen_persona_and_returns_t
     let oa_appid = merchant.sandbox.credential("oa_appid");
     assert_eq!(
         order["payer"]["openid"],
-        persona_openid(&merchant, "xiaohong", &oa_appid).await
+        merchant.sandbox.persona_openid("xiaohong", &oa_appid).await
     );
 
     let again = browser().get(&h5_url).send().await.expect("cashier");
@@ -927,7 +687,10 @@ async fn the_scan_page_pays_a_native_order_and_the_qr_page_links_to_it() {
     let web_appid = merchant.sandbox.credential("web_appid");
     assert_eq!(
         order["payer"]["openid"],
-        persona_openid(&merchant, "xiaoming", &web_appid).await
+        merchant
+            .sandbox
+            .persona_openid("xiaoming", &web_appid)
+            .await
     );
     let twice = browser()
         .post(merchant.sandbox.url("/sandbox/pay/scan"))
@@ -1037,7 +800,7 @@ async fn wx_config_is_checked_against_the_jsapi_ticket_the_sandbox_issued() {
 async fn the_jsapi_pay_sheet_checks_pay_sign_and_the_order_then_pays_as_the_orders_payer() {
     let merchant = Merchant::start().await;
     let oa_appid = merchant.sandbox.credential("oa_appid");
-    let payer = persona_openid(&merchant, "xiaoming", &oa_appid).await;
+    let payer = merchant.sandbox.persona_openid("xiaoming", &oa_appid).await;
     let body = json!({
         "appid": oa_appid, "mchid": merchant.mchid(), "description": "公众号商品",
         "out_trade_no": "JSAPI00001", "notify_url": "http://127.0.0.1:9/notify",

@@ -35,6 +35,12 @@ class Sandbox:
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
 
+    def openid(self, persona, appid):
+        """The openid of a sandbox persona in `appid`: a JSAPI payer must be a user of the order's appid."""
+        with urllib.request.urlopen(self.base + "/sandbox/personas", timeout=10) as response:
+            personas = json.loads(response.read())
+        return next(p["openids"][appid] for p in personas if p["id"] == persona)
+
 
 @pytest.fixture(scope="session")
 def sandbox():

@@ -69,7 +69,8 @@ def test_jsapi_prepay_and_close(sandbox, receiver, mode):
     wx = client(sandbox, receiver, mode)
     no = out_no("J")
     code, text = wx.pay(description="jsapi", out_trade_no=no, amount={"total": 1},
-                        payer={"openid": "oSandboxPayer0000000000000001"}, pay_type=WeChatPayType.JSAPI,
+                        payer={"openid": sandbox.openid("xiaoming", sandbox.credentials["mp_appid"])},
+                        pay_type=WeChatPayType.JSAPI,
                         appid=sandbox.credentials["mp_appid"])
     assert code == 200, text
     assert json.loads(text)["prepay_id"].startswith("wx")

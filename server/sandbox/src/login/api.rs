@@ -84,9 +84,13 @@ pub async fn code_to_session(State(sandbox): State<Arc<Sandbox>>, Query(params):
         }
         let session_key = state.rotate_session_key(appid, &persona);
         let persona = state.persona(&persona).ok_or(WeChatError::INVALID_CODE)?;
-        Ok(
-            json!({ "openid": persona.openid(appid), "session_key": session_key, "unionid": persona.unionid() }),
-        )
+        let mut body = json!({ "openid": persona.openid(appid), "session_key": session_key });
+        // Doc: <https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/code2Session.html>: unionid
+        // only when the mini program is bound to an Open Platform account.
+        if let Some(unionid) = state.unionid_for(appid, persona) {
+            body["unionid"] = json!(unionid);
+        }
+        Ok(body)
     })())
 }
 
@@ -152,11 +156,17 @@ fn user_token_answer(
         "refresh_token": refresh_token,
         "openid": persona.openid(&appid),
         "scope": scope,
-        "is_snapshotuser": i32::from(persona.snapshot),
     });
-    // WeChat returns the unionid with the token only for scopes that show a profile.
+    // Doc: <https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html>:
+    // `is_snapshotuser` comes only for a snapshot-page user, as 1; the unionid only for scopes that show a profile
+    // and an app bound to an Open Platform account.
+    if persona.snapshot {
+        body["is_snapshotuser"] = json!(1);
+    }
     if scope != "snsapi_base" {
-        body["unionid"] = json!(persona.unionid());
+        if let Some(unionid) = state.unionid_for(&appid, &persona) {
+            body["unionid"] = json!(unionid);
+        }
     }
     Ok(body)
 }
@@ -175,7 +185,7 @@ pub async fn user_info(State(sandbox): State<Arc<Sandbox>>, Query(params): Param
         if grant.scope == "snsapi_base" {
             return Err(WeChatError::API_UNAUTHORIZED);
         }
-        Ok(json!({
+        let mut body = json!({
             "openid": persona.openid(&grant.appid),
             "nickname": persona.nickname,
             "sex": 0,
@@ -184,8 +194,11 @@ pub async fn user_info(State(sandbox): State<Arc<Sandbox>>, Query(params): Param
             "country": "",
             "headimgurl": persona.avatar_url,
             "privilege": [],
-            "unionid": persona.unionid(),
-        }))
+        });
+        if let Some(unionid) = state.unionid_for(&grant.appid, persona) {
+            body["unionid"] = json!(unionid);
+        }
+        Ok(body)
     })())
 }
 

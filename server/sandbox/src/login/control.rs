@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -112,7 +112,7 @@ pub async fn encrypted_data(
         );
     };
     let iv: [u8; 16] = rand::random();
-    let plaintext = json!({
+    let mut plaintext = json!({
         "openId": persona.openid(&appid),
         "nickName": persona.nickname,
         "gender": 0,
@@ -121,12 +121,13 @@ pub async fn encrypted_data(
         "province": "",
         "country": "",
         "avatarUrl": persona.avatar_url,
-        "unionId": persona.unionid(),
         "watermark": { "timestamp": time::OffsetDateTime::now_utc().unix_timestamp(), "appid": appid },
-    })
-    .to_string();
+    });
+    if let Some(unionid) = login.unionid_for(&appid, &persona) {
+        plaintext["unionId"] = json!(unionid);
+    }
     let ciphertext = cbc::Encryptor::<aes::Aes128>::new(&key.into(), &iv.into())
-        .encrypt_padded_vec_mut::<Pkcs7>(plaintext.as_bytes());
+        .encrypt_padded_vec_mut::<Pkcs7>(plaintext.to_string().as_bytes());
     Json(json!({ "encrypted_data": BASE64.encode(ciphertext), "iv": BASE64.encode(iv) }))
         .into_response()
 }
@@ -165,6 +166,30 @@ pub async fn list_personas(State(sandbox): State<Arc<Sandbox>>) -> Json<Value> {
         })
         .collect();
     Json(json!(personas))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Binding {
+    bound: bool,
+}
+
+/// `POST /sandbox/apps/{appid}/open-platform {"bound": false}`: unbinds one of the sandbox's apps from its Open
+/// Platform account (or binds it again), to try an app WeChat tells no unionid: jscode2session, OAuth tokens and
+/// userinfo then leave it out.
+pub async fn bind_open_platform(
+    State(sandbox): State<Arc<Sandbox>>,
+    Path(appid): Path<String>,
+    Json(Binding { bound }): Json<Binding>,
+) -> Response {
+    if sandbox.login.lock().bind_open_platform(&appid, bound) {
+        Json(json!({ "appid": appid, "open_platform": bound })).into_response()
+    } else {
+        control_error(
+            StatusCode::NOT_FOUND,
+            format!("{appid} is not one of the sandbox's apps"),
+        )
+    }
 }
 
 #[derive(Debug, Deserialize)]

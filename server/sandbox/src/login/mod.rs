@@ -32,6 +32,7 @@ impl LoginSandbox {
             secret: secret.to_owned(),
             kind,
             name,
+            open_platform: true,
         };
         LoginSandbox {
             state: Mutex::new(LoginState::new(vec![
@@ -105,6 +106,10 @@ pub fn control_routes() -> Router<Arc<Sandbox>> {
         .route(
             "/personas",
             get(control::list_personas).post(control::add_persona),
+        )
+        .route(
+            "/apps/{appid}/open-platform",
+            post(control::bind_open_platform),
         )
         .route(
             "/login/faults",

@@ -96,6 +96,9 @@ pub struct App {
     pub secret: String,
     pub kind: AppKind,
     pub name: &'static str,
+    /// Bound to the sandbox's Open Platform account (all are, until the control API unbinds one): only then does
+    /// WeChat tell the app a user's unionid.
+    pub open_platform: bool,
 }
 
 /// What a code can be exchanged for.
@@ -199,6 +202,25 @@ impl LoginState {
             Ok(app)
         } else {
             Err(WeChatError::INVALID_APPSECRET)
+        }
+    }
+
+    /// `persona`'s unionid as `appid` may learn it: none when the app is not bound to an Open Platform account.
+    pub fn unionid_for(&self, appid: &str, persona: &Persona) -> Option<String> {
+        self.apps
+            .iter()
+            .any(|app| app.appid == appid && app.open_platform)
+            .then(|| persona.unionid())
+    }
+
+    /// Binds `appid` to the sandbox's Open Platform account or unbinds it; false when there is no such app.
+    pub fn bind_open_platform(&mut self, appid: &str, bound: bool) -> bool {
+        match self.apps.iter_mut().find(|app| app.appid == appid) {
+            Some(app) => {
+                app.open_platform = bound;
+                true
+            }
+            None => false,
         }
     }
 
@@ -465,6 +487,7 @@ mod tests {
             secret: "s".to_owned(),
             kind: AppKind::MiniProgram,
             name: "mini program",
+            open_platform: true,
         }])
     }
 

@@ -169,11 +169,39 @@ async fn settle_refund(
         original_type: "refund",
         resource: &resource,
     };
-    let notification = pay
-        .notification(&event, &url, mode)
-        .map_err(|error| ControlError::Internal(error.to_string()))?;
-    pay.dispatch(notification);
+    // No refund callback (none in the request, none configured for the merchant): WeChat sends nothing.
+    if let Some(url) = url {
+        let notification = pay
+            .notification(&event, &url, mode)
+            .map_err(|error| ControlError::Internal(error.to_string()))?;
+        pay.dispatch(notification);
+    }
     Ok(Json(reply))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefundCallbackInput {
+    url: Option<String>,
+}
+
+/// `POST /sandbox/pay/merchant/refund-callback {"url": "https://…" | null}`: the merchant platform's refund
+/// callback, where refunds asked for without a `notify_url` are announced (none at first: then nothing is sent).
+async fn set_refund_callback(
+    State(sandbox): State<Arc<Sandbox>>,
+    body: Bytes,
+) -> Result<Json<Value>, ControlError> {
+    let RefundCallbackInput { url } = serde_json::from_slice(&body).map_err(|error| {
+        ControlError::BadRequest(format!(
+            "the body must be {{\"url\": \"https://…\"}} or {{\"url\": null}}: {error}"
+        ))
+    })?;
+    if let Some(url) = &url {
+        super::validate::check_notify_url("/url", url)
+            .map_err(|error| ControlError::BadRequest(error.to_string()))?;
+    }
+    sandbox.pay.set_refund_notify_url(url);
+    Ok(Json(json!({ "url": sandbox.pay.refund_notify_url() })))
 }
 
 /// `POST /sandbox/pay/certificates/rotate`: adds a newer platform certificate; answers every current serial.
@@ -350,5 +378,6 @@ pub fn routes() -> axum::Router<Arc<Sandbox>> {
         .route("/pay/notifications/release", post(release))
         .route("/pay/probes", post(probe))
         .route("/pay/time-scale", post(set_time_scale))
+        .route("/pay/merchant/refund-callback", post(set_refund_callback))
         .route("/pay/links/expire", post(expire_links))
 }

@@ -1,9 +1,11 @@
 //! The errors the sandbox answers merchants with, as WeChat Pay does: an HTTP status and `{"code","message","detail"?}`.
 //!
-//! Statuses follow the error tables of each API page, e.g. JSAPI prepay
-//! <https://pay.weixin.qq.com/doc/v3/merchant/4012791897> (403 OUT_TRADE_NO_USED), order query
+//! Statuses follow the error tables of each API page, e.g. order query
 //! <https://pay.weixin.qq.com/doc/v3/merchant/4012791900> (404 ORDER_NOT_EXIST) and refunds
-//! <https://pay.weixin.qq.com/doc/v3/merchant/4012791903> (403 NOT_ENOUGH, 404 RESOURCE_NOT_EXISTS).
+//! <https://pay.weixin.qq.com/doc/v3/merchant/4012791903> (404 RESOURCE_NOT_EXISTS), and the answers WeChat really
+//! gives where they differ from the tables: a prepay repeated with other parameters, a refund beyond what is left
+//! and an out_refund_no reused for another amount are all 400 INVALID_REQUEST (not 403 OUT_TRADE_NO_USED or
+//! NOT_ENOUGH, which is the merchant's balance running short), as integrations quote them.
 
 use axum::http::StatusCode;
 use serde_json::{json, Value};
@@ -25,9 +27,9 @@ pub enum PayError {
     /// 400: the mchid in the body is not the sandbox's merchant.
     #[error("mchid {0} does not exist (the sandbox's merchant is the one in `wxgate sandbox credentials`)")]
     MchNotExists(String),
-    /// 403: the out_trade_no was already used with other parameters.
-    #[error("out_trade_no {0} was already used with different parameters")]
-    OutTradeNoUsed(String),
+    /// 400 INVALID_REQUEST: a prepay for an out_trade_no already used, with other parameters.
+    #[error("请求重入时，参数与首次请求时不一致 (out_trade_no {0} was first placed with other parameters)")]
+    ReentryDiffers(String),
     /// 400: the order is paid, so it cannot be closed.
     #[error("order {0} is already paid and cannot be closed")]
     OrderPaid(String),
@@ -40,11 +42,6 @@ pub enum PayError {
     /// 404: no such refund, or no paid order to refund.
     #[error("{0}")]
     ResourceNotExists(String),
-    /// 403: the refund is more than what is left to refund.
-    #[error(
-        "refund of {requested} fen is more than the {refundable} fen left to refund on this order"
-    )]
-    NotEnough { requested: u64, refundable: u64 },
     /// 400: no bill for that day (nothing was paid or refunded), as the bill FAQ
     /// <https://pay.weixin.qq.com/doc/v3/merchant/4013071254> says.
     #[error("请求的账单文件不存在 (no payment or refund on that day in the sandbox)")]
@@ -73,12 +70,12 @@ impl PayError {
             PayError::SignError(_) => StatusCode::UNAUTHORIZED,
             PayError::ParamError { .. }
             | PayError::InvalidRequest(_)
+            | PayError::ReentryDiffers(_)
             | PayError::AppidMchidNotMatch(_)
             | PayError::MchNotExists(_)
             | PayError::OrderPaid(_)
             | PayError::OrderClosed(_)
             | PayError::NoStatementExist => StatusCode::BAD_REQUEST,
-            PayError::OutTradeNoUsed(_) | PayError::NotEnough { .. } => StatusCode::FORBIDDEN,
             PayError::OrderNotExist(_) | PayError::ResourceNotExists(_) => StatusCode::NOT_FOUND,
             PayError::SystemError => StatusCode::INTERNAL_SERVER_ERROR,
             PayError::FrequencyLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -89,15 +86,13 @@ impl PayError {
         match self {
             PayError::SignError(_) => "SIGN_ERROR",
             PayError::ParamError { .. } => "PARAM_ERROR",
-            PayError::InvalidRequest(_) => "INVALID_REQUEST",
+            PayError::InvalidRequest(_) | PayError::ReentryDiffers(_) => "INVALID_REQUEST",
             PayError::AppidMchidNotMatch(_) => "APPID_MCHID_NOT_MATCH",
             PayError::MchNotExists(_) => "MCH_NOT_EXISTS",
-            PayError::OutTradeNoUsed(_) => "OUT_TRADE_NO_USED",
             PayError::OrderPaid(_) => "ORDERPAID",
             PayError::OrderClosed(_) => "ORDER_CLOSED",
             PayError::OrderNotExist(_) => "ORDER_NOT_EXIST",
             PayError::ResourceNotExists(_) => "RESOURCE_NOT_EXISTS",
-            PayError::NotEnough { .. } => "NOT_ENOUGH",
             PayError::NoStatementExist => "NO_STATEMENT_EXIST",
             PayError::SystemError => "SYSTEM_ERROR",
             PayError::FrequencyLimited => "FREQUENCY_LIMITED",
@@ -120,9 +115,10 @@ mod tests {
 
     #[test]
     fn statuses_follow_wechats_error_tables() {
+        let reentry = PayError::ReentryDiffers("T1".into());
         assert_eq!(
-            PayError::OutTradeNoUsed("T1".into()).status(),
-            StatusCode::FORBIDDEN
+            (reentry.status(), reentry.code()),
+            (StatusCode::BAD_REQUEST, "INVALID_REQUEST")
         );
         assert_eq!(
             PayError::OrderNotExist("T1".into()).status(),

@@ -71,11 +71,13 @@ pub enum TransitionError {
 #[derive(Debug, Clone)]
 pub struct Order {
     pub kind: TradeType,
-    /// The prepay body as sent: an identical repeat gets the same prepay, any change is OUT_TRADE_NO_USED.
+    /// The prepay body as sent: an identical repeat gets the same prepay (a Native one a new `code_url`), any
+    /// change is refused (INVALID_REQUEST).
     pub request_body: Value,
     pub request: OrderRequest,
     pub prepay_id: String,
-    pub code_url: Option<String>,
+    /// Every `code_url` a Native prepay (or an identical repeat) handed out, newest last; each one opens the order.
+    pub code_urls: Vec<String>,
     pub h5_url: Option<String>,
     pub state: TradeState,
     pub transaction_id: Option<String>,
@@ -91,7 +93,7 @@ impl Order {
     /// The prepay answer: `prepay_id` (JSAPI, App), `code_url` (Native) or `h5_url` (H5).
     pub fn prepay_reply(&self) -> Value {
         match self.kind {
-            TradeType::Native => json!({ "code_url": self.code_url }),
+            TradeType::Native => json!({ "code_url": self.code_urls.last() }),
             TradeType::H5 => json!({ "h5_url": self.h5_url }),
             TradeType::Jsapi | TradeType::App => json!({ "prepay_id": self.prepay_id }),
         }
@@ -212,7 +214,9 @@ pub struct Refund {
     pub out_refund_no: String,
     pub out_trade_no: String,
     pub transaction_id: String,
-    pub notify_url: String,
+    /// Where its outcome is announced: the request's notify_url, else the merchant's refund callback; with
+    /// neither, nowhere.
+    pub notify_url: Option<String>,
     pub refund: u64,
     pub total: u64,
     pub status: RefundStatus,
@@ -345,7 +349,7 @@ mod tests {
                 time_expire: None,
             },
             prepay_id: "wx1".into(),
-            code_url: None,
+            code_urls: Vec::new(),
             h5_url: None,
             state: TradeState::NotPay,
             transaction_id: None,
@@ -419,7 +423,7 @@ mod tests {
             out_refund_no: "R1".into(),
             out_trade_no: "T123456".into(),
             transaction_id: "4200".into(),
-            notify_url: "http://127.0.0.1/notify".into(),
+            notify_url: Some("http://127.0.0.1/notify".into()),
             refund: 60,
             total: 100,
             status: RefundStatus::Processing,

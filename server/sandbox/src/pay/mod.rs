@@ -83,6 +83,8 @@ pub struct PaySandbox {
     faults: Faults,
     notifier: Notifier,
     downloads: bills::Downloads,
+    /// The merchant platform's refund callback (set through the control API); none at first.
+    refund_notify_url: Mutex<Option<String>>,
 }
 
 impl PaySandbox {
@@ -116,7 +118,23 @@ impl PaySandbox {
             faults: Faults::default(),
             notifier: Notifier::new(time_scale)?,
             downloads: bills::Downloads::default(),
+            refund_notify_url: Mutex::new(None),
         }))
+    }
+
+    /// Where refunds asked for without a `notify_url` are announced.
+    fn refund_notify_url(&self) -> Option<String> {
+        self.refund_notify_url
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    fn set_refund_notify_url(&self, url: Option<String>) {
+        *self
+            .refund_notify_url
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = url;
     }
 
     fn ledger(&self) -> MutexGuard<'_, Ledger> {

@@ -44,10 +44,13 @@ fn prepay_order(sandbox: &Sandbox, kind: &str, call: &PayCall) -> Result<Reply, 
             appids: &pay.appids,
         },
     )?;
+    if let Some(openid) = &request.openid {
+        payer_of_appid(sandbox, &request.appid, openid)?;
+    }
     let mut ledger = pay.ledger();
     if let Some(existing) = ledger.orders.get_mut(&request.out_trade_no) {
         if existing.kind != kind || existing.request_body != body {
-            return Err(PayError::OutTradeNoUsed(request.out_trade_no));
+            return Err(PayError::ReentryDiffers(request.out_trade_no));
         }
         return match existing.state {
             // WeChat Pay refuses the order from its time_expire on; it stays NOTPAY until the merchant closes it.
@@ -55,9 +58,13 @@ fn prepay_order(sandbox: &Sandbox, kind: &str, call: &PayCall) -> Result<Reply, 
                 Err(PayError::OrderClosed(request.out_trade_no))
             }
             // An identical repeat renews the link (h5_url lives 5 minutes; WeChat says to prepay again with the
-            // same parameters: <https://pay.weixin.qq.com/docs/merchant/products/h5-payment/development.html>).
+            // same parameters: <https://pay.weixin.qq.com/docs/merchant/products/h5-payment/development.html>),
+            // and WeChat answers a repeated Native prepay with a new code_url, the old ones still working.
             TradeState::NotPay => {
                 existing.link_issued_at = super::clock::now_unix();
+                if kind == TradeType::Native {
+                    existing.code_urls.push(new_code_url());
+                }
                 Ok(Reply::Json(existing.prepay_reply()))
             }
             TradeState::Closed => Err(PayError::OrderClosed(request.out_trade_no)),
@@ -70,8 +77,10 @@ fn prepay_order(sandbox: &Sandbox, kind: &str, call: &PayCall) -> Result<Reply, 
     let order = Order {
         kind,
         request_body: body,
-        code_url: (kind == TradeType::Native)
-            .then(|| format!("weixin://wxpay/bizpayurl?pr={}", ids::alphanumeric(7))),
+        code_urls: (kind == TradeType::Native)
+            .then(new_code_url)
+            .into_iter()
+            .collect(),
         h5_url: (kind == TradeType::H5).then(|| {
             format!(
                 "{}/sandbox/pay/h5?prepay_id={prepay_id}",
@@ -90,6 +99,24 @@ fn prepay_order(sandbox: &Sandbox, kind: &str, call: &PayCall) -> Result<Reply, 
     let reply = order.prepay_reply();
     ledger.insert_order(order);
     Ok(Reply::Json(reply))
+}
+
+/// A JSAPI payer must be a user of the order's appid: WeChat answers PARAM_ERROR "appid和openid不匹配" for an openid
+/// of another app (the classic mistake: the mini program's openid with the official account's appid). Every openid
+/// the sandbox knows is a persona's in one app.
+fn payer_of_appid(sandbox: &Sandbox, appid: &str, openid: &str) -> Result<(), PayError> {
+    match sandbox.login.lock().persona_by_openid(appid, openid) {
+        Some(_) => Ok(()),
+        None => Err(PayError::param(
+            "/body/payer/openid",
+            format!("appid和openid不匹配 (openid {openid} is not a user of appid {appid})"),
+        )),
+    }
+}
+
+/// A Native order's link, as WeChat's look: `weixin://wxpay/bizpayurl?pr=` and seven letters or digits.
+fn new_code_url() -> String {
+    format!("weixin://wxpay/bizpayurl?pr={}", ids::alphanumeric(7))
 }
 
 /// Where the control API and the sandbox's pages are: the process root. WeChat's paths are under `wechat_base`,

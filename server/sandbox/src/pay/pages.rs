@@ -56,7 +56,7 @@ pub fn payable_order(
         .filter(|order| order.kind == kind)
         .find(|order| match lookup {
             Lookup::PrepayId(id) => order.prepay_id == id,
-            Lookup::CodeUrl(url) => order.code_url.as_deref() == Some(url),
+            Lookup::CodeUrl(url) => order.code_urls.iter().any(|issued| issued == url),
         })
         .ok_or(PageError::Unknown)?;
     match order.state {

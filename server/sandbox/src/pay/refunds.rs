@@ -2,8 +2,11 @@
 //!
 //! Docs: <https://pay.weixin.qq.com/doc/v3/merchant/4012791903> (apply) and
 //! <https://pay.weixin.qq.com/doc/v3/merchant/4012791904> (query). A refund starts PROCESSING; the control API moves
-//! it to SUCCESS, ABNORMAL or CLOSED. The same out_refund_no is the same refund. Partial refunds may add up to the
-//! paid total; beyond it the sandbox answers 403 NOT_ENOUGH.
+//! it to SUCCESS, ABNORMAL or CLOSED. The same out_refund_no with the same order and amounts is the same refund;
+//! with others it is refused. Partial refunds may add up to the paid total; beyond it WeChat refuses the refund
+//! (400 INVALID_REQUEST, "订单已全额退款" once nothing is left). A refund without `notify_url` is announced at the
+//! merchant's configured refund callback (the merchant platform's setting, here the control API's), never at the
+//! payment's notify_url; with neither, nothing is sent.
 
 use std::sync::Arc;
 
@@ -26,13 +29,21 @@ fn create_refund(pay: &PaySandbox, call: &PayCall) -> Result<Reply, PayError> {
     let body = validate::json_body(&call.body)?;
     let request = validate::refund_request(&body)?;
     let mut ledger = pay.ledger();
-    if let Some(existing) = ledger.refunds.get(&request.out_refund_no) {
-        return Ok(Reply::Json(existing.json()));
-    }
     let order = match &request.target {
         RefundTarget::TransactionId(id) => ledger.by_transaction(id),
         RefundTarget::OutTradeNo(no) => ledger.orders.get(no),
     };
+    if let Some(existing) = ledger.refunds.get(&request.out_refund_no) {
+        let same_order =
+            order.is_some_and(|order| order.request.out_trade_no == existing.out_trade_no);
+        if !same_order || existing.refund != request.refund || existing.total != request.total {
+            return Err(PayError::InvalidRequest(format!(
+                "订单金额或退款金额与之前请求不一致 (out_refund_no {} was first asked for {} of {} fen on order {})",
+                existing.out_refund_no, existing.refund, existing.total, existing.out_trade_no
+            )));
+        }
+        return Ok(Reply::Json(existing.json()));
+    }
     let paid =
         order.filter(|order| matches!(order.state, TradeState::Success | TradeState::Refund));
     let order = paid.ok_or_else(|| {
@@ -47,11 +58,16 @@ fn create_refund(pay: &PaySandbox, call: &PayCall) -> Result<Reply, PayError> {
         )));
     }
     let refundable = ledger.refundable(order);
+    if refundable == 0 {
+        return Err(PayError::InvalidRequest(
+            "订单已全额退款 (the order has been refunded in full)".to_owned(),
+        ));
+    }
     if request.refund > refundable {
-        return Err(PayError::NotEnough {
-            requested: request.refund,
-            refundable,
-        });
+        return Err(PayError::InvalidRequest(format!(
+            "申请退款金额超过订单可退金额 (a refund of {} fen; {refundable} fen are left to refund)",
+            request.refund
+        )));
     }
     let refund = Refund {
         refund_id: ids::refund_id(),
@@ -61,7 +77,7 @@ fn create_refund(pay: &PaySandbox, call: &PayCall) -> Result<Reply, PayError> {
         notify_url: request
             .notify_url
             .clone()
-            .unwrap_or_else(|| order.request.notify_url.clone()),
+            .or_else(|| pay.refund_notify_url()),
         refund: request.refund,
         total: order.request.total,
         status: RefundStatus::Processing,

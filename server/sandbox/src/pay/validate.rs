@@ -107,7 +107,8 @@ pub fn order_request(
     let description = required(body, &["description"], 127)?;
     let out_trade_no = required(body, &["out_trade_no"], 32)?;
     check_out_no("/body/out_trade_no", &out_trade_no, 6, 32, "")?;
-    let attach = optional(body, &["attach"], 128)?;
+    // `attach` is at most 128 bytes of UTF-8, not characters (WeChat refuses 43 Chinese characters).
+    let attach = limited(body, &["attach"], 128, Length::Bytes)?;
     let notify_url = required(body, &["notify_url"], 255)?;
     check_notify_url("/body/notify_url", &notify_url)?;
     let time_expire = match optional(body, &["time_expire"], 64)? {
@@ -213,8 +214,25 @@ fn lookup<'a>(body: &'a Value, path: &[&str]) -> Option<&'a Value> {
         .filter(|value| !value.is_null())
 }
 
+/// How a field's length is counted.
+#[derive(Debug, Clone, Copy)]
+enum Length {
+    Characters,
+    /// UTF-8 bytes, as WeChat counts `attach` (one Chinese character is three bytes).
+    Bytes,
+}
+
 /// A string field that may be absent; present, it must be a non-empty string of at most `max` characters.
 fn optional(body: &Value, path: &[&str], max: usize) -> Result<Option<String>, PayError> {
+    limited(body, path, max, Length::Characters)
+}
+
+fn limited(
+    body: &Value,
+    path: &[&str],
+    max: usize,
+    counted: Length,
+) -> Result<Option<String>, PayError> {
     let Some(value) = lookup(body, path) else {
         return Ok(None);
     };
@@ -225,12 +243,15 @@ fn optional(body: &Value, path: &[&str], max: usize) -> Result<Option<String>, P
     if text.is_empty() {
         return Ok(None);
     }
-    let length = text.chars().count();
+    let (length, unit) = match counted {
+        Length::Characters => (text.chars().count(), "characters"),
+        Length::Bytes => (text.len(), "bytes (UTF-8)"),
+    };
     if length > max {
         return Err(PayError::param(
             &field,
             format!(
-                "{} is {length} characters long; at most {max} are allowed",
+                "{} is {length} {unit} long; at most {max} are allowed",
                 path.join(".")
             ),
         ));
@@ -264,7 +285,14 @@ fn check_out_no(
 
 /// `notify_url` must be an absolute URL without a query. WeChat requires https on public domains; the sandbox also
 /// accepts http, because local merchants (and tests) listen on plain http.
-fn check_notify_url(field: &str, value: &str) -> Result<(), PayError> {
+pub fn check_notify_url(field: &str, value: &str) -> Result<(), PayError> {
+    // The URL parser forgives what WeChat does not: spaces around it, and a fragment.
+    if value.trim() != value || value.contains('#') {
+        return Err(PayError::param(
+            field,
+            format!("`{value}` must be a URL with no spaces around it and no `#` fragment"),
+        ));
+    }
     let parsed = url::Url::parse(value)
         .map_err(|_| PayError::param(field, format!("`{value}` is not an absolute URL")))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
@@ -387,6 +415,20 @@ mod tests {
     }
 
     #[test]
+    fn attach_counts_utf8_bytes_not_characters() {
+        let appids = appids();
+        let mut body = order();
+        body["attach"] = json!("字".repeat(42));
+        assert!(order_request(TradeType::Native, &body, binding(&appids)).is_ok());
+        body["attach"] = json!("字".repeat(43));
+        let error =
+            order_request(TradeType::Native, &body, binding(&appids)).expect_err("129 bytes");
+        assert_eq!(field_of(error), "/body/attach");
+        body["attach"] = json!("a".repeat(128));
+        assert!(order_request(TradeType::Native, &body, binding(&appids)).is_ok());
+    }
+
+    #[test]
     fn amounts_are_whole_positive_fen_in_cny() {
         let appids = appids();
         for total in [json!(0), json!(-1), json!(1.5), json!("100")] {
@@ -411,6 +453,9 @@ mod tests {
             ("/notify", false),
             ("https://example.com/notify?order=1", false),
             ("ftp://example.com/notify", false),
+            (" https://example.com/notify", false),
+            ("https://example.com/notify ", false),
+            ("https://example.com/notify#paid", false),
         ] {
             let mut body = order();
             body["notify_url"] = json!(url);

@@ -5,6 +5,7 @@ mod browser;
 mod database;
 mod environment;
 mod in_process;
+pub mod merchant;
 mod process;
 mod sandbox;
 mod served;

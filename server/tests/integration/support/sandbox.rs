@@ -30,6 +30,22 @@ impl SandboxSite {
         super::control_call(self.url(path), body).await
     }
 
+    /// The openid of ready-made or added persona `id` in `appid`, as the control API lists it.
+    pub async fn persona_openid(&self, id: &str, appid: &str) -> String {
+        let personas: Value = reqwest::get(self.url("/sandbox/personas"))
+            .await
+            .expect("personas")
+            .json()
+            .await
+            .expect("JSON");
+        personas
+            .as_array()
+            .and_then(|list| list.iter().find(|persona| persona["id"] == id))
+            .and_then(|persona| persona["openids"][appid].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     /// A credential field as text.
     pub fn credential(&self, name: &str) -> String {
         self.credentials[name]

@@ -1,0 +1,346 @@
+//! Where WeChat Pay refuses, the sandbox refuses: each test is one place an integration that passed a forgiving
+//! sandbox would fail at WeChat (issue #12), checked over HTTP with the test's own signing merchant.
+
+use axum::http::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, USER_AGENT};
+use serde_json::{json, Value};
+
+use crate::support::merchant::{browser, Merchant, Receiver, Reply};
+use crate::support::{Sandbox, SandboxSite, WECHAT_UA};
+
+impl Merchant {
+    async fn jsapi_order(&self, out_trade_no: &str, appid: &str, openid: &str) -> Reply {
+        let body = json!({
+            "appid": appid, "mchid": self.mchid(), "description": "测试商品", "out_trade_no": out_trade_no,
+            "notify_url": "http://127.0.0.1:9/notify", "amount": {"total": 10, "currency": "CNY"},
+            "payer": {"openid": openid}
+        });
+        self.call("POST", "/v3/pay/transactions/jsapi", Some(&body))
+            .await
+    }
+
+    async fn native_with(&self, out_trade_no: &str, extra: Value) -> Reply {
+        let mut body = json!({
+            "appid": self.sandbox.credential("oa_appid"), "mchid": self.mchid(), "description": "测试商品",
+            "out_trade_no": out_trade_no, "notify_url": "http://127.0.0.1:9/notify",
+            "amount": {"total": 10, "currency": "CNY"}
+        });
+        for (name, value) in extra.as_object().into_iter().flatten() {
+            body[name] = value.clone();
+        }
+        self.call("POST", "/v3/pay/transactions/native", Some(&body))
+            .await
+    }
+}
+
+fn param_error(reply: &Reply) -> (StatusCode, String, String) {
+    let body = reply.json();
+    (
+        reply.status,
+        body["code"].as_str().unwrap_or_default().to_owned(),
+        body["detail"]["field"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn a_jsapi_payer_must_be_a_user_of_the_orders_appid() {
+    let merchant = Merchant::start().await;
+    let oa_appid = merchant.sandbox.credential("oa_appid");
+    let mp_appid = merchant.sandbox.credential("mp_appid");
+    let mp_openid = merchant.sandbox.persona_openid("xiaoming", &mp_appid).await;
+
+    // The classic bug: the mini program's openid sent with the official account's appid.
+    let mismatched = merchant
+        .jsapi_order("FIDJSAPI01", &oa_appid, &mp_openid)
+        .await;
+    assert_eq!(
+        param_error(&mismatched),
+        (
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR".to_owned(),
+            "/body/payer/openid".to_owned()
+        )
+    );
+    assert!(mismatched.json()["message"]
+        .as_str()
+        .is_some_and(|message| message.starts_with("appid和openid不匹配")));
+    let unknown = merchant
+        .jsapi_order("FIDJSAPI02", &oa_appid, "oUnknownPayer000000000000000")
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+
+    let matched = merchant
+        .jsapi_order("FIDJSAPI03", &mp_appid, &mp_openid)
+        .await;
+    assert_eq!(matched.status, StatusCode::OK, "{:?}", matched.json());
+    assert!(matched.json()["prepay_id"].is_string());
+}
+
+#[tokio::test]
+async fn attach_is_counted_in_utf8_bytes() {
+    let merchant = Merchant::start().await;
+    let fits = merchant
+        .native_with("FIDATTACH1", json!({"attach": "字".repeat(42)}))
+        .await;
+    assert_eq!(fits.status, StatusCode::OK, "{:?}", fits.json());
+    // 43 Chinese characters are 129 bytes: WeChat refuses them although they are fewer than 128 characters.
+    let over = merchant
+        .native_with("FIDATTACH2", json!({"attach": "字".repeat(43)}))
+        .await;
+    assert_eq!(
+        param_error(&over),
+        (
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR".to_owned(),
+            "/body/attach".to_owned()
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_notify_url_with_spaces_around_it_or_a_fragment_is_refused() {
+    let merchant = Merchant::start().await;
+    for (no, url) in [
+        ("FIDURL0001", " https://shop.example.com/notify"),
+        ("FIDURL0002", "https://shop.example.com/notify "),
+        ("FIDURL0003", "https://shop.example.com/notify#paid"),
+    ] {
+        let refused = merchant.native_with(no, json!({"notify_url": url})).await;
+        assert_eq!(
+            param_error(&refused),
+            (
+                StatusCode::BAD_REQUEST,
+                "PARAM_ERROR".to_owned(),
+                "/body/notify_url".to_owned()
+            ),
+            "{url:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_refund_without_notify_url_is_announced_at_the_merchants_refund_callback_only() {
+    let merchant = Merchant::start().await;
+    let payments = Receiver::start(vec![StatusCode::NO_CONTENT]).await;
+    let callback = Receiver::start(vec![StatusCode::NO_CONTENT]).await;
+    merchant
+        .native_with(
+            "FIDREFUND1",
+            json!({"notify_url": payments.url, "amount": {"total": 100, "currency": "CNY"}}),
+        )
+        .await;
+    merchant
+        .control("/sandbox/pay/orders/FIDREFUND1/pay", json!({}))
+        .await;
+    assert_eq!(
+        payments.wait_for(1).await.len(),
+        1,
+        "the payment is announced"
+    );
+    let refund = |no: &str| json!({"out_trade_no": "FIDREFUND1", "out_refund_no": no, "amount": {"refund": 10, "total": 100, "currency": "CNY"}});
+
+    // No refund callback configured: the refund settles and nobody is told (not the payment's notify_url).
+    let unannounced = merchant
+        .call(
+            "POST",
+            "/v3/refund/domestic/refunds",
+            Some(&refund("FIDRF1")),
+        )
+        .await;
+    assert_eq!(unannounced.status, StatusCode::OK);
+    merchant
+        .control(
+            "/sandbox/pay/refunds/FIDRF1/outcome",
+            json!({"status": "SUCCESS"}),
+        )
+        .await;
+
+    // With the merchant's refund callback set, the next refund's outcome goes there.
+    let set = merchant
+        .control(
+            "/sandbox/pay/merchant/refund-callback",
+            json!({"url": callback.url}),
+        )
+        .await;
+    assert_eq!(set["url"], callback.url);
+    merchant
+        .call(
+            "POST",
+            "/v3/refund/domestic/refunds",
+            Some(&refund("FIDRF2")),
+        )
+        .await;
+    merchant
+        .control(
+            "/sandbox/pay/refunds/FIDRF2/outcome",
+            json!({"status": "SUCCESS"}),
+        )
+        .await;
+    let announced = callback.wait_for(1).await;
+    assert_eq!(announced.len(), 1);
+    let event: Value = serde_json::from_slice(&announced[0].1).expect("JSON");
+    assert_eq!(event["event_type"], "REFUND.SUCCESS");
+    assert_eq!(
+        merchant.decrypt(&event["resource"])["out_refund_no"],
+        "FIDRF2"
+    );
+    // Every refund event went to the callback: none to the payment's notify_url, none for the first refund.
+    let log: Value = reqwest::get(merchant.sandbox.url("/sandbox/pay/deliveries"))
+        .await
+        .expect("deliveries")
+        .json()
+        .await
+        .expect("JSON");
+    let refund_urls: Vec<&str> = log["deliveries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|delivery| delivery["event_type"] == "REFUND.SUCCESS")
+        .filter_map(|delivery| delivery["url"].as_str())
+        .collect();
+    assert_eq!(refund_urls, [callback.url.as_str()]);
+    assert_eq!(payments.received.lock().expect("lock").len(), 1);
+}
+
+const CALLBACK: &str = "https://shop.example.com/api/auth/wechat/oauth/callback";
+
+/// The raw answer of `GET /sns/oauth2/access_token` for a silent snsapi_base login of `persona` in the official
+/// account, as the WeChat browser gets its code.
+async fn base_token_answer(sandbox: &SandboxSite, persona: &str) -> Value {
+    let appid = sandbox.credential("oa_appid");
+    let authorize = format!(
+        "{}/connect/oauth2/authorize?appid={appid}&redirect_uri={}&response_type=code&scope=snsapi_base&state=S#wechat_redirect",
+        sandbox.base_url,
+        url::form_urlencoded::byte_serialize(CALLBACK.as_bytes()).collect::<String>()
+    );
+    let response = browser()
+        .get(&authorize)
+        .header(USER_AGENT, WECHAT_UA)
+        .header(COOKIE, format!("wx_sandbox_persona={persona}"))
+        .send()
+        .await
+        .expect("authorize");
+    let location = response.headers()[LOCATION]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    token_answer(sandbox, &code_of(&location)).await
+}
+
+/// The raw answer of `GET /sns/oauth2/access_token` after `persona` allowed snsapi_userinfo in the official account.
+async fn userinfo_token_answer(sandbox: &SandboxSite, persona: &str) -> Value {
+    let appid = sandbox.credential("oa_appid");
+    let decided = browser()
+        .post(sandbox.url("/connect/oauth2/authorize/decide"))
+        .form(&[
+            ("appid", appid.as_str()),
+            ("redirect_uri", CALLBACK),
+            ("state", "S"),
+            ("scope", "snsapi_userinfo"),
+            ("persona", persona),
+            ("decision", "allow"),
+        ])
+        .send()
+        .await
+        .expect("decide");
+    let location = decided.headers()[LOCATION]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    token_answer(sandbox, &code_of(&location)).await
+}
+
+fn code_of(location: &str) -> String {
+    url::Url::parse(location)
+        .expect("url")
+        .query_pairs()
+        .find(|(name, _)| name == "code")
+        .map(|(_, code)| code.into_owned())
+        .expect("a code")
+}
+
+async fn token_answer(sandbox: &SandboxSite, code: &str) -> Value {
+    reqwest::get(sandbox.url(&format!(
+        "/sns/oauth2/access_token?appid={}&secret={}&code={code}&grant_type=authorization_code",
+        sandbox.credential("oa_appid"),
+        sandbox.credential("oa_secret")
+    )))
+    .await
+    .expect("token")
+    .json()
+    .await
+    .expect("JSON")
+}
+
+#[tokio::test]
+async fn is_snapshotuser_comes_only_for_a_snapshot_page_user() {
+    let sandbox = Sandbox::start().await;
+    let real = base_token_answer(&sandbox, "xiaoming").await;
+    assert!(real["openid"].is_string(), "{real}");
+    assert!(
+        real.get("is_snapshotuser").is_none(),
+        "a real user's token has no is_snapshotuser: {real}"
+    );
+
+    sandbox
+        .control(
+            "/sandbox/personas",
+            json!({"id": "moments", "nickname": "朋友圈访客", "snapshot": true}),
+        )
+        .await;
+    let snapshot = base_token_answer(&sandbox, "moments").await;
+    assert_eq!(snapshot["is_snapshotuser"], 1, "{snapshot}");
+}
+
+#[tokio::test]
+async fn an_app_without_open_platform_binding_is_told_no_unionid() {
+    let sandbox = Sandbox::start().await;
+    let bound = userinfo_token_answer(&sandbox, "xiaohong").await;
+    assert!(bound["unionid"].is_string(), "{bound}");
+
+    let oa_appid = sandbox.credential("oa_appid");
+    let mp_appid = sandbox.credential("mp_appid");
+    for appid in [&oa_appid, &mp_appid] {
+        let unbound = sandbox
+            .control(
+                &format!("/sandbox/apps/{appid}/open-platform"),
+                json!({"bound": false}),
+            )
+            .await;
+        assert_eq!(unbound["open_platform"], false);
+    }
+    let token = userinfo_token_answer(&sandbox, "xiaohong").await;
+    assert!(token["openid"].is_string(), "{token}");
+    assert!(token.get("unionid").is_none(), "{token}");
+    let profile: Value = reqwest::get(sandbox.url(&format!(
+        "/sns/userinfo?access_token={}&openid={}&lang=zh_CN",
+        token["access_token"].as_str().unwrap_or_default(),
+        token["openid"].as_str().unwrap_or_default()
+    )))
+    .await
+    .expect("userinfo")
+    .json()
+    .await
+    .expect("JSON");
+    assert_eq!(profile["nickname"], "小红");
+    assert!(profile.get("unionid").is_none(), "{profile}");
+
+    let code = sandbox
+        .control("/sandbox/mp/login-code", json!({"persona": "xiaohong"}))
+        .await;
+    let session: Value = reqwest::get(sandbox.url(&format!(
+        "/sns/jscode2session?appid={mp_appid}&secret={}&js_code={}&grant_type=authorization_code",
+        sandbox.credential("mp_secret"),
+        code["code"].as_str().unwrap_or_default()
+    )))
+    .await
+    .expect("jscode2session")
+    .json()
+    .await
+    .expect("JSON");
+    assert!(session["openid"].is_string(), "{session}");
+    assert!(session.get("unionid").is_none(), "{session}");
+}
