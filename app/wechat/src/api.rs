@@ -37,6 +37,8 @@ pub mod errcode {
     pub const HIGH_RISK_USER: i64 = 40226;
     /// The access token expired (renew it).
     pub const ACCESS_TOKEN_EXPIRED: i64 = 42001;
+    /// The OAuth refresh token's 30 days since the authorisation are over: the user must authorise again.
+    pub const REFRESH_TOKEN_EXPIRED: i64 = 42002;
     /// The OAuth code expired before it was exchanged.
     pub const OAUTH_CODE_EXPIRED: i64 = 42003;
     /// The session-key signature (`checkSessionKey`) does not match.

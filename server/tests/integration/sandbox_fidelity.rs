@@ -3,7 +3,12 @@
 
 use axum::http::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, USER_AGENT};
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
+use wechat::api::{errcode, ApiClient};
+use wechat::ids::AppId;
+use wechat::oauth;
+use wechat::AppCredentials;
 
 use crate::support::merchant::{browser, Merchant, Receiver, Reply};
 use crate::support::{Sandbox, SandboxSite, WECHAT_UA};
@@ -343,4 +348,141 @@ async fn an_app_without_open_platform_binding_is_told_no_unionid() {
     .expect("JSON");
     assert!(session["openid"].is_string(), "{session}");
     assert!(session.get("unionid").is_none(), "{session}");
+}
+
+#[tokio::test]
+async fn codes_and_tokens_are_as_long_as_wechats() {
+    let sandbox = Sandbox::start().await;
+    let code = sandbox
+        .control("/sandbox/mp/login-code", json!({"persona": "xiaoming"}))
+        .await;
+    assert_eq!(code["code"].as_str().map(str::len), Some(32), "js_code");
+    let user = base_token_answer(&sandbox, "xiaoming").await;
+    for field in ["access_token", "refresh_token"] {
+        assert!(
+            user[field].as_str().is_some_and(|token| token.len() >= 100),
+            "{field}: {user}"
+        );
+    }
+    let server: Value = reqwest::get(sandbox.url(&format!(
+        "/cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
+        sandbox.credential("oa_appid"),
+        sandbox.credential("oa_secret")
+    )))
+    .await
+    .expect("token")
+    .json()
+    .await
+    .expect("JSON");
+    // WeChat documents 512 characters of storage for the access_token: a narrower column fails here first.
+    assert_eq!(
+        server["access_token"].as_str().map(str::len),
+        Some(512),
+        "{server}"
+    );
+}
+
+#[tokio::test]
+async fn refreshing_keeps_the_refresh_token_until_its_thirty_days_end() {
+    let sandbox = Sandbox::start().await;
+    let oa_app = AppCredentials {
+        appid: AppId::parse(&sandbox.credential("oa_appid")).expect("appid"),
+        secret: SecretString::from(sandbox.credential("oa_secret")),
+    };
+    let api = ApiClient::new(url::Url::parse(&sandbox.base_url).expect("url")).expect("client");
+    let first = userinfo_token_answer(&sandbox, "xiaoming").await;
+    let refresh_token = SecretString::from(
+        first["refresh_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    );
+
+    let refreshed = oauth::refresh(&api, &oa_app, &refresh_token)
+        .await
+        .expect("refresh");
+    assert_eq!(
+        refreshed.refresh_token.expose_secret(),
+        refresh_token.expose_secret(),
+        "refreshing an unexpired refresh token keeps it"
+    );
+    assert_ne!(
+        refreshed.access_token.expose_secret(),
+        first["access_token"].as_str().unwrap_or_default()
+    );
+    let again = oauth::refresh(&api, &oa_app, &refresh_token)
+        .await
+        .expect("refresh again");
+    assert_eq!(
+        again.refresh_token.expose_secret(),
+        refresh_token.expose_secret()
+    );
+
+    sandbox
+        .control("/sandbox/refresh-tokens/expire", json!({}))
+        .await;
+    let ended = oauth::refresh(&api, &oa_app, &refresh_token)
+        .await
+        .expect_err("30 days are over");
+    assert_eq!(ended.errcode(), Some(errcode::REFRESH_TOKEN_EXPIRED));
+}
+
+#[tokio::test]
+async fn a_forced_stable_token_refresh_ends_the_old_token_and_is_rate_limited() {
+    let sandbox = Sandbox::start().await;
+    let client = reqwest::Client::new();
+    let stable = |force_refresh: bool| {
+        let body = json!({
+            "grant_type": "client_credential", "appid": sandbox.credential("oa_appid"),
+            "secret": sandbox.credential("oa_secret"), "force_refresh": force_refresh,
+        });
+        let request = client
+            .post(sandbox.url("/cgi-bin/stable_token"))
+            .json(&body);
+        async move {
+            request
+                .send()
+                .await
+                .expect("stable_token")
+                .json::<Value>()
+                .await
+                .expect("JSON")
+        }
+    };
+    let ticket = |token: Value| {
+        let url = sandbox.url(&format!(
+            "/cgi-bin/ticket/getticket?access_token={}&type=jsapi",
+            token.as_str().unwrap_or_default()
+        ));
+        async move {
+            reqwest::get(url)
+                .await
+                .expect("getticket")
+                .json::<Value>()
+                .await
+                .expect("JSON")
+        }
+    };
+
+    let first = stable(false).await;
+    assert!(
+        first["expires_in"].as_u64().is_some_and(|left| left >= 300),
+        "{first}"
+    );
+    assert_eq!(ticket(first["access_token"].clone()).await["errcode"], 0);
+
+    let forced = stable(true).await;
+    assert_ne!(forced["access_token"], first["access_token"]);
+    assert_eq!(
+        ticket(first["access_token"].clone()).await["errcode"],
+        40001,
+        "a forced refresh ends the previous token at once"
+    );
+    assert_eq!(ticket(forced["access_token"].clone()).await["errcode"], 0);
+    assert_eq!(
+        stable(true).await["errcode"],
+        45011,
+        "forced refreshes are 30 seconds apart"
+    );
+    assert_eq!(stable(false).await["access_token"], forced["access_token"]);
 }

@@ -120,11 +120,14 @@ pub async fn oauth_access_token(
                 persona,
                 scope,
             },
+            None,
         )
     })())
 }
 
-/// `GET /sns/oauth2/refresh_token`: a new user token for a refresh token.
+/// `GET /sns/oauth2/refresh_token`: a new user token for a refresh token, which stays the same: it lasts 30 days
+/// from the authorisation, then answers 42002 and the user must authorise again.
+/// Doc: <https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html>.
 pub async fn oauth_refresh_token(
     State(sandbox): State<Arc<Sandbox>>,
     Query(params): Params,
@@ -134,14 +137,17 @@ pub async fn oauth_refresh_token(
         let appid = param(&params, "appid")?;
         state.app(appid, &[AppKind::OfficialAccount, AppKind::Website])?;
         grant_type(&params, "refresh_token")?;
-        let grant = state.refresh_grant(appid, param(&params, "refresh_token")?)?;
-        user_token_answer(&mut state, grant)
+        let refresh_token = param(&params, "refresh_token")?;
+        let grant = state.refresh_grant(appid, refresh_token)?;
+        user_token_answer(&mut state, grant, Some(refresh_token))
     })())
 }
 
+/// A user token for `grant`, with a new refresh token for an authorisation or the one being refreshed.
 fn user_token_answer(
     state: &mut super::state::LoginState,
     grant: UserGrant,
+    refreshing: Option<&str>,
 ) -> Result<Value, WeChatError> {
     let persona = state
         .persona(&grant.persona)
@@ -149,7 +155,10 @@ fn user_token_answer(
         .ok_or(WeChatError::INVALID_CODE)?;
     let scope = grant.scope.clone();
     let appid = grant.appid.clone();
-    let (access_token, refresh_token) = state.grant_user_token(grant);
+    let (access_token, refresh_token) = match refreshing {
+        None => state.grant_user_token(grant),
+        Some(refresh_token) => (state.renew_user_token(grant), refresh_token.to_owned()),
+    };
     let mut body = json!({
         "access_token": access_token,
         "expires_in": 7200,
@@ -252,7 +261,7 @@ pub async fn stable_token(State(sandbox): State<Arc<Sandbox>>, Json(body): Json<
             &[AppKind::MiniProgram, AppKind::OfficialAccount],
         )?;
         let (token, remaining) =
-            state.stable_token(appid, body["force_refresh"].as_bool().unwrap_or(false));
+            state.stable_token(appid, body["force_refresh"].as_bool().unwrap_or(false))?;
         Ok(json!({ "access_token": token, "expires_in": remaining.as_secs() }))
     })())
 }

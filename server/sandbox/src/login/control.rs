@@ -143,6 +143,12 @@ pub async fn expire_tokens(State(sandbox): State<Arc<Sandbox>>) -> Json<Value> {
     Json(json!({ "expired": sandbox.login.lock().expire_server_tokens() }))
 }
 
+/// `POST /sandbox/refresh-tokens/expire`: every OAuth refresh token reaches its 30 days now, to try the 42002 path
+/// (the user must authorise again).
+pub async fn expire_refresh_tokens(State(sandbox): State<Arc<Sandbox>>) -> Json<Value> {
+    Json(json!({ "expired": sandbox.login.lock().expire_refresh_tokens() }))
+}
+
 /// `GET /sandbox/personas`: every persona with its openid in each app and its unionid.
 pub async fn list_personas(State(sandbox): State<Arc<Sandbox>>) -> Json<Value> {
     let login = sandbox.login.lock();

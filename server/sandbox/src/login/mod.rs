@@ -104,6 +104,10 @@ pub fn control_routes() -> Router<Arc<Sandbox>> {
         .route("/codes/expire", post(control::expire_codes))
         .route("/tokens/expire", post(control::expire_tokens))
         .route(
+            "/refresh-tokens/expire",
+            post(control::expire_refresh_tokens),
+        )
+        .route(
             "/personas",
             get(control::list_personas).post(control::add_persona),
         )

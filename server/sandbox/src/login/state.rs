@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 
 use super::personas::Persona;
-use super::tokens::random_token;
+use super::tokens::{random_token, CODE_LEN, SERVER_TOKEN_LEN, USER_TOKEN_LEN};
 
 /// Codes (login, OAuth, phone) live five minutes.
 pub const CODE_LIFETIME: Duration = Duration::from_secs(5 * 60);
@@ -18,6 +18,13 @@ pub const TOKEN_LIFETIME: Duration = Duration::from_secs(7200);
 pub const CLASSIC_OVERLAP: Duration = Duration::from_secs(5 * 60);
 /// Refresh tokens live thirty days.
 pub const REFRESH_LIFETIME: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+/// `stable_token` rules (<https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getStableAccessToken.html>):
+/// in normal mode a token with less than five minutes left is replaced, so `expires_in` is never under 300; a
+/// forced refresh ends the previous token at once, at most 20 times a day and 30 seconds apart.
+pub const STABLE_RENEW_BELOW: Duration = Duration::from_secs(5 * 60);
+pub const FORCED_PER_DAY: usize = 20;
+pub const FORCED_SPACING: Duration = Duration::from_secs(30);
+const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// A WeChat error: `{"errcode": N, "errmsg": "… rid: …"}` with HTTP 200.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +61,18 @@ impl WeChatError {
     pub const INVALID_REFRESH_TOKEN: WeChatError = WeChatError {
         errcode: 40030,
         errmsg: "invalid refresh_token",
+    };
+    pub const REFRESH_TOKEN_EXPIRED: WeChatError = WeChatError {
+        errcode: 42002,
+        errmsg: "refresh_token timeout",
+    };
+    pub const DAILY_QUOTA: WeChatError = WeChatError {
+        errcode: 45009,
+        errmsg: "reach max api daily quota limit",
+    };
+    pub const MINUTE_QUOTA: WeChatError = WeChatError {
+        errcode: 45011,
+        errmsg: "api minute-quota reach limit  mustslower  retry next minute",
     };
     pub const INVALID_APPSECRET: WeChatError = WeChatError {
         errcode: 40125,
@@ -160,6 +179,8 @@ pub struct LoginState {
     server_tokens: HashMap<String, Expiring<String>>,
     latest_classic: HashMap<String, String>,
     stable: HashMap<String, String>,
+    /// When each app last forced a stable token refresh, within the last day.
+    forced_refreshes: HashMap<String, Vec<Instant>>,
     tickets: HashMap<String, Expiring<String>>,
     qr_logins: HashMap<String, QrLogin>,
     pub faults: super::faults::LoginFaults,
@@ -177,6 +198,7 @@ impl LoginState {
             server_tokens: HashMap::new(),
             latest_classic: HashMap::new(),
             stable: HashMap::new(),
+            forced_refreshes: HashMap::new(),
             tickets: HashMap::new(),
             qr_logins: HashMap::new(),
             faults: super::faults::LoginFaults::default(),
@@ -245,7 +267,7 @@ impl LoginState {
 
     /// A new single-use code for `persona` in `appid`.
     pub fn issue_code(&mut self, appid: &str, persona: &str, kind: CodeKind) -> String {
-        let code = random_token(24);
+        let code = random_token(CODE_LEN);
         self.codes.insert(
             code.clone(),
             IssuedCode {
@@ -294,6 +316,21 @@ impl LoginState {
         count
     }
 
+    /// Every OAuth refresh token reaches its 30 days now (refreshing answers 42002); returns how many.
+    pub fn expire_refresh_tokens(&mut self) -> usize {
+        let now = Instant::now();
+        let mut count = 0;
+        for entry in self
+            .refresh_tokens
+            .values_mut()
+            .filter(|entry| entry.until > now)
+        {
+            entry.until = now;
+            count += 1;
+        }
+        count
+    }
+
     /// Every server access token expires now (the next business call answers 42001); returns how many.
     pub fn expire_server_tokens(&mut self) -> usize {
         let now = Instant::now();
@@ -326,8 +363,8 @@ impl LoginState {
 
     /// A user token and refresh token for an OAuth grant.
     pub fn grant_user_token(&mut self, grant: UserGrant) -> (String, String) {
-        let access_token = random_token(48);
-        let refresh_token = random_token(48);
+        let access_token = random_token(USER_TOKEN_LEN);
+        let refresh_token = random_token(USER_TOKEN_LEN);
         self.user_tokens.insert(
             access_token.clone(),
             Expiring {
@@ -343,6 +380,19 @@ impl LoginState {
             },
         );
         (access_token, refresh_token)
+    }
+
+    /// A new user token for `grant`, refreshed: its refresh token stays as it is.
+    pub fn renew_user_token(&mut self, grant: UserGrant) -> String {
+        let access_token = random_token(USER_TOKEN_LEN);
+        self.user_tokens.insert(
+            access_token.clone(),
+            Expiring {
+                value: grant,
+                until: Instant::now() + TOKEN_LIFETIME,
+            },
+        );
+        access_token
     }
 
     pub fn user_grant(&self, access_token: &str) -> Result<&UserGrant, WeChatError> {
@@ -365,6 +415,7 @@ impl LoginState {
             Some(entry) if entry.value.appid == appid && Instant::now() <= entry.until => {
                 Ok(entry.value.clone())
             }
+            Some(entry) if entry.value.appid == appid => Err(WeChatError::REFRESH_TOKEN_EXPIRED),
             _ => Err(WeChatError::INVALID_REFRESH_TOKEN),
         }
     }
@@ -382,28 +433,47 @@ impl LoginState {
         token
     }
 
-    /// `cgi-bin/stable_token`: the current stable token and its remaining lifetime, a new one when it has expired
-    /// or when forced; independent of `cgi-bin/token`.
-    pub fn stable_token(&mut self, appid: &str, force_refresh: bool) -> (String, Duration) {
+    /// `cgi-bin/stable_token`: the current stable token and its remaining lifetime, a new one when less than
+    /// [`STABLE_RENEW_BELOW`] is left or when forced (within the limits, ending the previous one); independent of
+    /// `cgi-bin/token`.
+    pub fn stable_token(
+        &mut self,
+        appid: &str,
+        force_refresh: bool,
+    ) -> Result<(String, Duration), WeChatError> {
         let now = Instant::now();
-        if !force_refresh {
-            if let Some(entry) = self
-                .stable
-                .get(appid)
-                .and_then(|token| self.server_tokens.get(token).map(|entry| (token, entry)))
+        if force_refresh {
+            let forced = self.forced_refreshes.entry(appid.to_owned()).or_default();
+            forced.retain(|at| now.duration_since(*at) < DAY);
+            if forced
+                .last()
+                .is_some_and(|last| now.duration_since(*last) < FORCED_SPACING)
             {
-                if entry.1.until > now {
-                    return (entry.0.clone(), entry.1.until - now);
-                }
+                return Err(WeChatError::MINUTE_QUOTA);
+            }
+            if forced.len() >= FORCED_PER_DAY {
+                return Err(WeChatError::DAILY_QUOTA);
+            }
+            forced.push(now);
+            if let Some(previous) = self.stable.get(appid) {
+                self.server_tokens.remove(previous);
+            }
+        } else if let Some((token, entry)) = self
+            .stable
+            .get(appid)
+            .and_then(|token| self.server_tokens.get(token).map(|entry| (token, entry)))
+        {
+            if entry.until > now + STABLE_RENEW_BELOW {
+                return Ok((token.clone(), entry.until - now));
             }
         }
         let token = self.new_server_token(appid);
         self.stable.insert(appid.to_owned(), token.clone());
-        (token, TOKEN_LIFETIME)
+        Ok((token, TOKEN_LIFETIME))
     }
 
     fn new_server_token(&mut self, appid: &str) -> String {
-        let token = random_token(64);
+        let token = random_token(SERVER_TOKEN_LEN);
         self.server_tokens.insert(
             token.clone(),
             Expiring {
@@ -520,8 +590,12 @@ mod tests {
         assert_ne!(first, second);
         // The first keeps working during the overlap.
         assert_eq!(state.token_app(&first).as_deref(), Ok("wxaaaaaaaaaaaaaaaa"));
-        let (stable, _) = state.stable_token("wxaaaaaaaaaaaaaaaa", false);
-        let (again, _) = state.stable_token("wxaaaaaaaaaaaaaaaa", false);
+        let (stable, _) = state
+            .stable_token("wxaaaaaaaaaaaaaaaa", false)
+            .expect("stable");
+        let (again, _) = state
+            .stable_token("wxaaaaaaaaaaaaaaaa", false)
+            .expect("stable");
         assert_eq!(stable, again);
         state.classic_token("wxaaaaaaaaaaaaaaaa");
         assert_eq!(
@@ -531,6 +605,61 @@ mod tests {
         assert_eq!(
             state.token_app("unknown"),
             Err(WeChatError::INVALID_CREDENTIAL)
+        );
+    }
+
+    #[test]
+    fn a_stable_token_near_its_end_is_replaced_so_expires_in_is_never_under_five_minutes() {
+        let mut state = state();
+        let (first, _) = state
+            .stable_token("wxaaaaaaaaaaaaaaaa", false)
+            .expect("stable");
+        if let Some(entry) = state.server_tokens.get_mut(&first) {
+            entry.until = Instant::now() + Duration::from_secs(200);
+        }
+        let (second, expires_in) = state
+            .stable_token("wxaaaaaaaaaaaaaaaa", false)
+            .expect("stable");
+        assert_ne!(first, second);
+        assert!(expires_in >= STABLE_RENEW_BELOW);
+        // The one near its end still works until it ends.
+        assert_eq!(state.token_app(&first).as_deref(), Ok("wxaaaaaaaaaaaaaaaa"));
+    }
+
+    #[test]
+    fn forced_refreshes_end_the_previous_token_and_are_limited() {
+        let mut state = state();
+        let (first, _) = state
+            .stable_token("wxaaaaaaaaaaaaaaaa", true)
+            .expect("forced");
+        let (second, _) = state
+            .stable_token("wxaaaaaaaaaaaaaaaa", false)
+            .expect("stable");
+        assert_eq!(first, second);
+        assert_eq!(
+            state.stable_token("wxaaaaaaaaaaaaaaaa", true),
+            Err(WeChatError::MINUTE_QUOTA),
+            "30 seconds apart"
+        );
+        let long_ago = Instant::now().checked_sub(FORCED_SPACING * 2);
+        let spaced: Vec<Instant> = (0..FORCED_PER_DAY).filter_map(|_| long_ago).collect();
+        state
+            .forced_refreshes
+            .insert("wxaaaaaaaaaaaaaaaa".to_owned(), spaced);
+        assert_eq!(
+            state.stable_token("wxaaaaaaaaaaaaaaaa", true),
+            Err(WeChatError::DAILY_QUOTA),
+            "20 a day"
+        );
+        state.forced_refreshes.clear();
+        let (third, _) = state
+            .stable_token("wxaaaaaaaaaaaaaaaa", true)
+            .expect("forced");
+        assert_ne!(third, first);
+        assert_eq!(
+            state.token_app(&first),
+            Err(WeChatError::INVALID_CREDENTIAL),
+            "a forced refresh ends the previous token"
         );
     }
 }
