@@ -10,7 +10,7 @@ use wechat::ids::AppId;
 use wechat::oauth;
 use wechat::AppCredentials;
 
-use crate::support::merchant::{browser, Merchant, Receiver, Reply};
+use crate::support::merchant::{browser, now, Merchant, Receiver, Reply};
 use crate::support::{Sandbox, SandboxSite, WECHAT_UA};
 
 impl Merchant {
@@ -485,4 +485,47 @@ async fn a_forced_stable_token_refresh_ends_the_old_token_and_is_rate_limited() 
         "forced refreshes are 30 seconds apart"
     );
     assert_eq!(stable(false).await["access_token"], forced["access_token"]);
+}
+
+#[tokio::test]
+async fn a_request_must_accept_json_and_sign_its_path_as_sent() {
+    let merchant = Merchant::start().await;
+    let path = format!(
+        "/v3/pay/transactions/out-trade-no/NO-SUCH-ORDER?mchid={}",
+        merchant.mchid()
+    );
+    let authorization =
+        merchant.authorization(&merchant.key, &merchant.mchid(), "GET", &path, "", now());
+    let without_accept = merchant
+        .client
+        .get(merchant.sandbox.url(&path))
+        .header("Authorization", &authorization)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(without_accept.status(), StatusCode::BAD_REQUEST);
+    let body: Value = without_accept.json().await.expect("JSON");
+    assert_eq!(body["code"], "PARAM_ERROR");
+    let with_accept = merchant.send("GET", &path, "", &authorization).await;
+    assert_eq!(
+        with_accept.status,
+        StatusCode::NOT_FOUND,
+        "{:?}",
+        with_accept.json()
+    );
+
+    // A path with an escape signed in its decoded form does not verify: WeChat checks the path as sent.
+    let escaped = format!(
+        "/v3/pay/transactions/out-trade-no/NO%2DSUCH?mchid={}",
+        merchant.mchid()
+    );
+    let decoded = format!(
+        "/v3/pay/transactions/out-trade-no/NO-SUCH?mchid={}",
+        merchant.mchid()
+    );
+    let over_decoded =
+        merchant.authorization(&merchant.key, &merchant.mchid(), "GET", &decoded, "", now());
+    let refused = merchant.send("GET", &escaped, "", &over_decoded).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.json()["code"], "SIGN_ERROR");
 }

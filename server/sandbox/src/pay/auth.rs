@@ -140,13 +140,16 @@ pub fn verify(merchant: &Merchant, request: &SignedRequest<'_>, now: i64) -> Res
     let signature = Signature::try_from(raw.as_slice()).map_err(|_| {
         PayError::SignError("signature in Authorization is not an RSA signature".to_owned())
     })?;
-    let verifies = |path: &str| {
-        let message = message(request.method, path, &credential, request.body);
-        merchant.verifying_key.verify(&message, &signature).is_ok()
-    };
-    // Some SDKs sign the path before percent-encoding it; accept that form too.
-    let decoded = percent_decode(request.path_and_query);
-    if verifies(request.path_and_query) || decoded.as_deref().is_some_and(verifies) {
+    // The path is signed exactly as it was sent, percent-encoding and all: WeChat refuses a signature over the
+    // decoded path (<https://pay.weixin.qq.com/doc/v3/merchant/4012365336>, "URL": the request's absolute URL
+    // without the host, as requested).
+    let signed = message(
+        request.method,
+        request.path_and_query,
+        &credential,
+        request.body,
+    );
+    if merchant.verifying_key.verify(&signed, &signature).is_ok() {
         return Ok(());
     }
     Err(PayError::SignError(format!(
@@ -170,34 +173,6 @@ fn message(method: &str, path: &str, credential: &Credential, body: &[u8]) -> Ve
     message.extend_from_slice(body);
     message.push(b'\n');
     message
-}
-
-/// The percent-decoded form of `text` when it differs and is UTF-8.
-fn percent_decode(text: &str) -> Option<String> {
-    if !text.contains('%') {
-        return None;
-    }
-    let bytes = text.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        let byte = bytes[index];
-        let escaped = (byte == b'%')
-            .then(|| text.get(index + 1..index + 3))
-            .flatten()
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(value) => {
-                decoded.push(value);
-                index += 3;
-            }
-            None => {
-                decoded.push(byte);
-                index += 1;
-            }
-        }
-    }
-    String::from_utf8(decoded).ok()
 }
 
 #[cfg(test)]
@@ -307,7 +282,7 @@ mod tests {
     }
 
     #[test]
-    fn a_path_signed_before_percent_encoding_also_verifies() {
+    fn a_path_signed_before_percent_encoding_is_refused_and_as_sent_verifies() {
         let (merchant, key) = setup();
         let signature = sign(
             &key,
@@ -318,6 +293,18 @@ mod tests {
             path_and_query: "/v3/pay/transactions/out-trade-no/T%201%E4%B8%AD?mchid=1",
             authorization: Some(&header(MCHID, &signature, 1000)),
             body: b"",
+        };
+        assert!(matches!(
+            verify(&merchant, &request, 1000),
+            Err(PayError::SignError(_))
+        ));
+        let as_sent = sign(
+            &key,
+            "GET\n/v3/pay/transactions/out-trade-no/T%201%E4%B8%AD?mchid=1\n1000\nN1\n\n",
+        );
+        let request = SignedRequest {
+            authorization: Some(&header(MCHID, &as_sent, 1000)),
+            ..request
         };
         assert!(verify(&merchant, &request, 1000).is_ok());
     }
