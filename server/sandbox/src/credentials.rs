@@ -1,4 +1,4 @@
-//! The sandbox's identities and keys: three apps, one merchant, its APIv3 key, the WeChat Pay public key and a
+//! The sandbox's identities and keys: three apps (and a mobile app for APP pay), one merchant, its APIv3 key, the WeChat Pay public key and a
 //! platform certificate. Made once and kept in the data folder, so a restart keeps them.
 
 use std::path::{Path, PathBuf};
@@ -23,6 +23,9 @@ pub struct SandboxCredentials {
     pub oa_secret: String,
     pub web_appid: String,
     pub web_secret: String,
+    /// A mobile app's appid, bound to the merchant for APP pay (files from before it existed get one on load).
+    #[serde(default)]
+    pub app_appid: String,
     pub mchid: String,
     pub merchant_serial: String,
     pub merchant_private_key_pem: String,
@@ -75,33 +78,46 @@ impl SandboxCredentials {
             Ok(text) => {
                 // A file left by an older wxgate may be readable by others: it holds private keys.
                 private_files::restrict(&path).map_err(io)?;
-                serde_json::from_str(&text).map_err(|source| CredentialsError::Corrupt {
-                    path: path.clone(),
-                    source,
-                })
+                let mut credentials: SandboxCredentials =
+                    serde_json::from_str(&text).map_err(|source| CredentialsError::Corrupt {
+                        path: path.clone(),
+                        source,
+                    })?;
+                if credentials.app_appid.is_empty() {
+                    credentials.app_appid = appid();
+                    credentials.save(&path)?;
+                }
+                Ok(credentials)
             }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 let credentials = SandboxCredentials::generate()?;
                 if let Some(folder) = path.parent() {
                     private_files::create_folder(folder).map_err(io)?;
                 }
-                let text = serde_json::to_string_pretty(&credentials).map_err(|source| {
-                    CredentialsError::Corrupt {
-                        path: path.clone(),
-                        source,
-                    }
-                })?;
-                // Written whole under a temporary name, then renamed: a crash never leaves half a file. Only
-                // wxgate's user may read it (mode 0600).
-                let partial = path.with_extension("json.partial");
-                private_files::create_file(&partial)
-                    .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()))
-                    .map_err(io)?;
-                std::fs::rename(&partial, &path).map_err(io)?;
+                credentials.save(&path)?;
                 Ok(credentials)
             }
             Err(error) => Err(io(error)),
         }
+    }
+
+    /// Writes the credentials whole under a temporary name, then renames it: a crash never leaves half a file.
+    /// Only wxgate's user may read it (mode 0600).
+    fn save(&self, path: &Path) -> Result<(), CredentialsError> {
+        let io = |source| CredentialsError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let text =
+            serde_json::to_string_pretty(self).map_err(|source| CredentialsError::Corrupt {
+                path: path.to_owned(),
+                source,
+            })?;
+        let partial = path.with_extension("json.partial");
+        private_files::create_file(&partial)
+            .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()))
+            .map_err(io)?;
+        std::fs::rename(&partial, path).map_err(io)
     }
 
     fn generate() -> Result<SandboxCredentials, CredentialsError> {
@@ -116,6 +132,7 @@ impl SandboxCredentials {
             oa_secret: random_hex(16),
             web_appid: appid(),
             web_secret: random_hex(16),
+            app_appid: appid(),
             mchid: format!("19{:08}", rand::random::<u32>() % 100_000_000),
             merchant_serial: keys::random_serial(20),
             merchant_private_key_pem: keys::private_key_pem(&merchant_key)?,
@@ -165,5 +182,20 @@ mod tests {
         assert_eq!(first.apiv3_key.len(), 32);
         assert_eq!(first.mchid.len(), 10);
         assert!(first.pay_public_key_id.starts_with("PUB_KEY_ID_"));
+        assert!(first.app_appid.starts_with("wx"));
+    }
+
+    #[test]
+    fn a_file_from_before_the_mobile_app_gets_one_kept_from_then_on() {
+        let folder = tempfile::tempdir().expect("folder");
+        let made = SandboxCredentials::load_or_create(folder.path()).expect("made");
+        let mut old = serde_json::to_value(&made).expect("JSON");
+        old.as_object_mut().map(|fields| fields.remove("app_appid"));
+        std::fs::write(folder.path().join(FILE), old.to_string()).expect("write");
+        let upgraded = SandboxCredentials::load_or_create(folder.path()).expect("read");
+        assert!(upgraded.app_appid.starts_with("wx"));
+        assert_eq!(upgraded.mp_appid, made.mp_appid);
+        let again = SandboxCredentials::load_or_create(folder.path()).expect("read again");
+        assert_eq!(again.app_appid, upgraded.app_appid);
     }
 }

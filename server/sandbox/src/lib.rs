@@ -126,6 +126,7 @@ async fn describe(State(sandbox): State<Arc<Sandbox>>) -> Json<Value> {
         "mp_appid": credentials.mp_appid,
         "oa_appid": credentials.oa_appid,
         "web_appid": credentials.web_appid,
+        "app_appid": credentials.app_appid,
         "mchid": credentials.mchid,
         "pay_public_key_id": credentials.pay_public_key_id,
         "platform_cert_serial": credentials.platform_cert_serial,

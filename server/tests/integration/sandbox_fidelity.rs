@@ -529,3 +529,46 @@ async fn a_request_must_accept_json_and_sign_its_path_as_sent() {
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     assert_eq!(refused.json()["code"], "SIGN_ERROR");
 }
+
+/// A prepay of `kind` for `appid` (JSAPI with some payer: the appid is checked first).
+async fn prepay_for(merchant: &Merchant, kind: &str, no: &str, appid: String) -> Reply {
+    let mut body = json!({
+        "appid": appid, "mchid": merchant.mchid(), "description": "测试商品", "out_trade_no": no,
+        "notify_url": "http://127.0.0.1:9/notify", "amount": {"total": 10, "currency": "CNY"}
+    });
+    if kind == "jsapi" {
+        body["payer"] = json!({"openid": "oAnyPayer0000000000000000000"});
+    }
+    merchant
+        .call("POST", &format!("/v3/pay/transactions/{kind}"), Some(&body))
+        .await
+}
+
+#[tokio::test]
+async fn only_apps_wechat_binds_to_a_merchant_may_order_and_app_pay_needs_a_mobile_app() {
+    let merchant = Merchant::start().await;
+    let credential = |name: &str| merchant.sandbox.credential(name);
+
+    // A website app is never bound to a merchant.
+    let website = prepay_for(&merchant, "native", "FIDBIND001", credential("web_appid")).await;
+    assert_eq!(website.status, StatusCode::BAD_REQUEST);
+    assert_eq!(website.json()["code"], "APPID_MCHID_NOT_MATCH");
+    // APP pay takes a mobile app's appid, and only APP pay does.
+    let app_with_oa = prepay_for(&merchant, "app", "FIDBIND002", credential("oa_appid")).await;
+    assert_eq!(
+        param_error(&app_with_oa),
+        (
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR".to_owned(),
+            "/body/appid".to_owned()
+        )
+    );
+    let app = prepay_for(&merchant, "app", "FIDBIND003", credential("app_appid")).await;
+    assert_eq!(app.status, StatusCode::OK, "{:?}", app.json());
+    let jsapi_with_app =
+        prepay_for(&merchant, "jsapi", "FIDBIND004", credential("app_appid")).await;
+    assert_eq!(param_error(&jsapi_with_app).2, "/body/appid");
+    let native_with_mp =
+        prepay_for(&merchant, "native", "FIDBIND005", credential("mp_appid")).await;
+    assert_eq!(native_with_mp.status, StatusCode::OK);
+}

@@ -684,13 +684,10 @@ async fn the_scan_page_pays_a_native_order_and_the_qr_page_links_to_it() {
     assert!(paid.text().await.expect("HTML").contains("支付成功"));
     let order = merchant.trade_state("SCAN000001").await;
     assert_eq!(order["trade_state"], "SUCCESS");
-    let web_appid = merchant.sandbox.credential("web_appid");
+    let oa_appid = merchant.sandbox.credential("oa_appid");
     assert_eq!(
         order["payer"]["openid"],
-        merchant
-            .sandbox
-            .persona_openid("xiaoming", &web_appid)
-            .await
+        merchant.sandbox.persona_openid("xiaoming", &oa_appid).await
     );
     let twice = browser()
         .post(merchant.sandbox.url("/sandbox/pay/scan"))

@@ -642,14 +642,17 @@ async fn bills_download_with_a_matching_sha1_and_a_tampered_digest_is_refused() 
 async fn app_prepay_gives_signed_parameters_for_the_app_sdk() {
     let sandbox = Sandbox::start().await;
     let client = client(&sandbox, true);
-    let appid = sandbox.credential("oa_appid");
-    let app_order = order(
-        &sandbox,
-        "WXG20261121G001",
-        300,
-        "https://shop.example.com/notify",
-        TradeType::App,
-    );
+    let appid = sandbox.credential("app_appid");
+    let app_order = OrderRequest {
+        appid: appid.clone(),
+        ..order(
+            &sandbox,
+            "WXG20261121G001",
+            300,
+            "https://shop.example.com/notify",
+            TradeType::App,
+        )
+    };
     let Prepay::PrepayId(prepay_id) = transactions::prepay(&client, &app_order)
         .await
         .expect("app prepay")

@@ -20,7 +20,7 @@ def out_no(prefix):
 def client(sandbox, receiver, mode):
     c = sandbox.credentials
     common = dict(wechatpay_type=WeChatPayType.NATIVE, mchid=c["mchid"], private_key=c["merchant_private_key_pem"],
-                  cert_serial_no=c["merchant_serial"], appid=c["web_appid"], apiv3_key=c["apiv3_key"],
+                  cert_serial_no=c["merchant_serial"], appid=c["oa_appid"], apiv3_key=c["apiv3_key"],
                   notify_url=receiver.url)
     if mode == "public_key":
         wx = WeChatPay(**common, public_key=c["pay_public_key_pem"], public_key_id=c["pay_public_key_id"])
@@ -113,7 +113,7 @@ def test_certificate_download_and_rotation(sandbox, receiver):
     # No cert_dir: keep the constructor from downloading, then download from the sandbox.
     with unittest.mock.patch.object(Core, "_init_certificates", lambda self: None):
         wx = WeChatPay(wechatpay_type=WeChatPayType.NATIVE, mchid=c["mchid"], private_key=c["merchant_private_key_pem"],
-                       cert_serial_no=c["merchant_serial"], appid=c["web_appid"], apiv3_key=c["apiv3_key"],
+                       cert_serial_no=c["merchant_serial"], appid=c["oa_appid"], apiv3_key=c["apiv3_key"],
                        notify_url=receiver.url)
     wx._core._gate_way = sandbox.base
     wx._core._init_certificates()

@@ -22,7 +22,7 @@ pub enum PayError {
     #[error("{0}")]
     InvalidRequest(String),
     /// 400: the appid is not one of the sandbox's apps bound to the merchant.
-    #[error("appid {0} is not bound to this mchid (the sandbox binds its mp, oa and web appids)")]
+    #[error("appid {0} is not bound to this mchid (the sandbox binds its mini program, official account and mobile app; never a website app)")]
     AppidMchidNotMatch(String),
     /// 400: the mchid in the body is not the sandbox's merchant.
     #[error("mchid {0} does not exist (the sandbox's merchant is the one in `wxgate sandbox credentials`)")]

@@ -56,6 +56,7 @@ use keyring::KeyRing;
 use ledger::Ledger;
 use notify::{Notifier, NotifyError};
 pub use orders::control_base;
+use validate::{AppKind, BoundApp};
 
 /// Divides WeChat's notification retry delays, for tests (e.g. 1000 turns 15 s into 15 ms). Default 1.
 pub const TIME_SCALE_ENV: &str = "WXGATE_SANDBOX_TIME_SCALE";
@@ -76,8 +77,8 @@ pub enum PayInitError {
 #[derive(Debug)]
 pub struct PaySandbox {
     merchant: Merchant,
-    /// The appids bound to the merchant: the sandbox's mini program, official account and website app.
-    appids: Vec<String>,
+    /// The apps bound to the merchant: the sandbox's mini program, official account and mobile app.
+    apps: Vec<BoundApp>,
     keys: KeyRing,
     ledger: Mutex<Ledger>,
     faults: Faults,
@@ -108,10 +109,19 @@ impl PaySandbox {
                 serial: credentials.merchant_serial.clone(),
                 verifying_key: rsa::pkcs1v15::VerifyingKey::new(merchant_key.to_public_key()),
             },
-            appids: vec![
-                credentials.mp_appid.clone(),
-                credentials.oa_appid.clone(),
-                credentials.web_appid.clone(),
+            apps: vec![
+                BoundApp {
+                    appid: credentials.mp_appid.clone(),
+                    kind: AppKind::MiniProgram,
+                },
+                BoundApp {
+                    appid: credentials.oa_appid.clone(),
+                    kind: AppKind::OfficialAccount,
+                },
+                BoundApp {
+                    appid: credentials.app_appid.clone(),
+                    kind: AppKind::MobileApp,
+                },
             ],
             keys: KeyRing::from_credentials(credentials)?,
             ledger: Mutex::new(Ledger::default()),

@@ -41,7 +41,7 @@ fn prepay_order(sandbox: &Sandbox, kind: &str, call: &PayCall) -> Result<Reply, 
         &body,
         Binding {
             mchid: &pay.merchant.mchid,
-            appids: &pay.appids,
+            apps: &pay.apps,
         },
     )?;
     if let Some(openid) = &request.openid {

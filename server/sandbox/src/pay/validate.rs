@@ -42,11 +42,61 @@ impl TradeType {
     }
 }
 
+/// What kind of app an appid bound to the merchant is. WeChat Pay binds official accounts, mini programs and mobile
+/// apps to a merchant, never a website app (<https://pay.weixin.qq.com/doc/v3/merchant/4013070756>, AppID
+/// binding); JSAPI pays in an official account or a mini program, APP pay only in a mobile app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppKind {
+    OfficialAccount,
+    MiniProgram,
+    MobileApp,
+}
+
+/// An appid bound to the merchant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundApp {
+    pub appid: String,
+    pub kind: AppKind,
+}
+
 /// Who the sandbox's merchant is and which appids are bound to it.
 #[derive(Debug, Clone, Copy)]
 pub struct Binding<'a> {
     pub mchid: &'a str,
-    pub appids: &'a [String],
+    pub apps: &'a [BoundApp],
+}
+
+impl Binding<'_> {
+    /// Checks that `appid` is bound and may make a `kind` order.
+    fn admits(&self, appid: &str, kind: TradeType) -> Result<(), PayError> {
+        let app = self
+            .apps
+            .iter()
+            .find(|app| app.appid == appid)
+            .ok_or_else(|| PayError::AppidMchidNotMatch(appid.to_owned()))?;
+        let fits = match kind {
+            TradeType::Jsapi => matches!(app.kind, AppKind::OfficialAccount | AppKind::MiniProgram),
+            TradeType::App => app.kind == AppKind::MobileApp,
+            TradeType::Native | TradeType::H5 => true,
+        };
+        if fits {
+            Ok(())
+        } else {
+            // WeChat's exact words here are not documented; the refusal is the stricter reading.
+            Err(PayError::param(
+                "/body/appid",
+                format!(
+                    "appid {appid} is a {:?}; {} pay needs {}",
+                    app.kind,
+                    kind.wire(),
+                    match kind {
+                        TradeType::App => "a mobile app's appid",
+                        _ => "an official account's or a mini program's appid",
+                    }
+                ),
+            ))
+        }
+    }
 }
 
 /// A valid prepay request.
@@ -147,9 +197,7 @@ pub fn order_request(
     if mchid != binding.mchid {
         return Err(PayError::MchNotExists(mchid));
     }
-    if !binding.appids.contains(&appid) {
-        return Err(PayError::AppidMchidNotMatch(appid));
-    }
+    binding.admits(&appid, kind)?;
     Ok(OrderRequest {
         appid,
         mchid,
@@ -347,14 +395,17 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn appids() -> Vec<String> {
-        vec!["wx0000000000000001".to_owned()]
+    fn appids() -> Vec<BoundApp> {
+        vec![BoundApp {
+            appid: "wx0000000000000001".to_owned(),
+            kind: AppKind::OfficialAccount,
+        }]
     }
 
-    fn binding(appids: &[String]) -> Binding<'_> {
+    fn binding(apps: &[BoundApp]) -> Binding<'_> {
         Binding {
             mchid: "1900000001",
-            appids,
+            apps,
         }
     }
 

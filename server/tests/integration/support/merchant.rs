@@ -187,7 +187,7 @@ impl Merchant {
 
     pub async fn native_order(&self, out_trade_no: &str, total: u64, notify_url: &str) -> Reply {
         let body = json!({
-            "appid": self.sandbox.credential("web_appid"), "mchid": self.mchid(), "description": "测试商品",
+            "appid": self.sandbox.credential("oa_appid"), "mchid": self.mchid(), "description": "测试商品",
             "out_trade_no": out_trade_no, "notify_url": notify_url, "amount": {"total": total, "currency": "CNY"}
         });
         self.call("POST", "/v3/pay/transactions/native", Some(&body))
