@@ -513,15 +513,12 @@ async fn an_expired_login_state_is_refused_and_a_new_login_offered(database: Tes
         location(&callback),
         server.url("/login?error=state_expired")
     );
-    let login_page = browser
-        .get(&server.url("/login?error=state_expired"))
-        .await
-        .text()
-        .await
-        .expect("html");
+    let answer = browser.get(&server.url("/login?error=state_expired")).await;
+    let status = answer.status();
+    let login_page = answer.text().await.expect("html");
     assert!(
         login_page.contains("登录链接已失效"),
-        "the login page says so and offers a new login"
+        "the login page says so and offers a new login; it answered {status}: {login_page}"
     );
 }
 
