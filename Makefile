@@ -111,16 +111,19 @@ unit-tests: claim-target
 	cargo test -p app -p wechat --features app/ssr
 	cargo test -p server -p sandbox -p private-files
 
-# The judge: the PyPI SDK wechatpayv3 (pinned) drives `wxgate sandbox` in public-key and certificate mode.
-# Needs only pip's registry, once; the venv is kept and reused.
+# The judges: the PyPI SDKs wechatpayv3 (Pay, in public-key and certificate mode) and wechatpy (login: code2session,
+# server tokens, the JS-SDK ticket, official-account OAuth), pinned, drive `wxgate sandbox`. Needs only pip's
+# registry, once; the venv is kept and reused (its stamp names the pins, so a new pin installs again).
 SDK_VENV := $(HOME)/.cache/wxgate/sdk-venv
-sdk-tests: claim-target $(SDK_VENV)/.installed
+SDK_PINS := wechatpayv3==2.0.4 wechatpy==1.8.18 pytest
+SDK_STAMP := $(SDK_VENV)/.installed-$(shell echo '$(SDK_PINS)' | sha1sum | cut -c1-12)
+sdk-tests: claim-target $(SDK_STAMP)
 	cargo build -p server --bin wxgate
 	cd server/tests/sdk && PYTHONDONTWRITEBYTECODE=1 WXGATE_BIN=$(WXGATE_DEBUG) $(SDK_VENV)/bin/python -m pytest -q -p no:cacheprovider
 
-$(SDK_VENV)/.installed:
+$(SDK_STAMP):
 	test -x $(SDK_VENV)/bin/python || python3 -m venv $(SDK_VENV)
-	$(SDK_VENV)/bin/pip install -q wechatpayv3==2.0.4 pytest
+	$(SDK_VENV)/bin/pip install -q $(SDK_PINS)
 	touch $@
 
 e2e: claim-target end2end/node_modules/.installed
