@@ -572,3 +572,50 @@ async fn only_apps_wechat_binds_to_a_merchant_may_order_and_app_pay_needs_a_mobi
         prepay_for(&merchant, "native", "FIDBIND005", credential("mp_appid")).await;
     assert_eq!(native_with_mp.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn errmsg_rids_and_request_ids_look_like_wechats() {
+    let merchant = Merchant::start().await;
+    let refused: Value = reqwest::get(merchant.sandbox.url(&format!(
+        "/sns/jscode2session?appid={}&secret={}&js_code=no-such-code&grant_type=authorization_code",
+        merchant.sandbox.credential("mp_appid"),
+        merchant.sandbox.credential("mp_secret")
+    )))
+    .await
+    .expect("jscode2session")
+    .json()
+    .await
+    .expect("JSON");
+    let errmsg = refused["errmsg"].as_str().unwrap_or_default();
+    let (_, rid) = errmsg
+        .rsplit_once(", rid: ")
+        .expect("an errmsg ends with its rid");
+    let groups: Vec<&str> = rid.split('-').collect();
+    assert!(
+        groups.len() == 3
+            && groups.iter().all(|group| group.len() == 8
+                && group
+                    .bytes()
+                    .all(|byte| byte.is_ascii_hexdigit() && !byte.is_ascii_uppercase())),
+        "{errmsg}"
+    );
+
+    let answer = merchant
+        .call(
+            "GET",
+            &format!(
+                "/v3/pay/transactions/out-trade-no/NO-SUCH?mchid={}",
+                merchant.mchid()
+            ),
+            None,
+        )
+        .await;
+    let request_id = answer.headers["Request-ID"].to_str().unwrap_or_default();
+    assert!(
+        request_id.len() == 50
+            && request_id
+                .bytes()
+                .all(|byte| byte.is_ascii_digit() || (b'A'..=b'F').contains(&byte)),
+        "{request_id}"
+    );
+}

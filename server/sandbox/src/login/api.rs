@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 use super::state::{AppKind, CodeKind, UserGrant, WeChatError};
-use super::tokens::random_token;
+use super::tokens::rid;
 use crate::Sandbox;
 
 type Params = Query<HashMap<String, String>>;
@@ -23,7 +23,7 @@ fn answer(result: Result<Value, WeChatError>) -> Answer {
         Ok(body) => body,
         Err(error) => json!({
             "errcode": error.errcode,
-            "errmsg": format!("{} rid: {}", error.errmsg, random_token(24)),
+            "errmsg": format!("{}, rid: {}", error.errmsg, rid()),
         }),
     })
 }

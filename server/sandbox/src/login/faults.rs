@@ -11,7 +11,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::tokens::random_token;
+use super::tokens::rid;
 use crate::Sandbox;
 
 /// The faults in force; also the JSON of `GET/POST /sandbox/login/faults`.
@@ -42,7 +42,7 @@ pub async fn apply(State(sandbox): State<Arc<Sandbox>>, request: Request, next: 
     match errcode {
         Some(errcode) => Json(json!({
             "errcode": errcode,
-            "errmsg": format!("injected by the sandbox rid: {}", random_token(24)),
+            "errmsg": format!("injected by the sandbox, rid: {}", rid()),
         }))
         .into_response(),
         None => next.run(request).await,

@@ -9,6 +9,21 @@ pub const CODE_LEN: usize = 32;
 pub const USER_TOKEN_LEN: usize = 110;
 pub const SERVER_TOKEN_LEN: usize = 512;
 
+/// The request id WeChat ends an errmsg with (`…, rid: 6517d7c1-4b0a6b6d-1f2a3c4d`): the Unix time in hex and two
+/// random 32-bit groups.
+pub fn rid() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or_default();
+    format!(
+        "{:08x}-{:08x}-{:08x}",
+        now & 0xffff_ffff,
+        rand::random::<u32>(),
+        rand::random::<u32>()
+    )
+}
+
 /// A random token of `len` URL-safe characters (64 of them, so every byte maps without bias).
 pub fn random_token(len: usize) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";

@@ -130,7 +130,7 @@ impl PaySandbox {
         };
         let mut response = Response::builder()
             .status(status)
-            .header("Request-ID", ids::uuid_like());
+            .header("Request-ID", ids::request_id());
         if let Some(content_type) = content_type {
             response = response.header(CONTENT_TYPE, content_type);
         }

@@ -24,6 +24,12 @@ pub fn hex_nonce() -> String {
 }
 
 /// A UUID-shaped id, as notification ids and Request-IDs look.
+/// A `Request-ID` as WeChat Pay sends them: 50 uppercase hex digits, e.g.
+/// `08F78BB5AF0610D302189F99DD5C20BA9D9C7C28A6B1A8F006`.
+pub fn request_id() -> String {
+    hex::encode_upper(rand::random::<[u8; 25]>())
+}
+
 pub fn uuid_like() -> String {
     let hex = hex::encode(rand::random::<[u8; 16]>());
     format!(
