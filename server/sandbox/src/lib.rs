@@ -49,11 +49,14 @@ impl Sandbox {
         wechat_base: String,
         time_scale: Option<&str>,
     ) -> Result<Arc<Sandbox>, pay::PayInitError> {
+        let wechat_base = wechat_base.trim_end_matches('/').to_owned();
+        let pay = pay::PaySandbox::new(&credentials, time_scale)?;
+        pay.set_h5_domains(pay::h5::default_domains(&wechat_base));
         Ok(Arc::new(Sandbox {
             login: login::LoginSandbox::new(&credentials),
-            pay: pay::PaySandbox::new(&credentials, time_scale)?,
+            pay,
             credentials,
-            wechat_base: wechat_base.trim_end_matches('/').to_owned(),
+            wechat_base,
         }))
     }
 }

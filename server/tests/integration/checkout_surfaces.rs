@@ -49,7 +49,13 @@ async fn a_phone_pays_on_the_h5_page_and_a_desktop_scans_the_qr_wxgate_draws(
     let (_, again) = create(&server, &token, PHONE_UA, json!({ "order_id": order_id })).await;
     assert_eq!(again["h5_url"], h5["h5_url"]);
 
-    let cashier = reqwest::get(&h5_url).await.expect("cashier");
+    // The phone comes to WeChat's cashier from wxgate's order page, which its Referer names.
+    let cashier = reqwest::Client::new()
+        .get(&h5_url)
+        .header("Referer", server.url(&format!("/orders/{order_id}")))
+        .send()
+        .await
+        .expect("cashier");
     assert_eq!(cashier.status(), 200);
     assert!(cashier.text().await.expect("html").contains("¥39.00"));
     let prepay_id = url::Url::parse(&h5_url)

@@ -619,3 +619,52 @@ async fn errmsg_rids_and_request_ids_look_like_wechats() {
         "{request_id}"
     );
 }
+
+#[tokio::test]
+async fn the_h5_cashier_opens_only_from_a_page_of_the_merchants_h5_domain() {
+    let merchant = Merchant::start().await;
+    let h5_url = merchant.h5_order("FIDH5REF01", "商品", 100).await.json()["h5_url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let open = |referer: Option<&'static str>| {
+        let mut request = browser().get(&h5_url);
+        if let Some(referer) = referer {
+            request = request.header("Referer", referer);
+        }
+        async move {
+            request
+                .send()
+                .await
+                .expect("cashier")
+                .text()
+                .await
+                .expect("HTML")
+        }
+    };
+    let refused = "商家参数格式有误，请联系商家解决";
+    assert!(open(None).await.contains(refused), "no Referer");
+    assert!(open(Some("https://evil.example/pay"))
+        .await
+        .contains(refused));
+    assert!(open(Some("http://127.0.0.1/orders/1"))
+        .await
+        .contains("¥1.00"));
+
+    let set = merchant
+        .control(
+            "/sandbox/pay/merchant/h5-domains",
+            json!({"domains": ["shop.example.com"]}),
+        )
+        .await;
+    assert_eq!(set["domains"], json!(["shop.example.com"]));
+    assert!(open(Some("https://m.shop.example.com/orders/1"))
+        .await
+        .contains("¥1.00"));
+    assert!(open(Some("http://127.0.0.1/orders/1"))
+        .await
+        .contains(refused));
+    assert!(open(Some("https://shop.example.com.evil.example/"))
+        .await
+        .contains(refused));
+}

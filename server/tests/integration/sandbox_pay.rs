@@ -17,6 +17,9 @@ use serde_json::{json, Value};
 
 use crate::support::merchant::{browser, now, Merchant, Receiver};
 
+/// The merchant page a phone leaves for the H5 cashier: on this machine, one of the sandbox's H5 domains.
+const MERCHANT_PAGE: &str = "http://127.0.0.1/orders/1";
+
 #[tokio::test]
 async fn requests_with_a_bad_authorization_are_refused_with_sign_error() {
     let merchant = Merchant::start().await;
@@ -546,6 +549,7 @@ async fn the_h5_cashier_shows_the_order_pays_as_the_chosen_persona_and_returns_t
             "{h5_url}&redirect_url={}",
             "https%3A%2F%2Fshop.example.com%2Fpaid%3Forder%3DH5ORDER001"
         ))
+        .header("Referer", MERCHANT_PAGE)
         .send()
         .await
         .expect("cashier");
@@ -589,7 +593,12 @@ async fn the_h5_cashier_shows_the_order_pays_as_the_chosen_persona_and_returns_t
         merchant.sandbox.persona_openid("xiaohong", &oa_appid).await
     );
 
-    let again = browser().get(&h5_url).send().await.expect("cashier");
+    let again = browser()
+        .get(&h5_url)
+        .header("Referer", MERCHANT_PAGE)
+        .send()
+        .await
+        .expect("cashier");
     assert!(again.text().await.expect("HTML").contains("已支付"));
     let unknown = browser()
         .get(
@@ -597,6 +606,7 @@ async fn the_h5_cashier_shows_the_order_pays_as_the_chosen_persona_and_returns_t
                 .sandbox
                 .url("/sandbox/pay/h5?prepay_id=wxnosuchprepay"),
         )
+        .header("Referer", MERCHANT_PAGE)
         .send()
         .await
         .expect("cashier");
@@ -615,14 +625,24 @@ async fn an_expired_h5_link_shows_an_error_until_a_repeat_prepay_renews_it_and_w
         .control("/sandbox/pay/links/expire", json!({}))
         .await;
     assert_eq!(expired["expired"], 1);
-    let page = browser().get(&h5_url).send().await.expect("cashier");
+    let page = browser()
+        .get(&h5_url)
+        .header("Referer", MERCHANT_PAGE)
+        .send()
+        .await
+        .expect("cashier");
     assert!(page.text().await.expect("HTML").contains("支付链接已失效"));
 
     let renewed = merchant.h5_order("H5ORDER002", "商品", 100).await.json()["h5_url"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let page = browser().get(&renewed).send().await.expect("cashier");
+    let page = browser()
+        .get(&renewed)
+        .header("Referer", MERCHANT_PAGE)
+        .send()
+        .await
+        .expect("cashier");
     assert!(page.text().await.expect("HTML").contains("¥1.00"));
     let prepay_id = renewed.split("prepay_id=").nth(1).unwrap_or_default();
     let paid = browser()

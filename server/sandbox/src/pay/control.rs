@@ -181,6 +181,45 @@ async fn settle_refund(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct H5DomainsInput {
+    domains: Vec<String>,
+}
+
+/// `POST /sandbox/pay/merchant/h5-domains {"domains": ["shop.example.com"]}`: the merchant platform's H5 payment
+/// domains; the H5 cashier opens only for a Referer on one of them (or a subdomain). Answers the domains.
+async fn set_h5_domains(
+    State(sandbox): State<Arc<Sandbox>>,
+    body: Bytes,
+) -> Result<Json<Value>, ControlError> {
+    let H5DomainsInput { domains } = serde_json::from_slice(&body).map_err(|error| {
+        ControlError::BadRequest(format!(
+            "the body must be {{\"domains\": [\"shop.example.com\", …]}}: {error}"
+        ))
+    })?;
+    let domains: Vec<String> = domains
+        .iter()
+        .map(|domain| domain.trim().to_ascii_lowercase())
+        .collect();
+    if domains.len() > 16
+        || domains.iter().any(|domain| {
+            domain.is_empty()
+                || domain.len() > 253
+                || !domain
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        })
+    {
+        return Err(ControlError::BadRequest(
+            "domains are at most 16 host names (letters, digits, dots and hyphens), without scheme or port"
+                .to_owned(),
+        ));
+    }
+    sandbox.pay.set_h5_domains(domains.clone());
+    Ok(Json(json!({ "domains": domains })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RefundCallbackInput {
     url: Option<String>,
 }
@@ -379,5 +418,6 @@ pub fn routes() -> axum::Router<Arc<Sandbox>> {
         .route("/pay/probes", post(probe))
         .route("/pay/time-scale", post(set_time_scale))
         .route("/pay/merchant/refund-callback", post(set_refund_callback))
+        .route("/pay/merchant/h5-domains", post(set_h5_domains))
         .route("/pay/links/expire", post(expire_links))
 }

@@ -4,12 +4,17 @@
 //!
 //! Doc: the H5 guide <https://pay.weixin.qq.com/docs/merchant/products/h5-payment/development.html> (`h5_url` lives
 //! 5 minutes, a repeat prepay renews it; the merchant may append `&redirect_url=` URL-encoded, and the cashier
-//! returns there after paying or cancelling).
+//! returns there after paying or cancelling). The cashier opens only when the browser comes from a page of the
+//! merchant's H5 payment domain: an empty `Referer`, or one elsewhere, is refused with "商家参数格式有误，请联系商家
+//! 解决", as WeChat refuses it (the guide's FAQ on that message). The domains are the merchant platform's setting:
+//! here `localhost`, `127.0.0.1` and the host the sandbox is reached at, changed through the control API.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Form, Query, State};
+use axum::http::header::REFERER;
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::clock;
@@ -36,11 +41,58 @@ fn redirect_url(params: &Params) -> Result<Option<String>, PageError> {
     }
 }
 
+/// The H5 domains a sandbox reached at `wechat_base` starts with: a merchant on this machine, and the host the
+/// sandbox is reached at (`wxgate serve`'s own host when it is mounted there).
+pub(crate) fn default_domains(wechat_base: &str) -> Vec<String> {
+    let mut domains = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
+    if let Some(host) = url::Url::parse(wechat_base)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_owned))
+    {
+        if !domains.contains(&host) {
+            domains.push(host);
+        }
+    }
+    domains
+}
+
+/// The browser came from a page on one of `domains` (or a subdomain of one).
+fn from_h5_domain(headers: &HeaderMap, domains: &[String]) -> Result<(), PageError> {
+    let refused =
+        |why: &str| PageError::Refused(format!("商家参数格式有误，请联系商家解决 ({why})"));
+    let referer = headers
+        .get(REFERER)
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| !value.is_empty())
+        .ok_or_else(|| {
+            refused("the request has no Referer: open h5_url from the merchant's page")
+        })?;
+    let host = url::Url::parse(referer)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_ascii_lowercase))
+        .ok_or_else(|| refused("the Referer is not a URL"))?;
+    let on_domain = domains
+        .iter()
+        .any(|domain| host == *domain || host.ends_with(&format!(".{domain}")));
+    if on_domain {
+        Ok(())
+    } else {
+        Err(refused(&format!(
+            "the Referer's host {host} is not one of the merchant's H5 domains ({})",
+            domains.join(", ")
+        )))
+    }
+}
+
 /// `GET /sandbox/pay/h5?prepay_id=…[&redirect_url=…]`: the cashier.
 pub async fn cashier(
     State(sandbox): State<Arc<Sandbox>>,
+    headers: HeaderMap,
     Query(params): Query<Params>,
 ) -> Response {
+    if let Err(error) = from_h5_domain(&headers, &sandbox.pay.h5_domains()) {
+        return pages::error_page(&error);
+    }
     let prepay_id = params.get("prepay_id").map_or("", String::as_str);
     let order = redirect_url(&params).and_then(|redirect| {
         pages::payable_order(

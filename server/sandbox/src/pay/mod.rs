@@ -27,7 +27,7 @@ mod clock;
 mod control;
 mod error;
 mod faults;
-mod h5;
+pub(crate) mod h5;
 mod ids;
 mod jsapi;
 mod keyring;
@@ -86,6 +86,8 @@ pub struct PaySandbox {
     downloads: bills::Downloads,
     /// The merchant platform's refund callback (set through the control API); none at first.
     refund_notify_url: Mutex<Option<String>>,
+    /// The merchant platform's H5 payment domains: the H5 cashier opens only for a Referer on one of them.
+    h5_domains: Mutex<Vec<String>>,
 }
 
 impl PaySandbox {
@@ -129,6 +131,7 @@ impl PaySandbox {
             notifier: Notifier::new(time_scale)?,
             downloads: bills::Downloads::default(),
             refund_notify_url: Mutex::new(None),
+            h5_domains: Mutex::new(Vec::new()),
         }))
     }
 
@@ -145,6 +148,21 @@ impl PaySandbox {
             .refund_notify_url
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = url;
+    }
+
+    /// The domains H5 payments may come from.
+    fn h5_domains(&self) -> Vec<String> {
+        self.h5_domains
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    pub fn set_h5_domains(&self, domains: Vec<String>) {
+        *self
+            .h5_domains
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = domains;
     }
 
     fn ledger(&self) -> MutexGuard<'_, Ledger> {
