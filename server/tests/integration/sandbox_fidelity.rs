@@ -668,3 +668,63 @@ async fn the_h5_cashier_opens_only_from_a_page_of_the_merchants_h5_domain() {
         .await
         .contains(refused));
 }
+
+#[tokio::test]
+async fn a_gzip_bill_is_served_compressed_with_the_sha1_of_the_uncompressed_file() {
+    use sha1::{Digest, Sha1};
+
+    let started = Merchant::start().await;
+    let merchant = &started;
+    merchant
+        .native_order("FIDGZIP001", 250, "http://127.0.0.1:9/notify")
+        .await;
+    merchant
+        .control("/sandbox/pay/orders/FIDGZIP001/pay", json!({}))
+        .await;
+    let order = merchant.trade_state("FIDGZIP001").await;
+    let day = order["success_time"].as_str().unwrap_or_default()[..10].to_owned();
+    let download = |bill: Value| {
+        let url = url::Url::parse(bill["download_url"].as_str().unwrap_or_default()).expect("URL");
+        let path = url[url::Position::BeforePath..].to_owned();
+        let authorization =
+            merchant.authorization(&merchant.key, &merchant.mchid(), "GET", &path, "", now());
+        async move { merchant.send("GET", &path, "", &authorization).await }
+    };
+
+    let plain_link = merchant
+        .call("GET", &format!("/v3/bill/tradebill?bill_date={day}"), None)
+        .await
+        .json();
+    let plain = download(plain_link.clone()).await.body;
+    let gzip_link = merchant
+        .call(
+            "GET",
+            &format!("/v3/bill/tradebill?bill_date={day}&tar_type=GZIP"),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(gzip_link["hash_value"], plain_link["hash_value"]);
+    let packed = download(gzip_link.clone()).await;
+    assert_eq!(packed.headers["content-type"], "application/x-gzip");
+    let mut unpacked = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(packed.body.as_slice()),
+        &mut unpacked,
+    )
+    .expect("gzip");
+    assert_eq!(unpacked, plain);
+    assert_eq!(
+        hex::encode(Sha1::digest(&unpacked)),
+        gzip_link["hash_value"].as_str().unwrap_or_default()
+    );
+
+    let refused = merchant
+        .call(
+            "GET",
+            &format!("/v3/bill/tradebill?bill_date={day}&tar_type=ZIP"),
+            None,
+        )
+        .await;
+    assert_eq!(param_error(&refused).2, "/query/tar_type");
+}

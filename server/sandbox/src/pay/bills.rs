@@ -7,7 +7,8 @@
 //! movements of that account) answers 400 NO_STATEMENT_EXIST; downloads carry no signature headers. The link lives
 //! five minutes. Unlike WeChat, which bills a day from 10 a.m. the next day (STATEMENT_CREATING before), the sandbox
 //! bills the current day at once, so tests can reconcile what they just paid. The file is a snapshot taken when the
-//! bill is applied for; `tar_type=GZIP` is not served.
+//! bill is applied for. With `tar_type=GZIP` (what WeChat's sample code asks for) the file is served gzip-compressed
+//! and `hash_value` is still the SHA-1 of the uncompressed file, as the trade-bill page says.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -18,6 +19,7 @@ use axum::extract::{Query, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use flate2::write::GzEncoder;
 use serde_json::json;
 use sha1::{Digest, Sha1};
 
@@ -33,29 +35,36 @@ const LINK_LIFETIME: Duration = Duration::from_secs(5 * 60);
 
 type Params = HashMap<String, String>;
 
+/// A bill file as it is served: its bytes and their content type.
+#[derive(Debug, Clone)]
+struct File {
+    bytes: Vec<u8>,
+    content_type: &'static str,
+}
+
 /// Bill files waiting to be downloaded, by token.
 #[derive(Debug, Default)]
 pub struct Downloads {
-    files: Mutex<HashMap<String, (Vec<u8>, Instant)>>,
+    files: Mutex<HashMap<String, (File, Instant)>>,
 }
 
 impl Downloads {
     /// Keeps `bytes` for one download link; answers its token.
-    fn keep(&self, bytes: Vec<u8>) -> String {
+    fn keep(&self, file: File) -> String {
         let token = ids::alphanumeric(48);
         let now = Instant::now();
         let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
         files.retain(|_, (_, until)| *until > now);
-        files.insert(token.clone(), (bytes, now + LINK_LIFETIME));
+        files.insert(token.clone(), (file, now + LINK_LIFETIME));
         token
     }
 
-    fn get(&self, token: &str) -> Option<Vec<u8>> {
+    fn get(&self, token: &str) -> Option<File> {
         let files = self.files.lock().unwrap_or_else(|p| p.into_inner());
         files
             .get(token)
             .filter(|(_, until)| *until > Instant::now())
-            .map(|(bytes, _)| bytes.clone())
+            .map(|(file, _)| file.clone())
     }
 }
 
@@ -73,20 +82,49 @@ fn bill_date(params: &Params) -> Result<Date, PayError> {
     })
 }
 
-fn refuse_compression(params: &Params) -> Result<(), PayError> {
-    match params.get("tar_type") {
-        Some(tar_type) => Err(PayError::InvalidRequest(format!(
-            "tar_type={tar_type}: the sandbox serves bills uncompressed only; leave tar_type out"
-        ))),
-        None => Ok(()),
+/// How the file is served: `tar_type` left out, or `GZIP`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Packing {
+    Plain,
+    Gzip,
+}
+
+fn packing(params: &Params) -> Result<Packing, PayError> {
+    match params.get("tar_type").map(String::as_str) {
+        None => Ok(Packing::Plain),
+        Some("GZIP") => Ok(Packing::Gzip),
+        Some(other) => Err(PayError::ParamError {
+            field: "/query/tar_type".to_owned(),
+            issue: format!(
+                "tar_type `{other}` is not GZIP (leave it out for an uncompressed file)"
+            ),
+        }),
     }
 }
 
-/// The link answer for a bill file, which is kept for download.
-fn link(sandbox: &Sandbox, text: Option<String>) -> Result<Reply, PayError> {
+/// The link answer for a bill file, which is kept for download: `hash_value` is over the uncompressed file.
+fn link(sandbox: &Sandbox, text: Option<String>, packing: Packing) -> Result<Reply, PayError> {
     let bytes = text.ok_or(PayError::NoStatementExist)?.into_bytes();
     let hash_value = hex::encode(Sha1::digest(&bytes));
-    let token = sandbox.pay.downloads.keep(bytes);
+    let served = match packing {
+        Packing::Plain => File {
+            bytes,
+            content_type: "text/plain; charset=utf-8",
+        },
+        Packing::Gzip => {
+            let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
+            let bytes = std::io::Write::write_all(&mut encoder, &bytes)
+                .and_then(|()| encoder.finish())
+                .map_err(|error| {
+                    PayError::InvalidRequest(format!("the bill could not be compressed: {error}"))
+                })?;
+            File {
+                bytes,
+                content_type: "application/x-gzip",
+            }
+        }
+    };
+    let token = sandbox.pay.downloads.keep(served);
     Ok(Reply::Json(json!({
         "hash_type": "SHA1",
         "hash_value": hash_value,
@@ -112,10 +150,10 @@ fn apply_trade_bill(sandbox: &Sandbox, params: &Params) -> Result<Reply, PayErro
             issue: format!("bill_type `{text}` is not ALL, SUCCESS or REFUND"),
         })?,
     };
-    refuse_compression(params)?;
+    let packing = packing(params)?;
     let pay: &PaySandbox = &sandbox.pay;
     let text = bill_text::trade_bill(&pay.ledger(), &pay.merchant.mchid, date, kind);
-    link(sandbox, text)
+    link(sandbox, text, packing)
 }
 
 /// `GET /v3/bill/fundflowbill?bill_date=&account_type=BASIC|OPERATION|FEES` (default BASIC; only the basic account
@@ -137,12 +175,12 @@ fn apply_fund_flow_bill(sandbox: &Sandbox, params: &Params) -> Result<Reply, Pay
             issue: format!("account_type `{account}` is not BASIC, OPERATION or FEES"),
         });
     }
-    refuse_compression(params)?;
+    let packing = packing(params)?;
     let pay: &PaySandbox = &sandbox.pay;
     let text = (account == "BASIC")
         .then(|| bill_text::fund_flow_bill(&pay.ledger(), &pay.merchant.mchid, date))
         .flatten();
-    link(sandbox, text)
+    link(sandbox, text, packing)
 }
 
 /// `GET /v3/billdownload/file?token=`: the bill's bytes, unsigned; errors are signed as usual.
@@ -155,16 +193,16 @@ pub async fn download(
         .get("token")
         .and_then(|token| sandbox.pay.downloads.get(token));
     match file {
-        Some(bytes) => (
+        Some(file) => (
             StatusCode::OK,
             [
-                (CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
+                (CONTENT_TYPE, file.content_type.to_owned()),
                 (
                     axum::http::HeaderName::from_static("request-id"),
-                    ids::uuid_like(),
+                    ids::request_id(),
                 ),
             ],
-            Body::from(bytes),
+            Body::from(file.bytes),
         )
             .into_response(),
         None => call.respond(Err(PayError::ResourceNotExists(
