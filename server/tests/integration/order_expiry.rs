@@ -92,6 +92,21 @@ async fn the_prepay_carries_the_orders_expiry_and_the_sandbox_refuses_payment_af
         u64::try_from(stored.expires_at - app::ssr::clock::now() + 1).unwrap_or(0) * 1000,
     ))
     .await;
+    // WeChat raises a time_expire less than a minute away to one minute: the order can still be paid there, and
+    // stops being payable once that minute is over (played at once by the control API).
+    let at_wechat = sandbox_order(&server, out_trade_no).await;
+    assert_eq!(at_wechat["expired"], false, "{at_wechat}");
+    let payable_until = at_wechat["payable_until"].as_str().expect("payable_until");
+    assert!(
+        china_time(payable_until) >= stored.created_at + 60,
+        "{payable_until}"
+    );
+    server
+        .control(
+            &format!("/sandbox/pay/orders/{out_trade_no}/expire"),
+            json!({}),
+        )
+        .await;
     let (status, refused) = buyer_pays(&server, out_trade_no).await;
     assert_eq!(status, 409, "{refused}");
     assert!(

@@ -728,3 +728,33 @@ async fn a_gzip_bill_is_served_compressed_with_the_sha1_of_the_uncompressed_file
         .await;
     assert_eq!(param_error(&refused).2, "/query/tar_type");
 }
+
+#[tokio::test]
+async fn a_time_expire_under_a_minute_away_is_raised_to_a_minute() {
+    let merchant = Merchant::start().await;
+    let soon = now() + 5;
+    let time_expire = time::OffsetDateTime::from_unix_timestamp(soon)
+        .expect("a time")
+        .to_offset(time::UtcOffset::from_hms(8, 0, 0).expect("UTC+8"))
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("RFC 3339");
+    let placed = merchant
+        .native_with("FIDEXPIRE1", json!({"time_expire": time_expire}))
+        .await;
+    assert_eq!(placed.status, StatusCode::OK, "{:?}", placed.json());
+    let shown: Value = reqwest::get(merchant.sandbox.url("/sandbox/pay/orders/FIDEXPIRE1"))
+        .await
+        .expect("order")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(shown["time_expire"], time_expire.as_str());
+    let payable_until = time::OffsetDateTime::parse(
+        shown["payable_until"].as_str().unwrap_or_default(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .expect("payable_until")
+    .unix_timestamp();
+    assert!(payable_until >= soon + 50, "{shown}");
+    assert_eq!(shown["expired"], false);
+}

@@ -428,6 +428,7 @@ mod tests {
             payer_openid: Some("oPayer".into()),
             success_time: Some(paid_at),
             link_issued_at: paid_at,
+            payable_until: None,
             mode: KeyMode::Certificate,
         }
     }

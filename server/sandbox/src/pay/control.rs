@@ -107,7 +107,8 @@ pub(super) fn confirm_payment(
 }
 
 /// `GET /sandbox/pay/orders/{out_trade_no}`: the order as the sandbox keeps it: its trade state, its
-/// `time_expire` as the merchant sent it (and whether it has passed), and the whole prepay body as sent.
+/// `time_expire` as the merchant sent it, until when it can be paid (`payable_until`, at least a minute after the
+/// prepay) and whether that has passed, and the whole prepay body as sent.
 async fn show_order(
     State(sandbox): State<Arc<Sandbox>>,
     Path(out_trade_no): Path<String>,
@@ -121,9 +122,32 @@ async fn show_order(
         "out_trade_no": out_trade_no,
         "trade_state": order.state.wire(),
         "time_expire": order.request_body.get("time_expire"),
+        "payable_until": order.payable_until.map(clock::rfc3339_beijing),
         "expired": order.is_expired(clock::now_unix()),
         "request": order.request_body,
     })))
+}
+
+/// `POST /sandbox/pay/orders/{out_trade_no}/expire`: an unpaid order's time to pay runs out now, as if its
+/// `time_expire` (at least a minute after the prepay) had come, to try the refusal without waiting.
+async fn expire_order(
+    State(sandbox): State<Arc<Sandbox>>,
+    Path(out_trade_no): Path<String>,
+) -> Result<Json<Value>, ControlError> {
+    {
+        let mut ledger = sandbox.pay.ledger();
+        let order = ledger.orders.get_mut(&out_trade_no).ok_or_else(|| {
+            ControlError::NotFound(format!("order {out_trade_no} does not exist"))
+        })?;
+        if order.state != TradeState::NotPay {
+            return Err(ControlError::BadRequest(format!(
+                "order {out_trade_no} is {}; only an unpaid order's time runs out",
+                order.state.wire()
+            )));
+        }
+        order.payable_until = Some(clock::now_unix());
+    }
+    show_order(State(sandbox), Path(out_trade_no)).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -405,6 +429,7 @@ pub fn routes() -> axum::Router<Arc<Sandbox>> {
     axum::Router::new()
         .route("/pay/orders/{out_trade_no}", get(show_order))
         .route("/pay/orders/{out_trade_no}/pay", post(pay_order))
+        .route("/pay/orders/{out_trade_no}/expire", post(expire_order))
         .route("/pay/refunds/{out_refund_no}/outcome", post(settle_refund))
         .route("/pay/certificates/rotate", post(rotate))
         .route(

@@ -86,6 +86,9 @@ pub struct Order {
     /// When the order's `h5_url` / `code_url` was last handed out (Unix seconds): prepay, or an identical repeat of
     /// it, which WeChat answers with a fresh link.
     pub link_issued_at: i64,
+    /// Until when it can be paid: its `time_expire`, raised to a minute after the prepay when it was sooner, as
+    /// WeChat raises it (the prepay pages, `time_expire`); none without a `time_expire`.
+    pub payable_until: Option<i64>,
     pub mode: KeyMode,
 }
 
@@ -99,11 +102,10 @@ impl Order {
         }
     }
 
-    /// Whether the order's `time_expire` has passed at `now`: WeChat Pay no longer lets anyone pay it.
+    /// Whether the order can no longer be paid at `now` (its time_expire, at least a minute after the prepay, has
+    /// passed).
     pub fn is_expired(&self, now: i64) -> bool {
-        self.request
-            .time_expire
-            .is_some_and(|time_expire| now >= time_expire)
+        self.payable_until.is_some_and(|until| now >= until)
     }
 
     /// NOTPAY → SUCCESS, paid by `openid` (a JSAPI order only by its own payer), before its `time_expire`.
@@ -123,8 +125,7 @@ impl Order {
             return Err(TransitionError::Expired {
                 out_trade_no: self.request.out_trade_no.clone(),
                 time_expire: self
-                    .request
-                    .time_expire
+                    .payable_until
                     .map(clock::rfc3339_beijing)
                     .unwrap_or_default(),
             });
@@ -356,6 +357,7 @@ mod tests {
             payer_openid: None,
             success_time: None,
             link_issued_at: 0,
+            payable_until: None,
             mode: KeyMode::Certificate,
         }
     }
@@ -393,7 +395,7 @@ mod tests {
     #[test]
     fn an_order_cannot_be_paid_from_its_time_expire_on() {
         let mut order = order(TradeType::Native, None);
-        order.request.time_expire = Some(1_000);
+        order.payable_until = Some(1_000);
         assert!(!order.is_expired(999));
         assert!(matches!(
             order.clone().pay(None, "4200".into(), 1_000),

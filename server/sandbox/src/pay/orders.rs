@@ -74,6 +74,11 @@ fn prepay_order(sandbox: &Sandbox, kind: &str, call: &PayCall) -> Result<Reply, 
         };
     }
     let prepay_id = ids::prepay_id();
+    let now = super::clock::now_unix();
+    // WeChat raises a time_expire less than a minute away to one minute.
+    let payable_until = request
+        .time_expire
+        .map(|time_expire| time_expire.max(now + MIN_PAYABLE_SECONDS));
     let order = Order {
         kind,
         request_body: body,
@@ -93,13 +98,17 @@ fn prepay_order(sandbox: &Sandbox, kind: &str, call: &PayCall) -> Result<Reply, 
         transaction_id: None,
         payer_openid: None,
         success_time: None,
-        link_issued_at: super::clock::now_unix(),
+        link_issued_at: now,
+        payable_until,
         mode: call.mode,
     };
     let reply = order.prepay_reply();
     ledger.insert_order(order);
     Ok(Reply::Json(reply))
 }
+
+/// The least time WeChat leaves for paying an order with a `time_expire`.
+const MIN_PAYABLE_SECONDS: i64 = 60;
 
 /// A JSAPI payer must be a user of the order's appid: WeChat answers PARAM_ERROR "appid和openid不匹配" for an openid
 /// of another app (the classic mistake: the mini program's openid with the official account's appid). Every openid
