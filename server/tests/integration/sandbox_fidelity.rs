@@ -228,11 +228,7 @@ async fn base_token_answer(sandbox: &SandboxSite, persona: &str) -> Value {
         .send()
         .await
         .expect("authorize");
-    let location = response.headers()[LOCATION]
-        .to_str()
-        .expect("location")
-        .to_owned();
-    token_answer(sandbox, &code_of(&location)).await
+    token_answer(sandbox, &code_of(&response)).await
 }
 
 /// The raw answer of `GET /sns/oauth2/access_token` after `persona` allowed snsapi_userinfo in the official account.
@@ -251,14 +247,12 @@ async fn userinfo_token_answer(sandbox: &SandboxSite, persona: &str) -> Value {
         .send()
         .await
         .expect("decide");
-    let location = decided.headers()[LOCATION]
-        .to_str()
-        .expect("location")
-        .to_owned();
-    token_answer(sandbox, &code_of(&location)).await
+    token_answer(sandbox, &code_of(&decided)).await
 }
 
-fn code_of(location: &str) -> String {
+/// The code WeChat's redirect back to the callback carries.
+fn code_of(redirect: &reqwest::Response) -> String {
+    let location = redirect.headers()[LOCATION].to_str().expect("location");
     url::Url::parse(location)
         .expect("url")
         .query_pairs()

@@ -318,32 +318,12 @@ impl LoginState {
 
     /// Every OAuth refresh token reaches its 30 days now (refreshing answers 42002); returns how many.
     pub fn expire_refresh_tokens(&mut self) -> usize {
-        let now = Instant::now();
-        let mut count = 0;
-        for entry in self
-            .refresh_tokens
-            .values_mut()
-            .filter(|entry| entry.until > now)
-        {
-            entry.until = now;
-            count += 1;
-        }
-        count
+        expire_all(&mut self.refresh_tokens)
     }
 
     /// Every server access token expires now (the next business call answers 42001); returns how many.
     pub fn expire_server_tokens(&mut self) -> usize {
-        let now = Instant::now();
-        let mut count = 0;
-        for entry in self
-            .server_tokens
-            .values_mut()
-            .filter(|entry| entry.until > now)
-        {
-            entry.until = now;
-            count += 1;
-        }
-        count
+        expire_all(&mut self.server_tokens)
     }
 
     /// A fresh session_key for `persona` in a mini program; the previous one stops working.
@@ -545,6 +525,17 @@ impl LoginState {
         login.status = status;
         Some(login)
     }
+}
+
+/// Ends every entry of `entries` still running now; returns how many.
+fn expire_all<T>(entries: &mut HashMap<String, Expiring<T>>) -> usize {
+    let now = Instant::now();
+    let mut count = 0;
+    for entry in entries.values_mut().filter(|entry| entry.until > now) {
+        entry.until = now;
+        count += 1;
+    }
+    count
 }
 
 #[cfg(test)]
