@@ -43,6 +43,13 @@ export default defineConfig({
     stderr: 'pipe',
     // The sandbox on the default SQLite database, whatever the calling shell has set; the daily reconciliation runs
     // at start.
-    env: { WXGATE_MODE: 'sandbox', DATABASE_URL: '', RUST_LOG: 'info', WXGATE_RECONCILE_AT: '00:00' },
+    // Yesterday's bill is ready at once (WeChat's are from 10:00 China time the next day), whenever the tests run.
+    env: {
+      WXGATE_MODE: 'sandbox',
+      DATABASE_URL: '',
+      RUST_LOG: 'info',
+      WXGATE_RECONCILE_AT: '00:00',
+      WXGATE_SANDBOX_BILLS: 'at-once',
+    },
   },
 });

@@ -17,7 +17,7 @@ use tokio::net::TcpListener;
 use crate::background::Jobs;
 use crate::cli::ServeArgs;
 use crate::{hardening, router, serving, startup};
-use sandbox::pay::TIME_SCALE_ENV;
+use sandbox::pay::{BILLS_ENV, TIME_SCALE_ENV};
 use sandbox::Sandbox;
 
 /// Why wxgate will not start, in the words `wxgate serve` prints, and the exit code it ends with.
@@ -88,7 +88,14 @@ pub async fn prepare(vars: &Vars, data_dir: &Path, args: &ServeArgs) -> Result<W
         );
     }
     let sandbox = sandbox
-        .map(|credentials| Sandbox::new(credentials, open_base(&context), vars.get(TIME_SCALE_ENV)))
+        .map(|credentials| {
+            Sandbox::new(
+                credentials,
+                open_base(&context),
+                vars.get(TIME_SCALE_ENV),
+                vars.get(BILLS_ENV),
+            )
+        })
         .transpose()
         .map_err(|error| Refusal::failure(format!("wxgate cannot start the sandbox: {error}")))?;
     if sandbox.is_some() {

@@ -42,15 +42,16 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// A sandbox with these credentials, reached at `wechat_base`; `time_scale` is the text of
-    /// [`pay::TIME_SCALE_ENV`], if set.
+    /// A sandbox with these credentials, reached at `wechat_base`; `time_scale` and `bills` are the texts of
+    /// [`pay::TIME_SCALE_ENV`] and [`pay::BILLS_ENV`], if set.
     pub fn new(
         credentials: SandboxCredentials,
         wechat_base: String,
         time_scale: Option<&str>,
+        bills: Option<&str>,
     ) -> Result<Arc<Sandbox>, pay::PayInitError> {
         let wechat_base = wechat_base.trim_end_matches('/').to_owned();
-        let pay = pay::PaySandbox::new(&credentials, time_scale)?;
+        let pay = pay::PaySandbox::new(&credentials, time_scale, bills)?;
         pay.set_h5_domains(pay::h5::default_domains(&wechat_base));
         Ok(Arc::new(Sandbox {
             login: login::LoginSandbox::new(&credentials),

@@ -76,6 +76,7 @@ async fn serve(credentials: SandboxCredentials, args: &SandboxArgs) -> ExitCode 
         credentials,
         base,
         std::env::var(sandbox::pay::TIME_SCALE_ENV).ok().as_deref(),
+        std::env::var(sandbox::pay::BILLS_ENV).ok().as_deref(),
     ) {
         Ok(sandbox) => sandbox,
         Err(error) => {

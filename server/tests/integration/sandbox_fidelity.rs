@@ -670,6 +670,9 @@ async fn a_gzip_bill_is_served_compressed_with_the_sha1_of_the_uncompressed_file
     let started = Merchant::start().await;
     let merchant = &started;
     merchant
+        .control("/sandbox/pay/bills/timing", json!({"at_once": true}))
+        .await;
+    merchant
         .native_order("FIDGZIP001", 250, "http://127.0.0.1:9/notify")
         .await;
     merchant
@@ -751,4 +754,32 @@ async fn a_time_expire_under_a_minute_away_is_raised_to_a_minute() {
     .unix_timestamp();
     assert!(payable_until >= soon + 50, "{shown}");
     assert_eq!(shown["expired"], false);
+}
+
+#[tokio::test]
+async fn a_days_bill_is_made_from_ten_the_next_morning() {
+    let started = Merchant::start().await;
+    let merchant = &started;
+    let china = |days_ago: i64| {
+        time::OffsetDateTime::from_unix_timestamp(now() - days_ago * 24 * 60 * 60)
+            .expect("a time")
+            .to_offset(time::UtcOffset::from_hms(8, 0, 0).expect("UTC+8"))
+            .date()
+            .to_string()
+    };
+    let bill = |date: String| async move {
+        merchant
+            .call("GET", &format!("/v3/bill/tradebill?bill_date={date}"), None)
+            .await
+    };
+    // Today's bill is being made; two days ago is billed (nothing was paid then: NO_STATEMENT_EXIST).
+    let today = bill(china(0)).await;
+    assert_eq!(today.status, StatusCode::BAD_REQUEST);
+    assert_eq!(today.json()["code"], "STATEMENT_CREATING");
+    assert_eq!(bill(china(2)).await.json()["code"], "NO_STATEMENT_EXIST");
+
+    merchant
+        .control("/sandbox/pay/bills/timing", json!({"at_once": true}))
+        .await;
+    assert_eq!(bill(china(0)).await.json()["code"], "NO_STATEMENT_EXIST");
 }

@@ -445,6 +445,10 @@ async fn a_bill_link_is_signed_and_its_unsigned_file_matches_the_sha1() {
     use sha1::{Digest, Sha1};
 
     let merchant = Merchant::start().await;
+    // Today's bill, at once (WeChat's are ready from 10:00 the next day).
+    merchant
+        .control("/sandbox/pay/bills/timing", json!({"at_once": true}))
+        .await;
     merchant
         .native_order("BILL000001", 250, "http://127.0.0.1:9/notify")
         .await;

@@ -512,6 +512,10 @@ async fn bills_download_with_a_matching_sha1_and_a_tampered_digest_is_refused() 
     use wechat::pay::bill::{self, BillLink};
 
     let sandbox = Sandbox::start().await;
+    // Today's bill, at once (WeChat's are ready from 10:00 the next day).
+    sandbox
+        .control("/sandbox/pay/bills/timing", json!({"at_once": true}))
+        .await;
     let client = client(&sandbox, true);
     for (out_trade_no, total) in [("WXGBILL0001", 1288), ("WXGBILL0002", 1)] {
         let request = order(

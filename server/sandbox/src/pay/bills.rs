@@ -5,9 +5,9 @@
 //! <https://pay.weixin.qq.com/doc/v3/merchant/4012791867>, download <https://pay.weixin.qq.com/doc/v3/merchant/4012791868>,
 //! and the FAQ <https://pay.weixin.qq.com/doc/v3/merchant/4013071254>: a day without trades or refunds (or without
 //! movements of that account) answers 400 NO_STATEMENT_EXIST; downloads carry no signature headers. The link lives
-//! five minutes. Unlike WeChat, which bills a day from 10 a.m. the next day (STATEMENT_CREATING before), the sandbox
-//! bills the current day at once, so tests can reconcile what they just paid. The file is a snapshot taken when the
-//! bill is applied for. With `tar_type=GZIP` (what WeChat's sample code asks for) the file is served gzip-compressed
+//! five minutes. As WeChat, the sandbox bills a day from 10:00 the next day, Beijing time (400 STATEMENT_CREATING
+//! before); tests that reconcile what they just paid switch that off (`WXGATE_SANDBOX_BILLS=at-once`, or the control
+//! API), so a day is billed at once. The file is a snapshot taken when the bill is applied for. With `tar_type=GZIP` (what WeChat's sample code asks for) the file is served gzip-compressed
 //! and `hash_value` is still the SHA-1 of the uncompressed file, as the trade-bill page says.
 
 use std::collections::HashMap;
@@ -65,6 +65,40 @@ impl Downloads {
             .get(token)
             .filter(|(_, until)| *until > Instant::now())
             .map(|(file, _)| file.clone())
+    }
+}
+
+/// How long after a day's midnight its bills are ready: 10:00 the next day.
+const BILLED_AFTER: i64 = (24 + 10) * 60 * 60;
+
+/// When a day's bills may be asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BillTiming {
+    /// From 10:00 the next day, Beijing time, as WeChat.
+    NextDay,
+    /// At once, for tests that reconcile what they just paid.
+    AtOnce,
+}
+
+impl BillTiming {
+    /// The timing `WXGATE_SANDBOX_BILLS` names: unset or `next-day`, or `at-once`.
+    pub fn parse(text: Option<&str>) -> Option<BillTiming> {
+        match text.map(str::trim) {
+            None | Some("") | Some("next-day") => Some(BillTiming::NextDay),
+            Some("at-once") => Some(BillTiming::AtOnce),
+            Some(_) => None,
+        }
+    }
+}
+
+/// `date`'s bill exists by now, or it is still being made.
+fn billed(pay: &PaySandbox, date: Date) -> Result<(), PayError> {
+    let ready = pay.bill_timing() == BillTiming::AtOnce
+        || super::clock::now_unix() >= date.midnight() + BILLED_AFTER;
+    if ready {
+        Ok(())
+    } else {
+        Err(PayError::StatementCreating)
     }
 }
 
@@ -152,6 +186,7 @@ fn apply_trade_bill(sandbox: &Sandbox, params: &Params) -> Result<Reply, PayErro
     };
     let packing = packing(params)?;
     let pay: &PaySandbox = &sandbox.pay;
+    billed(pay, date)?;
     let text = bill_text::trade_bill(&pay.ledger(), &pay.merchant.mchid, date, kind);
     link(sandbox, text, packing)
 }
@@ -177,6 +212,7 @@ fn apply_fund_flow_bill(sandbox: &Sandbox, params: &Params) -> Result<Reply, Pay
     }
     let packing = packing(params)?;
     let pay: &PaySandbox = &sandbox.pay;
+    billed(pay, date)?;
     let text = (account == "BASIC")
         .then(|| bill_text::fund_flow_bill(&pay.ledger(), &pay.merchant.mchid, date))
         .flatten();

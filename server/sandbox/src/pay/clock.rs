@@ -47,6 +47,11 @@ impl Date {
         valid.then_some(date)
     }
 
+    /// The Unix time of this day's midnight, Beijing time.
+    pub fn midnight(self) -> i64 {
+        days_from_civil(self.year, self.month, self.day) * DAY - BEIJING_OFFSET
+    }
+
     /// The Beijing date of a Unix time.
     pub fn of(unix: i64) -> Date {
         let (year, month, day) = civil_from_days((unix + BEIJING_OFFSET).div_euclid(DAY));

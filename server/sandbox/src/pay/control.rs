@@ -205,6 +205,31 @@ async fn settle_refund(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct BillTimingInput {
+    at_once: bool,
+}
+
+/// `POST /sandbox/pay/bills/timing {"at_once": true}`: a day's bills are ready at once (to reconcile what was just
+/// paid) or, `false`, from 10:00 the next day as WeChat's (400 STATEMENT_CREATING before).
+async fn set_bill_timing(
+    State(sandbox): State<Arc<Sandbox>>,
+    body: Bytes,
+) -> Result<Json<Value>, ControlError> {
+    let BillTimingInput { at_once } = serde_json::from_slice(&body).map_err(|error| {
+        ControlError::BadRequest(format!(
+            "the body must be {{\"at_once\": true | false}}: {error}"
+        ))
+    })?;
+    sandbox.pay.set_bill_timing(if at_once {
+        super::bills::BillTiming::AtOnce
+    } else {
+        super::bills::BillTiming::NextDay
+    });
+    Ok(Json(json!({ "at_once": at_once })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct H5DomainsInput {
     domains: Vec<String>,
 }
@@ -444,5 +469,6 @@ pub fn routes() -> axum::Router<Arc<Sandbox>> {
         .route("/pay/time-scale", post(set_time_scale))
         .route("/pay/merchant/refund-callback", post(set_refund_callback))
         .route("/pay/merchant/h5-domains", post(set_h5_domains))
+        .route("/pay/bills/timing", post(set_bill_timing))
         .route("/pay/links/expire", post(expire_links))
 }

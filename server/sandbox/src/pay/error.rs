@@ -42,6 +42,9 @@ pub enum PayError {
     /// 404: no such refund, or no paid order to refund.
     #[error("{0}")]
     ResourceNotExists(String),
+    /// 400: the day's bill is not made yet (WeChat makes a day's bills from 10:00 the next day, Beijing time).
+    #[error("账单生成中，请稍后再试 (a day's bill is ready from 10:00 China time the next day)")]
+    StatementCreating,
     /// 400: no bill for that day (nothing was paid or refunded), as the bill FAQ
     /// <https://pay.weixin.qq.com/doc/v3/merchant/4013071254> says.
     #[error("请求的账单文件不存在 (no payment or refund on that day in the sandbox)")]
@@ -75,7 +78,8 @@ impl PayError {
             | PayError::MchNotExists(_)
             | PayError::OrderPaid(_)
             | PayError::OrderClosed(_)
-            | PayError::NoStatementExist => StatusCode::BAD_REQUEST,
+            | PayError::NoStatementExist
+            | PayError::StatementCreating => StatusCode::BAD_REQUEST,
             PayError::OrderNotExist(_) | PayError::ResourceNotExists(_) => StatusCode::NOT_FOUND,
             PayError::SystemError => StatusCode::INTERNAL_SERVER_ERROR,
             PayError::FrequencyLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -94,6 +98,7 @@ impl PayError {
             PayError::OrderNotExist(_) => "ORDER_NOT_EXIST",
             PayError::ResourceNotExists(_) => "RESOURCE_NOT_EXISTS",
             PayError::NoStatementExist => "NO_STATEMENT_EXIST",
+            PayError::StatementCreating => "STATEMENT_CREATING",
             PayError::SystemError => "SYSTEM_ERROR",
             PayError::FrequencyLimited => "FREQUENCY_LIMITED",
         }

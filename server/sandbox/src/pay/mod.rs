@@ -50,6 +50,7 @@ use rsa::RsaPrivateKey;
 use super::credentials::SandboxCredentials;
 use super::Sandbox;
 use auth::Merchant;
+use bills::BillTiming;
 use certificates::CertificateError;
 use faults::Faults;
 use keyring::KeyRing;
@@ -57,6 +58,10 @@ use ledger::Ledger;
 use notify::{Notifier, NotifyError};
 pub use orders::control_base;
 use validate::{AppKind, BoundApp};
+
+/// `at-once` makes a day's bills ready at once (tests that reconcile what they just paid); unset or `next-day`, they
+/// are ready from 10:00 the next day, Beijing time, as WeChat's.
+pub const BILLS_ENV: &str = "WXGATE_SANDBOX_BILLS";
 
 /// Divides WeChat's notification retry delays, for tests (e.g. 1000 turns 15 s into 15 ms). Default 1.
 pub const TIME_SCALE_ENV: &str = "WXGATE_SANDBOX_TIME_SCALE";
@@ -71,6 +76,8 @@ pub enum PayInitError {
     Notify(#[from] NotifyError),
     #[error("{TIME_SCALE_ENV} must be a whole number of at least 1, not `{0}`")]
     TimeScale(String),
+    #[error("{BILLS_ENV} must be next-day or at-once, not `{0}`")]
+    Bills(String),
 }
 
 /// The WeChat Pay sandbox's state.
@@ -88,14 +95,19 @@ pub struct PaySandbox {
     refund_notify_url: Mutex<Option<String>>,
     /// The merchant platform's H5 payment domains: the H5 cashier opens only for a Referer on one of them.
     h5_domains: Mutex<Vec<String>>,
+    bill_timing: Mutex<BillTiming>,
 }
 
 impl PaySandbox {
-    /// Reads the keys from the credentials; `time_scale` is the text of `WXGATE_SANDBOX_TIME_SCALE`, if set.
+    /// Reads the keys from the credentials; `time_scale` and `bills` are the texts of [`TIME_SCALE_ENV`] and
+    /// [`BILLS_ENV`], if set.
     pub fn new(
         credentials: &SandboxCredentials,
         time_scale: Option<&str>,
+        bills: Option<&str>,
     ) -> Result<Arc<PaySandbox>, PayInitError> {
+        let bill_timing = BillTiming::parse(bills)
+            .ok_or_else(|| PayInitError::Bills(bills.unwrap_or_default().to_owned()))?;
         let merchant_key = RsaPrivateKey::from_pkcs8_pem(&credentials.merchant_private_key_pem)
             .map_err(|error| PayInitError::MerchantKey(error.to_string()))?;
         let time_scale = match time_scale {
@@ -132,6 +144,7 @@ impl PaySandbox {
             downloads: bills::Downloads::default(),
             refund_notify_url: Mutex::new(None),
             h5_domains: Mutex::new(Vec::new()),
+            bill_timing: Mutex::new(bill_timing),
         }))
     }
 
@@ -163,6 +176,20 @@ impl PaySandbox {
             .h5_domains
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = domains;
+    }
+
+    fn bill_timing(&self) -> BillTiming {
+        *self
+            .bill_timing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn set_bill_timing(&self, timing: BillTiming) {
+        *self
+            .bill_timing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = timing;
     }
 
     fn ledger(&self) -> MutexGuard<'_, Ledger> {

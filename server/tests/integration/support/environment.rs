@@ -17,6 +17,8 @@ pub fn environment(database: &TestDatabase, env: &[(&str, &str)]) -> Vec<(String
         ("RUST_LOG".to_owned(), "info".to_owned()),
         // The daily reconciliation would ask the sandbox for a bill in the middle of other tests' requests.
         ("WXGATE_RECONCILE_AT".to_owned(), "off".to_owned()),
+        // Tests reconcile the day they pay in, so its bill is ready at once (WeChat's: from 10:00 the next day).
+        ("WXGATE_SANDBOX_BILLS".to_owned(), "at-once".to_owned()),
     ];
     if !chooses_mode {
         vars.push(("WXGATE_MODE".to_owned(), "sandbox".to_owned()));

@@ -73,8 +73,8 @@ impl Sandbox {
                 "http://{}",
                 listener.local_addr().map_err(|e| e.to_string())?
             );
-            let sandbox =
-                sandbox::Sandbox::new(serving, base, None).map_err(|error| error.to_string())?;
+            let sandbox = sandbox::Sandbox::new(serving, base, None, None)
+                .map_err(|error| error.to_string())?;
             Ok(async move {
                 let _ = sandbox::serve_alone(sandbox, listener, stop.signalled()).await;
             })
