@@ -91,6 +91,9 @@ where
         ))
         .layer(sessions)
         .layer(axum::middleware::from_fn(
+            routes::stale_session::keep_newer_session_cookie,
+        ))
+        .layer(axum::middleware::from_fn(
             routes::bearer::bearer_as_session_cookie,
         ))
         .layer(axum::middleware::from_fn(

@@ -9,3 +9,4 @@ pub mod health;
 pub mod lang;
 pub mod payments;
 pub mod session_lifetime;
+pub mod stale_session;

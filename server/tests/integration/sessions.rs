@@ -114,3 +114,71 @@ async fn https_app_url_makes_the_cookie_secure_and_expiry_is_configurable() {
     let signed_in = login.headers()[SET_COOKIE].to_str().expect("ascii");
     assert!(signed_in.contains("Max-Age=3600"), "{signed_in}");
 }
+
+/// The Set-Cookie headers of `response` for the session cookie.
+fn session_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .filter(|value| value.starts_with("wxgate_session="))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_request_late_with_the_cookie_a_login_replaced_leaves_the_new_cookie_alone() {
+    let database = TestDatabase::sqlite();
+    let server = WxgateProcess::start(&database, &[]).await;
+    let client = reqwest::Client::new();
+
+    // An anonymous session (a check counted in it), then a login that replaces it with a new session id.
+    let (_, before) = check_status(&server, None).await;
+    let before = cookie_pair(&before.expect("an anonymous session"));
+    let minted = server
+        .control(
+            "/sandbox/mp/login-code",
+            serde_json::json!({ "persona": "xiaoming" }),
+        )
+        .await;
+    let login = client
+        .post(server.url("/api/auth/wechat/login"))
+        .header(COOKIE, &before)
+        .json(&serde_json::json!({ "code": minted["code"] }))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status(), 200);
+    let after = cookie_pair(&session_cookies(&login)[0]);
+    assert_ne!(after, before, "signing in gives the session a new id");
+
+    // A request the browser sent with the old cookie, answered after the login: it must not remove the new one.
+    let late = client
+        .get(server.url("/api/me"))
+        .header(COOKIE, &before)
+        .send()
+        .await
+        .expect("late request");
+    assert_eq!(late.status(), 401, "the old session is signed in as nobody");
+    assert_eq!(
+        session_cookies(&late),
+        Vec::<String>::new(),
+        "{}",
+        server.log()
+    );
+
+    // Signing out still removes the cookie.
+    let out = client
+        .post(server.url("/api/auth/logout"))
+        .header(COOKIE, &after)
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(out.status(), 204);
+    let removal = session_cookies(&out);
+    assert!(
+        removal.len() == 1 && removal[0].starts_with("wxgate_session=;"),
+        "{removal:?}"
+    );
+}
