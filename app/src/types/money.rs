@@ -1,6 +1,6 @@
 //! Money: whole fen (分, a hundredth of a yuan) from the database to the page, as one type. WeChat Pay counts in
 //! unsigned fen (`amount.total`, `amount.refund`: <https://pay.weixin.qq.com/doc/v3/merchant/4012791856>); the
-//! only conversions are [`Fen::to_wechat`] and [`Fen::from_wechat`], where wxgate talks to it.
+//! only conversion is [`Fen::to_wechat`], where wxgate sends an amount or compares one WeChat Pay reported.
 
 use std::fmt;
 use std::iter::Sum;
@@ -30,10 +30,6 @@ impl Fen {
         self.0 > 0
     }
 
-    pub fn checked_add(self, other: Fen) -> Option<Fen> {
-        self.0.checked_add(other.0).map(Fen)
-    }
-
     pub fn checked_sub(self, other: Fen) -> Option<Fen> {
         self.0.checked_sub(other.0).map(Fen)
     }
@@ -46,11 +42,6 @@ impl Fen {
     /// The amount as WeChat Pay takes it; `None` for a negative amount, which it has no way to say.
     pub fn to_wechat(self) -> Option<u64> {
         u64::try_from(self.0).ok()
-    }
-
-    /// An amount WeChat Pay reported; `None` if it is too large to be one of wxgate's.
-    pub fn from_wechat(amount: u64) -> Option<Fen> {
-        i64::try_from(amount).ok().map(Fen)
     }
 
     /// As yuan with two decimals, e.g. 6800 → "68.00".
@@ -121,8 +112,6 @@ mod tests {
     fn only_amounts_wechat_pay_can_say_cross_to_it() {
         assert_eq!(Fen::new(12_800).to_wechat(), Some(12_800));
         assert_eq!(Fen::new(-1).to_wechat(), None);
-        assert_eq!(Fen::from_wechat(12_800), Some(Fen::new(12_800)));
-        assert_eq!(Fen::from_wechat(u64::MAX), None);
     }
 
     #[test]

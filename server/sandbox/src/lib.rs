@@ -52,7 +52,7 @@ impl Sandbox {
     ) -> Result<Arc<Sandbox>, pay::PayInitError> {
         let wechat_base = wechat_base.trim_end_matches('/').to_owned();
         let pay = pay::PaySandbox::new(&credentials, time_scale, bills)?;
-        pay.set_h5_domains(pay::h5::default_domains(&wechat_base));
+        pay.platform().h5_domains = pay::h5::default_domains(&wechat_base);
         Ok(Arc::new(Sandbox {
             login: login::LoginSandbox::new(&credentials),
             pay,

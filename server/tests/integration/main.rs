@@ -20,6 +20,7 @@ mod reconcile;
 mod refunds;
 mod retention;
 mod sandbox_fidelity;
+mod sandbox_fidelity_login;
 mod sandbox_login;
 mod sandbox_mode;
 mod sandbox_pay;

@@ -15,10 +15,22 @@ use rsa::signature::{SignatureEncoding, Signer};
 use rsa::RsaPrivateKey;
 use serde_json::{json, Value};
 
-use crate::support::merchant::{browser, now, Merchant, Receiver};
+use app::ssr::clock::now;
+
+use crate::support::merchant::{browser, Merchant, Receiver};
 
 /// The merchant page a phone leaves for the H5 cashier: on this machine, one of the sandbox's H5 domains.
 const MERCHANT_PAGE: &str = "http://127.0.0.1/orders/1";
+
+/// The H5 cashier at `url`, opened from the merchant's page as a phone browser opens it.
+async fn open_cashier(url: impl reqwest::IntoUrl) -> reqwest::Response {
+    browser()
+        .get(url)
+        .header("Referer", MERCHANT_PAGE)
+        .send()
+        .await
+        .expect("cashier")
+}
 
 #[tokio::test]
 async fn requests_with_a_bad_authorization_are_refused_with_sign_error() {
@@ -177,11 +189,7 @@ async fn repeats_closes_and_conflicts_answer_as_wechat_does() {
     let changed = merchant
         .native_order("CLOSE00001", 11, "http://127.0.0.1:9/notify")
         .await;
-    assert_eq!(changed.status, StatusCode::BAD_REQUEST);
-    assert_eq!(changed.json()["code"], "INVALID_REQUEST");
-    assert!(changed.json()["message"]
-        .as_str()
-        .is_some_and(|message| message.starts_with("请求重入时，参数与首次请求时不一致")));
+    changed.assert_refused("INVALID_REQUEST", "请求重入时，参数与首次请求时不一致");
 
     let close = json!({"mchid": merchant.mchid()});
     let closed = merchant
@@ -280,11 +288,7 @@ async fn refunds_add_up_to_the_paid_total_and_no_further() {
             Some(&refund("RF3", 1)),
         )
         .await;
-    assert_eq!(beyond.status, StatusCode::BAD_REQUEST);
-    assert_eq!(beyond.json()["code"], "INVALID_REQUEST");
-    assert!(beyond.json()["message"]
-        .as_str()
-        .is_some_and(|message| message.starts_with("订单已全额退款")));
+    beyond.assert_refused("INVALID_REQUEST", "订单已全额退款");
     // An out_refund_no used before, for another amount: refused, not the old refund handed back.
     let reused = merchant
         .call(
@@ -293,11 +297,7 @@ async fn refunds_add_up_to_the_paid_total_and_no_further() {
             Some(&refund("RF1", 31)),
         )
         .await;
-    assert_eq!(reused.status, StatusCode::BAD_REQUEST);
-    assert_eq!(reused.json()["code"], "INVALID_REQUEST");
-    assert!(reused.json()["message"]
-        .as_str()
-        .is_some_and(|message| message.starts_with("订单金额或退款金额与之前请求不一致")));
+    reused.assert_refused("INVALID_REQUEST", "订单金额或退款金额与之前请求不一致");
 
     let order = merchant
         .call(
@@ -548,15 +548,11 @@ async fn the_h5_cashier_shows_the_order_pays_as_the_chosen_persona_and_returns_t
         .unwrap_or_default()
         .to_owned();
     assert!(h5_url.starts_with(&merchant.sandbox.url("/sandbox/pay/h5?prepay_id=wx")));
-    let page = browser()
-        .get(format!(
-            "{h5_url}&redirect_url={}",
-            "https%3A%2F%2Fshop.example.com%2Fpaid%3Forder%3DH5ORDER001"
-        ))
-        .header("Referer", MERCHANT_PAGE)
-        .send()
-        .await
-        .expect("cashier");
+    let page = open_cashier(format!(
+        "{h5_url}&redirect_url={}",
+        "https%3A%2F%2Fshop.example.com%2Fpaid%3Forder%3DH5ORDER001"
+    ))
+    .await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.expect("HTML");
     assert!(html.contains("¥12.88"), "{html}");
@@ -597,23 +593,14 @@ async fn the_h5_cashier_shows_the_order_pays_as_the_chosen_persona_and_returns_t
         merchant.sandbox.persona_openid("xiaohong", &oa_appid).await
     );
 
-    let again = browser()
-        .get(&h5_url)
-        .header("Referer", MERCHANT_PAGE)
-        .send()
-        .await
-        .expect("cashier");
+    let again = open_cashier(&h5_url).await;
     assert!(again.text().await.expect("HTML").contains("已支付"));
-    let unknown = browser()
-        .get(
-            merchant
-                .sandbox
-                .url("/sandbox/pay/h5?prepay_id=wxnosuchprepay"),
-        )
-        .header("Referer", MERCHANT_PAGE)
-        .send()
-        .await
-        .expect("cashier");
+    let unknown = open_cashier(
+        merchant
+            .sandbox
+            .url("/sandbox/pay/h5?prepay_id=wxnosuchprepay"),
+    )
+    .await;
     assert!(unknown.text().await.expect("HTML").contains("订单不存在"));
 }
 
@@ -629,24 +616,14 @@ async fn an_expired_h5_link_shows_an_error_until_a_repeat_prepay_renews_it_and_w
         .control("/sandbox/pay/links/expire", json!({}))
         .await;
     assert_eq!(expired["expired"], 1);
-    let page = browser()
-        .get(&h5_url)
-        .header("Referer", MERCHANT_PAGE)
-        .send()
-        .await
-        .expect("cashier");
+    let page = open_cashier(&h5_url).await;
     assert!(page.text().await.expect("HTML").contains("支付链接已失效"));
 
     let renewed = merchant.h5_order("H5ORDER002", "商品", 100).await.json()["h5_url"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let page = browser()
-        .get(&renewed)
-        .header("Referer", MERCHANT_PAGE)
-        .send()
-        .await
-        .expect("cashier");
+    let page = open_cashier(&renewed).await;
     assert!(page.text().await.expect("HTML").contains("¥1.00"));
     let prepay_id = renewed.split("prepay_id=").nth(1).unwrap_or_default();
     let paid = browser()

@@ -1,11 +1,7 @@
 //! wxgate's WeChat Pay client against `wxgate sandbox`: every API in public-key mode and certificate mode, the
 //! retry rules, and notifications verified and decrypted by the client as the webhook will.
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use rsa::pkcs1v15::{Signature, VerifyingKey};
@@ -25,6 +21,7 @@ use wechat::pay::transactions::{self, OrderRequest, Prepay, TradeType};
 use wechat::pay::validate::{SignatureHeaders, ValidationError};
 use wechat::pay::verify::VerifyError;
 
+use crate::support::merchant::Receiver;
 use crate::support::Sandbox;
 
 fn client(sandbox: &Sandbox, public_key_mode: bool) -> PayClient {
@@ -62,46 +59,6 @@ fn order(
         time_expire: None,
         attach: None,
         trade_type,
-    }
-}
-
-/// A merchant's notify endpoint: records what arrives and answers 204.
-struct Receiver {
-    url: String,
-    received: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
-}
-
-impl Receiver {
-    async fn start() -> Receiver {
-        let received: Arc<Mutex<Vec<(HeaderMap, Bytes)>>> = Arc::default();
-        let store = Arc::clone(&received);
-        let app = axum::Router::new().route(
-            "/notify",
-            axum::routing::post(move |headers: HeaderMap, body: Bytes| {
-                let store = Arc::clone(&store);
-                async move {
-                    store.lock().expect("lock").push((headers, body));
-                    StatusCode::NO_CONTENT
-                }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let url = format!("http://{}/notify", listener.local_addr().expect("address"));
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Receiver { url, received }
-    }
-
-    /// Waits for the `count`-th notification (bounded), and returns it.
-    async fn nth(&self, count: usize) -> (HeaderMap, Bytes) {
-        for _ in 0..200 {
-            if let Some(entry) = self.received.lock().expect("lock").get(count - 1) {
-                return entry.clone();
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("notification {count} never arrived");
     }
 }
 
@@ -425,7 +382,7 @@ async fn system_errors_are_retried_and_unsigned_errors_still_give_their_code() {
 async fn notifications_are_verified_and_decrypted_by_the_client_and_bad_ones_refused() {
     let sandbox = Sandbox::start().await;
     let client = client(&sandbox, true);
-    let receiver = Receiver::start().await;
+    let receiver = Receiver::start(vec![StatusCode::NO_CONTENT]).await;
     let request = order(
         &sandbox,
         "WXG20261121F001",

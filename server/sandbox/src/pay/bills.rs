@@ -93,7 +93,7 @@ impl BillTiming {
 
 /// `date`'s bill exists by now, or it is still being made.
 fn billed(pay: &PaySandbox, date: Date) -> Result<(), PayError> {
-    let ready = pay.bill_timing() == BillTiming::AtOnce
+    let ready = pay.platform().bill_timing == BillTiming::AtOnce
         || super::clock::now_unix() >= date.midnight() + BILLED_AFTER;
     if ready {
         Ok(())

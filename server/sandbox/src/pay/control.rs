@@ -55,6 +55,12 @@ fn input<T: DeserializeOwned + Default>(body: &Bytes) -> Result<T, ControlError>
     })
 }
 
+/// A JSON body of `shape` (told in the error, e.g. `{"at_once": true | false}`).
+fn required_input<T: DeserializeOwned>(body: &Bytes, shape: &str) -> Result<T, ControlError> {
+    serde_json::from_slice(body)
+        .map_err(|error| ControlError::BadRequest(format!("the body must be {shape}: {error}")))
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PayInput {
@@ -163,11 +169,8 @@ async fn settle_refund(
     Path(out_refund_no): Path<String>,
     body: Bytes,
 ) -> Result<Json<Value>, ControlError> {
-    let OutcomeInput { status } = serde_json::from_slice(&body).map_err(|error| {
-        ControlError::BadRequest(format!(
-            "the body must be {{\"status\": \"SUCCESS\" | \"ABNORMAL\" | \"CLOSED\"}}: {error}"
-        ))
-    })?;
+    let OutcomeInput { status } =
+        required_input(&body, r#"{"status": "SUCCESS" | "ABNORMAL" | "CLOSED"}"#)?;
     let pay = &sandbox.pay;
     let (reply, resource, url, mode) = {
         let mut ledger = pay.ledger();
@@ -215,16 +218,12 @@ async fn set_bill_timing(
     State(sandbox): State<Arc<Sandbox>>,
     body: Bytes,
 ) -> Result<Json<Value>, ControlError> {
-    let BillTimingInput { at_once } = serde_json::from_slice(&body).map_err(|error| {
-        ControlError::BadRequest(format!(
-            "the body must be {{\"at_once\": true | false}}: {error}"
-        ))
-    })?;
-    sandbox.pay.set_bill_timing(if at_once {
+    let BillTimingInput { at_once } = required_input(&body, r#"{"at_once": true | false}"#)?;
+    sandbox.pay.platform().bill_timing = if at_once {
         super::bills::BillTiming::AtOnce
     } else {
         super::bills::BillTiming::NextDay
-    });
+    };
     Ok(Json(json!({ "at_once": at_once })))
 }
 
@@ -240,11 +239,8 @@ async fn set_h5_domains(
     State(sandbox): State<Arc<Sandbox>>,
     body: Bytes,
 ) -> Result<Json<Value>, ControlError> {
-    let H5DomainsInput { domains } = serde_json::from_slice(&body).map_err(|error| {
-        ControlError::BadRequest(format!(
-            "the body must be {{\"domains\": [\"shop.example.com\", …]}}: {error}"
-        ))
-    })?;
+    let H5DomainsInput { domains } =
+        required_input(&body, r#"{"domains": ["shop.example.com", …]}"#)?;
     let domains: Vec<String> = domains
         .iter()
         .map(|domain| domain.trim().to_ascii_lowercase())
@@ -263,7 +259,7 @@ async fn set_h5_domains(
                 .to_owned(),
         ));
     }
-    sandbox.pay.set_h5_domains(domains.clone());
+    sandbox.pay.platform().h5_domains = domains.clone();
     Ok(Json(json!({ "domains": domains })))
 }
 
@@ -279,17 +275,14 @@ async fn set_refund_callback(
     State(sandbox): State<Arc<Sandbox>>,
     body: Bytes,
 ) -> Result<Json<Value>, ControlError> {
-    let RefundCallbackInput { url } = serde_json::from_slice(&body).map_err(|error| {
-        ControlError::BadRequest(format!(
-            "the body must be {{\"url\": \"https://…\"}} or {{\"url\": null}}: {error}"
-        ))
-    })?;
+    let RefundCallbackInput { url } =
+        required_input(&body, r#"{"url": "https://…"} or {"url": null}"#)?;
     if let Some(url) = &url {
         super::validate::check_notify_url("/url", url)
             .map_err(|error| ControlError::BadRequest(error.to_string()))?;
     }
-    sandbox.pay.set_refund_notify_url(url);
-    Ok(Json(json!({ "url": sandbox.pay.refund_notify_url() })))
+    sandbox.pay.platform().refund_notify_url = url.clone();
+    Ok(Json(json!({ "url": url })))
 }
 
 /// `POST /sandbox/pay/certificates/rotate`: adds a newer platform certificate; answers every current serial.
@@ -387,9 +380,7 @@ async fn probe(
     State(sandbox): State<Arc<Sandbox>>,
     body: Bytes,
 ) -> Result<Json<Value>, ControlError> {
-    let ProbeInput { url, mode } = serde_json::from_slice(&body).map_err(|error| {
-        ControlError::BadRequest(format!("the body must be {{\"url\": \"…\"}}: {error}"))
-    })?;
+    let ProbeInput { url, mode } = required_input(&body, r#"{"url": "…"}"#)?;
     if url::Url::parse(&url).is_err() {
         return Err(ControlError::BadRequest(format!(
             "`{url}` is not an absolute URL"
@@ -415,11 +406,7 @@ async fn set_time_scale(
     State(sandbox): State<Arc<Sandbox>>,
     body: Bytes,
 ) -> Result<Json<Value>, ControlError> {
-    let TimeScaleInput { time_scale } = serde_json::from_slice(&body).map_err(|error| {
-        ControlError::BadRequest(format!(
-            "the body must be {{\"time_scale\": N}} with N >= 1: {error}"
-        ))
-    })?;
+    let TimeScaleInput { time_scale } = required_input(&body, r#"{"time_scale": N} with N >= 1"#)?;
     if time_scale == 0 {
         return Err(ControlError::BadRequest(
             "time_scale must be at least 1".to_owned(),

@@ -90,7 +90,8 @@ pub async fn cashier(
     headers: HeaderMap,
     Query(params): Query<Params>,
 ) -> Response {
-    if let Err(error) = from_h5_domain(&headers, &sandbox.pay.h5_domains()) {
+    let domains = sandbox.pay.platform().h5_domains.clone();
+    if let Err(error) = from_h5_domain(&headers, &domains) {
         return pages::error_page(&error);
     }
     let prepay_id = params.get("prepay_id").map_or("", String::as_str);

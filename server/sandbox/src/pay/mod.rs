@@ -91,11 +91,18 @@ pub struct PaySandbox {
     faults: Faults,
     notifier: Notifier,
     downloads: bills::Downloads,
-    /// The merchant platform's refund callback (set through the control API); none at first.
-    refund_notify_url: Mutex<Option<String>>,
-    /// The merchant platform's H5 payment domains: the H5 cashier opens only for a Referer on one of them.
-    h5_domains: Mutex<Vec<String>>,
-    bill_timing: Mutex<BillTiming>,
+    platform: Mutex<Platform>,
+}
+
+/// What a merchant sets on WeChat Pay's merchant platform (here through the control API).
+#[derive(Debug, Clone)]
+pub(crate) struct Platform {
+    /// Where refunds asked for without a `notify_url` are announced; none at first.
+    pub refund_notify_url: Option<String>,
+    /// The H5 payment domains: the H5 cashier opens only for a Referer on one of them.
+    pub h5_domains: Vec<String>,
+    /// When a day's bills can be had.
+    pub bill_timing: BillTiming,
 }
 
 impl PaySandbox {
@@ -142,54 +149,19 @@ impl PaySandbox {
             faults: Faults::default(),
             notifier: Notifier::new(time_scale)?,
             downloads: bills::Downloads::default(),
-            refund_notify_url: Mutex::new(None),
-            h5_domains: Mutex::new(Vec::new()),
-            bill_timing: Mutex::new(bill_timing),
+            platform: Mutex::new(Platform {
+                refund_notify_url: None,
+                h5_domains: Vec::new(),
+                bill_timing,
+            }),
         }))
     }
 
-    /// Where refunds asked for without a `notify_url` are announced.
-    fn refund_notify_url(&self) -> Option<String> {
-        self.refund_notify_url
+    /// The merchant platform's settings, as the control API left them.
+    pub(crate) fn platform(&self) -> MutexGuard<'_, Platform> {
+        self.platform
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
-    }
-
-    fn set_refund_notify_url(&self, url: Option<String>) {
-        *self
-            .refund_notify_url
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = url;
-    }
-
-    /// The domains H5 payments may come from.
-    fn h5_domains(&self) -> Vec<String> {
-        self.h5_domains
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
-    }
-
-    pub fn set_h5_domains(&self, domains: Vec<String>) {
-        *self
-            .h5_domains
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = domains;
-    }
-
-    fn bill_timing(&self) -> BillTiming {
-        *self
-            .bill_timing
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn set_bill_timing(&self, timing: BillTiming) {
-        *self
-            .bill_timing
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = timing;
     }
 
     fn ledger(&self) -> MutexGuard<'_, Ledger> {

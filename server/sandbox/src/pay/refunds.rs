@@ -77,7 +77,7 @@ fn create_refund(pay: &PaySandbox, call: &PayCall) -> Result<Reply, PayError> {
         notify_url: request
             .notify_url
             .clone()
-            .or_else(|| pay.refund_notify_url()),
+            .or_else(|| pay.platform().refund_notify_url.clone()),
         refund: request.refund,
         total: order.request.total,
         status: RefundStatus::Processing,

@@ -2,7 +2,7 @@
 //! verifies and decrypts what the sandbox answers and sends, and a notify_url that records what arrives.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -16,14 +16,9 @@ use rsa::signature::{SignatureEncoding, Signer, Verifier};
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use serde_json::{json, Value};
 
-use super::Sandbox;
+use app::ssr::clock::now;
 
-pub fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs() as i64)
-        .unwrap_or_default()
-}
+use super::Sandbox;
 
 pub struct Reply {
     pub status: StatusCode,
@@ -34,6 +29,22 @@ pub struct Reply {
 impl Reply {
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+
+    /// Asserts WeChat Pay refused the request with 400, `code`, and a message starting with `message`.
+    pub fn assert_refused(&self, code: &str, message: &str) {
+        let body = self.json();
+        assert_eq!(
+            (self.status, body["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(code)),
+            "{body}"
+        );
+        assert!(
+            body["message"]
+                .as_str()
+                .is_some_and(|said| said.starts_with(message)),
+            "{body}"
+        );
     }
 }
 
@@ -230,6 +241,15 @@ impl Receiver {
         let url = format!("http://{}/notify", listener.local_addr().expect("address"));
         tokio::spawn(async move { axum::serve(listener, app).await });
         Receiver { url, received }
+    }
+
+    /// The `nth` notification (counting from 1), waiting for it up to 15 s.
+    pub async fn nth(&self, nth: usize) -> (HeaderMap, Vec<u8>) {
+        self.wait_for(nth)
+            .await
+            .get(nth - 1)
+            .cloned()
+            .unwrap_or_else(|| panic!("notification {nth} never arrived"))
     }
 
     /// Waits (up to 15 s) until `count` notifications arrived.

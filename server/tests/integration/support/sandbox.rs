@@ -30,15 +30,20 @@ impl SandboxSite {
         super::control_call(self.url(path), body).await
     }
 
-    /// The openid of ready-made or added persona `id` in `appid`, as the control API lists it.
-    pub async fn persona_openid(&self, id: &str, appid: &str) -> String {
-        let personas: Value = reqwest::get(self.url("/sandbox/personas"))
+    /// GETs `path` of this sandbox and reads its JSON answer.
+    pub async fn get_json(&self, path: &str) -> Value {
+        reqwest::get(self.url(path))
             .await
-            .expect("personas")
+            .expect("the sandbox answers")
             .json()
             .await
-            .expect("JSON");
-        personas
+            .expect("a JSON answer")
+    }
+
+    /// The openid of ready-made or added persona `id` in `appid`, as the control API lists it.
+    pub async fn persona_openid(&self, id: &str, appid: &str) -> String {
+        self.get_json("/sandbox/personas")
+            .await
             .as_array()
             .and_then(|list| list.iter().find(|persona| persona["id"] == id))
             .and_then(|persona| persona["openids"][appid].as_str())
