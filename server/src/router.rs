@@ -31,12 +31,19 @@ pub fn build(
 ) -> Router {
     let hardening = Hardening::new(&context.settings, sandbox.is_none(), timeouts);
     let app = match sandbox {
-        Some(sandbox) => assemble(
-            context,
-            leptos_options,
-            app::sandbox_shell as fn(LeptosOptions) -> _,
-        )
-        .nest(startup::SANDBOX_PATH, sandbox::mounted_router(sandbox)),
+        Some(sandbox) => {
+            let mounted =
+                sandbox::mounted_router(sandbox).layer(axum::middleware::from_fn_with_state(
+                    context.clone(),
+                    routes::client::tell_sandbox_the_browser,
+                ));
+            assemble(
+                context,
+                leptos_options,
+                app::sandbox_shell as fn(LeptosOptions) -> _,
+            )
+            .nest(startup::SANDBOX_PATH, mounted)
+        }
         None => assemble(
             context,
             leptos_options,

@@ -6,6 +6,7 @@
 //! API for tests and people is always under `/sandbox/` from the process's root.
 
 mod bridge;
+pub mod browser_address;
 pub mod credentials;
 mod html;
 pub mod keys;
@@ -13,6 +14,7 @@ pub mod login;
 pub mod pay;
 pub mod qr;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -91,7 +93,8 @@ pub async fn serve_alone(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, standalone_router(sandbox))
+    let app = standalone_router(sandbox).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

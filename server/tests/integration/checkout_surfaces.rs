@@ -1,5 +1,6 @@
 //! Browser checkout against the sandbox, one surface per buyer's place: a phone browser gets WeChat Pay's H5 page
-//! (its IP from the connection, or from X-Forwarded-For only behind a trusted proxy), a desktop gets a `code_url`
+//! (its IP from the connection, or from X-Forwarded-For only behind a trusted proxy, and WeChat's cashier opens only
+//! for the browser at that IP), a desktop gets a `code_url`
 //! that wxgate draws as an SVG QR, and the WeChat browser gets the pay bridge's parameters for the buyer's
 //! official-account openid. Each is paid the way a person would in the sandbox and ends PAID.
 
@@ -8,6 +9,7 @@ use std::time::Duration;
 use reqwest::header::{LOCATION, USER_AGENT};
 use serde_json::{json, Value};
 
+use crate::support::merchant::browser;
 use crate::support::{on_both_backends, Browser, TestDatabase, Wxgate, WECHAT_UA};
 
 const PHONE_UA: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
@@ -16,7 +18,11 @@ const DESKTOP_UA: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KH
 on_both_backends! {
     a_phone_pays_on_the_h5_page_and_a_desktop_scans_the_qr_wxgate_draws => a_phone_pays_on_the_h5_page_and_a_desktop_scans_the_qr_wxgate_draws;
     the_wechat_browser_pays_through_the_bridge_with_its_official_account_openid => the_wechat_browser_pays_through_the_bridge_with_its_official_account_openid;
+    behind_a_proxy_it_does_not_trust_wxgate_names_the_proxy_and_the_cashier_refuses_it => behind_a_proxy_it_does_not_trust_wxgate_names_the_proxy_and_the_cashier_refuses_it;
 }
+
+/// The phone's address, as the proxy in front of wxgate forwards it.
+const PHONE_IP: &str = "203.0.113.7";
 
 /// `POST /api/payments/create` as a browser with `user_agent`, signed in with the bearer `token`.
 async fn create(server: &Wxgate, token: &str, user_agent: &str, body: Value) -> (u16, Value) {
@@ -24,7 +30,7 @@ async fn create(server: &Wxgate, token: &str, user_agent: &str, body: Value) -> 
         .post(server.url("/api/payments/create"))
         .bearer_auth(token)
         .header(USER_AGENT, user_agent)
-        .header("x-forwarded-for", "203.0.113.7")
+        .header("x-forwarded-for", PHONE_IP)
         .json(&body)
         .send()
         .await
@@ -49,15 +55,32 @@ async fn a_phone_pays_on_the_h5_page_and_a_desktop_scans_the_qr_wxgate_draws(
     let (_, again) = create(&server, &token, PHONE_UA, json!({ "order_id": order_id })).await;
     assert_eq!(again["h5_url"], h5["h5_url"]);
 
-    // The phone comes to WeChat's cashier from wxgate's order page, which its Referer names.
-    let cashier = reqwest::Client::new()
-        .get(&h5_url)
-        .header("Referer", server.url(&format!("/orders/{order_id}")))
-        .send()
-        .await
-        .expect("cashier");
-    assert_eq!(cashier.status(), 200);
-    assert!(cashier.text().await.expect("html").contains("¥39.00"));
+    // The phone comes to WeChat's cashier from wxgate's order page, which its Referer names, through the same proxy;
+    // another browser with the link is not the payer wxgate named.
+    let open_cashier = |forwarded_for: Option<&'static str>| {
+        let mut request = reqwest::Client::new()
+            .get(&h5_url)
+            .header("Referer", server.url(&format!("/orders/{order_id}")));
+        if let Some(ip) = forwarded_for {
+            request = request.header("x-forwarded-for", ip);
+        }
+        async move {
+            request
+                .send()
+                .await
+                .expect("cashier")
+                .text()
+                .await
+                .expect("html")
+        }
+    };
+    let elsewhere = open_cashier(None).await;
+    assert!(
+        elsewhere.contains("网络环境未能通过安全验证"),
+        "{elsewhere}"
+    );
+    let cashier = open_cashier(Some(PHONE_IP)).await;
+    assert!(cashier.contains("¥39.00"), "{cashier}");
     let prepay_id = url::Url::parse(&h5_url)
         .expect("url")
         .query_pairs()
@@ -65,16 +88,17 @@ async fn a_phone_pays_on_the_h5_page_and_a_desktop_scans_the_qr_wxgate_draws(
         .map(|(_, value)| value.into_owned())
         .expect("prepay_id");
     let back = server.url(&format!("/orders/{order_id}?returned=1"));
-    let paid = Browser::new(Some(PHONE_UA))
-        .post_form(
-            &server.url("/sandbox/pay/h5"),
-            &[
-                ("prepay_id", &prepay_id),
-                ("persona", "xiaoming"),
-                ("redirect_url", &back),
-            ],
-        )
-        .await;
+    let paid = browser()
+        .post(server.url("/sandbox/pay/h5"))
+        .header("x-forwarded-for", PHONE_IP)
+        .form(&[
+            ("prepay_id", prepay_id.as_str()),
+            ("persona", "xiaoming"),
+            ("redirect_url", &back),
+        ])
+        .send()
+        .await
+        .expect("pay");
     assert!(paid.status().is_redirection(), "{}", paid.status());
     assert_eq!(paid.headers()[LOCATION].to_str().expect("location"), back);
     server.until_order_status(&token, &order_id, "PAID").await;
@@ -227,4 +251,28 @@ async fn the_wechat_browser_pays_through_the_bridge_with_its_official_account_op
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("the bridge payment never made the order PAID");
+}
+
+/// wxgate behind a proxy it was not told to trust sends the proxy's (loopback) address as the payer's, the mistake
+/// WeChat answers with "网络环境未能通过安全验证"; the sandbox's cashier answers it the same way.
+async fn behind_a_proxy_it_does_not_trust_wxgate_names_the_proxy_and_the_cashier_refuses_it(
+    database: TestDatabase,
+) {
+    let server = Wxgate::start(&database, &[]).await;
+    let token = server.mini_program_login("xiaoming").await;
+    let (status, h5) = create(&server, &token, PHONE_UA, json!({ "product_id": "mug" })).await;
+    assert_eq!(status, 200, "{h5}");
+    let order_id = h5["order_id"].as_str().expect("order id");
+    let cashier = reqwest::Client::new()
+        .get(h5["h5_url"].as_str().expect("h5_url"))
+        .header("Referer", server.url(&format!("/orders/{order_id}")))
+        .header("x-forwarded-for", PHONE_IP)
+        .send()
+        .await
+        .expect("cashier")
+        .text()
+        .await
+        .expect("html");
+    assert!(cashier.contains("网络环境未能通过安全验证"), "{cashier}");
+    assert!(cashier.contains("WXGATE_TRUSTED_PROXIES"), "{cashier}");
 }

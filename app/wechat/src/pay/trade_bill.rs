@@ -2,7 +2,10 @@
 //! every field behind a backquote, then summary lines. Columns are found by name, so the ALL, SUCCESS and REFUND
 //! bills read alike.
 //!
-//! Format: <https://pay.weixin.qq.com/doc/v3/merchant/4012791866>.
+//! Format: <https://pay.weixin.qq.com/doc/v3/merchant/4012791866>. Fields are separated by `,` and each starts
+//! with a backquote; WeChat does not document how it escapes merchant text (商品名称, 商户数据包), so a line is read
+//! as if that text were verbatim: a comma-and-backquote inside it splits the line into extra pieces, which belong to
+//! the merchant-text columns, and every other column is found counting from the nearer end of the line.
 
 /// An amount as the bill writes it, yuan with two decimals (`12.88`), in fen.
 fn fen(text: &str) -> Option<u64> {
@@ -35,6 +38,50 @@ pub struct BillRefund {
 pub struct TradeBill {
     pub payments: Vec<BillPayment>,
     pub refunds: Vec<BillRefund>,
+}
+
+/// The columns whose text the merchant wrote, and which may therefore hold `,`` themselves.
+const MERCHANT_TEXT: [&str; 2] = ["商品名称", "商户数据包"];
+
+/// One record's pieces, split at every `,``, matched to the header's columns.
+struct Fields<'a> {
+    pieces: &'a [&'a str],
+    header: &'a [&'a str],
+    /// How many more pieces than columns: the merchant text's own `,``s.
+    extra: usize,
+}
+
+impl<'a> Fields<'a> {
+    /// `None` for a line with fewer pieces than columns (the summary), or with extra pieces and no merchant text
+    /// to hold them.
+    fn of(pieces: &'a [&'a str], header: &'a [&'a str]) -> Option<Fields<'a>> {
+        let extra = pieces.len().checked_sub(header.len())?;
+        let holds_text = header.iter().any(|name| MERCHANT_TEXT.contains(name));
+        (extra == 0 || holds_text).then_some(Fields {
+            pieces,
+            header,
+            extra,
+        })
+    }
+
+    /// The text of column `index`: counted from the start before the first merchant-text column, from the end after
+    /// the last one. A merchant-text column itself is only read when nothing was split.
+    fn get(&self, index: usize) -> Result<&'a str, String> {
+        let first_text = self.header.iter().position(|name| MERCHANT_TEXT.contains(name));
+        let last_text = self.header.iter().rposition(|name| MERCHANT_TEXT.contains(name));
+        let piece = match (first_text, last_text) {
+            _ if self.extra == 0 => index,
+            (Some(first), _) if index < first => index,
+            (_, Some(last)) if index > last => index + self.extra,
+            _ => {
+                return Err(format!(
+                    "the {} column cannot be told apart from merchant text holding `,``",
+                    self.header[index]
+                ))
+            }
+        };
+        Ok(self.pieces[piece])
+    }
 }
 
 /// Reads a trade bill, or says what in it wxgate cannot read.
@@ -75,22 +122,22 @@ pub fn parse(text: &str) -> Result<TradeBill, String> {
         let Some(line) = line.strip_prefix('`') else {
             continue; // the summary's header
         };
-        let fields: Vec<&str> = line.split(",`").collect();
-        if fields.len() != header.len() {
+        let pieces: Vec<&str> = line.split(",`").collect();
+        let Some(fields) = Fields::of(&pieces, &header) else {
             continue; // the summary line
-        }
-        match fields[state] {
+        };
+        match fields.get(state)? {
             "SUCCESS" => bill.payments.push(BillPayment {
-                out_trade_no: fields[out_trade_no].to_owned(),
-                total_fen: amount(number, fields[paid.clone()?])?,
+                out_trade_no: fields.get(out_trade_no)?.to_owned(),
+                total_fen: amount(number, fields.get(paid.clone()?)?)?,
             }),
             "REFUND" => {
                 let (out_refund_no, refund_fen, status) = refund_columns()?;
                 bill.refunds.push(BillRefund {
-                    out_refund_no: fields[out_refund_no].to_owned(),
-                    out_trade_no: fields[out_trade_no].to_owned(),
-                    refund_fen: amount(number, fields[refund_fen])?,
-                    status: fields[status].to_owned(),
+                    out_refund_no: fields.get(out_refund_no)?.to_owned(),
+                    out_trade_no: fields.get(out_trade_no)?.to_owned(),
+                    refund_fen: amount(number, fields.get(refund_fen)?)?,
+                    status: fields.get(status)?.to_owned(),
                 });
             }
             _ => {}
@@ -136,6 +183,28 @@ mod tests {
                 out_trade_no: "WXG1".to_owned(),
                 total_fen: 1
             }])
+        );
+    }
+
+    #[test]
+    fn a_comma_and_backquote_in_merchant_text_leave_the_other_columns_in_place() {
+        let text = "商户订单号,交易状态,商品名称,商户数据包,订单金额,商户退款单号,申请退款金额,退款状态\n\
+                    `WXG1,`SUCCESS,`茶,`杯,`a,`b,`0.01,`0,`0.00,`\n\
+                    `WXG1,`REFUND,`茶,`杯,`,`0.00,`WXR1,`0.01,`SUCCESS\n";
+        assert_eq!(
+            parse(text),
+            Ok(TradeBill {
+                payments: vec![BillPayment {
+                    out_trade_no: "WXG1".to_owned(),
+                    total_fen: 1
+                }],
+                refunds: vec![BillRefund {
+                    out_refund_no: "WXR1".to_owned(),
+                    out_trade_no: "WXG1".to_owned(),
+                    refund_fen: 1,
+                    status: "SUCCESS".to_owned()
+                }],
+            })
         );
     }
 

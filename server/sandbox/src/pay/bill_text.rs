@@ -6,6 +6,10 @@
 //! ends follow the bills served in wechatpay-go's download test (`core/client_test.go`). A payment is billed on the
 //! day it succeeded (unpaid orders never appear), a refund on the day it was accepted. The sandbox charges no fee:
 //! 手续费 is `0.00000` and 费率 `0.00%`. Line breaks inside merchant text become spaces so a record stays one line.
+//!
+//! How WeChat escapes commas in merchant text (商品名称, 商户数据包) is not documented, and integrations quote no
+//! bill showing it. The sandbox takes the stricter reading and writes that text verbatim, commas and backquotes
+//! included: a reader that splits lines at every `,` misreads the record here rather than in production.
 
 use std::collections::HashMap;
 

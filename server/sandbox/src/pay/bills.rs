@@ -20,13 +20,14 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use flate2::write::GzEncoder;
-use serde_json::json;
+use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
 
 use super::bill_text::{self, TradeBillType};
 use super::call::{PayCall, Reply};
 use super::clock::Date;
 use super::error::PayError;
+use super::param_error::{field_error, Rule};
 use super::{ids, PaySandbox};
 use crate::Sandbox;
 
@@ -104,15 +105,22 @@ fn billed(pay: &PaySandbox, date: Date) -> Result<(), PayError> {
 
 /// `bill_date`, required, `YYYY-MM-DD`.
 fn bill_date(params: &Params) -> Result<Date, PayError> {
-    let text = params
-        .get("bill_date")
-        .ok_or_else(|| PayError::ParamError {
-            field: "/query/bill_date".to_owned(),
-            issue: "bill_date is required (yyyy-MM-dd)".to_owned(),
-        })?;
-    Date::parse(text).ok_or_else(|| PayError::ParamError {
-        field: "/query/bill_date".to_owned(),
-        issue: format!("bill_date `{text}` is not a date written yyyy-MM-dd"),
+    let field = "/query/bill_date";
+    let text = params.get("bill_date").ok_or_else(|| {
+        field_error(
+            field,
+            Rule::Required,
+            None,
+            "bill_date is required (yyyy-MM-dd)",
+        )
+    })?;
+    Date::parse(text).ok_or_else(|| {
+        field_error(
+            field,
+            Rule::Format,
+            Some(&Value::from(text.as_str())),
+            "bill_date must be a real date written yyyy-MM-dd",
+        )
     })
 }
 
@@ -127,12 +135,12 @@ fn packing(params: &Params) -> Result<Packing, PayError> {
     match params.get("tar_type").map(String::as_str) {
         None => Ok(Packing::Plain),
         Some("GZIP") => Ok(Packing::Gzip),
-        Some(other) => Err(PayError::ParamError {
-            field: "/query/tar_type".to_owned(),
-            issue: format!(
-                "tar_type `{other}` is not GZIP (leave it out for an uncompressed file)"
-            ),
-        }),
+        Some(other) => Err(field_error(
+            "/query/tar_type",
+            Rule::Format,
+            Some(&Value::from(other)),
+            "tar_type is GZIP, or left out for an uncompressed file",
+        )),
     }
 }
 
@@ -179,9 +187,13 @@ fn apply_trade_bill(sandbox: &Sandbox, params: &Params) -> Result<Reply, PayErro
     let date = bill_date(params)?;
     let kind = match params.get("bill_type") {
         None => TradeBillType::All,
-        Some(text) => TradeBillType::parse(text).ok_or_else(|| PayError::ParamError {
-            field: "/query/bill_type".to_owned(),
-            issue: format!("bill_type `{text}` is not ALL, SUCCESS or REFUND"),
+        Some(text) => TradeBillType::parse(text).ok_or_else(|| {
+            field_error(
+                "/query/bill_type",
+                Rule::Format,
+                Some(&Value::from(text.as_str())),
+                "bill_type is ALL, SUCCESS or REFUND",
+            )
         })?,
     };
     let packing = packing(params)?;
@@ -205,10 +217,12 @@ fn apply_fund_flow_bill(sandbox: &Sandbox, params: &Params) -> Result<Reply, Pay
     let date = bill_date(params)?;
     let account = params.get("account_type").map_or("BASIC", String::as_str);
     if !matches!(account, "BASIC" | "OPERATION" | "FEES") {
-        return Err(PayError::ParamError {
-            field: "/query/account_type".to_owned(),
-            issue: format!("account_type `{account}` is not BASIC, OPERATION or FEES"),
-        });
+        return Err(field_error(
+            "/query/account_type",
+            Rule::Format,
+            Some(&Value::from(account)),
+            "account_type is BASIC, OPERATION or FEES",
+        ));
     }
     let packing = packing(params)?;
     let pay: &PaySandbox = &sandbox.pay;

@@ -16,6 +16,7 @@ use serde_json::Value;
 use super::auth::{self, SignedRequest};
 use super::error::PayError;
 use super::keyring::KeyMode;
+use super::param_error::{field_error, Rule};
 use super::{clock, ids, PaySandbox};
 use crate::Sandbox;
 
@@ -95,8 +96,10 @@ impl FromRequest<Arc<Sandbox>> for PayCall {
         if !accepts_json(&headers) {
             return Err(pay.respond(
                 mode,
-                Err(PayError::param(
+                Err(field_error(
                     "/header/Accept",
+                    Rule::Required,
+                    None,
                     "the request has no `Accept: application/json` header, which every API v3 request needs",
                 )),
             ));

@@ -15,9 +15,14 @@ pub enum PayError {
     /// 401: the Authorization header is missing, malformed, stale or does not verify.
     #[error("{0}")]
     SignError(String),
-    /// 400: a field is missing or malformed; `field` is its JSON path, as WeChat's `detail.field`.
-    #[error("{issue}")]
-    ParamError { field: String, issue: String },
+    /// 400: a field is missing or malformed, worded by [`super::param_error`]; `field` is the path its message
+    /// names (`/body/amount/total`), `detail` what the answer's `detail` carries.
+    #[error("{message}")]
+    ParamError {
+        field: String,
+        message: String,
+        detail: Option<Value>,
+    },
     /// 400: the request is well-formed but breaks a business rule.
     #[error("{0}")]
     InvalidRequest(String),
@@ -60,14 +65,6 @@ pub enum PayError {
 }
 
 impl PayError {
-    /// A PARAM_ERROR about one body field, e.g. `param("/body/out_trade_no", "…")`.
-    pub fn param(field: &str, issue: impl Into<String>) -> PayError {
-        PayError::ParamError {
-            field: field.to_owned(),
-            issue: issue.into(),
-        }
-    }
-
     pub fn status(&self) -> StatusCode {
         match self {
             PayError::SignError(_) => StatusCode::UNAUTHORIZED,
@@ -107,8 +104,12 @@ impl PayError {
     /// The JSON body WeChat sends with an error.
     pub fn body(&self) -> Value {
         let mut body = json!({ "code": self.code(), "message": self.to_string() });
-        if let PayError::ParamError { field, .. } = self {
-            body["detail"] = json!({ "location": "body", "field": field });
+        if let PayError::ParamError {
+            detail: Some(detail),
+            ..
+        } = self
+        {
+            body["detail"] = detail.clone();
         }
         body
     }
@@ -137,13 +138,5 @@ mod tests {
             PayError::FrequencyLimited.status(),
             StatusCode::TOO_MANY_REQUESTS
         );
-    }
-
-    #[test]
-    fn a_param_error_names_its_field_in_detail() {
-        let body = PayError::param("/body/amount/total", "must be > 0").body();
-        assert_eq!(body["code"], "PARAM_ERROR");
-        assert_eq!(body["detail"]["field"], "/body/amount/total");
-        assert_eq!(body["message"], "must be > 0");
     }
 }

@@ -8,8 +8,16 @@
 //! merchant's H5 payment domain: an empty `Referer`, or one elsewhere, is refused with "商家参数格式有误，请联系商家
 //! 解决", as WeChat refuses it (the guide's FAQ on that message). The domains are the merchant platform's setting:
 //! here `localhost`, `127.0.0.1` and the host the sandbox is reached at, changed through the control API.
+//!
+//! The browser must also be the payer the merchant named: WeChat compares the address the cashier is opened from
+//! with the order's `scene_info.payer_client_ip` and refuses with "网络环境未能通过安全验证，请稍后再试" when they
+//! differ (the same FAQ). A loopback payer address is what a merchant behind a reverse proxy sends when it takes the
+//! proxy's address for the payer's; WeChat never sees a loopback browser, so the sandbox refuses one whenever the
+//! cashier is reached through a proxy (the request carries `X-Forwarded-For`). A browser on the sandbox's own
+//! machine, with nothing in between, is the one case a loopback payer is real.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::extract::{Form, Query, State};
@@ -18,8 +26,10 @@ use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::clock;
+use super::ledger::Order;
 use super::pages::{self, Lookup, PageError};
 use super::validate::TradeType;
+use crate::browser_address::BrowserAddress;
 use crate::html::{escape, page};
 use crate::Sandbox;
 
@@ -84,9 +94,56 @@ fn from_h5_domain(headers: &HeaderMap, domains: &[String]) -> Result<(), PageErr
     }
 }
 
+/// The browser at `browser` is the payer `order` names (see the module's note on loopback payers).
+fn from_payer_address(
+    order: &Order,
+    browser: IpAddr,
+    headers: &HeaderMap,
+) -> Result<(), PageError> {
+    let refused =
+        |why: String| PageError::Refused(format!("网络环境未能通过安全验证，请稍后再试 ({why})"));
+    let named = order.request.payer_client_ip.as_deref().unwrap_or_default();
+    let payer = named
+        .parse::<IpAddr>()
+        .map(|ip| ip.to_canonical())
+        .map_err(|_| refused(format!("payer_client_ip `{named}` is not an IP address")))?;
+    if payer.is_loopback() && headers.contains_key("x-forwarded-for") {
+        return Err(refused(format!(
+            "payer_client_ip {payer} is a loopback address and this browser came through a proxy: the merchant              sent its proxy's address, not the payer's (wxgate takes it from X-Forwarded-For only from              WXGATE_TRUSTED_PROXIES)"
+        )));
+    }
+    let browser = browser.to_canonical();
+    if payer == browser {
+        Ok(())
+    } else {
+        Err(refused(format!(
+            "payer_client_ip {payer} is not the address this browser opens the cashier from, {browser}"
+        )))
+    }
+}
+
+/// The unpaid H5 order `prepay_id` names, opened by its payer.
+fn payable_by(
+    sandbox: &Sandbox,
+    prepay_id: &str,
+    browser: IpAddr,
+    headers: &HeaderMap,
+) -> Result<Order, PageError> {
+    let order = pages::payable_order(
+        &sandbox.pay,
+        Lookup::PrepayId(prepay_id),
+        TradeType::H5,
+        H5_LIFETIME,
+        clock::now_unix(),
+    )?;
+    from_payer_address(&order, browser, headers)?;
+    Ok(order)
+}
+
 /// `GET /sandbox/pay/h5?prepay_id=…[&redirect_url=…]`: the cashier.
 pub async fn cashier(
     State(sandbox): State<Arc<Sandbox>>,
+    BrowserAddress(browser): BrowserAddress,
     headers: HeaderMap,
     Query(params): Query<Params>,
 ) -> Response {
@@ -96,14 +153,7 @@ pub async fn cashier(
     }
     let prepay_id = params.get("prepay_id").map_or("", String::as_str);
     let order = redirect_url(&params).and_then(|redirect| {
-        pages::payable_order(
-            &sandbox.pay,
-            Lookup::PrepayId(prepay_id),
-            TradeType::H5,
-            H5_LIFETIME,
-            clock::now_unix(),
-        )
-        .map(|order| (order, redirect))
+        payable_by(&sandbox, prepay_id, browser, &headers).map(|order| (order, redirect))
     });
     let (order, redirect) = match order {
         Ok(found) => found,
@@ -128,16 +178,15 @@ pub async fn cashier(
 }
 
 /// `POST /sandbox/pay/h5` (`prepay_id`, `persona`, `redirect_url`?): pays, then returns to the merchant.
-pub async fn pay(State(sandbox): State<Arc<Sandbox>>, Form(form): Form<Params>) -> Response {
+pub async fn pay(
+    State(sandbox): State<Arc<Sandbox>>,
+    BrowserAddress(browser): BrowserAddress,
+    headers: HeaderMap,
+    Form(form): Form<Params>,
+) -> Response {
     let prepay_id = form.get("prepay_id").map_or("", String::as_str);
     let paid = redirect_url(&form).and_then(|redirect| {
-        let order = pages::payable_order(
-            &sandbox.pay,
-            Lookup::PrepayId(prepay_id),
-            TradeType::H5,
-            H5_LIFETIME,
-            clock::now_unix(),
-        )?;
+        let order = payable_by(&sandbox, prepay_id, browser, &headers)?;
         pages::pay_as(&sandbox, &order, form.get("persona").map(String::as_str))?;
         Ok((order, redirect))
     });

@@ -35,6 +35,7 @@ mod ledger;
 mod notify;
 mod orders;
 mod pages;
+mod param_error;
 mod refunds;
 mod scan;
 mod sign;

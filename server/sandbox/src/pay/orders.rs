@@ -15,6 +15,7 @@ use serde_json::json;
 use super::call::{PayCall, Reply};
 use super::error::PayError;
 use super::ledger::{Order, TradeState};
+use super::param_error::{field_error, mismatch, Rule};
 use super::validate::{self, Binding, TradeType};
 use super::{ids, PaySandbox};
 use crate::Sandbox;
@@ -116,7 +117,7 @@ const MIN_PAYABLE_SECONDS: i64 = 60;
 fn payer_of_appid(sandbox: &Sandbox, appid: &str, openid: &str) -> Result<(), PayError> {
     match sandbox.login.lock().persona_by_openid(appid, openid) {
         Some(_) => Ok(()),
-        None => Err(PayError::param(
+        None => Err(mismatch(
             "/body/payer/openid",
             format!("appid和openid不匹配 (openid {openid} is not a user of appid {appid})"),
         )),
@@ -171,10 +172,12 @@ pub async fn query_by_transaction_id(
 
 fn check_mchid_query(pay: &PaySandbox, query: &HashMap<String, String>) -> Result<(), PayError> {
     match query.get("mchid") {
-        None => Err(PayError::ParamError {
-            field: "/query/mchid".to_owned(),
-            issue: "the query parameter mchid is required".to_owned(),
-        }),
+        None => Err(field_error(
+            "/query/mchid",
+            Rule::Required,
+            None,
+            "the query parameter mchid is required",
+        )),
         Some(mchid) if *mchid != pay.merchant.mchid => Err(PayError::MchNotExists(mchid.clone())),
         Some(_) => Ok(()),
     }
@@ -192,7 +195,14 @@ pub async fn close(
 fn close_order(pay: &PaySandbox, out_trade_no: &str, call: &PayCall) -> Result<Reply, PayError> {
     let body = validate::json_body(&call.body)?;
     match body.get("mchid").and_then(|mchid| mchid.as_str()) {
-        None => return Err(PayError::param("/body/mchid", "mchid is required")),
+        None => {
+            return Err(field_error(
+                "/body/mchid",
+                Rule::Required,
+                None,
+                "mchid is required",
+            ))
+        }
         Some(mchid) if mchid != pay.merchant.mchid => {
             return Err(PayError::MchNotExists(mchid.to_owned()))
         }

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::clock;
 use super::error::PayError;
+use super::param_error::{field_error, mismatch, Rule};
 
 /// The four direct-merchant prepay APIs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,16 +84,16 @@ impl Binding<'_> {
             Ok(())
         } else {
             // WeChat's exact words here are not documented; the refusal is the stricter reading.
-            Err(PayError::param(
+            Err(mismatch(
                 "/body/appid",
                 format!(
-                    "appid {appid} is a {:?}; {} pay needs {}",
-                    app.kind,
+                    "{} pay needs {} (appid {appid} is a {:?})",
                     kind.wire(),
                     match kind {
                         TradeType::App => "a mobile app's appid",
                         _ => "an official account's or a mini program's appid",
-                    }
+                    },
+                    app.kind,
                 ),
             ))
         }
@@ -138,12 +139,23 @@ pub struct RefundRequest {
 
 /// Parses a JSON body, or says it is not JSON.
 pub fn json_body(body: &[u8]) -> Result<Value, PayError> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|error| PayError::param("/body", format!("the body is not JSON: {error}")))?;
+    let value: Value = serde_json::from_slice(body).map_err(|error| {
+        field_error(
+            "/body",
+            Rule::Format,
+            None,
+            &format!("the body is not JSON: {error}"),
+        )
+    })?;
     if value.is_object() {
         Ok(value)
     } else {
-        Err(PayError::param("/body", "the body must be a JSON object"))
+        Err(field_error(
+            "/body",
+            Rule::Format,
+            None,
+            "the body must be a JSON object",
+        ))
     }
 }
 
@@ -164,9 +176,11 @@ pub fn order_request(
     let time_expire = match optional(body, &["time_expire"], 64)? {
         None => None,
         Some(expire) => Some(clock::parse_rfc3339(&expire).ok_or_else(|| {
-            PayError::param(
+            field_error(
                 "/body/time_expire",
-                format!("time_expire `{expire}` is not RFC 3339, e.g. 2018-06-08T10:34:56+08:00"),
+                Rule::Format,
+                Some(&Value::from(expire.as_str())),
+                "time_expire must be RFC 3339, e.g. 2018-06-08T10:34:56+08:00",
             )
         })?),
     };
@@ -174,22 +188,28 @@ pub fn order_request(
     currency(body, false)?;
     let openid = optional(body, &["payer", "openid"], 128)?;
     if kind == TradeType::Jsapi && openid.is_none() {
-        return Err(PayError::param(
+        return Err(field_error(
             "/body/payer/openid",
+            Rule::Required,
+            None,
             "payer.openid is required for JSAPI: the openid of the payer in this appid",
         ));
     }
-    let payer_client_ip = optional(body, &["scene_info", "payer_client_ip"], 45)?;
+    let payer_client_ip = payer_client_ip(body)?;
     if kind == TradeType::H5 {
         if payer_client_ip.is_none() {
-            return Err(PayError::param(
+            return Err(field_error(
                 "/body/scene_info/payer_client_ip",
-                "scene_info.payer_client_ip is required for H5",
+                Rule::Required,
+                None,
+                "scene_info.payer_client_ip is required for H5: the payer's IP address",
             ));
         }
         if optional(body, &["scene_info", "h5_info", "type"], 32)?.is_none() {
-            return Err(PayError::param(
+            return Err(field_error(
                 "/body/scene_info/h5_info/type",
+                Rule::Required,
+                None,
                 "scene_info.h5_info.type is required for H5 (Wap, iOS or Android)",
             ));
         }
@@ -220,8 +240,10 @@ pub fn refund_request(body: &Value) -> Result<RefundRequest, PayError> {
         (Some(transaction_id), _) => RefundTarget::TransactionId(transaction_id),
         (None, Some(out_trade_no)) => RefundTarget::OutTradeNo(out_trade_no),
         (None, None) => {
-            return Err(PayError::param(
+            return Err(field_error(
                 "/body/transaction_id",
+                Rule::Required,
+                None,
                 "one of transaction_id and out_trade_no is required",
             ))
         }
@@ -237,9 +259,9 @@ pub fn refund_request(body: &Value) -> Result<RefundRequest, PayError> {
     let total = fen(body, &["amount", "total"])?;
     currency(body, true)?;
     if refund > total {
-        return Err(PayError::param(
+        return Err(mismatch(
             "/body/amount/refund",
-            format!("amount.refund ({refund}) is more than amount.total ({total})"),
+            format!("退款金额不能大于原订单金额 (amount.refund {refund} is more than amount.total {total})"),
         ));
     }
     Ok(RefundRequest {
@@ -285,31 +307,60 @@ fn limited(
         return Ok(None);
     };
     let field = pointer(path);
-    let text = value
-        .as_str()
-        .ok_or_else(|| PayError::param(&field, format!("{} must be a string", path.join("."))))?;
+    let text = value.as_str().ok_or_else(|| {
+        field_error(
+            &field,
+            Rule::NotString,
+            Some(value),
+            &format!("{} must be a string", path.join(".")),
+        )
+    })?;
     if text.is_empty() {
         return Ok(None);
     }
-    let (length, unit) = match counted {
-        Length::Characters => (text.chars().count(), "characters"),
-        Length::Bytes => (text.len(), "bytes (UTF-8)"),
+    let (length, bytes) = match counted {
+        Length::Characters => (text.chars().count(), false),
+        Length::Bytes => (text.len(), true),
     };
     if length > max {
-        return Err(PayError::param(
+        let unit = if bytes {
+            "bytes of UTF-8"
+        } else {
+            "characters"
+        };
+        return Err(field_error(
             &field,
-            format!(
-                "{} is {length} {unit} long; at most {max} are allowed",
-                path.join(".")
-            ),
+            Rule::TooLong { length, max, bytes },
+            Some(value),
+            &format!("{} may be at most {max} {unit}", path.join(".")),
         ));
     }
     Ok(Some(text.to_owned()))
 }
 
 fn required(body: &Value, path: &[&str], max: usize) -> Result<String, PayError> {
-    optional(body, path, max)?
-        .ok_or_else(|| PayError::param(&pointer(path), format!("{} is required", path.join("."))))
+    optional(body, path, max)?.ok_or_else(|| {
+        field_error(
+            &pointer(path),
+            Rule::Required,
+            None,
+            &format!("{} is required", path.join(".")),
+        )
+    })
+}
+
+/// `scene_info.payer_client_ip`, when present, is an IPv4 or IPv6 address ("支持IPv4和IPv6两种格式的IP地址").
+fn payer_client_ip(body: &Value) -> Result<Option<String>, PayError> {
+    let ip = optional(body, &["scene_info", "payer_client_ip"], 45)?;
+    match &ip {
+        Some(text) if text.parse::<std::net::IpAddr>().is_err() => Err(field_error(
+            "/body/scene_info/payer_client_ip",
+            Rule::Format,
+            Some(&Value::from(text.as_str())),
+            "scene_info.payer_client_ip must be the payer's IPv4 or IPv6 address",
+        )),
+        _ => Ok(ip),
+    }
 }
 
 /// Merchant order and refund numbers: `min..=max` of `[0-9A-Za-z_-|*]` (plus `extra`).
@@ -323,9 +374,11 @@ fn check_out_no(
     let allowed = |c: char| c.is_ascii_alphanumeric() || "_-|*".contains(c) || extra.contains(c);
     let length = value.chars().count();
     if length < min || length > max || !value.chars().all(allowed) {
-        return Err(PayError::param(
+        return Err(field_error(
             field,
-            format!("`{value}` must be {min} to {max} characters of 0-9, A-Z, a-z, _ - | *{extra}"),
+            Rule::Format,
+            Some(&Value::from(value)),
+            &format!("it must be {min} to {max} characters of 0-9, A-Z, a-z, _ - | *{extra}"),
         ));
     }
     Ok(())
@@ -334,26 +387,21 @@ fn check_out_no(
 /// `notify_url` must be an absolute URL without a query. WeChat requires https on public domains; the sandbox also
 /// accepts http, because local merchants (and tests) listen on plain http.
 pub fn check_notify_url(field: &str, value: &str) -> Result<(), PayError> {
+    let refused = |hint: &str| field_error(field, Rule::Format, Some(&Value::from(value)), hint);
     // The URL parser forgives what WeChat does not: spaces around it, and a fragment.
     if value.trim() != value || value.contains('#') {
-        return Err(PayError::param(
-            field,
-            format!("`{value}` must be a URL with no spaces around it and no `#` fragment"),
+        return Err(refused(
+            "it must be a URL with no spaces around it and no `#` fragment",
         ));
     }
-    let parsed = url::Url::parse(value)
-        .map_err(|_| PayError::param(field, format!("`{value}` is not an absolute URL")))?;
+    let parsed = url::Url::parse(value).map_err(|_| refused("it is not an absolute URL"))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err(PayError::param(
-            field,
-            format!("`{value}` must be an https (or, in the sandbox, http) URL"),
+        return Err(refused(
+            "it must be an https (or, in the sandbox, http) URL",
         ));
     }
     if parsed.query().is_some() {
-        return Err(PayError::param(
-            field,
-            format!("`{value}` must not carry query parameters"),
-        ));
+        return Err(refused("it must not carry query parameters"));
     }
     Ok(())
 }
@@ -361,30 +409,47 @@ pub fn check_notify_url(field: &str, value: &str) -> Result<(), PayError> {
 /// A money amount: a whole number of fen greater than 0.
 fn fen(body: &Value, path: &[&str]) -> Result<u64, PayError> {
     let field = pointer(path);
-    let value = lookup(body, path)
-        .ok_or_else(|| PayError::param(&field, format!("{} is required", path.join("."))))?;
-    match value.as_u64() {
-        Some(amount) if amount > 0 => Ok(amount),
-        _ => Err(PayError::param(
+    let name = path.join(".");
+    let value = lookup(body, path).ok_or_else(|| {
+        field_error(
             &field,
-            format!(
-                "{} must be a whole number of fen greater than 0 (got {value})",
-                path.join(".")
-            ),
+            Rule::Required,
+            None,
+            &format!("{name} is required, in fen"),
+        )
+    })?;
+    match (value.as_u64(), value.as_i64()) {
+        (Some(amount), _) if amount > 0 => Ok(amount),
+        (Some(_), _) | (None, Some(_)) => Err(field_error(
+            &field,
+            Rule::BelowMinimum { min: 1 },
+            Some(value),
+            &format!("{name} must be at least 1 fen"),
+        )),
+        (None, None) => Err(field_error(
+            &field,
+            Rule::NotInteger,
+            Some(value),
+            &format!("{name} must be a whole number of fen, not yuan"),
         )),
     }
 }
 
 fn currency(body: &Value, required: bool) -> Result<(), PayError> {
+    let field = "/body/amount/currency";
     match optional(body, &["amount", "currency"], 16)? {
         Some(currency) if currency == "CNY" => Ok(()),
         None if !required => Ok(()),
-        Some(other) => Err(PayError::param(
-            "/body/amount/currency",
-            format!("amount.currency must be CNY (got {other})"),
+        Some(other) => Err(field_error(
+            field,
+            Rule::Format,
+            Some(&Value::from(other)),
+            "amount.currency must be CNY",
         )),
-        None => Err(PayError::param(
-            "/body/amount/currency",
+        None => Err(field_error(
+            field,
+            Rule::Required,
+            None,
             "amount.currency is required (CNY)",
         )),
     }

@@ -274,12 +274,25 @@ pub fn browser() -> reqwest::Client {
 }
 
 impl Merchant {
+    /// An H5 order for a payer on this machine, whose cashier the tests open from here.
     pub async fn h5_order(&self, out_trade_no: &str, description: &str, total: u64) -> Reply {
+        self.h5_order_for(out_trade_no, description, total, "127.0.0.1")
+            .await
+    }
+
+    /// An H5 order for the payer at `payer_client_ip`.
+    pub async fn h5_order_for(
+        &self,
+        out_trade_no: &str,
+        description: &str,
+        total: u64,
+        payer_client_ip: &str,
+    ) -> Reply {
         let body = json!({
             "appid": self.sandbox.credential("oa_appid"), "mchid": self.mchid(), "description": description,
             "out_trade_no": out_trade_no, "notify_url": "http://127.0.0.1:9/notify",
             "amount": {"total": total, "currency": "CNY"},
-            "scene_info": {"payer_client_ip": "203.0.113.7", "h5_info": {"type": "Wap"}}
+            "scene_info": {"payer_client_ip": payer_client_ip, "h5_info": {"type": "Wap"}}
         });
         self.call("POST", "/v3/pay/transactions/h5", Some(&body))
             .await
