@@ -41,6 +41,8 @@ pub enum Command {
     },
     /// Run the WeChat sandbox alone, with WeChat's own paths at the root, for any app or SDK to use.
     Sandbox(SandboxArgs),
+    /// Print the JSON API's OpenAPI 3.1 document (as `GET /api/openapi.json` serves it), without starting.
+    Openapi,
     /// WeChat's crypto steps one at a time, for debugging a live integration.
     #[command(subcommand)]
     Tools(Tool),

@@ -4,6 +4,7 @@
 mod background;
 pub mod cli;
 pub mod commands;
+pub mod contract;
 mod hardening;
 pub mod launch;
 pub mod logging;

@@ -27,5 +27,6 @@ async fn main() -> ExitCode {
             commands::reconcile::run(&cli.data_dir, cli.serve.addr, &date).await
         }
         Some(Command::Sandbox(sandbox)) => commands::sandbox::run(&cli.data_dir, &sandbox).await,
+        Some(Command::Openapi) => commands::openapi::run(),
     }
 }

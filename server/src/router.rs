@@ -13,6 +13,7 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
+use crate::contract;
 use crate::hardening::{self, Hardening, Timeouts};
 use crate::routes;
 use crate::startup;
@@ -73,11 +74,11 @@ where
         leptos_options: leptos_options.clone(),
         app: context.clone(),
     };
+    let (api, document) = contract::api();
     Router::new()
-        .merge(routes::health::router())
-        .merge(routes::auth::router())
+        .merge(api)
+        .merge(contract::document_route(&document))
         .merge(routes::lang::router())
-        .merge(routes::payments::router())
         .leptos_routes_with_context(
             &state,
             page_routes,

@@ -47,6 +47,7 @@ impl BrowserKind {
 
 /// How an order is paid: the place the buyer pays from, each with its WeChat Pay trade type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum PayChannel {
     /// `wx.requestPayment` in the mini program (JSAPI).
     #[serde(rename = "miniprogram")]

@@ -14,6 +14,7 @@ pub const MAX_QUANTITY: i64 = 99;
 
 /// A product on sale.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Product {
     pub id: String,
     pub name: String,
@@ -34,6 +35,7 @@ pub struct OrderSummary {
 
 /// An order as its page and `GET /api/orders/{order_id}` show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OrderDetail {
     pub order_id: String,
     pub out_trade_no: String,
@@ -59,6 +61,7 @@ pub struct OrderDetail {
 
 /// One refund of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RefundLine {
     pub out_refund_no: String,
     pub refund_fen: Fen,

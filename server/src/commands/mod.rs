@@ -2,6 +2,7 @@
 
 pub mod doctor;
 pub mod migrate;
+pub mod openapi;
 pub mod reconcile;
 pub mod sandbox;
 pub mod serve;

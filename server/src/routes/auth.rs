@@ -3,8 +3,9 @@
 
 use app::ssr::auth::account::{self, SignedIn};
 use app::ssr::auth::callback::{self, Finished};
+use app::ssr::auth::mini_program::{self, UserState};
 use app::ssr::auth::oauth::{self as web_oauth, Provider};
-use app::ssr::auth::{attempts, mini_program, poll, session as auth_session, AuthError};
+use app::ssr::auth::{attempts, poll, session as auth_session, AuthError};
 use app::ssr::bounds::{self, fit, fit_optional, LoginCode};
 use app::ssr::cause::chain;
 use app::ssr::context::AppContext;
@@ -12,29 +13,36 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use axum::Json;
 use tower_sessions::Session;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use wechat::oauth::{QrStyle, Scope};
 
 use super::client::ClientIp;
 use super::errors::ApiFailure;
+use crate::contract::answers::{
+    DecryptedAnswer, IdentityAnswer, LoginAnswer, MeAnswer, PollResult, PollStarted, ProviderEntry,
+    ProviderKind,
+};
+use crate::contract::refusals::LoginRefusals;
+use crate::contract::requests::{
+    CallbackQuery, CodeBody, EncryptedDataBody, PollQuery, PollStartBody, StartQuery,
+};
 use crate::state::ServerState;
 
-pub fn router() -> Router<ServerState> {
-    Router::new()
-        .route("/api/auth/wechat/login", post(mini_program_login))
-        .route("/api/auth/wechat/phone", post(bind_phone))
-        .route("/api/auth/wechat/decrypt", post(decrypt))
-        .route("/api/auth/wechat/oauth/start", get(oauth_start))
-        .route("/api/auth/wechat/oauth/callback", get(oauth_callback))
-        .route("/api/auth/oauth/start", post(poll_start))
-        .route("/api/auth/oauth/result", get(poll_result))
-        .route("/api/auth/providers", get(providers))
-        .route("/api/me", get(me))
-        .route("/api/auth/logout", post(logout))
+pub fn router() -> OpenApiRouter<ServerState> {
+    OpenApiRouter::new()
+        .routes(routes!(mini_program_login))
+        .routes(routes!(bind_phone))
+        .routes(routes!(decrypt))
+        .routes(routes!(oauth_start))
+        .routes(routes!(oauth_callback))
+        .routes(routes!(poll_start))
+        .routes(routes!(poll_result))
+        .routes(routes!(providers))
+        .routes(routes!(me))
+        .routes(routes!(logout))
         .layer(DefaultBodyLimit::max(bounds::MAX_BODY_BYTES))
 }
 
@@ -57,12 +65,15 @@ async fn signed_in(session: &Session) -> Result<String, AuthError> {
         .ok_or(AuthError::Unauthenticated)
 }
 
-#[derive(Deserialize)]
-struct CodeBody {
-    code: String,
-}
-
 /// `POST /api/auth/wechat/login {code}`: the session as a cookie and as `session_token`, and the user's state.
+#[utoipa::path(
+    post,
+    path = "/api/auth/wechat/login",
+    tag = "login",
+    summary = "Log in with wx.login's code",
+    request_body = CodeBody,
+    responses((status = 200, body = LoginAnswer), LoginRefusals),
+)]
 async fn mini_program_login(
     State(context): State<AppContext>,
     ClientIp(client): ClientIp,
@@ -76,16 +87,19 @@ async fn mini_program_login(
     let session_token = auth_session::sign_in(&session, &user_id).await?;
     let state = mini_program::user_state(&context, &user_id).await?;
     tracing::info!(user_id = %state.user_id, "mini program login");
-    Ok(Json(json!({
-        "session_token": session_token,
-        "user_id": state.user_id,
-        "has_phone": state.has_phone,
-        "next_step": state.next_step,
-    }))
-    .into_response())
+    Ok(Json(LoginAnswer::new(session_token, state)).into_response())
 }
 
 /// `POST /api/auth/wechat/phone {code}`: binds the phone number behind a phone button's code.
+#[utoipa::path(
+    post,
+    path = "/api/auth/wechat/phone",
+    tag = "login",
+    summary = "Bind the phone number behind a getPhoneNumber button's code",
+    request_body = CodeBody,
+    responses((status = 200, body = UserState), LoginRefusals),
+    security(("session_token" = []), ("session_cookie" = [])),
+)]
 async fn bind_phone(
     State(context): State<AppContext>,
     ClientIp(client): ClientIp,
@@ -97,23 +111,25 @@ async fn bind_phone(
     let user_id = signed_in(&session).await?;
     attempts::count(&context, client, Some(code.as_str())).await?;
     mini_program::bind_phone(&context, &user_id, &code).await?;
-    let state = mini_program::user_state(&context, &user_id).await?;
-    Ok(Json(json!({ "user_id": state.user_id, "has_phone": state.has_phone, "next_step": state.next_step })).into_response())
-}
-
-#[derive(Deserialize)]
-struct EncryptedBody {
-    encrypted_data: String,
-    iv: String,
+    Ok(Json(mini_program::user_state(&context, &user_id).await?).into_response())
 }
 
 /// `POST /api/auth/wechat/decrypt {encrypted_data, iv}`: legacy open data, decrypted with the newest session_key.
+#[utoipa::path(
+    post,
+    path = "/api/auth/wechat/decrypt",
+    tag = "login",
+    summary = "Decrypt legacy open data (encryptedData, iv)",
+    request_body = EncryptedDataBody,
+    responses((status = 200, body = DecryptedAnswer), LoginRefusals),
+    security(("session_token" = []), ("session_cookie" = [])),
+)]
 async fn decrypt(
     State(context): State<AppContext>,
     session: Session,
-    request: Result<Json<EncryptedBody>, JsonRejection>,
+    request: Result<Json<EncryptedDataBody>, JsonRejection>,
 ) -> ApiResult {
-    let EncryptedBody { encrypted_data, iv } = body(request)?;
+    let EncryptedDataBody { encrypted_data, iv } = body(request)?;
     fit(
         "encrypted_data",
         &encrypted_data,
@@ -122,20 +138,21 @@ async fn decrypt(
     fit("iv", &iv, bounds::MAX_IV_BYTES)?;
     let user_id = signed_in(&session).await?;
     let data = mini_program::decrypt(&context, &user_id, &encrypted_data, &iv).await?;
-    Ok(Json(json!({ "data": data })).into_response())
-}
-
-#[derive(Deserialize)]
-struct StartQuery {
-    #[serde(default)]
-    provider: Option<String>,
-    #[serde(default)]
-    scope: Option<String>,
-    #[serde(default)]
-    next: Option<String>,
+    Ok(Json(DecryptedAnswer { data }).into_response())
 }
 
 /// `GET /api/auth/wechat/oauth/start?scope=base|userinfo&next=/path[&provider=wechat_web]`: to WeChat's page.
+#[utoipa::path(
+    get,
+    path = "/api/auth/wechat/oauth/start",
+    tag = "login",
+    summary = "Start a browser login: a redirect to WeChat's consent or QR page",
+    params(StartQuery),
+    responses(
+        (status = 303, description = "To WeChat's page; a failure goes to `/login?error=<code>` instead"),
+        (status = 400, body = crate::contract::refusals::ErrorAnswer, description = "bad_request: a parameter past its bound"),
+    ),
+)]
 async fn oauth_start(
     State(context): State<AppContext>,
     session: Session,
@@ -184,16 +201,20 @@ fn login_page_with_error(error: &AuthError) -> Response {
     Redirect::to(&format!("/login?error={}", error.code())).into_response()
 }
 
-#[derive(Deserialize)]
-struct CallbackQuery {
-    #[serde(default)]
-    code: Option<String>,
-    #[serde(default)]
-    state: Option<String>,
-}
-
 /// `GET /api/auth/wechat/oauth/callback?code&state`: finishes a browser login (state in its session) or a
 /// start/poll login (state in the database), on whichever process WeChat's redirect reaches.
+#[utoipa::path(
+    get,
+    path = "/api/auth/wechat/oauth/callback",
+    tag = "login",
+    summary = "Where WeChat returns a browser login (the redirect_uri)",
+    params(CallbackQuery),
+    responses(
+        (status = 303, description = "Signed in: to `next`; declined or failed: to `/login?error=<code>`"),
+        (status = 200, content_type = "text/html", description = "A start/poll login finished: the page says to go back to the app"),
+        (status = 400, body = crate::contract::refusals::ErrorAnswer, description = "bad_request: a parameter past its bound"),
+    ),
+)]
 async fn oauth_callback(
     State(context): State<AppContext>,
     ClientIp(client): ClientIp,
@@ -238,15 +259,16 @@ fn urlencode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
-#[derive(Deserialize)]
-struct PollStartBody {
-    provider: String,
-    #[serde(default)]
-    next: Option<String>,
-}
-
 /// `POST /api/auth/oauth/start {provider: "wechat_web"}` → `{url, state, poll_secret}`: the website QR login for
 /// clients that cannot follow redirects; `poll_secret` goes only into the `Wxgate-Poll-Secret` header of the polls.
+#[utoipa::path(
+    post,
+    path = "/api/auth/oauth/start",
+    tag = "login",
+    summary = "Start a website QR login to poll for",
+    request_body = PollStartBody,
+    responses((status = 200, body = PollStarted), LoginRefusals),
+)]
 async fn poll_start(
     State(context): State<AppContext>,
     ClientIp(client): ClientIp,
@@ -260,21 +282,27 @@ async fn poll_start(
     ))?;
     attempts::count(&context, client, None).await?;
     let started = poll::start(&context, &provider, next.as_deref()).await?;
-    Ok(Json(json!({
-        "url": started.url,
-        "state": started.state,
-        "poll_secret": started.poll_secret,
-    }))
+    Ok(Json(PollStarted {
+        url: started.url,
+        state: started.state,
+        poll_secret: started.poll_secret,
+    })
     .into_response())
-}
-
-#[derive(Deserialize)]
-struct PollQuery {
-    state: String,
 }
 
 /// `GET /api/auth/oauth/result?state=…` with header `Wxgate-Poll-Secret` → pending, done with a session token
 /// (once), failed, or expired; without the right secret, the unknown state's answer.
+#[utoipa::path(
+    get,
+    path = "/api/auth/oauth/result",
+    tag = "login",
+    summary = "Poll a website QR login",
+    params(
+        PollQuery,
+        ("Wxgate-Poll-Secret" = String, Header, description = "The start's poll_secret"),
+    ),
+    responses((status = 200, body = PollResult), LoginRefusals),
+)]
 async fn poll_result(
     State(context): State<AppContext>,
     headers: HeaderMap,
@@ -284,49 +312,91 @@ async fn poll_result(
     let secret = headers
         .get(poll::SECRET_HEADER)
         .and_then(|value| value.to_str().ok());
-    Ok(Json(match poll::result(&context, &query.state, secret).await? {
-        poll::Answer::Pending => json!({ "status": "pending" }),
-        poll::Answer::Expired => json!({ "status": "expired" }),
-        poll::Answer::Done { user_id, session_token, next } => {
-            json!({ "status": "done", "user_id": user_id, "session_token": session_token, "next": next })
-        }
-        poll::Answer::Failed { error } => json!({ "status": "failed", "error": error }),
-    })
-    .into_response())
+    Ok(
+        Json(match poll::result(&context, &query.state, secret).await? {
+            poll::Answer::Pending => PollResult::Pending,
+            poll::Answer::Expired => PollResult::Expired,
+            poll::Answer::Done {
+                user_id,
+                session_token,
+                next,
+            } => PollResult::Done {
+                user_id,
+                session_token,
+                next,
+            },
+            poll::Answer::Failed { error } => PollResult::Failed { error },
+        })
+        .into_response(),
+    )
 }
 
 /// `GET /api/auth/providers`: what is really switched on, so no client hard-codes a provider.
-async fn providers(State(context): State<AppContext>) -> Json<Value> {
+#[utoipa::path(
+    get,
+    path = "/api/auth/providers",
+    tag = "login",
+    summary = "The ways of logging in, and which are switched on",
+    responses((status = 200, body = Vec<ProviderEntry>)),
+)]
+async fn providers(State(context): State<AppContext>) -> Json<Vec<ProviderEntry>> {
     let wechat = &context.wechat;
-    Json(json!([
-        { "id": "wechat_mp", "type": "miniprogram", "enabled": wechat.mini_program.is_some() },
-        { "id": "wechat_oa", "type": "oauth", "enabled": wechat.official_account.is_some() },
-        { "id": "wechat_web", "type": "oauth", "enabled": wechat.website.is_some() },
-    ]))
+    let entry = |id, kind, enabled| ProviderEntry { id, kind, enabled };
+    Json(vec![
+        entry(
+            "wechat_mp",
+            ProviderKind::Miniprogram,
+            wechat.mini_program.is_some(),
+        ),
+        entry(
+            "wechat_oa",
+            ProviderKind::Oauth,
+            wechat.official_account.is_some(),
+        ),
+        entry("wechat_web", ProviderKind::Oauth, wechat.website.is_some()),
+    ])
 }
 
 /// `GET /api/me`: the signed-in user with their identities.
+#[utoipa::path(
+    get,
+    path = "/api/me",
+    tag = "account",
+    summary = "The signed-in user and their WeChat identities",
+    responses((status = 200, body = MeAnswer), LoginRefusals),
+    security(("session_token" = []), ("session_cookie" = [])),
+)]
 async fn me(State(context): State<AppContext>, session: Session) -> ApiResult {
     let SignedIn { user, identities } = account::signed_in(&context, &session)
         .await?
         .ok_or(AuthError::Unauthenticated)?;
-    Ok(Json(json!({
-        "user_id": user.id,
-        "nickname": user.nickname,
-        "avatar_url": user.avatar_url,
-        "has_phone": user.phone.is_some(),
-        "phone": user.phone,
-        "identities": identities.iter().map(|identity| json!({
-            "provider": identity.provider,
-            "appid": identity.appid,
-            "openid": identity.openid,
-            "unionid": identity.unionid,
-        })).collect::<Vec<_>>(),
-    }))
+    Ok(Json(MeAnswer {
+        user_id: user.id,
+        nickname: user.nickname,
+        avatar_url: user.avatar_url,
+        has_phone: user.phone.is_some(),
+        phone: user.phone,
+        identities: identities
+            .into_iter()
+            .map(|identity| IdentityAnswer {
+                provider: identity.provider,
+                appid: identity.appid,
+                openid: identity.openid,
+                unionid: identity.unionid,
+            })
+            .collect(),
+    })
     .into_response())
 }
 
 /// `POST /api/auth/logout`: ends the session.
+#[utoipa::path(
+    post,
+    path = "/api/auth/logout",
+    tag = "account",
+    summary = "End the session",
+    responses((status = 204, description = "Signed out (also when no one was signed in)"), LoginRefusals),
+)]
 async fn logout(session: Session) -> ApiResult {
     auth_session::sign_out(&session).await?;
     Ok(StatusCode::NO_CONTENT.into_response())

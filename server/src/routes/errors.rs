@@ -7,7 +7,8 @@ use app::ssr::payments::PaymentError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+
+use crate::contract::refusals::{ErrorAnswer, ErrorBody, ErrorCode};
 
 /// A refused or failed API request: what the client is told, and the cause kept for the log.
 #[derive(Debug)]
@@ -110,10 +111,12 @@ impl IntoResponse for ApiFailure {
                 self.message
             }
         };
-        (
-            self.status,
-            Json(json!({ "error": { "code": self.code, "message": message } })),
-        )
-            .into_response()
+        let answer = ErrorAnswer {
+            error: ErrorBody {
+                code: ErrorCode(self.code),
+                message,
+            },
+        };
+        (self.status, Json(answer)).into_response()
     }
 }

@@ -3,34 +3,60 @@
 use app::ssr::context::AppContext;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
-use serde_json::{json, Value};
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use crate::contract::answers::{Liveness, Readiness, ReadinessStatus};
 use crate::state::ServerState;
 
-pub fn router() -> Router<ServerState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+pub fn router() -> OpenApiRouter<ServerState> {
+    OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
 }
 
-async fn healthz() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+/// `GET /healthz`: the process answers.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    summary = "Liveness: the process answers",
+    responses((status = 200, body = Liveness)),
+)]
+async fn healthz() -> Json<Liveness> {
+    Json(Liveness { status: "ok" })
 }
 
-async fn readyz(State(app): State<AppContext>) -> (StatusCode, Json<Value>) {
+/// `GET /readyz`: the database answers.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    summary = "Readiness: the database answers",
+    responses(
+        (status = 200, body = Readiness, description = "Ready"),
+        (status = 503, body = Readiness, description = "The database does not answer"),
+    ),
+)]
+async fn readyz(State(app): State<AppContext>) -> (StatusCode, Json<Readiness>) {
     let database = app.db.backend().label();
     match app.db.ping().await {
         Ok(()) => (
             StatusCode::OK,
-            Json(json!({ "status": "ready", "database": database })),
+            Json(Readiness {
+                status: ReadinessStatus::Ready,
+                database,
+            }),
         ),
         Err(error) => {
             tracing::warn!(%error, "readiness check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "database": database })),
+                Json(Readiness {
+                    status: ReadinessStatus::Unavailable,
+                    database,
+                }),
             )
         }
     }

@@ -12,36 +12,35 @@ use app::ssr::payments::checkout::{self, PayFrom, Payment};
 use app::ssr::payments::settle::Settled;
 use app::ssr::payments::webhook::{self, Refused};
 use app::ssr::payments::{access, catalogue, orders, pay_from, refunds, views, PaymentError};
-use app::types::money::Fen;
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::json;
+use axum::Json;
 use tower_sessions::Session;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::errors::ApiFailure;
+use crate::contract::answers::{BrowserPayment, MiniProgramPayment, WebhookRefusal};
+use crate::contract::refusals::PaymentRefusals;
+use crate::contract::requests::{CreatePaymentBody, RefundBody};
 use crate::state::ServerState;
+use app::types::shop::{OrderDetail, Product, RefundLine};
 
-pub fn router() -> Router<ServerState> {
-    Router::new()
-        .route("/api/products", get(products))
-        .route(
-            "/api/payments/miniprogram/create",
-            post(mini_program_create),
-        )
-        .route("/api/payments/create", post(browser_create))
-        .route("/api/orders/{order_id}", get(order))
-        .route("/api/orders/{order_id}/refunds", post(refund))
-        .route("/api/orders/{order_id}/qr.svg", get(order_qr))
+pub fn router() -> OpenApiRouter<ServerState> {
+    OpenApiRouter::new()
+        .routes(routes!(products))
+        .routes(routes!(mini_program_create))
+        .routes(routes!(browser_create))
+        .routes(routes!(order))
+        .routes(routes!(refund))
+        .routes(routes!(order_qr))
         .layer(DefaultBodyLimit::max(bounds::MAX_BODY_BYTES))
         // Added after the layer, so it keeps axum's default limit: a notification WeChat sends is never refused for
         // its size by a bound meant for clients.
-        .route("/api/webhooks/wechat-pay", post(wechat_pay_webhook))
+        .routes(routes!(wechat_pay_webhook))
 }
 
 type ApiResult = Result<Response, ApiFailure>;
@@ -54,19 +53,15 @@ async fn buyer(session: &Session) -> Result<String, PaymentError> {
 }
 
 /// `GET /api/products`: what is on sale, priced in fen.
+#[utoipa::path(
+    get,
+    path = "/api/products",
+    tag = "payments",
+    summary = "What is on sale",
+    responses((status = 200, body = Vec<Product>), PaymentRefusals),
+)]
 async fn products(State(context): State<AppContext>) -> ApiResult {
     Ok(Json(catalogue::list(&context).await?).into_response())
-}
-
-#[derive(Deserialize)]
-struct CreateBody {
-    #[serde(default)]
-    product_id: Option<String>,
-    #[serde(default)]
-    quantity: Option<i64>,
-    /// Pay an order made before instead of a new one.
-    #[serde(default)]
-    order_id: Option<String>,
 }
 
 /// The JSON body, or a `bad_request` naming it (or saying it is over [`bounds::MAX_BODY_BYTES`]).
@@ -81,7 +76,7 @@ fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, PaymentError>
 }
 
 /// The create body's ids within their bounds.
-fn bounded_create(body: &CreateBody) -> Result<(), TooLong> {
+fn bounded_create(body: &CreatePaymentBody) -> Result<(), TooLong> {
     fit_optional(
         "product_id",
         body.product_id.as_deref(),
@@ -95,7 +90,7 @@ fn bounded_create(body: &CreateBody) -> Result<(), TooLong> {
 async fn order_to_pay(
     context: &AppContext,
     user_id: &str,
-    body: CreateBody,
+    body: CreatePaymentBody,
 ) -> Result<OrderRow, PaymentError> {
     match (body.order_id, body.product_id) {
         (Some(order_id), _) => Ok(orders::view(context, user_id, &order_id).await?.order),
@@ -107,10 +102,19 @@ async fn order_to_pay(
 }
 
 /// `POST /api/payments/miniprogram/create {product_id, quantity}` → what `wx.requestPayment` takes, signed here.
+#[utoipa::path(
+    post,
+    path = "/api/payments/miniprogram/create",
+    tag = "payments",
+    summary = "Pay in the mini program: the signed wx.requestPayment parameters",
+    request_body = CreatePaymentBody,
+    responses((status = 200, body = MiniProgramPayment), PaymentRefusals),
+    security(("session_token" = []), ("session_cookie" = [])),
+)]
 async fn mini_program_create(
     State(context): State<AppContext>,
     session: Session,
-    body: Result<Json<CreateBody>, JsonRejection>,
+    body: Result<Json<CreatePaymentBody>, JsonRejection>,
 ) -> ApiResult {
     let body = json_body(body)?;
     bounded_create(&body)?;
@@ -122,26 +126,35 @@ async fn mini_program_create(
             PaymentError::Internal(Cause::new("the mini program got no JSAPI parameters")).into(),
         );
     };
-    Ok(Json(json!({
-        "order_id": order.id,
-        "out_trade_no": order.out_trade_no,
-        "timeStamp": params.time_stamp,
-        "nonceStr": params.nonce_str,
-        "package": params.package,
-        "signType": params.sign_type,
-        "paySign": params.pay_sign,
-    }))
+    Ok(Json(MiniProgramPayment {
+        order_id: order.id,
+        out_trade_no: order.out_trade_no,
+        time_stamp: params.time_stamp,
+        nonce_str: params.nonce_str,
+        package: params.package,
+        sign_type: params.sign_type,
+        pay_sign: params.pay_sign,
+    })
     .into_response())
 }
 
 /// `POST /api/payments/create {product_id, quantity}`: inside WeChat the pay bridge's parameters, on a phone an
 /// `h5_url` to send the browser to, on a desktop a `code_url` to show as a QR.
+#[utoipa::path(
+    post,
+    path = "/api/payments/create",
+    tag = "payments",
+    summary = "Pay in a browser: the channel follows where the buyer is (User-Agent)",
+    request_body = CreatePaymentBody,
+    responses((status = 200, body = BrowserPayment), PaymentRefusals),
+    security(("session_token" = []), ("session_cookie" = [])),
+)]
 async fn browser_create(
     State(context): State<AppContext>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     session: Session,
-    body: Result<Json<CreateBody>, JsonRejection>,
+    body: Result<Json<CreatePaymentBody>, JsonRejection>,
 ) -> ApiResult {
     let body = json_body(body)?;
     bounded_create(&body)?;
@@ -149,16 +162,32 @@ async fn browser_create(
     let from = pay_from::browser(peer, &headers, &context.settings.trusted_proxies);
     let order = order_to_pay(&context, &user_id, body).await?;
     let payment = checkout::pay(&context, &order, &from).await?;
-    let mut answer = json!({ "order_id": order.id, "out_trade_no": order.out_trade_no, "total_fen": order.total_fen });
+    let mut answer = BrowserPayment {
+        order_id: order.id,
+        out_trade_no: order.out_trade_no,
+        total_fen: order.total_fen,
+        jsapi: None,
+        h5_url: None,
+        code_url: None,
+    };
     match payment {
-        Payment::Jsapi(params) => answer["jsapi"] = json!(params),
-        Payment::H5Url(url) => answer["h5_url"] = json!(url),
-        Payment::CodeUrl(url) => answer["code_url"] = json!(url),
+        Payment::Jsapi(params) => answer.jsapi = Some(params),
+        Payment::H5Url(url) => answer.h5_url = Some(url),
+        Payment::CodeUrl(url) => answer.code_url = Some(url),
     }
     Ok(Json(answer).into_response())
 }
 
 /// `GET /api/orders/{order_id}`: the buyer's order, asked of WeChat Pay while its payment is pending.
+#[utoipa::path(
+    get,
+    path = "/api/orders/{order_id}",
+    tag = "payments",
+    summary = "The buyer's order (an admin sees any, with what is left to refund)",
+    params(("order_id" = String, Path)),
+    responses((status = 200, body = OrderDetail), PaymentRefusals),
+    security(("session_token" = []), ("session_cookie" = [])),
+)]
 async fn order(
     State(context): State<AppContext>,
     session: Session,
@@ -170,6 +199,18 @@ async fn order(
 }
 
 /// `GET /api/orders/{order_id}/qr.svg`: the order's Native `code_url` as a QR code, drawn here, while it can be paid.
+#[utoipa::path(
+    get,
+    path = "/api/orders/{order_id}/qr.svg",
+    tag = "payments",
+    summary = "The order's Native payment QR code, while it can be paid",
+    params(("order_id" = String, Path)),
+    responses(
+        (status = 200, content_type = "image/svg+xml", body = String, description = "The QR code"),
+        PaymentRefusals,
+    ),
+    security(("session_token" = []), ("session_cookie" = [])),
+)]
 async fn order_qr(
     State(context): State<AppContext>,
     session: Session,
@@ -192,17 +233,17 @@ async fn order_qr(
         .into_response())
 }
 
-#[derive(Deserialize)]
-struct RefundBody {
-    refund_fen: Fen,
-    #[serde(default)]
-    reason: Option<String>,
-    /// Names this request: sending the same request_id again is the same refund.
-    #[serde(default)]
-    request_id: Option<String>,
-}
-
 /// `POST /api/orders/{order_id}/refunds {refund_fen, reason?, request_id?}`: admins only.
+#[utoipa::path(
+    post,
+    path = "/api/orders/{order_id}/refunds",
+    tag = "payments",
+    summary = "Refund part or all of a paid order (admins only; the same request_id is the same refund)",
+    params(("order_id" = String, Path)),
+    request_body = RefundBody,
+    responses((status = 200, body = RefundLine), PaymentRefusals),
+    security(("session_token" = []), ("session_cookie" = [])),
+)]
 async fn refund(
     State(context): State<AppContext>,
     session: Session,
@@ -234,6 +275,23 @@ async fn refund(
 
 /// `POST /api/webhooks/wechat-pay`: the exact bytes are verified before anything reads them; 204 when applied or a
 /// duplicate, `{"code":"FAIL","message"}` with an error status when WeChat should retry.
+#[utoipa::path(
+    post,
+    path = "/api/webhooks/wechat-pay",
+    tag = "webhooks",
+    summary = "WeChat Pay's notifications (payments and refunds), verified and applied exactly once",
+    description = "The body is WeChat Pay's notification, signed (`Wechatpay-Signature`, `-Timestamp`, `-Nonce`, \
+                   `-Serial`) and with an AES-256-GCM `resource`: \
+                   <https://pay.weixin.qq.com/doc/v3/merchant/4012791902>.",
+    request_body(content = Object, content_type = "application/json"),
+    responses(
+        (status = 204, description = "Applied, or a repeat of one already applied"),
+        (status = 400, body = WebhookRefusal, description = "Malformed, or not this merchant's order"),
+        (status = 401, body = WebhookRefusal, description = "The signature does not verify"),
+        (status = 404, body = WebhookRefusal, description = "WeChat Pay is not configured, or no such order"),
+        (status = 500, body = WebhookRefusal, description = "Not applied; WeChat Pay retries"),
+    ),
+)]
 async fn wechat_pay_webhook(
     State(context): State<AppContext>,
     headers: HeaderMap,
@@ -253,7 +311,10 @@ async fn wechat_pay_webhook(
             tracing::warn!(%refused, "a WeChat Pay notification was refused");
             (
                 status,
-                Json(json!({ "code": "FAIL", "message": refused.to_string() })),
+                Json(WebhookRefusal {
+                    code: "FAIL",
+                    message: refused.to_string(),
+                }),
             )
                 .into_response()
         }

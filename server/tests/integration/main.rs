@@ -8,6 +8,7 @@ mod auth_poll;
 mod catalogue_admin;
 mod checkout_surfaces;
 mod config_errors;
+mod contract;
 mod files_at_rest;
 mod hardening;
 mod health;

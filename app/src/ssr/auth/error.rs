@@ -43,6 +43,26 @@ pub enum AuthError {
 }
 
 impl AuthError {
+    /// Every code [`AuthError::code`] gives, for the JSON API's contract.
+    pub const CODES: &'static [&'static str] = &[
+        "provider_disabled",
+        "bad_request",
+        "invalid_code",
+        "code_used",
+        "user_blocked",
+        "wechat_busy",
+        "upstream_timeout",
+        "wechat_error",
+        "session_key_stale",
+        "unauthenticated",
+        "invalid_state",
+        "state_expired",
+        "wechat_browser_only",
+        "snapshot_user",
+        "rate_limited",
+        "internal",
+    ];
+
     /// The stable, machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -154,5 +174,34 @@ impl From<DbError> for AuthError {
 impl From<tower_sessions::session::Error> for AuthError {
     fn from(error: tower_sessions::session::Error) -> AuthError {
         AuthError::Internal(Cause::new(error))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_listed_for_the_contract() {
+        let every = [
+            AuthError::NotEnabled("x"),
+            AuthError::BadRequest("x"),
+            AuthError::InvalidCode,
+            AuthError::CodeUsed,
+            AuthError::HighRiskUser,
+            AuthError::WeChatBusy,
+            AuthError::UpstreamTimeout,
+            AuthError::WeChat(1),
+            AuthError::SessionKeyStale,
+            AuthError::Unauthenticated,
+            AuthError::InvalidState,
+            AuthError::StateExpired,
+            AuthError::WeChatBrowserOnly,
+            AuthError::SnapshotUser,
+            AuthError::RateLimited,
+            AuthError::Internal(Cause::new("x")),
+        ];
+        let codes: Vec<&str> = every.iter().map(AuthError::code).collect();
+        assert_eq!(codes, AuthError::CODES);
     }
 }

@@ -15,12 +15,21 @@ use wechat::{mp, open_data};
 pub const PROVIDER: &str = "wechat_mp";
 
 /// What a mini program needs to know about its user after logging in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UserState {
     pub user_id: String,
     pub has_phone: bool,
-    /// `bind_phone` until a phone number is bound, then `done`.
-    pub next_step: &'static str,
+    pub next_step: NextStep,
+}
+
+/// What the mini program asks of the user next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NextStep {
+    /// No phone number is bound yet: show the phone-number button.
+    BindPhone,
+    /// Nothing is missing.
+    Done,
 }
 
 fn app(context: &AppContext) -> Result<&WeChatApp, AuthError> {
@@ -72,7 +81,11 @@ pub async fn user_state(context: &AppContext, user_id: &str) -> Result<UserState
     Ok(UserState {
         user_id: user.id,
         has_phone,
-        next_step: if has_phone { "done" } else { "bind_phone" },
+        next_step: if has_phone {
+            NextStep::Done
+        } else {
+            NextStep::BindPhone
+        },
     })
 }
 

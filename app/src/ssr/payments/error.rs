@@ -38,6 +38,24 @@ pub enum PaymentError {
 }
 
 impl PaymentError {
+    /// Every code [`PaymentError::code`] gives, for the JSON API's contract.
+    pub const CODES: &'static [&'static str] = &[
+        "payments_disabled",
+        "bad_request",
+        "unknown_product",
+        "unauthenticated",
+        "unknown_order",
+        "no_payer_identity",
+        "not_payable",
+        "forbidden",
+        "not_refundable",
+        "too_many_orders",
+        "wechat_pay_error",
+        "wechat_pay_unavailable",
+        "internal",
+    ];
+
+    /// The stable, machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
             PaymentError::NotEnabled => "payments_disabled",
@@ -117,5 +135,31 @@ impl From<PayError> for PaymentError {
             }
             _ => PaymentError::Internal(Cause::new(error)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_listed_for_the_contract() {
+        let every = [
+            PaymentError::NotEnabled,
+            PaymentError::BadRequest("x"),
+            PaymentError::UnknownProduct,
+            PaymentError::Unauthenticated,
+            PaymentError::UnknownOrder,
+            PaymentError::NoPayer("x"),
+            PaymentError::NotPayable("x".to_owned()),
+            PaymentError::Forbidden,
+            PaymentError::NotRefundable("x".to_owned()),
+            PaymentError::TooManyOrders,
+            PaymentError::WeChatPay("x".to_owned()),
+            PaymentError::WeChatPayUnavailable,
+            PaymentError::Internal(Cause::new("x")),
+        ];
+        let codes: Vec<&str> = every.iter().map(PaymentError::code).collect();
+        assert_eq!(codes, PaymentError::CODES);
     }
 }

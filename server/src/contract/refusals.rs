@@ -1,0 +1,125 @@
+//! The JSON API's error answer, `{"error": {"code", "message"}}`, and the statuses each family of routes refuses
+//! with, so every error a client can meet is in the contract with its code.
+
+use std::collections::BTreeMap;
+
+use app::ssr::auth::AuthError;
+use app::ssr::payments::PaymentError;
+use serde::Serialize;
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::{Content, Ref, RefOr};
+use utoipa::{IntoResponses, PartialSchema, ToSchema};
+
+/// A refused or failed request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorAnswer {
+    pub error: ErrorBody,
+}
+
+/// What went wrong: a stable code for programs, a sentence for people.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// One of wxgate's stable error codes (the login's and the payments' together).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct ErrorCode(pub &'static str);
+
+impl ErrorCode {
+    /// Every code, each once, in the order the errors list them.
+    pub fn all() -> Vec<&'static str> {
+        let mut codes: Vec<&'static str> = AuthError::CODES.to_vec();
+        for code in PaymentError::CODES {
+            if !codes.contains(code) {
+                codes.push(code);
+            }
+        }
+        codes
+    }
+}
+
+impl PartialSchema for ErrorCode {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(ErrorCode::all()))
+            .into()
+    }
+}
+
+impl ToSchema for ErrorCode {}
+
+/// Responses of `statuses`, each the error answer.
+fn error_answers(statuses: &[(u16, &str)]) -> BTreeMap<String, RefOr<Response>> {
+    statuses
+        .iter()
+        .map(|(status, description)| {
+            let response = ResponseBuilder::new()
+                .description(*description)
+                .content(
+                    "application/json",
+                    Content::new(Some(Ref::from_schema_name(ErrorAnswer::name()))),
+                )
+                .build();
+            (status.to_string(), RefOr::T(response))
+        })
+        .collect()
+}
+
+/// Statuses every JSON route can answer with.
+const COMMON: [(u16, &str); 2] = [
+    (
+        400,
+        "bad_request: a field is missing, malformed or past its bound",
+    ),
+    (
+        500,
+        "internal: the server could not complete the request (the cause is in its log)",
+    ),
+];
+
+/// The statuses of the login routes (`routes::errors` maps each [`AuthError`] to one).
+pub struct LoginRefusals;
+
+impl IntoResponses for LoginRefusals {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut statuses = COMMON.to_vec();
+        statuses.extend([
+            (401, "unauthenticated: sign in first"),
+            (403, "user_blocked, snapshot_user"),
+            (404, "provider_disabled: this login is not configured"),
+            (409, "session_key_stale: call wx.login again, then retry"),
+            (429, "rate_limited: too many attempts from here"),
+            (502, "wechat_error: WeChat refused the request"),
+            (503, "wechat_busy"),
+            (504, "upstream_timeout: WeChat did not answer in time"),
+        ]);
+        error_answers(&statuses)
+    }
+}
+
+/// The statuses of the payment routes (`routes::errors` maps each [`PaymentError`] to one).
+pub struct PaymentRefusals;
+
+impl IntoResponses for PaymentRefusals {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut statuses = COMMON.to_vec();
+        statuses.extend([
+            (401, "unauthenticated: sign in first"),
+            (403, "forbidden: only admins may do this"),
+            (404, "payments_disabled, unknown_product, unknown_order"),
+            (
+                409,
+                "no_payer_identity, not_payable, not_refundable: the order or the account is not in a state for it",
+            ),
+            (429, "too_many_orders: pay or wait for the open ones to close"),
+            (502, "wechat_pay_error: WeChat Pay refused"),
+            (503, "wechat_pay_unavailable: WeChat Pay is not answering"),
+        ]);
+        error_answers(&statuses)
+    }
+}

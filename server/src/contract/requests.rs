@@ -1,0 +1,87 @@
+//! The bodies and queries the JSON API takes, as the contract documents them.
+
+use app::types::money::Fen;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+/// A code from the mini program: `wx.login`'s, or the phone-number button's.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CodeBody {
+    /// At most 128 bytes.
+    pub code: String,
+}
+
+/// Legacy open data from the mini program (`encryptedData` and `iv`).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EncryptedDataBody {
+    pub encrypted_data: String,
+    pub iv: String,
+}
+
+/// Where a browser login goes, and how.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StartQuery {
+    /// `wechat_oa` (the default, inside the WeChat browser) or `wechat_web` (the desktop QR).
+    #[serde(default)]
+    pub provider: Option<String>,
+    /// `base` (the default: the openid, silently) or `userinfo` (nickname and avatar, with the user's consent).
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// The path on this site to return to.
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+/// What WeChat's redirect brings back.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CallbackQuery {
+    /// Absent when the user declined.
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+}
+
+/// A website QR login for a client that cannot follow redirects.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PollStartBody {
+    /// `wechat_web`.
+    pub provider: String,
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+/// Which login a poll asks about.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PollQuery {
+    /// The `state` the start answered.
+    pub state: String,
+}
+
+/// What to pay: a new order of a product, or an order made before.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreatePaymentBody {
+    #[serde(default)]
+    pub product_id: Option<String>,
+    /// 1 to 99; 1 when left out.
+    #[serde(default)]
+    pub quantity: Option<i64>,
+    /// Pay an order made before instead of a new one.
+    #[serde(default)]
+    pub order_id: Option<String>,
+}
+
+/// A refund of part or all of an order, by an admin.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RefundBody {
+    pub refund_fen: Fen,
+    /// At most 80 characters; WeChat Pay shows it to the buyer.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Names this request: sending the same request_id again is the same refund.
+    #[serde(default)]
+    pub request_id: Option<String>,
+}

@@ -1,0 +1,486 @@
+//! The contract against the running routes (issue #13): every operation in `GET /api/openapi.json` is called, in
+//! success and in refusal, each answer's status is one the document gives for it, and each JSON answer matches the
+//! schema the document gives for that status (JSON Schema 2020-12, as OpenAPI 3.1 says).
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+use reqwest::header::{CONTENT_TYPE, USER_AGENT};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::support::{until_stored_status, TestDatabase, Wxgate};
+
+const DESKTOP_UA: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0 Safari/537.36";
+
+/// The document, and which of its operations and statuses the test has seen answered.
+struct Contract {
+    document: Value,
+    seen: Mutex<BTreeSet<(String, String)>>,
+}
+
+/// One request of the test: the operation it exercises (method and the document's path template), and how to send it.
+struct Call<'a> {
+    method: Method,
+    template: &'a str,
+    path: String,
+    token: Option<&'a str>,
+    body: Option<Value>,
+    headers: Vec<(&'static str, String)>,
+}
+
+impl<'a> Call<'a> {
+    fn new(method: Method, template: &'a str) -> Call<'a> {
+        Call {
+            method,
+            template,
+            path: template.to_owned(),
+            token: None,
+            body: None,
+            headers: Vec::new(),
+        }
+    }
+
+    fn path(mut self, path: String) -> Call<'a> {
+        self.path = path;
+        self
+    }
+
+    fn token(mut self, token: &'a str) -> Call<'a> {
+        self.token = Some(token);
+        self
+    }
+
+    fn body(mut self, body: Value) -> Call<'a> {
+        self.body = Some(body);
+        self
+    }
+
+    fn header(mut self, name: &'static str, value: impl Into<String>) -> Call<'a> {
+        self.headers.push((name, value.into()));
+        self
+    }
+}
+
+impl Contract {
+    async fn of(server: &Wxgate) -> Contract {
+        let response = reqwest::get(server.url("/api/openapi.json"))
+            .await
+            .expect("document");
+        assert_eq!(response.status(), 200);
+        let document: Value = response.json().await.expect("JSON");
+        assert_eq!(document["openapi"], "3.1.0");
+        Contract {
+            document,
+            seen: Mutex::new(BTreeSet::new()),
+        }
+    }
+
+    /// Sends `call`, checks its answer against the document and returns the status and the JSON body (`null` when
+    /// the answer is not JSON).
+    async fn call(&self, server: &Wxgate, call: Call<'_>) -> (u16, Value) {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let mut request = client.request(call.method.clone(), server.url(&call.path));
+        if let Some(token) = call.token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = &call.body {
+            request = request.json(body);
+        }
+        for (name, value) in &call.headers {
+            request = request.header(*name, value);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .map(|value| {
+                value
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned()
+            });
+        let bytes = response.bytes().await.expect("body");
+        let method = call.method.as_str().to_ascii_lowercase();
+        let operation = &self.document["paths"][call.template][&method];
+        assert!(
+            operation.is_object(),
+            "{method} {} is not in the document",
+            call.template
+        );
+        let documented = &operation["responses"][status.to_string()];
+        assert!(
+            documented.is_object(),
+            "{method} {} answered {status}, which the document does not give: {}",
+            call.template,
+            String::from_utf8_lossy(&bytes)
+        );
+        let body = match documented["content"].as_object() {
+            None => {
+                assert!(
+                    bytes.is_empty() || status / 100 == 3,
+                    "{method} {} {status} has no documented content but answered {}",
+                    call.template,
+                    String::from_utf8_lossy(&bytes)
+                );
+                Value::Null
+            }
+            Some(content) => {
+                let content_type = content_type.unwrap_or_default();
+                let media = content.get(&content_type).unwrap_or_else(|| {
+                    panic!(
+                        "{method} {} {status} answered {content_type}, documented {:?}",
+                        call.template,
+                        content.keys().collect::<Vec<_>>()
+                    )
+                });
+                if content_type == "application/json" {
+                    let body: Value = serde_json::from_slice(&bytes).expect("a JSON answer");
+                    self.assert_matches(
+                        &media["schema"],
+                        &body,
+                        &format!("{method} {} {status}", call.template),
+                    );
+                    body
+                } else {
+                    Value::Null
+                }
+            }
+        };
+        self.seen
+            .lock()
+            .expect("seen")
+            .insert((method, call.template.to_owned()));
+        (status, body)
+    }
+
+    /// `body` is valid against `schema`, whose `$ref`s point into the document's components, and has no member
+    /// the schema does not name.
+    fn assert_matches(&self, schema: &Value, body: &Value, what: &str) {
+        let mut components = self.document["components"].clone();
+        closed(&mut components);
+        let root = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "components": components,
+            "allOf": [schema],
+        });
+        let validator = jsonschema::validator_for(&root).expect("the document's schema compiles");
+        let errors: Vec<String> = validator
+            .iter_errors(body)
+            .map(|error| format!("{} at {}", error, error.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{what}: {body} does not match: {errors:?}"
+        );
+    }
+
+    /// Every operation of the document was called.
+    fn assert_all_called(&self) {
+        let seen = self.seen.lock().expect("seen");
+        let mut missing = Vec::new();
+        for (path, item) in self.document["paths"].as_object().expect("paths") {
+            for method in item.as_object().expect("path item").keys() {
+                if !seen.contains(&(method.clone(), path.clone())) {
+                    missing.push(format!("{method} {path}"));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "never called: {missing:?}");
+    }
+}
+
+/// Every object schema in `schema` refuses members it does not name, so an answer cannot carry an undocumented one.
+fn closed(schema: &mut Value) {
+    match schema {
+        Value::Object(members) => {
+            if members.contains_key("properties") && !members.contains_key("additionalProperties") {
+                members.insert("additionalProperties".to_owned(), Value::Bool(false));
+            }
+            members.values_mut().for_each(closed);
+        }
+        Value::Array(items) => items.iter_mut().for_each(closed),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_documented_route_answers_as_its_schema_says() {
+    let database = TestDatabase::sqlite();
+    let server = Wxgate::start(&database, &[]).await;
+    let contract = Contract::of(&server).await;
+    let get = |template| Call::new(Method::GET, template);
+    let post = |template| Call::new(Method::POST, template);
+
+    contract.call(&server, get("/healthz")).await;
+    contract.call(&server, get("/readyz")).await;
+    let (_, providers) = contract.call(&server, get("/api/auth/providers")).await;
+    assert_eq!(providers[0]["id"], "wechat_mp");
+
+    // Mini-program login, refused and accepted.
+    let (status, _) = contract
+        .call(
+            &server,
+            post("/api/auth/wechat/login").body(json!({"code": "not-a-code"})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (status, _) = contract
+        .call(
+            &server,
+            post("/api/auth/wechat/login").body(json!({"wrong": 1})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let minted = server
+        .control("/sandbox/mp/login-code", json!({"persona": "xiaoming"}))
+        .await;
+    let (status, login) = contract
+        .call(
+            &server,
+            post("/api/auth/wechat/login").body(json!({"code": minted["code"]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{login}");
+    let token = login["session_token"].as_str().expect("token").to_owned();
+
+    // The phone, and legacy open data.
+    let phone_code = server
+        .control("/sandbox/mp/phone-code", json!({"persona": "xiaoming"}))
+        .await["code"]
+        .clone();
+    let (status, _) = contract
+        .call(
+            &server,
+            post("/api/auth/wechat/phone").body(json!({"code": phone_code})),
+        )
+        .await;
+    assert_eq!(status, 401);
+    let (status, bound) = contract
+        .call(
+            &server,
+            post("/api/auth/wechat/phone")
+                .token(&token)
+                .body(json!({"code": phone_code})),
+        )
+        .await;
+    assert_eq!(
+        (status, &bound["next_step"]),
+        (200, &json!("done")),
+        "{bound}"
+    );
+    let sealed = server
+        .control("/sandbox/mp/encrypted-data", json!({"persona": "xiaoming"}))
+        .await;
+    let (status, opened) = contract
+        .call(
+            &server,
+            post("/api/auth/wechat/decrypt").token(&token).body(sealed),
+        )
+        .await;
+    assert_eq!(status, 200, "{opened}");
+    let (status, _) = contract
+        .call(
+            &server,
+            post("/api/auth/wechat/decrypt")
+                .token(&token)
+                .body(json!({"encrypted_data": "AAAA", "iv": "short"})),
+        )
+        .await;
+    assert_eq!(status, 400);
+
+    // Browser OAuth: redirects, and a bound past its limit.
+    let (status, _) = contract
+        .call(
+            &server,
+            get("/api/auth/wechat/oauth/start")
+                .path("/api/auth/wechat/oauth/start?scope=base&next=/account".to_owned()),
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (status, _) = contract
+        .call(
+            &server,
+            get("/api/auth/wechat/oauth/start").path(format!(
+                "/api/auth/wechat/oauth/start?next=/{}",
+                "a".repeat(5000)
+            )),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (status, _) = contract
+        .call(
+            &server,
+            get("/api/auth/wechat/oauth/callback")
+                .path("/api/auth/wechat/oauth/callback?code=x".to_owned()),
+        )
+        .await;
+    assert_eq!(status, 303);
+
+    // The start/poll login.
+    let (status, started) = contract
+        .call(
+            &server,
+            post("/api/auth/oauth/start").body(json!({"provider": "wechat_web"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{started}");
+    let result = format!(
+        "/api/auth/oauth/result?state={}",
+        started["state"].as_str().expect("state")
+    );
+    let (status, pending) = contract
+        .call(
+            &server,
+            get("/api/auth/oauth/result").path(result.clone()).header(
+                "Wxgate-Poll-Secret",
+                started["poll_secret"].as_str().expect("secret"),
+            ),
+        )
+        .await;
+    assert_eq!((status, &pending["status"]), (200, &json!("pending")));
+    let (status, _) = contract
+        .call(
+            &server,
+            post("/api/auth/oauth/start").body(json!({"provider": "wechat_oa"})),
+        )
+        .await;
+    assert_eq!(status, 400);
+
+    // The account.
+    let (status, me) = contract.call(&server, get("/api/me").token(&token)).await;
+    assert_eq!((status, me["has_phone"].as_bool()), (200, Some(true)));
+    let (status, _) = contract.call(&server, get("/api/me")).await;
+    assert_eq!(status, 401);
+
+    // Payments: the catalogue, the mini program, a desktop browser, the order, its QR.
+    let (status, products) = contract.call(&server, get("/api/products")).await;
+    assert_eq!(status, 200);
+    assert!(products.as_array().is_some_and(|list| !list.is_empty()));
+    let (status, paying) = contract
+        .call(
+            &server,
+            post("/api/payments/miniprogram/create")
+                .token(&token)
+                .body(json!({"product_id": "mug"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{paying}");
+    let (status, _) = contract
+        .call(
+            &server,
+            post("/api/payments/miniprogram/create")
+                .token(&token)
+                .body(json!({"product_id": "no-such-product"})),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, desktop) = contract
+        .call(
+            &server,
+            post("/api/payments/create")
+                .token(&token)
+                .header(USER_AGENT.as_str(), DESKTOP_UA)
+                .body(json!({"product_id": "green-tea"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{desktop}");
+    assert!(desktop["code_url"].is_string(), "{desktop}");
+    let qr = format!(
+        "/api/orders/{}/qr.svg",
+        desktop["order_id"].as_str().expect("id")
+    );
+    let (status, _) = contract
+        .call(
+            &server,
+            get("/api/orders/{order_id}/qr.svg")
+                .path(qr.clone())
+                .token(&token),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = contract
+        .call(&server, get("/api/orders/{order_id}/qr.svg").path(qr))
+        .await;
+    assert_eq!(status, 401);
+    let order_id = paying["order_id"].as_str().expect("id").to_owned();
+    server
+        .sandbox_pays(paying["out_trade_no"].as_str().expect("no"))
+        .await;
+    until_stored_status(&database.connect().await, &order_id, "PAID").await;
+    let (status, order) = contract
+        .call(
+            &server,
+            get("/api/orders/{order_id}")
+                .path(format!("/api/orders/{order_id}"))
+                .token(&token),
+        )
+        .await;
+    assert_eq!((status, &order["status"]), (200, &json!("PAID")), "{order}");
+    let (status, _) = contract
+        .call(
+            &server,
+            get("/api/orders/{order_id}")
+                .path("/api/orders/nope".to_owned())
+                .token(&token),
+        )
+        .await;
+    assert_eq!(status, 404);
+
+    // Refunds: admins only.
+    let refunds = format!("/api/orders/{order_id}/refunds");
+    let refund = || json!({"refund_fen": 100, "request_id": "contract"});
+    let (status, _) = contract
+        .call(
+            &server,
+            post("/api/orders/{order_id}/refunds")
+                .path(refunds.clone())
+                .token(&token)
+                .body(refund()),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let minted = server
+        .control("/sandbox/mp/login-code", json!({"persona": "laowang"}))
+        .await;
+    let (_, admin) = contract
+        .call(
+            &server,
+            post("/api/auth/wechat/login").body(json!({"code": minted["code"]})),
+        )
+        .await;
+    let admin = admin["session_token"].as_str().expect("token").to_owned();
+    let (status, refunded) = contract
+        .call(
+            &server,
+            post("/api/orders/{order_id}/refunds")
+                .path(refunds)
+                .token(&admin)
+                .body(refund()),
+        )
+        .await;
+    assert_eq!(status, 200, "{refunded}");
+
+    // The webhook refuses what WeChat Pay did not sign.
+    let (status, refused) = contract
+        .call(
+            &server,
+            post("/api/webhooks/wechat-pay").body(json!({"id": "forged"})),
+        )
+        .await;
+    assert!(matches!(status, 400 | 401), "{status} {refused}");
+    assert_eq!(refused["code"], "FAIL");
+
+    let (status, _) = contract
+        .call(&server, post("/api/auth/logout").token(&token))
+        .await;
+    assert_eq!(status, 204);
+    contract.assert_all_called();
+}
