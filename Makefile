@@ -30,7 +30,7 @@ WXGATE_LOCAL := $(CARGO_TARGET_DIR)/local/wxgate
 WXGATE_DEBUG := $(CARGO_TARGET_DIR)/debug/wxgate
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run run-server build site server test lint unit-tests sdk-tests e2e build-tools test-tools bench
+.PHONY: help run run-server build site server test lint contract-types contract-check unit-tests sdk-tests e2e build-tools test-tools bench
 
 help:
 	@echo "make run    install what is missing, build, and start wxgate on http://127.0.0.1:3000"
@@ -98,12 +98,36 @@ frontend/node_modules/.installed: frontend/package.json frontend/package-lock.js
 
 ## ---- test ----
 
-test: test-tools site lint unit-tests sdk-tests e2e
+test: test-tools site lint contract-check unit-tests sdk-tests e2e
 
 lint: claim-target
 	cargo fmt --all -- --check
 	cargo clippy -p app -p wechat -p server -p sandbox -p private-files --features app/ssr --all-targets -- -D warnings
 	cargo clippy -p app -p frontend --features app/hydrate --target $(WASM_TARGET) -- -D warnings
+
+# The mini-program kit's TypeScript types are generated from the JSON API's OpenAPI document (`wxgate openapi`) by
+# openapi-typescript and committed: `make contract-types` makes them anew, and `make test` fails while the committed
+# ones differ from what the document makes, so a DTO change cannot reach one platform silently.
+KIT := frontend/miniprogram
+CONTRACT_TS := $(KIT)/src/contract.ts
+
+contract-types: claim-target $(KIT)/node_modules/.installed
+	cargo build -p server --bin wxgate
+	@mkdir -p target
+	$(WXGATE_DEBUG) openapi > target/openapi.json
+	cd $(KIT) && npx openapi-typescript ../../target/openapi.json --output src/contract.ts
+
+contract-check: claim-target $(KIT)/node_modules/.installed
+	cargo build -p server --bin wxgate
+	@mkdir -p target
+	$(WXGATE_DEBUG) openapi > target/openapi.json
+	cd $(KIT) && npx openapi-typescript ../../target/openapi.json --output ../../target/contract.ts
+	@diff -u $(CONTRACT_TS) target/contract.ts || { \
+	  echo "$(CONTRACT_TS) is stale: the JSON API changed. Run \`make contract-types\` and commit the result."; exit 1; }
+
+$(KIT)/node_modules/.installed: $(KIT)/package.json $(KIT)/package-lock.json
+	cd $(KIT) && npm ci --no-audit --no-fund
+	touch $@
 
 # Integration tests run on SQLite and on PostgreSQL (WXGATE_TEST_POSTGRES_URL, default the local server);
 # with CI=true an unreachable PostgreSQL fails the run instead of being skipped.
@@ -130,7 +154,7 @@ e2e: claim-target end2end/node_modules/.installed
 	cargo build -p server --bin wxgate
 	cd end2end && WXGATE_BIN=$(WXGATE_DEBUG) npx playwright test
 
-test-tools: build-tools end2end/node_modules/.installed
+test-tools: build-tools end2end/node_modules/.installed $(KIT)/node_modules/.installed
 	@command -v chromium >/dev/null || { \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
