@@ -1,0 +1,248 @@
+// wxgate for a mini program: log in with wx.login, keep the session, call the JSON API with it (logging in again,
+// once and silently, when wxgate says the session is gone), bind the phone number, and pay with
+// wx.requestPayment. Every answer is typed by the contract; every failure is a WxgateError.
+
+import { fromAnswer, WxgateError } from "./errors";
+import type { HttpAnswer, HttpRequest, Platform, PrivacyResolve } from "./platform";
+import type { LoginAnswer, MeAnswer, MiniProgramPayment, OrderDetail, Product, UserState } from "./types";
+
+export interface WxgateOptions {
+  /** Where wxgate answers, e.g. `https://wxgate.example.com` (no trailing slash needed). */
+  baseUrl: string;
+  /** `fromWx(wx)` or `fromTaro(Taro)`. */
+  platform: Platform;
+  /**
+   * How requests carry the session: `bearer` (the default: the login's `session_token` in `Authorization`), or
+   * `cookie` (wxgate's session cookie, for apps that use Taro's `enableCookie`).
+   */
+  session?: "bearer" | "cookie";
+  /**
+   * Against `wxgate serve` in sandbox mode (`make run`): real `wx.login` and phone-button codes cannot reach the
+   * sandbox, so the kit asks the sandbox for a code of this persona instead. Set it only for the sandbox; the kit
+   * never guesses.
+   */
+  sandbox?: { persona: string };
+  /** The storage key of the session; `wxgate.session` by default. */
+  storageKey?: string;
+  /** How many times `pay` asks for the order's final status after `requestPayment` succeeds (every 500 ms). */
+  paymentChecks?: number;
+}
+
+/** How a payment ended: paid, cancelled by the user in WeChat's pay sheet, or still pending at WeChat Pay. */
+export type PaymentOutcome =
+  | { status: "paid"; order: OrderDetail }
+  | { status: "cancelled"; order: OrderDetail }
+  | { status: "pending"; order: OrderDetail };
+
+type Method = HttpRequest["method"];
+
+const SESSION_COOKIE = "wxgate_session";
+
+export class Wxgate {
+  private readonly baseUrl: string;
+  private readonly platform: Platform;
+  private readonly mode: "bearer" | "cookie";
+  private readonly storageKey: string;
+  private readonly paymentChecks: number;
+  private readonly sandbox?: { persona: string };
+  private pendingPrivacy?: PrivacyResolve;
+
+  constructor(options: WxgateOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.platform = options.platform;
+    this.mode = options.session ?? "bearer";
+    this.storageKey = options.storageKey ?? "wxgate.session";
+    this.paymentChecks = options.paymentChecks ?? 20;
+    this.sandbox = options.sandbox;
+  }
+
+  /** Logs in afresh: wx.login's code (or the sandbox's) exchanged by wxgate for a session, which is kept. */
+  async login(): Promise<LoginAnswer> {
+    const code = this.sandbox ? await this.sandboxCode("/sandbox/mp/login-code") : await this.wechat(() => this.platform.login());
+    const answer = await this.send("POST", "/api/auth/wechat/login", { code });
+    if (answer.statusCode !== 200) {
+      throw fromAnswer(answer.statusCode, answer.data);
+    }
+    const login = answer.data as LoginAnswer;
+    this.platform.setStorage(this.storageKey, this.mode === "cookie" ? sessionCookie(answer) ?? "" : login.session_token);
+    return login;
+  }
+
+  /** Logs in unless a session is kept and WeChat's own session (wx.checkSession) is still good. */
+  async ensureLoggedIn(): Promise<void> {
+    if (this.platform.getStorage(this.storageKey) && (await this.platform.checkSession())) {
+      return;
+    }
+    await this.login();
+  }
+
+  /** Whether a session is kept (it may still have ended at wxgate; the next call finds out and logs in again). */
+  get loggedIn(): boolean {
+    return this.platform.getStorage(this.storageKey) !== undefined;
+  }
+
+  /**
+   * Calls the JSON API with the session; a 401 logs in again once, silently, and repeats the call. Resolves with
+   * the answer's JSON for a 2xx, rejects with a WxgateError otherwise.
+   */
+  async request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+    if (!this.loggedIn) {
+      await this.login();
+    }
+    let answer = await this.send(method, path, body);
+    if (answer.statusCode === 401) {
+      await this.login();
+      answer = await this.send(method, path, body);
+    }
+    if (answer.statusCode < 200 || answer.statusCode >= 300) {
+      throw fromAnswer(answer.statusCode, answer.data);
+    }
+    return answer.data as T;
+  }
+
+  /** The signed-in user. */
+  me(): Promise<MeAnswer> {
+    return this.request<MeAnswer>("GET", "/api/me");
+  }
+
+  /** Binds the phone number behind a `<button open-type="getPhoneNumber">`'s `event.detail.code`. */
+  async bindPhone(code: string): Promise<UserState> {
+    const phoneCode = this.sandbox ? await this.sandboxCode("/sandbox/mp/phone-code") : code;
+    return this.request<UserState>("POST", "/api/auth/wechat/phone", { code: phoneCode });
+  }
+
+  /** What is on sale. */
+  products(): Promise<Product[]> {
+    return this.request<Product[]>("GET", "/api/products");
+  }
+
+  /** An order of the signed-in user. */
+  order(orderId: string): Promise<OrderDetail> {
+    return this.request<OrderDetail>("GET", `/api/orders/${encodeURIComponent(orderId)}`);
+  }
+
+  /**
+   * Buys `quantity` of `productId`: wxgate makes the order and signs the payment, `wx.requestPayment` shows WeChat's
+   * pay sheet, then wxgate is asked for the order until WeChat Pay has settled it. A user who closes the pay sheet
+   * gets `cancelled`, never an error; a failed payment rejects with the `wechat_api` code and WeChat's errMsg.
+   */
+  async pay(productId: string, quantity = 1): Promise<PaymentOutcome> {
+    const payment = await this.request<MiniProgramPayment>("POST", "/api/payments/miniprogram/create", {
+      product_id: productId,
+      quantity,
+    });
+    try {
+      await this.platform.requestPayment({
+        timeStamp: payment.timeStamp,
+        nonceStr: payment.nonceStr,
+        package: payment.package,
+        signType: payment.signType,
+        paySign: payment.paySign,
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (/fail[ :]?cancel/.test(message)) {
+        return { status: "cancelled", order: await this.order(payment.order_id) };
+      }
+      throw new WxgateError("wechat_api", message);
+    }
+    let order = await this.order(payment.order_id);
+    for (let check = 1; check < this.paymentChecks && !isSettled(order); check += 1) {
+      await delay(500);
+      order = await this.order(payment.order_id);
+    }
+    return { status: isSettled(order) ? "paid" : "pending", order };
+  }
+
+  /** Ends the session at wxgate and forgets it here. */
+  async logout(): Promise<void> {
+    if (this.loggedIn) {
+      await this.send("POST", "/api/auth/logout");
+    }
+    this.platform.removeStorage(this.storageKey);
+  }
+
+  /**
+   * The privacy-authorization hooks: `show` is called when an API needs the user's agreement to the mini program's
+   * privacy guidelines (`wx.onNeedPrivacyAuthorization`); the page shows its privacy pop-up and calls
+   * `agreePrivacy(buttonId)` (the id of its `open-type="agreePrivacyAuthorization"` button) or `disagreePrivacy()`.
+   */
+  onPrivacyNeeded(show: () => void): void {
+    this.platform.onNeedPrivacyAuthorization?.((resolve) => {
+      this.pendingPrivacy = resolve;
+      show();
+    });
+  }
+
+  agreePrivacy(buttonId?: string): void {
+    this.pendingPrivacy?.({ event: "agree", buttonId });
+    this.pendingPrivacy = undefined;
+  }
+
+  disagreePrivacy(): void {
+    this.pendingPrivacy?.({ event: "disagree" });
+    this.pendingPrivacy = undefined;
+  }
+
+  private async send(method: Method, path: string, body?: unknown): Promise<HttpAnswer> {
+    const header: Record<string, string> = { Accept: "application/json" };
+    if (body !== undefined) {
+      header["Content-Type"] = "application/json";
+    }
+    const session = this.platform.getStorage(this.storageKey);
+    if (session && this.mode === "bearer") {
+      header.Authorization = `Bearer ${session}`;
+    } else if (session) {
+      header.Cookie = session;
+    }
+    try {
+      return await this.platform.request({ url: this.baseUrl + path, method, header, data: body });
+    } catch (error) {
+      throw new WxgateError("network", error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** A code of the configured persona, from the sandbox's control API. */
+  private async sandboxCode(route: string): Promise<string> {
+    const answer = await this.send("POST", route, { persona: this.sandbox?.persona });
+    const code = (answer.data as { code?: unknown } | null)?.code;
+    if (answer.statusCode !== 200 || typeof code !== "string") {
+      throw new WxgateError(
+        "unexpected_answer",
+        `the sandbox gave no code for ${this.sandbox?.persona} (${answer.statusCode} ${JSON.stringify(answer.data)}); ` +
+          "the sandbox option needs wxgate in sandbox mode (WXGATE_MODE=sandbox) and one of its personas",
+        answer.statusCode,
+      );
+    }
+    return code;
+  }
+
+  private async wechat<T>(api: () => Promise<T>): Promise<T> {
+    try {
+      return await api();
+    } catch (error) {
+      throw new WxgateError("wechat_api", error instanceof Error ? error.message : String(error));
+    }
+  }
+}
+
+function isSettled(order: OrderDetail): boolean {
+  return order.status === "PAID" || order.status === "PARTIALLY_REFUNDED" || order.status === "REFUNDED";
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** `wxgate_session=…` from a login answer's Set-Cookie, for cookie mode. */
+function sessionCookie(answer: HttpAnswer): string | undefined {
+  const setCookie = Object.entries(answer.header).find(([name]) => name.toLowerCase() === "set-cookie")?.[1];
+  const cookies = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
+  for (const cookie of cookies) {
+    const pair = cookie.split(";")[0].trim();
+    if (pair.startsWith(`${SESSION_COOKIE}=`)) {
+      return pair;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,10 @@
+// wxgate's mini-program kit: `new Wxgate({ baseUrl, platform: fromWx(wx) })` in a native mini program,
+// `platform: fromTaro(Taro)` in Taro.
+
+export { Wxgate } from "./client";
+export type { PaymentOutcome, WxgateOptions } from "./client";
+export { WxgateError } from "./errors";
+export type { KitFailure } from "./errors";
+export { fromTaro, fromWx } from "./platform";
+export type { HttpAnswer, HttpRequest, MiniProgramApi, PaymentParams, Platform } from "./platform";
+export type * from "./types";
