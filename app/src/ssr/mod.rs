@@ -12,6 +12,7 @@ pub mod digest;
 pub mod limits;
 pub mod metrics;
 pub mod payments;
+pub mod profile;
 pub mod redirect;
 pub mod retention;
 pub mod share;

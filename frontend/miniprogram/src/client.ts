@@ -111,6 +111,45 @@ export class Wxgate {
     return this.request<UserState>("POST", "/api/auth/wechat/phone", { code: phoneCode });
   }
 
+  /**
+   * Sets the nickname the user typed in `<input type="nickname">` (WeChat checks it as it is typed; `getUserProfile`
+   * no longer gives a real one).
+   */
+  setNickname(nickname: string): Promise<MeAnswer> {
+    return this.request<MeAnswer>("PUT", "/api/me/profile", { nickname });
+  }
+
+  /**
+   * Uploads the avatar `<button open-type="chooseAvatar">` chose (`event.detail.avatarUrl`, a temporary file):
+   * JPEG, PNG or WebP up to 1 MiB. The answer's `avatar_url` is relative to wxgate: show it with `avatarSource`.
+   */
+  async setAvatar(tempFilePath: string): Promise<MeAnswer> {
+    const upload = () =>
+      this.platform.uploadFile({
+        url: `${this.baseUrl}/api/me/avatar`,
+        filePath: tempFilePath,
+        name: "avatar",
+        header: this.sessionHeader(),
+      });
+    if (!this.loggedIn) {
+      await this.login();
+    }
+    let answer = await this.wechat(upload);
+    if (answer.statusCode === 401) {
+      await this.login();
+      answer = await this.wechat(upload);
+    }
+    if (answer.statusCode !== 200) {
+      throw fromAnswer(answer.statusCode, answer.data);
+    }
+    return answer.data as MeAnswer;
+  }
+
+  /** Where an `avatar_url` from wxgate can be shown from: WeChat's URLs as they are, uploaded ones on wxgate. */
+  avatarSource(avatarUrl: string): string {
+    return avatarUrl.startsWith("/") ? this.baseUrl + avatarUrl : avatarUrl;
+  }
+
   /** What is on sale. */
   products(): Promise<Product[]> {
     return this.request<Product[]>("GET", "/api/products");
@@ -184,16 +223,19 @@ export class Wxgate {
     this.pendingPrivacy = undefined;
   }
 
+  /** The header that carries the kept session, if any. */
+  private sessionHeader(): Record<string, string> {
+    const session = this.platform.getStorage(this.storageKey);
+    if (!session) {
+      return {};
+    }
+    return this.mode === "bearer" ? { Authorization: `Bearer ${session}` } : { Cookie: session };
+  }
+
   private async send(method: Method, path: string, body?: unknown): Promise<HttpAnswer> {
-    const header: Record<string, string> = { Accept: "application/json" };
+    const header: Record<string, string> = { Accept: "application/json", ...this.sessionHeader() };
     if (body !== undefined) {
       header["Content-Type"] = "application/json";
-    }
-    const session = this.platform.getStorage(this.storageKey);
-    if (session && this.mode === "bearer") {
-      header.Authorization = `Bearer ${session}`;
-    } else if (session) {
-      header.Cookie = session;
     }
     try {
       return await this.platform.request({ url: this.baseUrl + path, method, header, data: body });

@@ -157,6 +157,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/avatars/{digest}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An uploaded avatar (the avatar_url of /api/me), cached for good */
+        get: operations["avatar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me": {
         parameters: {
             query?: never;
@@ -167,6 +184,40 @@ export interface paths {
         /** The signed-in user and their WeChat identities */
         get: operations["me"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/avatar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload the avatar (from <button open-type="chooseAvatar">): JPEG, PNG or WebP, at most 1 MiB */
+        post: operations["upload_avatar"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set the nickname (from <input type="nickname">, which WeChat checks as it is typed) */
+        put: operations["set_profile"];
         post?: never;
         delete?: never;
         options?: never;
@@ -334,6 +385,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description An avatar upload, as `wx.uploadFile({name: "avatar", filePath})` sends it. */
+        AvatarUpload: {
+            /**
+             * Format: binary
+             * @description The image: JPEG, PNG or WebP, at most 1 MiB and 4096 pixels a side, checked by its content.
+             */
+            avatar: string;
+        };
         /**
          * @description How a browser pays: exactly one of `jsapi` (inside WeChat), `h5_url` (a phone browser: send it there) and
          *     `code_url` (a desktop: show it as a QR, or the order's `qr.svg`).
@@ -382,7 +441,7 @@ export interface components {
             message: string;
         };
         /** @enum {string} */
-        ErrorCode: "provider_disabled" | "bad_request" | "invalid_code" | "code_used" | "user_blocked" | "wechat_busy" | "upstream_timeout" | "wechat_error" | "session_key_stale" | "unauthenticated" | "invalid_state" | "state_expired" | "wechat_browser_only" | "snapshot_user" | "rate_limited" | "internal" | "payments_disabled" | "unknown_product" | "unknown_order" | "no_payer_identity" | "not_payable" | "forbidden" | "not_refundable" | "too_many_orders" | "wechat_pay_error" | "wechat_pay_unavailable";
+        ErrorCode: "provider_disabled" | "bad_request" | "invalid_code" | "code_used" | "user_blocked" | "wechat_busy" | "upstream_timeout" | "wechat_error" | "session_key_stale" | "unauthenticated" | "invalid_state" | "state_expired" | "wechat_browser_only" | "snapshot_user" | "rate_limited" | "internal" | "payments_disabled" | "unknown_product" | "unknown_order" | "no_payer_identity" | "not_payable" | "forbidden" | "not_refundable" | "too_many_orders" | "wechat_pay_error" | "wechat_pay_unavailable" | "unsupported_image" | "too_large" | "no_such_avatar";
         /**
          * Format: int64
          * @description An amount of fen; on the wire and in storage the plain integer.
@@ -427,6 +486,10 @@ export interface components {
         MeAnswer: {
             user_id: string;
             nickname?: string | null;
+            /**
+             * @description WeChat's (from an official-account or website login with the userinfo scope) or an uploaded one's
+             *     `/api/avatars/{digest}`, relative to wxgate.
+             */
             avatar_url?: string | null;
             has_phone: boolean;
             phone?: string | null;
@@ -519,6 +582,11 @@ export interface components {
             name: string;
             description: string;
             price_fen: components["schemas"]["Fen"];
+        };
+        /** @description The profile fields a user sets. */
+        ProfileBody: {
+            /** @description 1 to 32 characters, from `<input type="nickname">`. */
+            nickname: string;
         };
         /** @description One way of logging in, and whether this wxgate has it switched on. */
         ProviderEntry: {
@@ -1352,6 +1420,54 @@ export interface operations {
             };
         };
     };
+    avatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SHA-256 of the image, 64 hex digits */
+                digest: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image, as uploaded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/*": number[];
+                };
+            };
+            /** @description The ETag the browser sent is this image's */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no_such_avatar */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+        };
+    };
     me: {
         parameters: {
             query?: never;
@@ -1452,6 +1568,142 @@ export interface operations {
             };
             /** @description upstream_timeout: WeChat did not answer in time */
             504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+        };
+    };
+    upload_avatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["AvatarUpload"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeAnswer"];
+                };
+            };
+            /** @description bad_request: a field is missing, malformed or past its bound */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description unauthenticated: sign in first */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description too_large: the avatar is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description unsupported_image: the avatar is not a JPEG, PNG or WebP image within 4096 pixels a side */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description internal: the server could not complete the request (the cause is in its log) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+        };
+    };
+    set_profile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeAnswer"];
+                };
+            };
+            /** @description bad_request: a field is missing, malformed or past its bound */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description unauthenticated: sign in first */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description too_large: the avatar is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description unsupported_image: the avatar is not a JPEG, PNG or WebP image within 4096 pixels a side */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description internal: the server could not complete the request (the cause is in its log) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

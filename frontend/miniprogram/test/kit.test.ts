@@ -1,6 +1,10 @@
 // The kit against a real wxgate in sandbox mode, through a `wx` stand-in that talks to it over HTTP: logging in,
-// a 401 followed by a silent login, the phone number, a payment whose parameters the sandbox checks as WeChat's
+// a 401 followed by a silent login, the phone number, the nickname and avatar, a payment whose parameters the sandbox checks as WeChat's
 // client does and then pays, a cancelled payment, cookie mode, and the privacy hooks.
+
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
 import { fromTaro, fromWx, Wxgate, WxgateError } from "../src";
 import { fakeWx, FakeWx } from "./support/wx";
@@ -64,6 +68,22 @@ test("the phone number is bound with the phone button's code", async () => {
   const bound = await wxgate.bindPhone("code-from-getPhoneNumber");
   expect(bound).toMatchObject({ has_phone: true, next_step: "done" });
   expect((await wxgate.me()).phone).toBeTruthy();
+});
+
+test("the profile is completed with the nickname input and the chosen avatar", async () => {
+  const { wxgate } = kit("xiaohong");
+  await wxgate.login();
+  expect((await wxgate.setNickname("小红")).nickname).toBe("小红");
+  // chooseAvatar's temporary file; a PNG whatever its name says.
+  const chosen = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "wxgate-avatar-")), "tmp_avatar.jpg");
+  fs.copyFileSync(path.resolve(__dirname, "../../../app/src/ssr/profile/testdata/pixel.png"), chosen);
+  const me = await wxgate.setAvatar(chosen);
+  expect(me.avatar_url).toMatch(/^\/api\/avatars\/[0-9a-f]{64}$/);
+  const served = await fetch(wxgate.avatarSource(me.avatar_url ?? ""));
+  expect(served.headers.get("content-type")).toBe("image/png");
+  const text = path.join(path.dirname(chosen), "not-an-image.png");
+  fs.writeFileSync(text, "hello");
+  await expect(wxgate.setAvatar(text)).rejects.toMatchObject({ code: "unsupported_image", status: 415 });
 });
 
 test("a payment is checked and paid as WeChat's client would, and ends PAID", async () => {

@@ -1,6 +1,7 @@
 //! The answers the JSON API gives, as the contract documents them.
 
 use app::ssr::auth::mini_program::{NextStep, UserState};
+use app::ssr::db::{IdentityRow, UserRow};
 use app::types::money::Fen;
 use app::types::shop::JsapiPayParams;
 use serde::Serialize;
@@ -97,10 +98,33 @@ pub struct IdentityAnswer {
 pub struct MeAnswer {
     pub user_id: String,
     pub nickname: Option<String>,
+    /// WeChat's (from an official-account or website login with the userinfo scope) or an uploaded one's
+    /// `/api/avatars/{digest}`, relative to wxgate.
     pub avatar_url: Option<String>,
     pub has_phone: bool,
     pub phone: Option<String>,
     pub identities: Vec<IdentityAnswer>,
+}
+
+impl MeAnswer {
+    pub fn new(user: UserRow, identities: Vec<IdentityRow>) -> MeAnswer {
+        MeAnswer {
+            user_id: user.id,
+            nickname: user.nickname,
+            avatar_url: user.avatar_url,
+            has_phone: user.phone.is_some(),
+            phone: user.phone,
+            identities: identities
+                .into_iter()
+                .map(|identity| IdentityAnswer {
+                    provider: identity.provider,
+                    appid: identity.appid,
+                    openid: identity.openid,
+                    unionid: identity.unionid,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// What `wx.requestPayment` takes, signed by wxgate, with the order it pays.

@@ -70,6 +70,7 @@ pub fn api() -> (Router<ServerState>, Document) {
         .merge(routes::health::router())
         .merge(routes::auth::router())
         .merge(routes::payments::router())
+        .merge(routes::profile::router())
         .split_for_parts()
 }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use app::ssr::auth::AuthError;
 use app::ssr::payments::PaymentError;
+use app::ssr::profile::ProfileError;
 use serde::Serialize;
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
@@ -24,7 +25,7 @@ pub struct ErrorBody {
     pub message: String,
 }
 
-/// One of wxgate's stable error codes (the login's and the payments' together).
+/// One of wxgate's stable error codes (the login's, the payments' and the profile's together).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct ErrorCode(pub &'static str);
@@ -33,7 +34,7 @@ impl ErrorCode {
     /// Every code, each once, in the order the errors list them.
     pub fn all() -> Vec<&'static str> {
         let mut codes: Vec<&'static str> = AuthError::CODES.to_vec();
-        for code in PaymentError::CODES {
+        for code in PaymentError::CODES.iter().chain(ProfileError::CODES) {
             if !codes.contains(code) {
                 codes.push(code);
             }
@@ -119,6 +120,21 @@ impl IntoResponses for PaymentRefusals {
             (429, "too_many_orders: pay or wait for the open ones to close"),
             (502, "wechat_pay_error: WeChat Pay refused"),
             (503, "wechat_pay_unavailable: WeChat Pay is not answering"),
+        ]);
+        error_answers(&statuses)
+    }
+}
+
+/// The statuses of the profile routes (`routes::errors` maps each [`ProfileError`] to one).
+pub struct ProfileRefusals;
+
+impl IntoResponses for ProfileRefusals {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut statuses = COMMON.to_vec();
+        statuses.extend([
+            (401, "unauthenticated: sign in first"),
+            (413, "too_large: the avatar is over 1 MiB"),
+            (415, "unsupported_image: the avatar is not a JPEG, PNG or WebP image within 4096 pixels a side"),
         ]);
         error_answers(&statuses)
     }

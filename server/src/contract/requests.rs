@@ -61,6 +61,21 @@ pub struct PollQuery {
     pub state: String,
 }
 
+/// The profile fields a user sets.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ProfileBody {
+    /// 1 to 32 characters, from `<input type="nickname">`.
+    pub nickname: String,
+}
+
+/// An avatar upload, as `wx.uploadFile({name: "avatar", filePath})` sends it.
+#[derive(ToSchema)]
+pub struct AvatarUpload {
+    /// The image: JPEG, PNG or WebP, at most 1 MiB and 4096 pixels a side, checked by its content.
+    #[schema(value_type = String, format = Binary)]
+    pub avatar: Vec<u8>,
+}
+
 /// What to pay: a new order of a product, or an order made before.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreatePaymentBody {

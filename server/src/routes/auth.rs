@@ -22,8 +22,7 @@ use wechat::oauth::{QrStyle, Scope};
 use super::client::ClientIp;
 use super::errors::ApiFailure;
 use crate::contract::answers::{
-    DecryptedAnswer, IdentityAnswer, LoginAnswer, MeAnswer, PollResult, PollStarted, ProviderEntry,
-    ProviderKind,
+    DecryptedAnswer, LoginAnswer, MeAnswer, PollResult, PollStarted, ProviderEntry, ProviderKind,
 };
 use crate::contract::refusals::LoginRefusals;
 use crate::contract::requests::{
@@ -370,23 +369,7 @@ async fn me(State(context): State<AppContext>, session: Session) -> ApiResult {
     let SignedIn { user, identities } = account::signed_in(&context, &session)
         .await?
         .ok_or(AuthError::Unauthenticated)?;
-    Ok(Json(MeAnswer {
-        user_id: user.id,
-        nickname: user.nickname,
-        avatar_url: user.avatar_url,
-        has_phone: user.phone.is_some(),
-        phone: user.phone,
-        identities: identities
-            .into_iter()
-            .map(|identity| IdentityAnswer {
-                provider: identity.provider,
-                appid: identity.appid,
-                openid: identity.openid,
-                unionid: identity.unionid,
-            })
-            .collect(),
-    })
-    .into_response())
+    Ok(Json(MeAnswer::new(user, identities)).into_response())
 }
 
 /// `POST /api/auth/logout`: ends the session.

@@ -4,6 +4,7 @@ use app::ssr::auth::AuthError;
 use app::ssr::bounds::TooLong;
 use app::ssr::cause::chain;
 use app::ssr::payments::PaymentError;
+use app::ssr::profile::ProfileError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -65,6 +66,24 @@ impl From<PaymentError> for ApiFailure {
         };
         let cause = match &error {
             PaymentError::Internal(cause) => Some(chain(cause)),
+            _ => None,
+        };
+        ApiFailure::new(status, error.code(), error.to_string(), cause)
+    }
+}
+
+impl From<ProfileError> for ApiFailure {
+    fn from(error: ProfileError) -> ApiFailure {
+        let status = match &error {
+            ProfileError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ProfileError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ProfileError::UnsupportedImage(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ProfileError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ProfileError::NoSuchAvatar => StatusCode::NOT_FOUND,
+            ProfileError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let cause = match &error {
+            ProfileError::Internal(cause) => Some(chain(cause)),
             _ => None,
         };
         ApiFailure::new(status, error.code(), error.to_string(), cause)

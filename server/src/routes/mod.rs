@@ -8,5 +8,6 @@ pub mod errors;
 pub mod health;
 pub mod lang;
 pub mod payments;
+pub mod profile;
 pub mod session_lifetime;
 pub mod stale_session;

@@ -17,6 +17,7 @@ mod metrics;
 mod order_expiry;
 mod pages;
 mod payments;
+mod profile;
 mod reconcile;
 mod refunds;
 mod retention;

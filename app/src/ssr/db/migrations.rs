@@ -57,6 +57,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "abuse limits",
         include_str!("../../../migrations/0011_abuse_limits.sql"),
     ),
+    (
+        12,
+        "avatars",
+        include_str!("../../../migrations/0012_avatars.sql"),
+    ),
 ];
 
 /// The embedded migrations, as sqlx reads a migrations folder.

@@ -3,6 +3,9 @@
 // (paySign verified with the merchant's key over appId, timeStamp, nonceStr and package) and then pays as the
 // persona, or fails with WeChat's cancel errMsg when the test's user cancels.
 
+import * as fs from "node:fs";
+import * as path from "node:path";
+
 import type { MiniProgramApi, PrivacyResolve } from "../../src/platform";
 
 type Options = Record<string, unknown> & {
@@ -98,7 +101,14 @@ export function fakeWx(baseUrl: string, appid: string, persona: string): FakeWx 
     },
     uploadFile(options: Options) {
       settle(options, async () => {
-        throw new Error("uploadFile:fail the stand-in has no files");
+        const url = String(options.url);
+        wx.sent.push(`UPLOAD ${new URL(url).pathname}`);
+        const form = new FormData();
+        const file = fs.readFileSync(String(options.filePath));
+        form.append(String(options.name), new Blob([file]), path.basename(String(options.filePath)));
+        const answer = await fetch(url, { method: "POST", headers: options.header as Record<string, string>, body: form });
+        // wx.uploadFile hands the body over as text.
+        return { statusCode: answer.status, data: await answer.text(), header: {}, errMsg: "uploadFile:ok" };
       });
     },
     getStorageSync: (key: string) => wx.storage.get(key) ?? "",
