@@ -30,7 +30,7 @@ WXGATE_LOCAL := $(CARGO_TARGET_DIR)/local/wxgate
 WXGATE_DEBUG := $(CARGO_TARGET_DIR)/debug/wxgate
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run run-server build site server test lint contract-types contract-check kit-tests unit-tests sdk-tests e2e build-tools test-tools bench
+.PHONY: help run run-server build site server test lint contract-types contract-check kit-tests kit-example unit-tests sdk-tests e2e build-tools test-tools bench
 
 help:
 	@echo "make run    install what is missing, build, and start wxgate on http://127.0.0.1:3000"
@@ -125,10 +125,15 @@ contract-check: claim-target $(KIT)/node_modules/.installed
 	@diff -u $(CONTRACT_TS) target/contract.ts || { \
 	  echo "$(CONTRACT_TS) is stale: the JSON API changed. Run \`make contract-types\` and commit the result."; exit 1; }
 
-# The kit, type-checked, then its tests (jest) against a real `wxgate serve` in sandbox mode through a `wx` stand-in.
-kit-tests: claim-target $(KIT)/node_modules/.installed
+# The kit, type-checked and built for the example, then its tests (jest) against a real `wxgate serve` in sandbox
+# mode through a `wx` stand-in, the example mini program's under miniprogram-simulate.
+kit-tests: claim-target kit-example
 	cargo build -p server --bin wxgate
 	cd $(KIT) && npx tsc --noEmit -p . && WXGATE_BIN=$(WXGATE_DEBUG) npx jest
+
+# The kit compiled into the example mini program ($(KIT)/example/wxgate), which WeChat DevTools opens.
+kit-example: $(KIT)/node_modules/.installed
+	cd $(KIT) && npx tsc -p tsconfig.example.json
 
 $(KIT)/node_modules/.installed: $(KIT)/package.json $(KIT)/package-lock.json
 	cd $(KIT) && npm ci --no-audit --no-fund
