@@ -98,12 +98,20 @@ pub async fn prepare(vars: &Vars, data_dir: &Path, args: &ServeArgs) -> Result<W
         })
         .transpose()
         .map_err(|error| Refusal::failure(format!("wxgate cannot start the sandbox: {error}")))?;
-    if sandbox.is_some() {
+    if let Some(sandbox) = &sandbox {
+        sandbox.serve_cloud_service(&local_base);
         tracing::warn!(
             "SANDBOX MODE: the built-in WeChat sandbox plays WeChat under {}{}; nothing reaches WeChat. \
              To go live, use a database of its own, set WeChat credentials (see .env.example) and WXGATE_MODE=live.",
             local_base,
             startup::SANDBOX_PATH
+        );
+    }
+    if context.settings.cloud_hosting {
+        tracing::warn!(
+            "WXGATE_CLOUD_HOSTING is on: a request carrying WeChat Cloud Hosting's X-WX-OPENID headers signs in as \
+             that user. Serve wxgate only through the Cloud Hosting gateway (public network access off), or anyone \
+             can send those headers."
         );
     }
     let timeouts = timeouts(args, &context.settings);

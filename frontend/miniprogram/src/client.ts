@@ -56,16 +56,25 @@ export class Wxgate {
     this.sandbox = options.sandbox;
   }
 
-  /** Logs in afresh: wx.login's code (or the sandbox's) exchanged by wxgate for a session, which is kept. */
+  /**
+   * Logs in afresh: wx.login's code (or the sandbox's) exchanged by wxgate for a session, which is kept; on Cloud
+   * Hosting (`fromWxCloud`) the gateway's word for who is calling, with no code.
+   */
   async login(): Promise<LoginAnswer> {
-    const code = this.sandbox ? await this.sandboxCode("/sandbox/mp/login-code") : await this.wechat(() => this.platform.login());
-    const answer = await this.send("POST", "/api/auth/wechat/login", { code });
+    const answer = this.platform.cloudHosting
+      ? await this.send("POST", "/api/auth/wechat/cloud-login")
+      : await this.send("POST", "/api/auth/wechat/login", { code: await this.loginCode() });
     if (answer.statusCode !== 200) {
       throw fromAnswer(answer.statusCode, answer.data);
     }
     const login = answer.data as LoginAnswer;
     this.platform.setStorage(this.storageKey, this.mode === "cookie" ? sessionCookie(answer) ?? "" : login.session_token);
     return login;
+  }
+
+  /** wx.login's code, or in sandbox mode the sandbox persona's. */
+  private async loginCode(): Promise<string> {
+    return this.sandbox ? this.sandboxCode("/sandbox/mp/login-code") : this.wechat(() => this.platform.login());
   }
 
   /** Logs in unless a session is kept and WeChat's own session (wx.checkSession) is still good. */

@@ -5,6 +5,6 @@ export { Wxgate } from "./client";
 export type { PaymentOutcome, WxgateOptions } from "./client";
 export { WxgateError } from "./errors";
 export type { KitFailure } from "./errors";
-export { fromTaro, fromWx } from "./platform";
-export type { HttpAnswer, HttpRequest, MiniProgramApi, PaymentParams, Platform } from "./platform";
+export { fromTaro, fromWx, fromWxCloud } from "./platform";
+export type { CloudApi, HttpAnswer, HttpRequest, MiniProgramApi, PaymentParams, Platform } from "./platform";
 export type * from "./types";

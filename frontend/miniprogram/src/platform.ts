@@ -44,6 +44,8 @@ export interface Platform {
   removeStorage(key: string): void;
   /** `wx.onNeedPrivacyAuthorization`, where the base library has it. */
   onNeedPrivacyAuthorization?(listener: (resolve: PrivacyResolve) => void): void;
+  /** Requests reach wxgate through WeChat Cloud Hosting's gateway, which says who is calling: no login code. */
+  cloudHosting?: boolean;
 }
 
 /** The callback style both `wx` and `Taro` accept, as a promise; `fail` carries WeChat's errMsg. */
@@ -103,6 +105,32 @@ function parseJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** `wx.cloud`'s `callContainer`, for mini programs whose wxgate runs on WeChat Cloud Hosting. */
+export interface CloudApi {
+  callContainer(options: Record<string, unknown>): unknown;
+}
+
+/**
+ * A native mini program calling wxgate on WeChat Cloud Hosting: requests go through `wx.cloud.callContainer` to
+ * `service` in `env` (the Wxgate's `baseUrl` is then `""` and URLs are paths), and the gateway adds who is calling,
+ * so `login()` needs no code (wxgate needs `WXGATE_CLOUD_HOSTING=1`). Uploads still go by `wx.uploadFile`.
+ */
+export function fromWxCloud(wx: MiniProgramApi & { cloud: CloudApi }, options: { env: string; service: string }): Platform {
+  const platform = adapter(wx, {});
+  return {
+    ...platform,
+    cloudHosting: true,
+    request: (request) =>
+      call<HttpAnswer>(wx.cloud.callContainer.bind(wx.cloud), {
+        config: { env: options.env },
+        path: request.url,
+        method: request.method,
+        header: { ...request.header, "X-WX-SERVICE": options.service },
+        data: request.data,
+      }),
+  };
 }
 
 /** A native mini program: `fromWx(wx)`. */

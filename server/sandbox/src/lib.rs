@@ -7,6 +7,7 @@
 
 mod bridge;
 pub mod browser_address;
+mod cloud;
 pub mod credentials;
 mod html;
 pub mod keys;
@@ -21,7 +22,7 @@ use axum::extract::State;
 use axum::http::header::CONTENT_SECURITY_POLICY;
 use axum::http::HeaderValue;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
@@ -41,6 +42,10 @@ pub struct Sandbox {
     pub login: login::LoginSandbox,
     /// The WeChat Pay half: merchants, orders, refunds, notifications.
     pub pay: Arc<pay::PaySandbox>,
+    /// The service the Cloud Hosting gateway forwards to (see [`cloud`]), once the host says which it is.
+    cloud_service: std::sync::OnceLock<String>,
+    /// The gateway's HTTP client.
+    http: reqwest::Client,
 }
 
 impl Sandbox {
@@ -60,7 +65,17 @@ impl Sandbox {
             pay,
             credentials,
             wechat_base,
+            cloud_service: std::sync::OnceLock::new(),
+            http: reqwest::Client::new(),
         }))
+    }
+
+    /// Makes the service at `base` (e.g. `http://127.0.0.1:3000`) the one `wx.cloud.callContainer` reaches through
+    /// the sandbox's Cloud Hosting gateway; the first call decides.
+    pub fn serve_cloud_service(&self, base: &str) {
+        let _ = self
+            .cloud_service
+            .set(base.trim_end_matches('/').to_owned());
     }
 }
 
@@ -78,6 +93,7 @@ fn control_routes() -> Router<Arc<Sandbox>> {
         .merge(login::control_routes())
         .merge(pay::control_routes())
         .merge(bridge::routes())
+        .route("/cloud/call-container", post(cloud::call_container))
 }
 
 /// The sandbox alone, as WeChat's hosts: WeChat's paths at the root, the control API under `/sandbox`.

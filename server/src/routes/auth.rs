@@ -5,7 +5,7 @@ use app::ssr::auth::account::{self, SignedIn};
 use app::ssr::auth::callback::{self, Finished};
 use app::ssr::auth::mini_program::{self, UserState};
 use app::ssr::auth::oauth::{self as web_oauth, Provider};
-use app::ssr::auth::{attempts, poll, session as auth_session, AuthError};
+use app::ssr::auth::{attempts, cloud_hosting, poll, session as auth_session, AuthError};
 use app::ssr::bounds::{self, fit, fit_optional, LoginCode};
 use app::ssr::cause::chain;
 use app::ssr::context::AppContext;
@@ -33,6 +33,7 @@ use crate::state::ServerState;
 pub fn router() -> OpenApiRouter<ServerState> {
     OpenApiRouter::new()
         .routes(routes!(mini_program_login))
+        .routes(routes!(cloud_hosting_login))
         .routes(routes!(bind_phone))
         .routes(routes!(decrypt))
         .routes(routes!(oauth_start))
@@ -86,6 +87,37 @@ async fn mini_program_login(
     let session_token = auth_session::sign_in(&session, &user_id).await?;
     let state = mini_program::user_state(&context, &user_id).await?;
     tracing::info!(user_id = %state.user_id, "mini program login");
+    Ok(Json(LoginAnswer::new(session_token, state)).into_response())
+}
+
+/// `POST /api/auth/wechat/cloud-login`: through WeChat Cloud Hosting's gateway (`wx.cloud.callContainer`), the
+/// caller its headers name signs in, with no code; only with `WXGATE_CLOUD_HOSTING=1`.
+#[utoipa::path(
+    post,
+    path = "/api/auth/wechat/cloud-login",
+    tag = "login",
+    summary = "Log in through WeChat Cloud Hosting's gateway, by its identity headers (WXGATE_CLOUD_HOSTING=1)",
+    params(
+        ("X-WX-SOURCE" = String, Header, description = "Set by the gateway"),
+        ("X-WX-APPID" = String, Header, description = "The mini program's appid, set by the gateway"),
+        ("X-WX-OPENID" = String, Header, description = "The caller's openid, set by the gateway"),
+        ("X-WX-UNIONID" = Option<String>, Header, description = "The caller's unionid, when the mini program is bound to an Open Platform account"),
+    ),
+    responses((status = 200, body = LoginAnswer), LoginRefusals),
+)]
+async fn cloud_hosting_login(
+    State(context): State<AppContext>,
+    session: Session,
+    headers: HeaderMap,
+) -> ApiResult {
+    if !context.settings.cloud_hosting {
+        return Err(AuthError::NotEnabled("Cloud Hosting").into());
+    }
+    let caller = cloud_hosting::caller(&headers)?;
+    let user_id = cloud_hosting::log_in(&context, &caller).await?;
+    let session_token = auth_session::sign_in(&session, &user_id).await?;
+    let state = mini_program::user_state(&context, &user_id).await?;
+    tracing::info!(user_id = %state.user_id, "Cloud Hosting login");
     Ok(Json(LoginAnswer::new(session_token, state)).into_response())
 }
 

@@ -270,6 +270,12 @@ async fn every_documented_route_answers_as_its_schema_says() {
     assert_eq!(status, 200, "{login}");
     let token = login["session_token"].as_str().expect("token").to_owned();
 
+    // Cloud Hosting's sign-in is off unless switched on.
+    let (status, _) = contract
+        .call(&server, post("/api/auth/wechat/cloud-login"))
+        .await;
+    assert_eq!(status, 404);
+
     // The phone, and legacy open data.
     let phone_code = server
         .control("/sandbox/mp/phone-code", json!({"persona": "xiaoming"}))

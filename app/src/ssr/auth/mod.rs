@@ -4,6 +4,7 @@
 pub mod account;
 pub mod attempts;
 pub mod callback;
+pub mod cloud_hosting;
 pub mod error;
 pub mod lifetime;
 pub mod mini_program;

@@ -65,6 +65,9 @@ pub struct Settings {
     /// Where `wxgate serve` answers `GET /metrics` for Prometheus (`WXGATE_METRICS_ADDR`, HOST:PORT, e.g.
     /// `127.0.0.1:9464`), on a listener of its own; `None`, the default, serves no metrics.
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Whether requests through WeChat Cloud Hosting's gateway sign in by its identity headers
+    /// (`WXGATE_CLOUD_HOSTING=1`; off by default, and then the headers are ignored).
+    pub cloud_hosting: bool,
     /// In sandbox mode, the sandbox's pages the app links to; handed over by whoever mounts the sandbox (none are
     /// read from the environment).
     pub sandbox_links: Option<SandboxLinks>,
@@ -107,6 +110,7 @@ impl Settings {
             DEFAULT_NOTIFICATION_RETENTION_DAYS,
         );
         let metrics_addr = metrics_addr(vars, &mut problems);
+        let cloud_hosting = cloud_hosting(vars, &mut problems);
         let admins = vars
             .get("WXGATE_ADMINS")
             .map(|list| {
@@ -136,6 +140,7 @@ impl Settings {
                 purge_seconds,
                 notification_retention_days,
                 metrics_addr,
+                cloud_hosting,
                 sandbox_links: None,
             }),
             _ => Err(problems),
@@ -271,6 +276,20 @@ fn metrics_addr(vars: &Vars, problems: &mut Problems) -> Option<std::net::Socket
                 "must be an IP address and port, HOST:PORT (e.g. 127.0.0.1:9464), or unset for no metrics",
             );
             None
+        }
+    }
+}
+
+fn cloud_hosting(vars: &Vars, problems: &mut Problems) -> bool {
+    match vars.get("WXGATE_CLOUD_HOSTING") {
+        None | Some("0") | Some("") => false,
+        Some("1") => true,
+        Some(_) => {
+            problems.push(
+                "WXGATE_CLOUD_HOSTING",
+                "must be 1 (sign in by WeChat Cloud Hosting's identity headers) or 0",
+            );
+            false
         }
     }
 }

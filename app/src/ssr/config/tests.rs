@@ -285,3 +285,26 @@ fn metrics_are_off_unless_an_address_is_given_and_a_bad_address_is_a_problem() {
         );
     }
 }
+
+#[test]
+fn cloud_hosting_sign_in_is_off_unless_switched_on_with_1() {
+    assert!(!read(&[]).expect("settings").cloud_hosting);
+    assert!(
+        !read(&[("WXGATE_CLOUD_HOSTING", "0")])
+            .expect("settings")
+            .cloud_hosting
+    );
+    assert!(
+        read(&[("WXGATE_CLOUD_HOSTING", "1")])
+            .expect("settings")
+            .cloud_hosting
+    );
+    for wrong in ["yes", "true", "on"] {
+        assert!(
+            problems(&[("WXGATE_CLOUD_HOSTING", wrong)])
+                .iter()
+                .any(|problem| problem.starts_with("WXGATE_CLOUD_HOSTING: must be 1")),
+            "{wrong} accepted"
+        );
+    }
+}

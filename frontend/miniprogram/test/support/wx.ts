@@ -14,6 +14,8 @@ type Options = Record<string, unknown> & {
 };
 
 export interface FakeWx extends MiniProgramApi {
+  /** `wx.cloud`, whose callContainer goes through the sandbox's Cloud Hosting gateway as this persona. */
+  cloud: { callContainer(options: Options): void };
   /** What the user does in the next pay sheets: pay, or close the sheet. */
   payChoice: "pay" | "cancel";
   /** The requests sent, in order: method and path. */
@@ -39,6 +41,28 @@ export function fakeWx(baseUrl: string, appid: string, persona: string): FakeWx 
     sent: [],
     storage: new Map(),
     privacyAnswers: [],
+    cloud: {
+      callContainer(options: Options) {
+        settle(options, async () => {
+          wx.sent.push(`CLOUD ${options.method} ${options.path}`);
+          const answer = await fetch(`${baseUrl}/sandbox/cloud/call-container`, {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({
+              persona,
+              path: options.path,
+              method: options.method,
+              header: options.header,
+              data: options.data,
+            }),
+          });
+          if (!answer.ok) {
+            throw new Error(`cloud.callContainer:fail ${answer.status}`);
+          }
+          return answer.json();
+        });
+      },
+    },
     needPrivacy() {
       privacyListener?.((answer) => wx.privacyAnswers.push(answer));
     },

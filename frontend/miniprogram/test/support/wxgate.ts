@@ -44,7 +44,8 @@ async function answering(url: string, process: ChildProcess, log: () => string):
   throw new Error(`wxgate did not answer at ${url}:\n${log()}`);
 }
 
-export async function startWxgate(): Promise<RunningWxgate> {
+/** Starts wxgate with `env` over the sandbox defaults. */
+export async function startWxgate(env: Record<string, string> = {}): Promise<RunningWxgate> {
   const binary = process.env.WXGATE_BIN;
   if (!binary) {
     throw new Error("WXGATE_BIN must name the wxgate binary (make kit-tests sets it)");
@@ -60,6 +61,7 @@ export async function startWxgate(): Promise<RunningWxgate> {
       DATABASE_URL: "",
       WXGATE_RECONCILE_AT: "off",
       RUST_LOG: "warn",
+      ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
