@@ -9,7 +9,7 @@ use std::time::Duration;
 use reqwest::header::{LOCATION, USER_AGENT};
 use serde_json::{json, Value};
 
-use crate::support::merchant::browser;
+use crate::support::merchant::{browser, cashier_page};
 use crate::support::{on_both_backends, Browser, TestDatabase, Wxgate, WECHAT_UA};
 
 const PHONE_UA: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
@@ -57,29 +57,17 @@ async fn a_phone_pays_on_the_h5_page_and_a_desktop_scans_the_qr_wxgate_draws(
 
     // The phone comes to WeChat's cashier from wxgate's order page, which its Referer names, through the same proxy;
     // another browser with the link is not the payer wxgate named.
-    let open_cashier = |forwarded_for: Option<&'static str>| {
-        let mut request = reqwest::Client::new()
-            .get(&h5_url)
-            .header("Referer", server.url(&format!("/orders/{order_id}")));
-        if let Some(ip) = forwarded_for {
-            request = request.header("x-forwarded-for", ip);
-        }
-        async move {
-            request
-                .send()
-                .await
-                .expect("cashier")
-                .text()
-                .await
-                .expect("html")
-        }
-    };
-    let elsewhere = open_cashier(None).await;
+    let order_page = server.url(&format!("/orders/{order_id}"));
+    let elsewhere = cashier_page(&h5_url, &[("Referer", &order_page)]).await;
     assert!(
         elsewhere.contains("网络环境未能通过安全验证"),
         "{elsewhere}"
     );
-    let cashier = open_cashier(Some(PHONE_IP)).await;
+    let cashier = cashier_page(
+        &h5_url,
+        &[("Referer", &order_page), ("x-forwarded-for", PHONE_IP)],
+    )
+    .await;
     assert!(cashier.contains("¥39.00"), "{cashier}");
     let prepay_id = url::Url::parse(&h5_url)
         .expect("url")

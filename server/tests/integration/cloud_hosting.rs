@@ -34,6 +34,18 @@ async fn call_container(
         .await
 }
 
+/// `POST /api/auth/wechat/cloud-login` as `persona`, through the gateway; callContainer's answer.
+async fn cloud_login(server: &Wxgate, persona: &str) -> Value {
+    call_container(
+        server,
+        persona,
+        "POST",
+        "/api/auth/wechat/cloud-login",
+        None,
+    )
+    .await
+}
+
 /// A request straight to wxgate carrying the gateway's headers, as anyone could send them.
 async fn with_gateway_headers(server: &Wxgate, path: &str, appid: &str) -> (u16, Value) {
     let response = reqwest::Client::new()
@@ -50,14 +62,7 @@ async fn with_gateway_headers(server: &Wxgate, path: &str, appid: &str) -> (u16,
 
 async fn through_the_gateway_the_caller_signs_in_as_a_code_login_would(database: TestDatabase) {
     let server = Wxgate::start(&database, &[("WXGATE_CLOUD_HOSTING", "1")]).await;
-    let login = call_container(
-        &server,
-        "xiaoming",
-        "POST",
-        "/api/auth/wechat/cloud-login",
-        None,
-    )
-    .await;
+    let login = cloud_login(&server, "xiaoming").await;
     assert_eq!(login["statusCode"], 200, "{login}");
     let token = login["data"]["session_token"]
         .as_str()
@@ -111,14 +116,7 @@ async fn through_the_gateway_the_caller_signs_in_as_a_code_login_would(database:
 
 async fn with_the_switch_off_the_gateways_headers_are_ignored(database: TestDatabase) {
     let server = Wxgate::start(&database, &[]).await;
-    let login = call_container(
-        &server,
-        "xiaoming",
-        "POST",
-        "/api/auth/wechat/cloud-login",
-        None,
-    )
-    .await;
+    let login = cloud_login(&server, "xiaoming").await;
     assert_eq!(login["statusCode"], 404, "{login}");
     assert_eq!(login["data"]["error"]["code"], "provider_disabled");
     let me = call_container(&server, "xiaoming", "GET", "/api/me", None).await;

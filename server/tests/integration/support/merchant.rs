@@ -265,6 +265,21 @@ impl Receiver {
     }
 }
 
+/// The H5 cashier's page at `h5_url`, as a browser sending `headers` sees it.
+pub async fn cashier_page(h5_url: &str, headers: &[(&str, &str)]) -> String {
+    let mut request = browser().get(h5_url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request
+        .send()
+        .await
+        .expect("cashier")
+        .text()
+        .await
+        .expect("HTML")
+}
+
 /// A browser that does not follow redirects, to read where a page sends it.
 pub fn browser() -> reqwest::Client {
     reqwest::Client::builder()
