@@ -206,7 +206,7 @@ async fn a_refund_without_notify_url_is_announced_at_the_merchants_refund_callba
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(refund_urls, [callback.url.clone()]);
+    assert_eq!(refund_urls, vec![callback.url.clone()]);
     assert_eq!(payments.received.lock().expect("lock").len(), 1);
 }
 
