@@ -14,6 +14,7 @@ pub mod keys;
 pub mod login;
 pub mod pay;
 pub mod qr;
+pub mod shipping;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -46,6 +47,8 @@ pub struct Sandbox {
     cloud_service: std::sync::OnceLock<String>,
     /// The gateway's HTTP client.
     http: reqwest::Client,
+    /// Mini-program shipping information and order states.
+    pub shipping: shipping::Shipping,
 }
 
 impl Sandbox {
@@ -67,6 +70,7 @@ impl Sandbox {
             wechat_base,
             cloud_service: std::sync::OnceLock::new(),
             http: reqwest::Client::new(),
+            shipping: shipping::Shipping::default(),
         }))
     }
 
@@ -83,6 +87,7 @@ impl Sandbox {
 fn wechat_routes(sandbox: &Arc<Sandbox>) -> Router<Arc<Sandbox>> {
     Router::new()
         .merge(login::wechat_routes(sandbox))
+        .merge(shipping::wechat_routes(sandbox))
         .merge(pay::wechat_routes())
 }
 
@@ -94,6 +99,7 @@ fn control_routes() -> Router<Arc<Sandbox>> {
         .merge(pay::control_routes())
         .merge(bridge::routes())
         .route("/cloud/call-container", post(cloud::call_container))
+        .merge(shipping::control_routes())
 }
 
 /// The sandbox alone, as WeChat's hosts: WeChat's paths at the root, the control API under `/sandbox`.

@@ -28,6 +28,7 @@ mod sandbox_login;
 mod sandbox_mode;
 mod sandbox_pay;
 mod sandbox_pay_client;
+mod sandbox_shipping;
 mod secrets_in_logs;
 mod session_lifetime;
 mod sessions;

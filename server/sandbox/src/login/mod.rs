@@ -3,11 +3,13 @@
 
 mod api;
 mod control;
-mod faults;
+pub(crate) mod faults;
 mod pages;
 pub mod personas;
 pub mod state;
 mod tokens;
+
+pub use tokens::rid;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 

@@ -23,7 +23,7 @@ mod bills;
 mod call;
 mod certificate_api;
 mod certificates;
-mod clock;
+pub(crate) mod clock;
 mod control;
 mod error;
 mod faults;
@@ -170,6 +170,60 @@ impl PaySandbox {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    /// A JSAPI payment as the mini program's order APIs see it, by its transaction id or (with this merchant's
+    /// mchid) its out_trade_no.
+    pub(crate) fn jsapi_payment(&self, key: &PaymentKey) -> Option<PaymentFacts> {
+        let ledger = self.ledger();
+        let order = match key {
+            PaymentKey::Transaction(id) => ledger.by_transaction(id)?,
+            PaymentKey::Merchant {
+                mchid,
+                out_trade_no,
+            } if *mchid == self.merchant.mchid => ledger.orders.get(out_trade_no)?,
+            PaymentKey::Merchant { .. } => return None,
+        };
+        if order.kind != validate::TradeType::Jsapi {
+            return None;
+        }
+        Some(PaymentFacts {
+            transaction_id: order.transaction_id.clone()?,
+            out_trade_no: order.request.out_trade_no.clone(),
+            mchid: self.merchant.mchid.clone(),
+            appid: order.request.appid.clone(),
+            payer_openid: order.payer_openid.clone().unwrap_or_default(),
+            description: order.request.description.clone(),
+            total: order.request.total,
+            refundable: ledger.refundable(order),
+            paid: order.state == ledger::TradeState::Success,
+            paid_at: order.success_time.unwrap_or_default(),
+        })
+    }
+}
+
+/// How a mini program's order APIs name a payment (`order_key` of upload_shipping_info, get_order's parameters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PaymentKey {
+    Transaction(String),
+    Merchant { mchid: String, out_trade_no: String },
+}
+
+/// What the mini program's order APIs tell of a paid JSAPI order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PaymentFacts {
+    pub transaction_id: String,
+    pub out_trade_no: String,
+    pub mchid: String,
+    pub appid: String,
+    pub payer_openid: String,
+    pub description: String,
+    /// Fen.
+    pub total: u64,
+    /// Fen not refunded yet.
+    pub refundable: u64,
+    /// Paid, and not refunded (in part or whole) nor closed.
+    pub paid: bool,
+    pub paid_at: i64,
 }
 
 /// WeChat Pay's paths, relative to wherever the sandbox's WeChat paths are mounted.
