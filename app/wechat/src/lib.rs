@@ -38,6 +38,7 @@ client! {
     pub mod mp;
     pub mod oauth;
     pub mod open_data;
+    pub mod shipping;
     pub mod token;
 
     pub use api::WeChatError;

@@ -275,3 +275,46 @@ async fn an_unpaid_order_cannot_ship_and_a_mini_program_can_leave_trade_manageme
     .await;
     assert_eq!(bad_token["errcode"], 40001);
 }
+
+#[tokio::test]
+async fn wxgates_client_speaks_the_shipping_apis() {
+    use wechat::api::ApiClient;
+    use wechat::shipping::{self, Logistics, Shipping};
+
+    let merchant = Merchant::start().await;
+    let token = access_token(&merchant).await;
+    let api =
+        ApiClient::new(url::Url::parse(&merchant.sandbox.url("")).expect("url")).expect("client");
+    let appid = merchant.sandbox.credential("mp_appid");
+    assert!(shipping::is_trade_managed(&api, &token, &appid)
+        .await
+        .expect("managed"));
+    let companies = shipping::delivery_companies(&api, &token)
+        .await
+        .expect("companies");
+    assert!(companies.iter().any(|company| company.delivery_id == "YTO"));
+
+    let (transaction_id, openid) = paid_order(&merchant, "SHIP000003").await;
+    let upload = |logistics| Shipping {
+        transaction_id: &transaction_id,
+        payer_openid: &openid,
+        item_desc: "会员月卡",
+        logistics,
+        upload_time: "2026-12-02T10:00:00+08:00",
+    };
+    shipping::upload_shipping_info(&api, &token, &upload(Logistics::Virtual))
+        .await
+        .expect("uploaded");
+    let repeat = shipping::upload_shipping_info(&api, &token, &upload(Logistics::Virtual))
+        .await
+        .expect_err("nothing changed");
+    assert_eq!(repeat.errcode(), Some(10060023), "{repeat}");
+    let express = Logistics::Express {
+        company: "SF".to_owned(),
+        tracking_no: "SF1000".to_owned(),
+        receiver_contact: Some("189****1234".to_owned()),
+    };
+    shipping::upload_shipping_info(&api, &token, &upload(express))
+        .await
+        .expect("changed once");
+}
