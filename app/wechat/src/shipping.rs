@@ -44,14 +44,22 @@ pub async fn is_trade_managed(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Logistics {
     /// By express (`logistics_type` 1): the company's `delivery_id` from [`delivery_companies`], the tracking number,
-    /// and the receiver's masked phone number, which SF Express requires.
+    /// and a masked phone number (`189****1234`) as `contact`, which SF Express requires: the receiver's, or else
+    /// the consignor's.
     Express {
         company: String,
         tracking_no: String,
-        receiver_contact: Option<String>,
+        contact: Option<Contact>,
     },
     /// Virtual goods (`logistics_type` 3): nothing to send.
     Virtual,
+}
+
+/// Whose masked phone number an express upload carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Contact {
+    Receiver(String),
+    Consignor(String),
 }
 
 /// A paid order's shipping, uploaded whole (one shipping entry, `delivery_mode` 1).
@@ -73,12 +81,18 @@ impl Shipping<'_> {
             Logistics::Express {
                 company,
                 tracking_no,
-                receiver_contact,
+                contact,
             } => {
                 item["express_company"] = json!(company);
                 item["tracking_no"] = json!(tracking_no);
-                if let Some(contact) = receiver_contact {
-                    item["contact"] = json!({ "receiver_contact": contact });
+                match contact {
+                    Some(Contact::Receiver(phone)) => {
+                        item["contact"] = json!({ "receiver_contact": phone })
+                    }
+                    Some(Contact::Consignor(phone)) => {
+                        item["contact"] = json!({ "consignor_contact": phone })
+                    }
+                    None => {}
                 }
                 1
             }
@@ -155,7 +169,7 @@ mod tests {
             logistics: Logistics::Express {
                 company: "SF".to_owned(),
                 tracking_no: "SF100".to_owned(),
-                receiver_contact: Some("189****1234".to_owned()),
+                contact: Some(Contact::Receiver("189****1234".to_owned())),
             },
             upload_time: "2026-12-02T10:00:00+08:00",
         };

@@ -37,6 +37,8 @@ export type PaymentOutcome =
 type Method = HttpRequest["method"];
 
 const SESSION_COOKIE = "wxgate_session";
+/** Stored in cookie mode when the platform keeps the cookie itself. */
+const KEPT_BY_PLATFORM = "kept-by-platform";
 
 export class Wxgate {
   private readonly baseUrl: string;
@@ -68,8 +70,16 @@ export class Wxgate {
       throw fromAnswer(answer.statusCode, answer.data);
     }
     const login = answer.data as LoginAnswer;
-    this.platform.setStorage(this.storageKey, this.mode === "cookie" ? sessionCookie(answer) ?? "" : login.session_token);
+    this.platform.setStorage(this.storageKey, this.mode === "cookie" ? this.cookieSession(answer) : login.session_token);
     return login;
+  }
+
+  /**
+   * What cookie mode keeps: the session cookie to send as `Cookie`, or, where the platform keeps cookies itself and
+   * hides them from scripts (Taro's H5 build, `fromTaro(Taro, { cookies: true })`), a marker that a session exists.
+   */
+  private cookieSession(answer: HttpAnswer): string {
+    return sessionCookie(answer) ?? (this.platform.keepsCookies ? KEPT_BY_PLATFORM : "");
   }
 
   /** wx.login's code, or in sandbox mode the sandbox persona's. */
@@ -77,9 +87,15 @@ export class Wxgate {
     return this.sandbox ? this.sandboxCode("/sandbox/mp/login-code") : this.wechat(() => this.platform.login());
   }
 
-  /** Logs in unless a session is kept and WeChat's own session (wx.checkSession) is still good. */
+  /**
+   * Logs in unless a session is kept and, where the session came from `wx.login`, WeChat's own session
+   * (`wx.checkSession`) is still good. In sandbox mode and on Cloud Hosting no `wx.login` was made, so there is no
+   * WeChat session to check: a kept session is used, and a 401 logs in again.
+   */
   async ensureLoggedIn(): Promise<void> {
-    if (this.platform.getStorage(this.storageKey) && (await this.platform.checkSession())) {
+    const kept = this.platform.getStorage(this.storageKey) !== undefined;
+    const fromWxLogin = !this.sandbox && !this.platform.cloudHosting;
+    if (kept && (!fromWxLogin || (await this.platform.checkSession()))) {
       return;
     }
     await this.login();
@@ -121,8 +137,8 @@ export class Wxgate {
   }
 
   /**
-   * Sets the nickname the user typed in `<input type="nickname">` (WeChat checks it as it is typed; `getUserProfile`
-   * no longer gives a real one).
+   * Sets the nickname the user typed in `<input type="nickname">`, once its `bindnicknamereview` said `pass: true`
+   * (`getUserProfile` no longer gives a real one).
    */
   setNickname(nickname: string): Promise<MeAnswer> {
     return this.request<MeAnswer>("PUT", "/api/me/profile", { nickname });
@@ -235,7 +251,7 @@ export class Wxgate {
   /** The header that carries the kept session, if any. */
   private sessionHeader(): Record<string, string> {
     const session = this.platform.getStorage(this.storageKey);
-    if (!session) {
+    if (!session || session === KEPT_BY_PLATFORM) {
       return {};
     }
     return this.mode === "bearer" ? { Authorization: `Bearer ${session}` } : { Cookie: session };
@@ -285,11 +301,14 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** `wxgate_session=…` from a login answer's Set-Cookie, for cookie mode. */
+/**
+ * `wxgate_session=…` from a login answer, for cookie mode: `wx.request` hands the cookies over as `cookies`; a
+ * Set-Cookie header may hold several, comma-joined.
+ */
 function sessionCookie(answer: HttpAnswer): string | undefined {
   const setCookie = Object.entries(answer.header).find(([name]) => name.toLowerCase() === "set-cookie")?.[1];
-  const cookies = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
-  for (const cookie of cookies) {
+  const fromHeader = Array.isArray(setCookie) ? setCookie : setCookie ? setCookie.split(/,(?=\s*[^;,=\s]+=)/) : [];
+  for (const cookie of [...(answer.cookies ?? []), ...fromHeader]) {
     const pair = cookie.split(";")[0].trim();
     if (pair.startsWith(`${SESSION_COOKIE}=`)) {
       return pair;

@@ -458,7 +458,7 @@ export interface components {
             message: string;
         };
         /** @enum {string} */
-        ErrorCode: "provider_disabled" | "bad_request" | "invalid_code" | "code_used" | "user_blocked" | "wechat_busy" | "upstream_timeout" | "wechat_error" | "session_key_stale" | "unauthenticated" | "invalid_state" | "state_expired" | "wechat_browser_only" | "snapshot_user" | "rate_limited" | "internal" | "payments_disabled" | "unknown_product" | "unknown_order" | "no_payer_identity" | "not_payable" | "forbidden" | "not_refundable" | "too_many_orders" | "wechat_pay_error" | "wechat_pay_unavailable" | "unsupported_image" | "too_large" | "no_such_avatar";
+        ErrorCode: "provider_disabled" | "bad_request" | "invalid_code" | "code_used" | "user_blocked" | "wechat_busy" | "upstream_timeout" | "wechat_error" | "session_key_stale" | "unauthenticated" | "invalid_state" | "state_expired" | "wechat_browser_only" | "snapshot_user" | "rate_limited" | "internal" | "payments_disabled" | "unknown_product" | "unknown_order" | "no_payer_identity" | "not_payable" | "forbidden" | "not_refundable" | "too_many_orders" | "wechat_pay_error" | "wechat_pay_unavailable" | "unsupported_image" | "too_large" | "no_such_avatar" | "cross_origin";
         /**
          * Format: int64
          * @description An amount of fen; on the wire and in storage the plain integer.
@@ -703,7 +703,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description user_blocked, snapshot_user */
+            /** @description user_blocked, snapshot_user; cross_origin: a change asked for from another site's page */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -818,7 +818,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description user_blocked, snapshot_user */
+            /** @description user_blocked, snapshot_user; cross_origin: a change asked for from another site's page */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -931,7 +931,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description user_blocked, snapshot_user */
+            /** @description user_blocked, snapshot_user; cross_origin: a change asked for from another site's page */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1068,7 +1068,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description user_blocked, snapshot_user */
+            /** @description user_blocked, snapshot_user; cross_origin: a change asked for from another site's page */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1181,7 +1181,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description user_blocked, snapshot_user */
+            /** @description user_blocked, snapshot_user; cross_origin: a change asked for from another site's page */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1294,7 +1294,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description user_blocked, snapshot_user */
+            /** @description user_blocked, snapshot_user; cross_origin: a change asked for from another site's page */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1481,7 +1481,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description user_blocked, snapshot_user */
+            /** @description user_blocked, snapshot_user; cross_origin: a change asked for from another site's page */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1638,7 +1638,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description user_blocked, snapshot_user */
+            /** @description user_blocked, snapshot_user; cross_origin: a change asked for from another site's page */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1751,6 +1751,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
+            /** @description cross_origin: a change asked for from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
             /** @description too_large: the avatar is over 1 MiB */
             413: {
                 headers: {
@@ -1812,6 +1821,15 @@ export interface operations {
             };
             /** @description unauthenticated: sign in first */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description cross_origin: a change asked for from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1885,7 +1903,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description forbidden: only admins may do this */
+            /** @description forbidden: only admins may do this; cross_origin: a change asked for from another site's page */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1988,7 +2006,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description forbidden: only admins may do this */
+            /** @description forbidden: only admins may do this; cross_origin: a change asked for from another site's page */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2094,7 +2112,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description forbidden: only admins may do this */
+            /** @description forbidden: only admins may do this; cross_origin: a change asked for from another site's page */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2198,7 +2216,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description forbidden: only admins may do this */
+            /** @description forbidden: only admins may do this; cross_origin: a change asked for from another site's page */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2302,7 +2320,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description forbidden: only admins may do this */
+            /** @description forbidden: only admins may do this; cross_origin: a change asked for from another site's page */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2402,7 +2420,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description forbidden: only admins may do this */
+            /** @description forbidden: only admins may do this; cross_origin: a change asked for from another site's page */
             403: {
                 headers: {
                     [name: string]: unknown;

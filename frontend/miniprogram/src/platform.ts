@@ -14,6 +14,8 @@ export interface HttpAnswer {
   statusCode: number;
   data: unknown;
   header: Record<string, string | string[] | undefined>;
+  /** The cookies the answer set, as `wx.request` gives them. */
+  cookies?: string[];
 }
 
 /** What `wx.requestPayment` takes. */
@@ -46,6 +48,8 @@ export interface Platform {
   onNeedPrivacyAuthorization?(listener: (resolve: PrivacyResolve) => void): void;
   /** Requests reach wxgate through WeChat Cloud Hosting's gateway, which says who is calling: no login code. */
   cloudHosting?: boolean;
+  /** The platform keeps cookies itself (a browser), so the kit neither reads nor sends them. */
+  keepsCookies?: boolean;
 }
 
 /** The callback style both `wx` and `Taro` accept, as a promise; `fail` carries WeChat's errMsg. */
@@ -140,8 +144,10 @@ export function fromWx(wx: MiniProgramApi): Platform {
 
 /**
  * Taro: `fromTaro(Taro)`. With `cookies: true`, requests go with `enableCookie` (and `credentials: "include"` for
- * Taro's H5 target), for apps that keep the session in the cookie rather than the bearer token.
+ * Taro's H5 target), for apps that keep the session in the cookie rather than the bearer token; add `browser: true`
+ * in the H5 build, where the browser keeps the cookie and scripts cannot read it.
  */
-export function fromTaro(taro: MiniProgramApi, options: { cookies?: boolean } = {}): Platform {
-  return adapter(taro, options.cookies ? { enableCookie: true, credentials: "include" } : {});
+export function fromTaro(taro: MiniProgramApi, options: { cookies?: boolean; browser?: boolean } = {}): Platform {
+  const platform = adapter(taro, options.cookies ? { enableCookie: true, credentials: "include" } : {});
+  return { ...platform, keepsCookies: options.cookies === true && options.browser === true };
 }

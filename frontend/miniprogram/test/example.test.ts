@@ -68,7 +68,8 @@ test("a person logs in, completes the account, buys a product and sees it paid",
   await until(comp, () => comp.data.me.has_phone === true);
   expect(text(comp, ".phone")).not.toBe("");
 
-  comp.querySelector(".nickname")?.dispatchEvent("blur", { detail: { value: "小明" } });
+  comp.querySelector(".nickname")?.dispatchEvent("input", { detail: { value: "小明" } });
+  comp.querySelector(".nickname")?.dispatchEvent("nicknamereview", { detail: { pass: true, timeout: false } });
   await until(comp, () => comp.data.me.nickname === "小明");
   const chosen = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "wxgate-example-")), "tmp_avatar.png");
   fs.copyFileSync(path.resolve(__dirname, "../../../app/src/ssr/profile/testdata/pixel.png"), chosen);

@@ -12,6 +12,8 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::{Content, Ref, RefOr};
 use utoipa::{IntoResponses, PartialSchema, ToSchema};
 
+use crate::hardening::origin::CROSS_ORIGIN;
+
 /// A refused or failed request.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorAnswer {
@@ -34,7 +36,11 @@ impl ErrorCode {
     /// Every code, each once, in the order the errors list them.
     pub fn all() -> Vec<&'static str> {
         let mut codes: Vec<&'static str> = AuthError::CODES.to_vec();
-        for code in PaymentError::CODES.iter().chain(ProfileError::CODES) {
+        for code in PaymentError::CODES
+            .iter()
+            .chain(ProfileError::CODES)
+            .chain(&[CROSS_ORIGIN])
+        {
             if !codes.contains(code) {
                 codes.push(code);
             }
@@ -91,7 +97,7 @@ impl IntoResponses for LoginRefusals {
         let mut statuses = COMMON.to_vec();
         statuses.extend([
             (401, "unauthenticated: sign in first"),
-            (403, "user_blocked, snapshot_user"),
+            (403, "user_blocked, snapshot_user; cross_origin: a change asked for from another site's page"),
             (404, "provider_disabled: this login is not configured"),
             (409, "session_key_stale: call wx.login again, then retry"),
             (429, "rate_limited: too many attempts from here"),
@@ -111,7 +117,7 @@ impl IntoResponses for PaymentRefusals {
         let mut statuses = COMMON.to_vec();
         statuses.extend([
             (401, "unauthenticated: sign in first"),
-            (403, "forbidden: only admins may do this"),
+            (403, "forbidden: only admins may do this; cross_origin: a change asked for from another site's page"),
             (404, "payments_disabled, unknown_product, unknown_order"),
             (
                 409,
@@ -133,6 +139,7 @@ impl IntoResponses for ProfileRefusals {
         let mut statuses = COMMON.to_vec();
         statuses.extend([
             (401, "unauthenticated: sign in first"),
+            (403, "cross_origin: a change asked for from another site's page"),
             (413, "too_large: the avatar is over 1 MiB"),
             (415, "unsupported_image: the avatar is not a JPEG, PNG or WebP image within 4096 pixels a side"),
         ]);

@@ -12,8 +12,9 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
 use url::{Origin, Url};
+
+use crate::contract::refusals::{ErrorAnswer, ErrorBody, ErrorCode};
 
 /// APP_URL's origin: the one site whose pages may change things here.
 #[derive(Debug, Clone)]
@@ -58,18 +59,20 @@ pub async fn same_origin_only(
     }
 }
 
+/// The code of a state-changing request from another site, in the JSON API's contract.
+pub const CROSS_ORIGIN: &str = "cross_origin";
+
 fn refused(origin: &str, app: &Origin) -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        Json(json!({ "error": {
-            "code": "cross_origin",
-            "message": format!(
+    let answer = ErrorAnswer {
+        error: ErrorBody {
+            code: ErrorCode(CROSS_ORIGIN),
+            message: format!(
                 "this request came from {origin}; wxgate only takes changes from its own pages at {} (APP_URL)",
                 app.ascii_serialization()
             ),
-        } })),
-    )
-        .into_response()
+        },
+    };
+    (StatusCode::FORBIDDEN, Json(answer)).into_response()
 }
 
 #[cfg(test)]

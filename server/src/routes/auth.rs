@@ -9,7 +9,7 @@ use app::ssr::auth::{attempts, cloud_hosting, poll, session as auth_session, Aut
 use app::ssr::bounds::{self, fit, fit_optional, LoginCode};
 use app::ssr::cause::chain;
 use app::ssr::context::AppContext;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -107,12 +107,14 @@ async fn mini_program_login(
 )]
 async fn cloud_hosting_login(
     State(context): State<AppContext>,
+    ClientIp(client): ClientIp,
     session: Session,
     headers: HeaderMap,
 ) -> ApiResult {
     if !context.settings.cloud_hosting {
         return Err(AuthError::NotEnabled("Cloud Hosting").into());
     }
+    attempts::count(&context, client, None).await?;
     let caller = cloud_hosting::caller(&headers)?;
     let user_id = cloud_hosting::log_in(&context, &caller).await?;
     let session_token = auth_session::sign_in(&session, &user_id).await?;
@@ -337,8 +339,9 @@ async fn poll_start(
 async fn poll_result(
     State(context): State<AppContext>,
     headers: HeaderMap,
-    Query(query): Query<PollQuery>,
+    query: Result<Query<PollQuery>, QueryRejection>,
 ) -> ApiResult {
+    let Query(query) = query.map_err(|_| AuthError::BadRequest("state"))?;
     fit("state", &query.state, bounds::MAX_STATE_BYTES)?;
     let secret = headers
         .get(poll::SECRET_HEADER)

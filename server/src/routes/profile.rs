@@ -3,6 +3,7 @@
 
 use app::ssr::auth::account::{self, SignedIn};
 use app::ssr::auth::session as auth_session;
+use app::ssr::bounds;
 use app::ssr::cause::Cause;
 use app::ssr::context::AppContext;
 use app::ssr::profile::image::MAX_AVATAR_BYTES;
@@ -30,10 +31,11 @@ const MULTIPART_OVERHEAD: usize = 16 * 1024;
 
 pub fn router() -> OpenApiRouter<ServerState> {
     OpenApiRouter::new()
-        .routes(routes!(set_profile))
         .routes(routes!(upload_avatar))
         .layer(DefaultBodyLimit::max(MAX_AVATAR_BYTES + MULTIPART_OVERHEAD))
+        .routes(routes!(set_profile))
         .routes(routes!(avatar))
+        .layer(DefaultBodyLimit::max(bounds::MAX_BODY_BYTES))
 }
 
 type ApiResult = Result<Response, ApiFailure>;

@@ -492,7 +492,7 @@ async fn param_errors_are_worded_as_wechats_validator_words_them() {
         .await;
     missing.assert_refused(
         "PARAM_ERROR",
-        "输入源“/body/description”映射到值字段“商品描述”必填性规则校验失败，此字段为必填项",
+        "输入源“/body/description”映射到字段“商品描述”必填性规则校验失败，此字段为必填项",
     );
     assert_eq!(missing.json()["detail"], json!({"location": "body"}));
     let long = merchant
@@ -502,7 +502,25 @@ async fn param_errors_are_worded_as_wechats_validator_words_them() {
         "PARAM_ERROR",
         "输入源“/body/attach”映射到值字段“附加数据”字符串规则校验失败，字节数 129，大于最大值 128",
     );
-    assert!(long.json()["detail"].get("field").is_none());
+    assert_eq!(
+        long.json()["detail"],
+        json!({"location": "body", "value": 129})
+    );
+    let free = merchant
+        .native_with(
+            "FIDPARAM04",
+            json!({"amount": {"total": 0, "currency": "CNY"}}),
+        )
+        .await;
+    free.assert_refused(
+        "PARAM_ERROR",
+        "输入源“/body/amount/total”映射到数值字段“总金额”规则校验失败，值低于最小值 1",
+    );
+    let short = merchant.native_with("FID", json!({})).await;
+    short.assert_refused(
+        "PARAM_ERROR",
+        "输入源“/body/out_trade_no”映射到值字段“商户订单号”字符串规则校验失败，字节数 3，小于最小值 6",
+    );
 }
 
 #[tokio::test]

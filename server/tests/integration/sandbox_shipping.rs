@@ -66,11 +66,22 @@ async fn paid_order(merchant: &Merchant, out_trade_no: &str) -> (String, String)
 }
 
 fn shipping(transaction_id: &str, openid: &str, logistics_type: u64, item: Value) -> Value {
+    shipping_at(transaction_id, openid, logistics_type, item, "10:00")
+}
+
+/// An upload made at `hh_mm` on 2 December 2026, Beijing time.
+fn shipping_at(
+    transaction_id: &str,
+    openid: &str,
+    logistics_type: u64,
+    item: Value,
+    hh_mm: &str,
+) -> Value {
     json!({
         "order_key": {"order_number_type": 2, "transaction_id": transaction_id},
         "logistics_type": logistics_type, "delivery_mode": 1,
         "shipping_list": [item],
-        "upload_time": "2026-12-02T10:00:00.000+08:00",
+        "upload_time": format!("2026-12-02T{hh_mm}:00.000+08:00"),
         "payer": {"openid": openid}
     })
 }
@@ -141,7 +152,7 @@ async fn shipping_information_is_checked_and_moves_the_order_as_at_wechat() {
             virtual_goods.clone()
         ))
         .await["errcode"],
-        10060014
+        10060031
     );
     assert_eq!(
         refused(shipping(
@@ -151,7 +162,8 @@ async fn shipping_information_is_checked_and_moves_the_order_as_at_wechat() {
             json!({"item_desc": "杯子"})
         ))
         .await["errcode"],
-        10060014
+        268485226,
+        "express needs a tracking number"
     );
     assert_eq!(
         refused(shipping(
@@ -162,7 +174,7 @@ async fn shipping_information_is_checked_and_moves_the_order_as_at_wechat() {
         ))
         .await["errcode"],
         10060014,
-        "SF Express needs the receiver's contact"
+        "SF Express needs the receiver's or the consignor's contact"
     );
     assert_eq!(
         refused(shipping(
@@ -187,7 +199,14 @@ async fn shipping_information_is_checked_and_moves_the_order_as_at_wechat() {
     assert_eq!(uploaded["errcode"], 0, "{uploaded}");
     let shown = order().await;
     assert_eq!(shown["order"]["order_state"], 2, "{shown}");
-    assert_eq!(shown["order"]["shipping"]["logistics_type"], 3);
+    let shipped = &shown["order"]["shipping"];
+    assert_eq!(shipped["logistics_type"], 3);
+    assert_eq!(shipped["finish_shipping_count"], 1, "{shown}");
+    assert_eq!(shipped["goods_desc"], "会员月卡");
+    assert!(
+        shipped["shipping_list"][0]["upload_time"].is_i64(),
+        "{shown}"
+    );
     assert_eq!(
         refused(shipping(&transaction_id, &openid, 3, virtual_goods.clone())).await["errcode"],
         10060023
@@ -195,21 +214,32 @@ async fn shipping_information_is_checked_and_moves_the_order_as_at_wechat() {
     let express =
         json!({"item_desc": "会员月卡", "tracking_no": "YT0001", "express_company": "YTO"});
     assert_eq!(
+        refused(shipping(&transaction_id, &openid, 1, express.clone())).await["errcode"],
+        10060014,
+        "an update must be made later than the last upload"
+    );
+    assert_eq!(
         post(
             &merchant,
             UPLOAD,
             &token,
-            shipping(&transaction_id, &openid, 1, express)
+            shipping_at(&transaction_id, &openid, 1, express, "11:00")
         )
         .await["errcode"],
         0
     );
     assert_eq!(
-        refused(shipping(
+        order().await["order"]["shipping"]["finish_shipping_count"],
+        2,
+        "re-shipped"
+    );
+    assert_eq!(
+        refused(shipping_at(
             &transaction_id,
             &openid,
             3,
-            json!({"item_desc": "再改"})
+            json!({"item_desc": "再改"}),
+            "12:00"
         ))
         .await["errcode"],
         10060003
@@ -279,7 +309,7 @@ async fn an_unpaid_order_cannot_ship_and_a_mini_program_can_leave_trade_manageme
 #[tokio::test]
 async fn wxgates_client_speaks_the_shipping_apis() {
     use wechat::api::ApiClient;
-    use wechat::shipping::{self, Logistics, Shipping};
+    use wechat::shipping::{self, Contact, Logistics, Shipping};
 
     let merchant = Merchant::start().await;
     let token = access_token(&merchant).await;
@@ -312,9 +342,14 @@ async fn wxgates_client_speaks_the_shipping_apis() {
     let express = Logistics::Express {
         company: "SF".to_owned(),
         tracking_no: "SF1000".to_owned(),
-        receiver_contact: Some("189****1234".to_owned()),
+        contact: Some(Contact::Consignor("138****0000".to_owned())),
     };
-    shipping::upload_shipping_info(&api, &token, &upload(express))
+    let changed = Shipping {
+        logistics: express,
+        upload_time: "2026-12-02T11:00:00+08:00",
+        ..upload(Logistics::Virtual)
+    };
+    shipping::upload_shipping_info(&api, &token, &changed)
         .await
         .expect("changed once");
 }

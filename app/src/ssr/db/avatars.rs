@@ -1,7 +1,7 @@
 //! Avatars people upload, kept by the SHA-256 of their bytes, and the profile fields a user sets: the nickname and
 //! the avatar's URL. Replacing an avatar drops the old image once no user shows it, in the same transaction.
 
-use super::{Database, DbError};
+use super::{Backend, Database, DbError};
 use crate::ssr::clock::now;
 
 /// An uploaded avatar, as served.
@@ -38,6 +38,31 @@ impl Database {
         bytes: &[u8],
     ) -> Result<(), DbError> {
         let mut tx = self.begin_write().await?;
+        if self.backend() == Backend::Postgres {
+            // SQLite's BEGIN IMMEDIATE already makes writers take turns. On PostgreSQL, one user leaving an image
+            // while another adopts it must not interleave (the leaver's check would miss the adopter's uncommitted
+            // row and delete the image): every avatar change takes the images' locks, in one order.
+            let mut images = vec![digest.to_owned()];
+            let current: Option<(Option<String>,)> =
+                sqlx::query_as("SELECT avatar_url FROM users WHERE id = $1 FOR UPDATE")
+                    .bind(user_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(old) = current
+                .and_then(|(url,)| url)
+                .and_then(|url| url.strip_prefix("/api/avatars/").map(str::to_owned))
+            {
+                images.push(old);
+            }
+            images.sort();
+            images.dedup();
+            for image in images {
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                    .bind(format!("avatar:{image}"))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
         let previous: Option<(Option<String>,)> =
             sqlx::query_as("SELECT avatar_url FROM users WHERE id = $1")
                 .bind(user_id)

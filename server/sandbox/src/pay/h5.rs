@@ -109,7 +109,9 @@ fn from_payer_address(
         .map_err(|_| refused(format!("payer_client_ip `{named}` is not an IP address")))?;
     if payer.is_loopback() && headers.contains_key("x-forwarded-for") {
         return Err(refused(format!(
-            "payer_client_ip {payer} is a loopback address and this browser came through a proxy: the merchant              sent its proxy's address, not the payer's (wxgate takes it from X-Forwarded-For only from              WXGATE_TRUSTED_PROXIES)"
+            "payer_client_ip {payer} is a loopback address and this browser came through a proxy: the merchant \
+             sent its proxy's address, not the payer's (wxgate takes it from X-Forwarded-For only from \
+             WXGATE_TRUSTED_PROXIES)"
         )));
     }
     let browser = browser.to_canonical();

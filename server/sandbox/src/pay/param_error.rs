@@ -5,10 +5,11 @@
 //! WeChat's validator messages as integrations quote them: a float amount gives `无法将 JSON 输入源“/body/amount/total”
 //! 映射到目标字段“总金额”中，此字段需要一个合法的 64 位有符号整数` with `detail {"location":"body","value":0.01}`
 //! (wechatpay-axios-plugin issue 38); a missing field `输入源“/appid”映射到字段“公众号ID”必填性规则校验失败，此字段为必
-//! 填项` (node-easywechat issue 69). The string-length and number-range wordings follow the same validator's pattern
-//! (`字符串规则校验失败，字节数 N，大于最大值 M`); where WeChat's exact words are not quoted anywhere (lengths counted
-//! in characters, formats, values under a minimum) the wording is the sandbox's, in the same shape. `detail` never
-//! names the field in a `field` member: real answers do not carry one, so an integration must not rely on it.
+//! 填项` (node-easywechat issue 69); a total of 0 `输入源“/body/amount/total”映射到数值字段“总金额”规则校验失败，值低于最
+//! 小值 1` (WeChat Pay's FAQ); lengths `字符串规则校验失败，字节数 N，大于最大值 M` (or `小于最小值`), with the counted
+//! length as `detail.value`. Where WeChat's exact words are not quoted anywhere (lengths counted in characters,
+//! formats) the wording is the sandbox's, in the same shape. `detail` never names the field in a `field` member: real
+//! answers do not carry one, so an integration must not rely on it.
 
 use serde_json::{json, Value};
 
@@ -25,6 +26,8 @@ pub enum Rule {
         max: usize,
         bytes: bool,
     },
+    /// A string shorter than allowed (`out_trade_no` under 6 bytes).
+    TooShort { length: usize, min: usize },
     /// Not a JSON string.
     NotString,
     /// Not a JSON integer.
@@ -80,10 +83,13 @@ fn location(field: &str) -> &'static str {
 fn wechat_words(field: &str, rule: Rule) -> String {
     let name = field_name(field);
     match rule {
-        Rule::Required => format!("输入源“{field}”映射到值字段“{name}”必填性规则校验失败，此字段为必填项"),
+        Rule::Required => format!("输入源“{field}”映射到字段“{name}”必填性规则校验失败，此字段为必填项"),
         Rule::TooLong { length, max, bytes } => format!(
             "输入源“{field}”映射到值字段“{name}”字符串规则校验失败，{} {length}，大于最大值 {max}",
             if bytes { "字节数" } else { "字符数" }
+        ),
+        Rule::TooShort { length, min } => format!(
+            "输入源“{field}”映射到值字段“{name}”字符串规则校验失败，字节数 {length}，小于最小值 {min}"
         ),
         Rule::NotString => {
             format!("无法将 JSON 输入源“{field}”映射到目标字段“{name}”中，此字段需要一个合法的字符串")
@@ -92,7 +98,7 @@ fn wechat_words(field: &str, rule: Rule) -> String {
             "无法将 JSON 输入源“{field}”映射到目标字段“{name}”中，此字段需要一个合法的 64 位有符号整数"
         ),
         Rule::BelowMinimum { min } => {
-            format!("输入源“{field}”映射到值字段“{name}”整数规则校验失败，值小于最小值 {min}")
+            format!("输入源“{field}”映射到数值字段“{name}”规则校验失败，值低于最小值 {min}")
         }
         Rule::Format => format!("输入源“{field}”映射到值字段“{name}”字符串规则校验失败，格式不正确"),
     }
@@ -102,8 +108,13 @@ fn wechat_words(field: &str, rule: Rule) -> String {
 /// `hint` says in English what the sandbox expected.
 pub fn field_error(field: &str, rule: Rule, value: Option<&Value>, hint: &str) -> PayError {
     let mut detail = json!({ "location": location(field) });
-    if let Some(value) = value {
-        detail["value"] = value.clone();
+    // For a length rule WeChat's `detail.value` is the length it counted, not the text.
+    let counted = match rule {
+        Rule::TooLong { length, .. } | Rule::TooShort { length, .. } => Some(Value::from(length)),
+        _ => value.cloned(),
+    };
+    if let Some(value) = counted {
+        detail["value"] = value;
     }
     PayError::ParamError {
         field: field.to_owned(),
@@ -147,7 +158,7 @@ mod tests {
         let body = field_error("/query/bill_date", Rule::Required, None, "yyyy-MM-dd").body();
         assert_eq!(body["detail"], json!({"location": "query"}));
         assert!(body["message"].as_str().expect("message").starts_with(
-            "输入源“/query/bill_date”映射到值字段“账单日期”必填性规则校验失败，此字段为必填项"
+            "输入源“/query/bill_date”映射到字段“账单日期”必填性规则校验失败，此字段为必填项"
         ));
     }
 

@@ -372,8 +372,16 @@ fn check_out_no(
     extra: &str,
 ) -> Result<(), PayError> {
     let allowed = |c: char| c.is_ascii_alphanumeric() || "_-|*".contains(c) || extra.contains(c);
-    let length = value.chars().count();
-    if length < min || length > max || !value.chars().all(allowed) {
+    let length = value.len();
+    if length < min {
+        return Err(field_error(
+            field,
+            Rule::TooShort { length, min },
+            Some(&Value::from(value)),
+            &format!("it must be {min} to {max} characters of 0-9, A-Z, a-z, _ - | *{extra}"),
+        ));
+    }
+    if length > max || !value.chars().all(allowed) {
         return Err(field_error(
             field,
             Rule::Format,

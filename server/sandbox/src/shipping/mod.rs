@@ -7,10 +7,12 @@
 //! Doc: 发货信息管理服务
 //! <https://developers.weixin.qq.com/miniprogram/dev/platform-capabilities/business-capabilities/order-shipping/order-shipping.html>
 //! (order_key by transaction_id or mchid + out_trade_no; logistics_type 1 express, 2 same-city, 3 virtual goods, 4
-//! pickup; delivery_mode 1 unified, one shipping_list entry, or 2 split, up to 10 and `is_all_delivered`; each entry's
+//! pickup; delivery_mode 1 unified, one shipping_list entry, or 2 split, up to 15 and `is_all_delivered`; each entry's
 //! item_desc at most 120 characters; express needs tracking_no and an express_company from the delivery list, and SF
-//! Express the receiver's contact; the information may be changed once; its errcodes). Where the page gives no
-//! errcode for a rule, the sandbox answers 10060014 参数错误 with the reason.
+//! Express the receiver's or the consignor's contact; one re-shipment, a change after everything went out or of the
+//! delivery or logistics mode; an update's upload_time later than the last; its errcode table). Where the table has
+//! no errcode for a rule (an express company not in the list, an upload_time not later), the sandbox answers 10060014
+//! 参数错误 with the reason.
 
 mod state;
 mod upload;
@@ -152,11 +154,15 @@ async fn get_order(
             "in_complaint": false,
         });
         if let Some(shipment) = shipped {
+            let goods_desc = shipment.shipping_list.first().map_or("", |parcel| {
+                parcel["goods_desc"].as_str().unwrap_or_default()
+            });
             order["shipping"] = json!({
                 "delivery_mode": shipment.delivery_mode,
                 "logistics_type": shipment.logistics_type,
                 "finish_shipping": shipment.is_all_delivered,
-                "finish_shipping_count": shipment.uploads.min(2) - 1,
+                "finish_shipping_count": shipment.finish_shipping_count(),
+                "goods_desc": goods_desc,
                 "shipping_list": shipment.shipping_list,
             });
         }

@@ -23,12 +23,28 @@ pub enum OrderState {
 pub struct Shipment {
     pub logistics_type: u64,
     pub delivery_mode: u64,
+    /// Every parcel has gone out (a unified delivery always; a split one once the merchant says so).
     pub is_all_delivered: bool,
-    /// The `shipping_list` entries, each with its `upload_time`.
+    /// The parcels as `get_order` shows them: `tracking_no`, `express_company`, `goods_desc`, `upload_time` (Unix
+    /// seconds), `contact`.
     pub shipping_list: Vec<Value>,
-    /// How many times the information was uploaded: WeChat lets it be changed once after the first upload.
-    pub uploads: u32,
+    /// The last upload's `upload_time`, Unix seconds: an update must be later.
+    pub upload_time: i64,
+    /// Whether the one re-shipment WeChat allows (a change after all went out, or of the delivery or logistics
+    /// mode) was used.
+    pub reshipped: bool,
     pub receipt_confirmed: bool,
+}
+
+impl Shipment {
+    /// `finish_shipping_count`: 0 while parcels are still to go, 1 once all went out, 2 after a re-shipment did.
+    pub fn finish_shipping_count(&self) -> u8 {
+        match (self.is_all_delivered, self.reshipped) {
+            (false, _) => 0,
+            (true, false) => 1,
+            (true, true) => 2,
+        }
+    }
 }
 
 #[derive(Debug, Default)]

@@ -61,8 +61,18 @@ Component({
       });
     },
 
-    onNickname(event) {
-      return this.run(async () => this.show(await this.wxgate.setNickname(event.detail.value)));
+    onNicknameInput(event) {
+      this.typedNickname = event.detail.value;
+    },
+
+    /** WeChat reviews what `<input type="nickname">` got and says so here; only a passed nickname is saved. */
+    onNicknameReview(event) {
+      if (!event.detail.pass || !this.typedNickname) {
+        return this.run(async () => {
+          throw new Error("WeChat did not pass this nickname");
+        });
+      }
+      return this.run(async () => this.show(await this.wxgate.setNickname(this.typedNickname)));
     },
 
     onChooseAvatar(event) {
