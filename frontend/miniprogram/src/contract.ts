@@ -458,7 +458,7 @@ export interface components {
             message: string;
         };
         /** @enum {string} */
-        ErrorCode: "provider_disabled" | "bad_request" | "invalid_code" | "code_used" | "user_blocked" | "wechat_busy" | "upstream_timeout" | "wechat_error" | "session_key_stale" | "unauthenticated" | "invalid_state" | "state_expired" | "wechat_browser_only" | "snapshot_user" | "rate_limited" | "internal" | "payments_disabled" | "unknown_product" | "unknown_order" | "no_payer_identity" | "not_payable" | "forbidden" | "not_refundable" | "too_many_orders" | "wechat_pay_error" | "wechat_pay_unavailable" | "unsupported_image" | "too_large" | "no_such_avatar" | "cross_origin";
+        ErrorCode: "provider_disabled" | "bad_request" | "invalid_code" | "code_used" | "user_blocked" | "wechat_busy" | "upstream_timeout" | "wechat_error" | "session_key_stale" | "unauthenticated" | "invalid_state" | "state_expired" | "wechat_browser_only" | "snapshot_user" | "rate_limited" | "internal" | "payments_disabled" | "unknown_product" | "unknown_order" | "no_payer_identity" | "not_payable" | "forbidden" | "not_refundable" | "too_many_orders" | "wechat_pay_error" | "wechat_pay_unavailable" | "unsupported_image" | "too_large" | "no_such_avatar" | "cross_origin" | "timed_out";
         /**
          * Format: int64
          * @description An amount of fen; on the wire and in storage the plain integer.
@@ -757,7 +757,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description wechat_busy */
+            /** @description wechat_busy; timed_out: no answer within the handler's time limit */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -872,7 +872,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description wechat_busy */
+            /** @description wechat_busy; timed_out: no answer within the handler's time limit */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -985,7 +985,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description wechat_busy */
+            /** @description wechat_busy; timed_out: no answer within the handler's time limit */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1122,7 +1122,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description wechat_busy */
+            /** @description wechat_busy; timed_out: no answer within the handler's time limit */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1235,7 +1235,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description wechat_busy */
+            /** @description wechat_busy; timed_out: no answer within the handler's time limit */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1348,7 +1348,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description wechat_busy */
+            /** @description wechat_busy; timed_out: no answer within the handler's time limit */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1535,7 +1535,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description wechat_busy */
+            /** @description wechat_busy; timed_out: no answer within the handler's time limit */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1692,7 +1692,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description wechat_busy */
+            /** @description wechat_busy; timed_out: no answer within the handler's time limit */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1787,6 +1787,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
+            /** @description timed_out: no answer within the handler's time limit */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     set_profile: {
@@ -1857,6 +1866,15 @@ export interface operations {
             };
             /** @description internal: the server could not complete the request (the cause is in its log) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description timed_out: no answer within the handler's time limit */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1957,7 +1975,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description wechat_pay_unavailable: WeChat Pay is not answering */
+            /** @description wechat_pay_unavailable: WeChat Pay is not answering; timed_out: no answer within the handler's time limit */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2060,7 +2078,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description wechat_pay_unavailable: WeChat Pay is not answering */
+            /** @description wechat_pay_unavailable: WeChat Pay is not answering; timed_out: no answer within the handler's time limit */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2166,7 +2184,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description wechat_pay_unavailable: WeChat Pay is not answering */
+            /** @description wechat_pay_unavailable: WeChat Pay is not answering; timed_out: no answer within the handler's time limit */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2270,7 +2288,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description wechat_pay_unavailable: WeChat Pay is not answering */
+            /** @description wechat_pay_unavailable: WeChat Pay is not answering; timed_out: no answer within the handler's time limit */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2374,7 +2392,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description wechat_pay_unavailable: WeChat Pay is not answering */
+            /** @description wechat_pay_unavailable: WeChat Pay is not answering; timed_out: no answer within the handler's time limit */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2474,7 +2492,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description wechat_pay_unavailable: WeChat Pay is not answering */
+            /** @description wechat_pay_unavailable: WeChat Pay is not answering; timed_out: no answer within the handler's time limit */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -13,6 +13,7 @@ use utoipa::openapi::{Content, Ref, RefOr};
 use utoipa::{IntoResponses, PartialSchema, ToSchema};
 
 use crate::hardening::origin::CROSS_ORIGIN;
+use crate::hardening::time_limit::TIMED_OUT;
 
 /// A refused or failed request.
 #[derive(Debug, Serialize, ToSchema)]
@@ -39,7 +40,7 @@ impl ErrorCode {
         for code in PaymentError::CODES
             .iter()
             .chain(ProfileError::CODES)
-            .chain(&[CROSS_ORIGIN])
+            .chain(&[CROSS_ORIGIN, TIMED_OUT])
         {
             if !codes.contains(code) {
                 codes.push(code);
@@ -89,6 +90,9 @@ const COMMON: [(u16, &str); 2] = [
     ),
 ];
 
+/// What a 503 is on every route: the handler's time limit (`hardening::time_limit`).
+const TIME_LIMIT: &str = "timed_out: no answer within the handler's time limit";
+
 /// The statuses of the login routes (`routes::errors` maps each [`AuthError`] to one).
 pub struct LoginRefusals;
 
@@ -102,7 +106,7 @@ impl IntoResponses for LoginRefusals {
             (409, "session_key_stale: call wx.login again, then retry"),
             (429, "rate_limited: too many attempts from here"),
             (502, "wechat_error: WeChat refused the request"),
-            (503, "wechat_busy"),
+            (503, "wechat_busy; timed_out: no answer within the handler's time limit"),
             (504, "upstream_timeout: WeChat did not answer in time"),
         ]);
         error_answers(&statuses)
@@ -125,7 +129,7 @@ impl IntoResponses for PaymentRefusals {
             ),
             (429, "too_many_orders: pay or wait for the open ones to close"),
             (502, "wechat_pay_error: WeChat Pay refused"),
-            (503, "wechat_pay_unavailable: WeChat Pay is not answering"),
+            (503, "wechat_pay_unavailable: WeChat Pay is not answering; timed_out: no answer within the handler's time limit"),
         ]);
         error_answers(&statuses)
     }
@@ -142,6 +146,7 @@ impl IntoResponses for ProfileRefusals {
             (403, "cross_origin: a change asked for from another site's page"),
             (413, "too_large: the avatar is over 1 MiB"),
             (415, "unsupported_image: the avatar is not a JPEG, PNG or WebP image within 4096 pixels a side"),
+            (503, TIME_LIMIT),
         ]);
         error_answers(&statuses)
     }

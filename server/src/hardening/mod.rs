@@ -5,14 +5,14 @@
 
 pub mod headers;
 pub mod origin;
+pub mod time_limit;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use app::ssr::config::Settings;
-use axum::http::StatusCode;
 use axum::Router;
-use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use wechat::{api, pay::client::CALL_BUDGET};
 
 pub use headers::provide_page_nonce;
@@ -65,9 +65,9 @@ impl Hardening {
     pub fn apply(self, router: Router) -> Router {
         router
             .layer(RequestBodyTimeoutLayer::new(self.timeouts.body_read))
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::SERVICE_UNAVAILABLE,
+            .layer(axum::middleware::from_fn_with_state(
                 self.timeouts.handler,
+                time_limit::answer_within,
             ))
             .layer(axum::middleware::from_fn_with_state(
                 self.origin,

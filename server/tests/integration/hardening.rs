@@ -380,7 +380,7 @@ async fn a_request_that_outlasts_the_handler_timeout_answers_503(database: TestD
         .control("/sandbox/pay/faults", json!({ "delay_ms": 3000 }))
         .await;
     let started = Instant::now();
-    let (status, _) = server
+    let (status, answer) = server
         .api(
             &token,
             reqwest::Method::POST,
@@ -388,7 +388,11 @@ async fn a_request_that_outlasts_the_handler_timeout_answers_503(database: TestD
             Some(json!({ "product_id": "one-fen" })),
         )
         .await;
-    assert_eq!(status, 503);
+    assert_eq!(
+        (status, &answer["error"]["code"]),
+        (503, &json!("timed_out")),
+        "{answer}"
+    );
     assert!(
         started.elapsed() < Duration::from_millis(2900),
         "{:?}",
