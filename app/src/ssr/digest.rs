@@ -3,9 +3,10 @@
 
 use sha2::{Digest, Sha256};
 
-/// The SHA-256 digest of `secret`, as 64 lowercase hex digits (what the database stores instead of the secret).
-pub fn sha256_hex(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
+/// The SHA-256 digest of `bytes`, as 64 lowercase hex digits (what the database stores instead of a secret, and
+/// the name an uploaded avatar is kept under).
+pub fn sha256_hex(bytes: impl AsRef<[u8]>) -> String {
+    hex::encode(Sha256::digest(bytes.as_ref()))
 }
 
 /// Whether two digests are equal, taking the same time wherever they differ.

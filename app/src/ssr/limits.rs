@@ -46,7 +46,7 @@ pub async fn purge(db: &Database) -> Result<u64, DbError> {
 
 /// The stored key: a digest of the limit's name and the subject.
 fn key(limit: Limit, subject: &str) -> String {
-    sha256_hex(&format!("{}\0{subject}", limit.name))
+    sha256_hex(format!("{}\0{subject}", limit.name))
 }
 
 #[cfg(test)]

@@ -110,14 +110,19 @@ export class Wxgate {
    * Calls the JSON API with the session; a 401 logs in again once, silently, and repeats the call. Resolves with
    * the answer's JSON for a 2xx, rejects with a WxgateError otherwise.
    */
-  async request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+    return this.withSession<T>(() => this.send(method, path, body));
+  }
+
+  /** Runs `call` with the session (logging in first when none is kept, and again once on a 401); its 2xx JSON. */
+  private async withSession<T>(call: () => Promise<HttpAnswer>): Promise<T> {
     if (!this.loggedIn) {
       await this.login();
     }
-    let answer = await this.send(method, path, body);
+    let answer = await call();
     if (answer.statusCode === 401) {
       await this.login();
-      answer = await this.send(method, path, body);
+      answer = await call();
     }
     if (answer.statusCode < 200 || answer.statusCode >= 300) {
       throw fromAnswer(answer.statusCode, answer.data);
@@ -148,26 +153,17 @@ export class Wxgate {
    * Uploads the avatar `<button open-type="chooseAvatar">` chose (`event.detail.avatarUrl`, a temporary file):
    * JPEG, PNG or WebP up to 1 MiB. The answer's `avatar_url` is relative to wxgate: show it with `avatarSource`.
    */
-  async setAvatar(tempFilePath: string): Promise<MeAnswer> {
-    const upload = () =>
-      this.platform.uploadFile({
-        url: `${this.baseUrl}/api/me/avatar`,
-        filePath: tempFilePath,
-        name: "avatar",
-        header: this.sessionHeader(),
-      });
-    if (!this.loggedIn) {
-      await this.login();
-    }
-    let answer = await this.wechat(upload);
-    if (answer.statusCode === 401) {
-      await this.login();
-      answer = await this.wechat(upload);
-    }
-    if (answer.statusCode !== 200) {
-      throw fromAnswer(answer.statusCode, answer.data);
-    }
-    return answer.data as MeAnswer;
+  setAvatar(tempFilePath: string): Promise<MeAnswer> {
+    return this.withSession<MeAnswer>(() =>
+      this.wechat(() =>
+        this.platform.uploadFile({
+          url: `${this.baseUrl}/api/me/avatar`,
+          filePath: tempFilePath,
+          name: "avatar",
+          header: this.sessionHeader(),
+        }),
+      ),
+    );
   }
 
   /** Where an `avatar_url` from wxgate can be shown from: WeChat's URLs as they are, uploaded ones on wxgate. */

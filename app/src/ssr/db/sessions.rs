@@ -37,7 +37,7 @@ impl DbSessionStore {
 
 /// The key a session is stored under: the digest of its id, never the id.
 fn stored_id(id: &Id) -> String {
-    sha256_hex(&id.to_string())
+    sha256_hex(id.to_string())
 }
 
 fn backend(error: sqlx::Error) -> Error {

@@ -7,12 +7,11 @@ pub mod image;
 
 pub use error::ProfileError;
 
-use sha2::{Digest, Sha256};
-
 use crate::ssr::cause::Cause;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::avatars::AvatarFile;
 use crate::ssr::db::UserRow;
+use crate::ssr::digest::sha256_hex;
 
 /// The longest nickname, in characters (WeChat's own are at most 20; a little room for other sources).
 pub const MAX_NICKNAME_CHARS: usize = 32;
@@ -58,12 +57,7 @@ pub async fn set_avatar(
     let user = current_user(context, user_id).await?;
     context
         .db
-        .set_avatar(
-            &user.id,
-            &hex::encode(Sha256::digest(bytes)),
-            kind.content_type(),
-            bytes,
-        )
+        .set_avatar(&user.id, &sha256_hex(bytes), kind.content_type(), bytes)
         .await
         .map_err(|error| ProfileError::Internal(Cause::new(error)))
 }

@@ -18,7 +18,7 @@ type Params = Query<HashMap<String, String>>;
 type Answer = Json<Value>;
 
 /// The answer for `result`: the body on success, WeChat's error shape otherwise.
-fn answer(result: Result<Value, WeChatError>) -> Answer {
+pub(crate) fn answer(result: Result<Value, WeChatError>) -> Answer {
     Json(match result {
         Ok(body) => body,
         Err(error) => json!({
@@ -29,7 +29,10 @@ fn answer(result: Result<Value, WeChatError>) -> Answer {
 }
 
 /// A required parameter, with WeChat's "missing" errcode when absent.
-fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> Result<&'a str, WeChatError> {
+pub(crate) fn param<'a>(
+    params: &'a HashMap<String, String>,
+    name: &str,
+) -> Result<&'a str, WeChatError> {
     params
         .get(name)
         .map(String::as_str)

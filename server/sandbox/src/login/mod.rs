@@ -1,7 +1,7 @@
 //! The login half of the sandbox: api.weixin.qq.com's `sns`, `cgi-bin` and `wxa` endpoints, open.weixin.qq.com's
 //! OAuth and QR pages, personas, and the control routes that mint codes.
 
-mod api;
+pub(crate) mod api;
 mod control;
 pub(crate) mod faults;
 mod pages;

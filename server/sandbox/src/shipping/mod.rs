@@ -24,6 +24,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use crate::login::api::{answer, param};
 use crate::login::state::WeChatError;
 use crate::pay::{PaymentFacts, PaymentKey};
 use crate::Sandbox;
@@ -56,29 +57,12 @@ impl Shipping {
 
 type Params = Query<std::collections::HashMap<String, String>>;
 
-/// WeChat's answer: the body, or `{errcode, errmsg}` with its rid.
-fn answer(result: Result<Value, WeChatError>) -> Json<Value> {
-    Json(match result {
-        Ok(body) => body,
-        Err(error) => json!({
-            "errcode": error.errcode,
-            "errmsg": format!("{}, rid: {}", error.errmsg, crate::login::rid()),
-        }),
-    })
-}
-
 /// The mini program an access_token belongs to.
 fn token_app(
     sandbox: &Sandbox,
     params: &std::collections::HashMap<String, String>,
 ) -> Result<String, WeChatError> {
-    let token = params
-        .get("access_token")
-        .filter(|token| !token.is_empty())
-        .ok_or(WeChatError {
-            errcode: 41001,
-            errmsg: "access_token missing",
-        })?;
+    let token = param(params, "access_token")?;
     sandbox.login.lock().token_app(token)
 }
 
