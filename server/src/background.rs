@@ -1,5 +1,5 @@
-//! wxgate's jobs beside serving requests: purging what has outlived its use, sweeping unpaid orders and the daily
-//! reconciliation. They run as long as the [`Jobs`] that started them is kept.
+//! wxgate's jobs beside serving requests: purging what has outlived its use, sweeping unpaid orders, reporting
+//! mini-program shipping to WeChat and the daily reconciliation. They run as long as the [`Jobs`] that started them is kept.
 
 use std::time::Duration;
 
@@ -7,18 +7,23 @@ use tokio::task::JoinSet;
 
 /// How often the daily reconciliation looks whether yesterday's bill is due.
 const RECONCILE_CHECK_INTERVAL: Duration = Duration::from_secs(5 * 60);
+/// The longest the shipping job sleeps without looking (another process may have made a shipment due).
+const SHIPPING_CHECK_INTERVAL: Duration = Duration::from_secs(60);
 
 /// The running jobs; dropping them (or [`Jobs::stop`]) stops them all.
 pub struct Jobs(JoinSet<()>);
 
 impl Jobs {
-    /// Starts the jobs this configuration asks for: the purge always, the sweeper and the reconciliation with
-    /// WeChat Pay (the reconciliation unless `WXGATE_RECONCILE_AT` is off).
+    /// Starts the jobs this configuration asks for: the purge always; with WeChat Pay the sweeper and the
+    /// reconciliation (unless `WXGATE_RECONCILE_AT` is off), and with a mini program too the shipping reports.
     pub fn start(context: &app::ssr::context::AppContext) -> Jobs {
         let mut jobs = JoinSet::new();
         jobs.spawn(purge_regularly(context.clone()));
         if context.wechat.pay.is_some() {
             jobs.spawn(sweep_unpaid_orders(context.clone()));
+            if context.wechat.mini_program.is_some() {
+                jobs.spawn(report_shipping(context.clone()));
+            }
             if context.settings.reconcile_at.is_some() {
                 jobs.spawn(reconcile_daily(context.clone()));
             }
@@ -55,6 +60,36 @@ async fn sweep_unpaid_orders(context: app::ssr::context::AppContext) {
             ),
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "the order sweep failed"),
+        }
+    }
+}
+
+/// Reports due mini-program shipments to WeChat as soon as one is due (a payment or a dispatch wakes it), and
+/// otherwise when the next retry is due, looking at least every [`SHIPPING_CHECK_INTERVAL`].
+async fn report_shipping(context: app::ssr::context::AppContext) {
+    loop {
+        match app::ssr::shipping::upload::run_due(&context).await {
+            Ok(run) if run.uploaded + run.not_required + run.failed > 0 => tracing::debug!(
+                uploaded = run.uploaded,
+                not_required = run.not_required,
+                failed = run.failed,
+                "shipping reported"
+            ),
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(%error, "the shipping job failed; it is tried again later")
+            }
+        }
+        let wait = match context.db.next_shipment_due().await {
+            Ok(Some(due)) => {
+                let seconds = u64::try_from(due - app::ssr::clock::now()).unwrap_or(0);
+                Duration::from_secs(seconds).clamp(Duration::from_secs(1), SHIPPING_CHECK_INTERVAL)
+            }
+            Ok(None) | Err(_) => SHIPPING_CHECK_INTERVAL,
+        };
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = context.shipping.woken() => {}
         }
     }
 }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::types::money::Fen;
+use crate::types::shipping::{ExpressCompany, Goods};
 use crate::types::shop::{AdminOverview, OrderDetail, OrderSummary, PaymentStep, Product};
 use crate::types::ApiError;
 
@@ -166,6 +167,7 @@ pub async fn save_product(
     name: String,
     description: String,
     price_fen: Fen,
+    goods: Goods,
 ) -> Result<(), ApiError> {
     use crate::ssr::bounds;
     use crate::ssr::db::ProductRow;
@@ -190,6 +192,7 @@ pub async fn save_product(
             name,
             description,
             price_fen,
+            goods,
         },
     )
     .await?;
@@ -206,4 +209,60 @@ pub async fn retire_product(id: String) -> Result<(), ApiError> {
     let (context, user_id) = signed_in().await?;
     catalogue::retire(&context, &user_id, &id).await?;
     Ok(())
+}
+
+/// WeChat's express companies, for the dispatch form; admins only.
+#[server(prefix = "/api/fn", endpoint = "express_companies")]
+pub async fn express_companies() -> Result<Vec<ExpressCompany>, ApiError> {
+    let (context, user_id) = signed_in().await?;
+    Ok(crate::ssr::shipping::dispatch::companies(&context, &user_id).await?)
+}
+
+/// Dispatches the physical goods of a paid mini-program order: the express company's `delivery_id`, the tracking
+/// number and (SF Express only) the receiver's phone; WeChat is told at once. Admins only.
+#[server(prefix = "/api/fn", endpoint = "dispatch_order")]
+pub async fn dispatch_order(
+    order_id: String,
+    express_company: String,
+    tracking_no: String,
+    receiver_phone: String,
+) -> Result<(), ApiError> {
+    use crate::ssr::bounds;
+    use crate::ssr::shipping::dispatch::{self, ExpressDetails};
+
+    super::bounded(
+        bounds::fit("order_id", &order_id, bounds::MAX_ID_BYTES)
+            .and(bounds::fit(
+                "express_company",
+                &express_company,
+                bounds::MAX_ID_BYTES,
+            ))
+            .and(bounds::fit(
+                "tracking_no",
+                &tracking_no,
+                bounds::MAX_ID_BYTES,
+            ))
+            .and(bounds::fit(
+                "receiver_phone",
+                &receiver_phone,
+                bounds::MAX_ID_BYTES,
+            )),
+    )?;
+    let (context, user_id) = signed_in().await?;
+    let details = ExpressDetails {
+        company: express_company,
+        tracking_no,
+        receiver_phone,
+    };
+    Ok(dispatch::dispatch(&context, &user_id, &order_id, &details).await?)
+}
+
+/// Tries a failed shipping report again, now; admins only.
+#[server(prefix = "/api/fn", endpoint = "retry_shipping")]
+pub async fn retry_shipping(order_id: String) -> Result<(), ApiError> {
+    use crate::ssr::bounds;
+
+    super::bounded(bounds::fit("order_id", &order_id, bounds::MAX_ID_BYTES))?;
+    let (context, user_id) = signed_in().await?;
+    Ok(crate::ssr::shipping::dispatch::retry(&context, &user_id, &order_id).await?)
 }

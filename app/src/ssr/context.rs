@@ -7,6 +7,7 @@ use url::Url;
 use super::config::{ConfiguredApp, PaySettings, Settings};
 use super::db::{new_id, Database};
 use super::shared_tokens::DatabaseTokenStore;
+use super::shipping::ShippingDesk;
 use wechat::api::{ApiClient, WeChatError};
 use wechat::pay::client::{PayClient, PayClientConfig};
 use wechat::token::{ServerToken, Shared, TokenEndpoint};
@@ -100,6 +101,8 @@ pub struct AppContext {
     pub settings: Arc<Settings>,
     pub db: Database,
     pub wechat: Arc<WeChat>,
+    /// The shipping job's nudge and WeChat's express companies.
+    pub shipping: Arc<ShippingDesk>,
 }
 
 impl AppContext {
@@ -109,6 +112,7 @@ impl AppContext {
             settings: Arc::new(settings),
             db,
             wechat: Arc::new(wechat),
+            shipping: Arc::new(ShippingDesk::default()),
         })
     }
 }

@@ -17,4 +17,5 @@ pub mod redirect;
 pub mod retention;
 pub mod share;
 pub mod shared_tokens;
+pub mod shipping;
 pub mod status;

@@ -2,6 +2,7 @@
 
 pub mod channel;
 pub mod money;
+pub mod shipping;
 pub mod shop;
 pub mod status;
 

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::channel::PayChannel;
 use super::money::Fen;
+use super::shipping::{Goods, ShipmentSummary, ShippingLine};
 use super::status::{OrderStatus, ReconciliationOutcome, RefundStatus};
 use crate::lang::Lang;
 pub use wechat::pay::params::JsapiPayParams;
@@ -20,6 +21,8 @@ pub struct Product {
     pub name: String,
     pub description: String,
     pub price_fen: Fen,
+    /// Virtual goods are reported shipped to WeChat at once; physical goods once an admin dispatches them.
+    pub goods: Goods,
 }
 
 /// One order in a list.
@@ -57,6 +60,8 @@ pub struct OrderDetail {
     pub refunds: Vec<RefundLine>,
     /// What is left to refund, for an admin looking at a paid order (or one paid after closing).
     pub refundable_fen: Option<Fen>,
+    /// The shipping information WeChat is told of, for a paid mini-program order.
+    pub shipping: Option<ShippingLine>,
 }
 
 /// One refund of an order.
@@ -108,12 +113,14 @@ pub struct ShareCard {
     pub img_url: String,
 }
 
-/// What the admin page shows: orders paid after closing that are still to refund, the most recent orders, the
-/// catalogue and the latest days checked against WeChat Pay's trade bill.
+/// What the admin page shows: orders paid after closing that are still to refund, mini-program shipments to dispatch
+/// or failing, the most recent orders, the catalogue and the latest days checked against WeChat Pay's trade bill.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminOverview {
     /// Orders WeChat Pay took money for after they were closed here, with money not yet refunded: refund them.
     pub paid_after_closing: Vec<OrderSummary>,
+    /// Shipments waiting for express details, being retried, or given up on, oldest first.
+    pub shipments: Vec<ShipmentSummary>,
     pub orders: Vec<OrderSummary>,
     pub products: Vec<Product>,
     pub reconciliations: Vec<ReconciliationSummary>,
@@ -149,6 +156,10 @@ pub enum ShopProblem {
     Refused,
     /// WeChat Pay did not answer.
     WeChatPayBusy,
+    /// The order's shipping cannot take this now (virtual goods, or already reported).
+    NotShippable,
+    /// WeChat (not WeChat Pay) did not answer.
+    WeChatBusy,
     Internal,
 }
 
@@ -197,6 +208,14 @@ impl ShopProblem {
             ShopProblem::WeChatPayBusy => lang.pick(
                 "微信支付暂时没有响应，请稍后重试。",
                 "WeChat Pay is not answering right now; please try again shortly.",
+            ),
+            ShopProblem::NotShippable => lang.pick(
+                "这个订单的发货信息现在不能这样修改。",
+                "This order's shipping cannot be changed that way now.",
+            ),
+            ShopProblem::WeChatBusy => lang.pick(
+                "微信暂时没有响应，请稍后重试。",
+                "WeChat is not answering right now; please try again shortly.",
             ),
             ShopProblem::Internal => lang.pick(
                 "服务出了点问题，请稍后重试。",

@@ -1,5 +1,5 @@
-//! The admin's catalogue, through the server functions the admin page calls: an admin adds, changes and takes
-//! products off sale; anyone else is refused; bad input is refused; and an order keeps the price it was made at.
+//! The admin's catalogue, through the server functions the admin page calls: an admin adds, changes (price, kind of
+//! goods) and takes products off sale; anyone else is refused; bad input is refused; and an order keeps the price it was made at.
 
 use serde_json::{json, Value};
 
@@ -10,6 +10,13 @@ on_both_backends! {
 }
 
 async fn price_of(server: &Wxgate, id: &str) -> Option<i64> {
+    product(server, id)
+        .await
+        .map(|product| product["price_fen"].as_i64().expect("price"))
+}
+
+/// The product `id` as `GET /api/products` lists it.
+async fn product(server: &Wxgate, id: &str) -> Option<Value> {
     let products: Value = reqwest::get(server.url("/api/products"))
         .await
         .expect("products")
@@ -21,7 +28,7 @@ async fn price_of(server: &Wxgate, id: &str) -> Option<i64> {
         .expect("list")
         .iter()
         .find(|product| product["id"] == id)
-        .map(|product| product["price_fen"].as_i64().expect("price"))
+        .cloned()
 }
 
 async fn an_admin_edits_the_catalogue_and_orders_keep_their_price(database: TestDatabase) {
@@ -34,6 +41,7 @@ async fn an_admin_edits_the_catalogue_and_orders_keep_their_price(database: Test
         ("name", "白毫银针 50g"),
         ("description", "福鼎白茶。"),
         ("price_fen", "9900"),
+        ("goods", "physical"),
     ];
 
     let (status, refused) = server.server_fn(&buyer, "save_product", &tea).await;
@@ -53,10 +61,16 @@ async fn an_admin_edits_the_catalogue_and_orders_keep_their_price(database: Test
         ("name", "白毫银针 50g"),
         ("description", "福鼎白茶。"),
         ("price_fen", "8800"),
+        ("goods", "virtual"),
     ];
     let (status, _) = server.server_fn(&admin, "save_product", &cheaper).await;
     assert_eq!(status, 200);
     assert_eq!(price_of(&server, "white-tea").await, Some(8800));
+    assert_eq!(
+        product(&server, "white-tea").await.expect("on sale")["goods"],
+        "virtual",
+        "the kind of goods changes too"
+    );
     let (_, kept) = server.order(&buyer, &order_id).await;
     assert_eq!(
         kept["total_fen"], 9900,

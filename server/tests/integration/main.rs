@@ -33,6 +33,7 @@ mod secrets_in_logs;
 mod session_lifetime;
 mod sessions;
 mod shared_tokens;
+mod shipping;
 mod support;
 mod sweeper;
 mod tools;

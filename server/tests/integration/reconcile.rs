@@ -32,7 +32,7 @@ async fn ghost_payment(server: &WxgateProcess, db: &Database, token: &str, paid_
     let ghost = server.mini_program_order(token, "green-tea").await;
     let ghost_no = ghost["out_trade_no"].as_str().expect("no").to_owned();
     assert!(db
-        .mark_paid(&ghost_no, "4200000000000000000000000000", paid_at)
+        .mark_paid(&ghost_no, "4200000000000000000000000000", None, paid_at)
         .await
         .expect("mark"));
     ghost_no

@@ -54,6 +54,9 @@ pub struct Settings {
     pub order_limits: OrderLimits,
     /// How often the sweeper looks at unpaid orders (`WXGATE_SWEEP_SECONDS`, default a minute).
     pub sweep_seconds: i64,
+    /// How long the first retry of a failed shipping report waits (`WXGATE_SHIPPING_RETRY_SECONDS`, default a
+    /// minute); each later one waits twice as long.
+    pub shipping_retry_seconds: i64,
     /// The China time, in minutes after midnight, from which yesterday's trade bill is reconciled by the daily
     /// job (`WXGATE_RECONCILE_AT`, `HH:MM`, default 10:00 when WeChat Pay's bills are ready); `None` for `off`.
     pub reconcile_at: Option<u16>,
@@ -97,6 +100,8 @@ impl Settings {
         let order_ttl_seconds =
             seconds(vars, &mut problems, "WXGATE_ORDER_TTL_SECONDS", 2 * 60 * 60);
         let sweep_seconds = seconds(vars, &mut problems, "WXGATE_SWEEP_SECONDS", 60);
+        let shipping_retry_seconds =
+            seconds(vars, &mut problems, "WXGATE_SHIPPING_RETRY_SECONDS", 60);
         let order_limits = OrderLimits {
             per_minute: seconds(vars, &mut problems, "WXGATE_ORDERS_PER_MINUTE", 10),
             open_unpaid: seconds(vars, &mut problems, "WXGATE_MAX_OPEN_ORDERS", 10),
@@ -136,6 +141,7 @@ impl Settings {
                 order_ttl_seconds,
                 order_limits,
                 sweep_seconds,
+                shipping_retry_seconds,
                 reconcile_at,
                 purge_seconds,
                 notification_retention_days,

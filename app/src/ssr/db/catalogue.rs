@@ -3,6 +3,7 @@
 
 use super::{Database, DbError};
 use crate::types::money::Fen;
+use crate::types::shipping::Goods;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductRow {
@@ -10,6 +11,7 @@ pub struct ProductRow {
     pub name: String,
     pub description: String,
     pub price_fen: Fen,
+    pub goods: Goods,
 }
 
 impl sqlx::FromRow<'_, sqlx::any::AnyRow> for ProductRow {
@@ -20,8 +22,15 @@ impl sqlx::FromRow<'_, sqlx::any::AnyRow> for ProductRow {
             name: row.try_get("name")?,
             description: row.try_get("description")?,
             price_fen: Fen::new(row.try_get("price_fen")?),
+            goods: parse_goods(row.try_get("goods")?)?,
         })
     }
+}
+
+/// Reads a stored `goods` column.
+pub(super) fn parse_goods(text: String) -> Result<Goods, sqlx::Error> {
+    Goods::parse(&text)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unknown kind of goods {text}").into()))
 }
 
 impl Database {
@@ -35,13 +44,14 @@ impl Database {
         }
         for (position, product) in products.iter().enumerate() {
             sqlx::query(
-                "INSERT INTO products (id, name, description, price_fen, active, position) VALUES ($1, $2, $3, $4, 1, $5) \
-                 ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO products (id, name, description, price_fen, goods, active, position) \
+                 VALUES ($1, $2, $3, $4, $5, 1, $6) ON CONFLICT (id) DO NOTHING",
             )
             .bind(&product.id)
             .bind(&product.name)
             .bind(&product.description)
             .bind(product.price_fen.get())
+            .bind(product.goods.as_str())
             .bind(i64::try_from(position).unwrap_or(i64::MAX))
             .execute(self.pool())
             .await?;
@@ -51,14 +61,14 @@ impl Database {
 
     /// The products on sale, in catalogue order.
     pub async fn products(&self) -> Result<Vec<ProductRow>, DbError> {
-        Ok(sqlx::query_as("SELECT id, name, description, price_fen FROM products WHERE active = 1 ORDER BY position, id")
+        Ok(sqlx::query_as("SELECT id, name, description, price_fen, goods FROM products WHERE active = 1 ORDER BY position, id")
             .fetch_all(self.pool())
             .await?)
     }
 
     pub async fn product(&self, id: &str) -> Result<Option<ProductRow>, DbError> {
         Ok(sqlx::query_as(
-            "SELECT id, name, description, price_fen FROM products WHERE id = $1 AND active = 1",
+            "SELECT id, name, description, price_fen, goods FROM products WHERE id = $1 AND active = 1",
         )
         .bind(id)
         .fetch_optional(self.pool())
@@ -68,15 +78,16 @@ impl Database {
     /// Puts `product` on sale, or changes it if its id exists (bringing it back on sale if it was taken off).
     pub async fn save_product(&self, product: &ProductRow) -> Result<(), DbError> {
         sqlx::query(
-            "INSERT INTO products (id, name, description, price_fen, active, position) \
-             VALUES ($1, $2, $3, $4, 1, (SELECT COALESCE(MAX(position), 0) + 1 FROM products)) \
+            "INSERT INTO products (id, name, description, price_fen, goods, active, position) \
+             VALUES ($1, $2, $3, $4, $5, 1, (SELECT COALESCE(MAX(position), 0) + 1 FROM products)) \
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description, \
-             price_fen = excluded.price_fen, active = 1",
+             price_fen = excluded.price_fen, goods = excluded.goods, active = 1",
         )
         .bind(&product.id)
         .bind(&product.name)
         .bind(&product.description)
         .bind(product.price_fen.get())
+        .bind(product.goods.as_str())
         .execute(self.pool())
         .await?;
         Ok(())

@@ -62,6 +62,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "avatars",
         include_str!("../../../migrations/0012_avatars.sql"),
     ),
+    (
+        13,
+        "shipping",
+        include_str!("../../../migrations/0013_shipping.sql"),
+    ),
 ];
 
 /// The embedded migrations, as sqlx reads a migrations folder.

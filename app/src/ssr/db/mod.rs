@@ -15,6 +15,7 @@ mod rate_limits;
 pub mod reconciliations;
 pub mod refunds;
 mod sessions;
+pub mod shipments;
 mod tokens;
 mod users;
 
@@ -30,6 +31,7 @@ pub use orders::{NewOrder, NotificationReceipt, OrderRow};
 pub use reconciliations::ReconciliationRow;
 pub use refunds::RefundRow;
 pub use sessions::DbSessionStore;
+pub use shipments::ShipmentRow;
 pub use tokens::TokenRow;
 pub use users::{new_id, IdentityRow, NewIdentity, UserRow};
 

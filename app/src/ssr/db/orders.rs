@@ -192,13 +192,15 @@ impl Database {
         .await?;
         for (product, quantity) in order.items {
             sqlx::query(
-                "INSERT INTO order_items (order_id, product_id, name, unit_price_fen, quantity) VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO order_items (order_id, product_id, name, unit_price_fen, quantity, goods) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(order.id)
             .bind(&product.id)
             .bind(&product.name)
             .bind(product.price_fen.get())
             .bind(*quantity)
+            .bind(product.goods.as_str())
             .execute(&mut *tx)
             .await?;
         }
@@ -260,11 +262,13 @@ impl Database {
     }
 
     /// Marks the order paid, once: true when this call made the change, false when it was already paid or cannot
-    /// be (the guard is the status machine's sources of PAID).
+    /// be (the guard is the status machine's sources of PAID). A mini-program order paid by `payer_openid` gets its
+    /// shipment in the same transaction, so no paid order goes without one.
     pub async fn mark_paid(
         &self,
         out_trade_no: &str,
         transaction_id: &str,
+        payer_openid: Option<&str>,
         paid_at: i64,
     ) -> Result<bool, DbError> {
         let query = format!(
@@ -272,16 +276,25 @@ impl Database {
              WHERE out_trade_no = $5 AND {}",
             status_guard(OrderStatus::Paid)
         );
+        let mut tx = self.begin_write().await?;
         let changed = sqlx::query(&query)
             .bind(OrderStatus::Paid.as_str())
             .bind(transaction_id)
             .bind(paid_at)
             .bind(now())
             .bind(out_trade_no)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?
-            .rows_affected();
-        Ok(changed == 1)
+            .rows_affected()
+            == 1;
+        if changed {
+            if let Some(payer_openid) = payer_openid.filter(|openid| !openid.is_empty()) {
+                super::shipments::queue_shipment(&mut tx, out_trade_no, payer_openid, paid_at)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(changed)
     }
 
     /// Records a payment WeChat Pay took for an order already CLOSED here, once: the order keeps its status and

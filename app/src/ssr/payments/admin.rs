@@ -1,5 +1,6 @@
 //! What the admin page is shown, for admins only: orders paid after they were closed that still need a refund,
-//! everyone's recent orders, the catalogue and the latest days checked against WeChat Pay's trade bill.
+//! mini-program shipments to dispatch or failing, everyone's recent orders, the catalogue and the latest days
+//! checked against WeChat Pay's trade bill.
 
 use super::access::is_admin;
 use super::refunds::left_to_refund;
@@ -22,11 +23,16 @@ pub async fn overview(context: &AppContext, admin: &str) -> Result<AdminOverview
             paid_after_closing.push(views::summary(order));
         }
     }
+    let shipments = context
+        .db
+        .shipments_needing_attention(RECENT_ORDERS)
+        .await?;
     let orders = context.db.recent_orders(RECENT_ORDERS).await?;
     let products = catalogue::list(context).await?;
     let reconciliations = context.db.recent_reconciliations(RECENT_DAYS).await?;
     Ok(AdminOverview {
         paid_after_closing,
+        shipments: shipments.into_iter().map(views::shipment_summary).collect(),
         orders: orders.into_iter().map(views::summary).collect(),
         products,
         reconciliations: reconciliations

@@ -5,26 +5,49 @@ use super::{views, PaymentError};
 use crate::ssr::context::AppContext;
 use crate::ssr::db::ProductRow;
 use crate::types::money::Fen;
+use crate::types::shipping::Goods;
 use crate::types::shop::Product;
 
-/// What a new wxgate sells until an admin changes it: enough to try every surface, including a 1-fen product.
+/// What a new wxgate sells until an admin changes it: enough to try every surface, including a 1-fen product, and
+/// both kinds of goods (the 1-fen product is virtual, so its shipping is reported to WeChat at once).
 fn starter_catalogue() -> Vec<ProductRow> {
-    let product = |id: &str, name: &str, description: &str, price_fen: i64| ProductRow {
-        id: id.to_owned(),
-        name: name.to_owned(),
-        description: description.to_owned(),
-        price_fen: Fen::new(price_fen),
-    };
+    let product =
+        |id: &str, name: &str, description: &str, price_fen: i64, goods: Goods| ProductRow {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            description: description.to_owned(),
+            price_fen: Fen::new(price_fen),
+            goods,
+        };
     vec![
         product(
             "coffee-beans",
             "精品咖啡豆 250g",
             "云南保山小粒咖啡，中度烘焙。",
             6800,
+            Goods::Physical,
         ),
-        product("green-tea", "明前龙井 100g", "西湖产区，春茶。", 12800),
-        product("mug", "wxgate 马克杯", "350ml 陶瓷杯。", 3900),
-        product("one-fen", "一分钱测试商品", "用来试支付流程。", 1),
+        product(
+            "green-tea",
+            "明前龙井 100g",
+            "西湖产区，春茶。",
+            12800,
+            Goods::Physical,
+        ),
+        product(
+            "mug",
+            "wxgate 马克杯",
+            "350ml 陶瓷杯。",
+            3900,
+            Goods::Physical,
+        ),
+        product(
+            "one-fen",
+            "一分钱测试商品",
+            "用来试支付流程。",
+            1,
+            Goods::Virtual,
+        ),
     ]
 }
 

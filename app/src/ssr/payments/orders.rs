@@ -48,7 +48,13 @@ pub async fn detail(
         visible(context, viewer, order_id).await?
     };
     let refunds = context.db.refunds_of(&viewed.order.id).await?;
-    Ok(views::detail(viewed.order, refunds, viewed.by_admin))
+    let shipment = context.db.shipment(&viewed.order.id).await?;
+    Ok(views::detail(
+        viewed.order,
+        refunds,
+        shipment,
+        viewed.by_admin,
+    ))
 }
 
 /// The buyer's orders, newest first (the most recent hundred).

@@ -7,23 +7,17 @@
 
 use std::collections::HashSet;
 
-use time::{Date, Month, OffsetDateTime, UtcOffset};
+use time::{Date, Month, OffsetDateTime};
 
 use super::merchant::pay_client_of;
 use super::PaymentError;
 use crate::ssr::cause::{self, Cause};
-use crate::ssr::clock::now;
+use crate::ssr::clock::{now, CHINA};
 use crate::ssr::context::AppContext;
 use crate::ssr::db::ReconciliationRow;
 use crate::types::status::{ReconciliationOutcome, RefundStatus};
 use wechat::pay::bill;
 use wechat::pay::trade_bill::{self, BillPayment, BillRefund, TradeBill};
-
-/// Bill days are China days (UTC+8 all year).
-const CHINA: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
-    Ok(offset) => offset,
-    Err(_) => panic!("UTC+8 is a valid offset"),
-};
 
 /// What the check found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

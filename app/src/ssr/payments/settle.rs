@@ -76,12 +76,17 @@ pub async fn payment(
     }
     let transaction_id = transaction.transaction_id.clone().unwrap_or_default();
     // paid_at is when wxgate learned of the payment; WeChat's own time stays in its records.
+    let payer_openid = transaction
+        .payer
+        .as_ref()
+        .map(|payer| payer.openid.as_str());
     if context
         .db
-        .mark_paid(&order.out_trade_no, &transaction_id, now())
+        .mark_paid(&order.out_trade_no, &transaction_id, payer_openid, now())
         .await?
     {
         tracing::info!(out_trade_no = %order.out_trade_no, "order paid");
+        context.shipping.wake();
         return Ok(Settled::Applied);
     }
     // The guard is the order being CLOSED without a transaction: a status read before may be stale.

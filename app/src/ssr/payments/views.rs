@@ -3,7 +3,8 @@
 
 use super::refunds::left_to_refund;
 use crate::ssr::clock::now;
-use crate::ssr::db::{OrderRow, ProductRow, ReconciliationRow, RefundRow};
+use crate::ssr::db::{OrderRow, ProductRow, ReconciliationRow, RefundRow, ShipmentRow};
+use crate::types::shipping::{ShipmentSummary, ShippingLine, ShippingState};
 use crate::types::shop::{OrderDetail, OrderSummary, Product, ReconciliationSummary, RefundLine};
 
 pub fn product(row: ProductRow) -> Product {
@@ -12,6 +13,7 @@ pub fn product(row: ProductRow) -> Product {
         name: row.name,
         description: row.description,
         price_fen: row.price_fen,
+        goods: row.goods,
     }
 }
 
@@ -25,9 +27,14 @@ pub fn summary(order: OrderRow) -> OrderSummary {
     }
 }
 
-/// The order page's view of `order`; `for_admin` adds what is left to refund (of a paid order, or of one paid after
-/// it was closed).
-pub fn detail(order: OrderRow, refunds: Vec<RefundRow>, for_admin: bool) -> OrderDetail {
+/// The order page's view of `order`, with its refunds and its mini-program shipment if it has one; `for_admin` adds
+/// what is left to refund (of a paid order, or of one paid after it was closed).
+pub fn detail(
+    order: OrderRow,
+    refunds: Vec<RefundRow>,
+    shipment: Option<ShipmentRow>,
+    for_admin: bool,
+) -> OrderDetail {
     let refundable_fen =
         (for_admin && order.is_refundable()).then(|| left_to_refund(&order, &refunds));
     OrderDetail {
@@ -44,6 +51,33 @@ pub fn detail(order: OrderRow, refunds: Vec<RefundRow>, for_admin: bool) -> Orde
         paid_at: order.paid_at,
         flagged: order.flag.is_some(),
         refunds: refunds.into_iter().map(refund_line).collect(),
+        shipping: shipment.map(shipping_line),
+    }
+}
+
+/// What the buyer sees of a shipment (no openid, no contact, no error).
+pub fn shipping_line(shipment: ShipmentRow) -> ShippingLine {
+    ShippingLine {
+        state: shipment.state,
+        goods: shipment.goods,
+        express_company: shipment.express_name,
+        tracking_no: shipment.tracking_no,
+        uploaded_at: shipment.uploaded_at,
+    }
+}
+
+/// What the admin page shows of a shipment to dispatch or failing.
+pub fn shipment_summary(row: ShipmentRow) -> ShipmentSummary {
+    ShipmentSummary {
+        next_attempt_at: (row.state == ShippingState::Uploading).then_some(row.next_attempt_at),
+        order_id: row.order_id,
+        description: row.item_desc,
+        state: row.state,
+        goods: row.goods,
+        express_company: row.express_company,
+        tracking_no: row.tracking_no,
+        attempts: row.attempts,
+        last_error: row.last_error,
     }
 }
 

@@ -1,14 +1,16 @@
 //! The admin page (`/admin`): orders WeChat Pay took money for after they were closed (each a click from its refund
-//! form), everyone's recent orders (refunds are made on an order's page), the catalogue, where products are added,
+//! form), mini-program shipments to dispatch or failing, everyone's recent orders (refunds are made on an order's page), the catalogue, where products are added,
 //! changed or taken off sale, and the latest days checked against WeChat Pay's bill.
 
 use leptos::prelude::*;
 
 use super::orders::OrderList;
+use super::shipments::Shipments;
 use super::{Price, Problem};
 use crate::api::shop::{fetch_admin_overview, retire_product, save_product};
 use crate::lang::Lang;
 use crate::types::money::Fen;
+use crate::types::shipping::Goods;
 use crate::types::shop::{OrderSummary, Product, ReconciliationSummary};
 use crate::types::ApiError;
 
@@ -25,6 +27,8 @@ pub fn AdminPage() -> impl IntoView {
                 {move || overview.get().map(|result| match result {
                     Ok(overview) => view! {
                         <PaidAfterClosing orders=overview.paid_after_closing/>
+                        <h2 class="subtitle">{lang.pick("发货", "Shipping")}</h2>
+                        <Shipments shipments=overview.shipments changed/>
                         <h2 class="subtitle">{lang.pick("最近的订单", "Recent orders")}</h2>
                         {if overview.orders.is_empty() {
                             view! { <p class="muted">{lang.pick("还没有订单。", "No orders yet.")}</p> }.into_any()
@@ -86,18 +90,26 @@ fn ProductEditor(
         name: String::new(),
         description: String::new(),
         price_fen: Fen::ZERO,
+        goods: Goods::Physical,
     });
     let id = RwSignal::new(product.id.clone());
     let name = RwSignal::new(product.name);
     let description = RwSignal::new(product.description);
+    let goods = RwSignal::new(product.goods);
     let price = RwSignal::new(if existing {
         product.price_fen.yuan()
     } else {
         String::new()
     });
     let save = Action::new(
-        move |(id, name, description, price_fen): &(String, String, String, Fen)| {
-            save_product(id.clone(), name.clone(), description.clone(), *price_fen)
+        move |(id, name, description, price_fen, goods): &(String, String, String, Fen, Goods)| {
+            save_product(
+                id.clone(),
+                name.clone(),
+                description.clone(),
+                *price_fen,
+                *goods,
+            )
         },
     );
     let retire = Action::new(move |id: &String| retire_product(id.clone()));
@@ -123,6 +135,7 @@ fn ProductEditor(
                     name.get_untracked(),
                     description.get_untracked(),
                     fen,
+                    goods.get_untracked(),
                 ));
             }
             _ => failure.set(Some(ApiError::Shop(
@@ -143,6 +156,14 @@ fn ProductEditor(
             </label>
             <label>{lang.pick("介绍", "Description")}
                 <input prop:value=description on:input=move |event| description.set(event_target_value(&event)) data-testid="product-description"/>
+            </label>
+            <label>{lang.pick("类型", "Kind")}
+                <select data-testid="product-goods"
+                    on:change=move |event| goods.set(Goods::parse(&event_target_value(&event)).unwrap_or(Goods::Physical))>
+                    {[Goods::Physical, Goods::Virtual].into_iter().map(|kind| view! {
+                        <option value=kind.as_str() selected=move || goods.get() == kind>{kind.sentence(lang)}</option>
+                    }).collect_view()}
+                </select>
             </label>
             <div class="actions">
                 <button class="btn btn-primary" type="submit" disabled=move || save.pending().get() data-testid="save-product">

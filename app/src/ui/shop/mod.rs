@@ -1,10 +1,11 @@
 //! The shop's pages: the catalogue and a product, an order (with its payment and, for admins, refunds), the
-//! buyer's orders, and the admin page.
+//! buyer's orders, and the admin page (with its shipping section).
 
 pub mod admin;
 pub mod catalogue;
 pub mod order;
 pub mod orders;
+pub mod shipments;
 
 use leptos::prelude::*;
 

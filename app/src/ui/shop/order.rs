@@ -1,6 +1,6 @@
 //! An order's page (`/orders/{id}`): what was bought and its state, kept live while it can be paid or a refund is
 //! under way (the database every second, WeChat Pay every five); the way to pay from this browser (the pay bridge inside WeChat, WeChat
-//! Pay's H5 page on a phone, a QR on a desktop); its refunds, and for an admin the refund form.
+//! Pay's H5 page on a phone, a QR on a desktop); its shipping and refunds, and for an admin the refund form.
 
 use std::time::Duration;
 
@@ -117,6 +117,16 @@ fn OrderCard(
         }}
         <dl class="status">
             <div class="status-row"><dt>{lang.pick("订单号", "Order number")}</dt><dd>{order.out_trade_no.clone()}</dd></div>
+            {order.shipping.clone().map(|shipping| view! {
+                <div class="status-row" data-testid="shipping" data-state=shipping.state.as_str()>
+                    <dt>{lang.pick("发货", "Shipping")}</dt>
+                    <dd>
+                        {shipping.state.sentence(lang)}
+                        {shipping.express_company.map(|company| format!(" · {company}"))}
+                        {shipping.tracking_no.map(|tracking_no| format!(" {tracking_no}"))}
+                    </dd>
+                </div>
+            })}
         </dl>
         {(!order.refunds.is_empty()).then(|| view! {
             <h2 class="subtitle">{lang.pick("退款", "Refunds")}</h2>

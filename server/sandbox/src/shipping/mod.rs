@@ -122,36 +122,62 @@ async fn get_order(
             _ => return Err(upload::PARAM_ERROR),
         };
         let payment = payment_of(&sandbox, &appid, &key)?;
-        let shipping = sandbox.shipping.lock();
-        let state = shipping.order_state(&payment.transaction_id, payment.refundable == 0);
-        let shipped = shipping.shipments.get(&payment.transaction_id);
-        let mut order = json!({
-            "transaction_id": payment.transaction_id,
-            "merchant_id": payment.mchid,
-            "merchant_trade_no": payment.out_trade_no,
-            "description": payment.description,
-            "paid_amount": payment.total,
-            "openid": payment.payer_openid,
-            "trade_create_time": payment.paid_at,
-            "pay_time": payment.paid_at,
-            "order_state": state as u8,
-            "in_complaint": false,
-        });
-        if let Some(shipment) = shipped {
-            let goods_desc = shipment.shipping_list.first().map_or("", |parcel| {
-                parcel["goods_desc"].as_str().unwrap_or_default()
-            });
-            order["shipping"] = json!({
-                "delivery_mode": shipment.delivery_mode,
-                "logistics_type": shipment.logistics_type,
-                "finish_shipping": shipment.is_all_delivered,
-                "finish_shipping_count": shipment.finish_shipping_count(),
-                "goods_desc": goods_desc,
-                "shipping_list": shipment.shipping_list,
-            });
-        }
+        let order = order_view(&sandbox, &payment);
         Ok(json!({ "errcode": 0, "errmsg": "ok", "order": order }))
     })())
+}
+
+/// A payment and its shipping, as `get_order` gives them.
+fn order_view(sandbox: &Sandbox, payment: &PaymentFacts) -> Value {
+    let shipping = sandbox.shipping.lock();
+    let state = shipping.order_state(&payment.transaction_id, payment.refundable == 0);
+    let mut order = json!({
+        "transaction_id": payment.transaction_id,
+        "merchant_id": payment.mchid,
+        "merchant_trade_no": payment.out_trade_no,
+        "description": payment.description,
+        "paid_amount": payment.total,
+        "openid": payment.payer_openid,
+        "trade_create_time": payment.paid_at,
+        "pay_time": payment.paid_at,
+        "order_state": state as u8,
+        "in_complaint": false,
+    });
+    if let Some(shipment) = shipping.shipments.get(&payment.transaction_id) {
+        let goods_desc = shipment.shipping_list.first().map_or("", |parcel| {
+            parcel["goods_desc"].as_str().unwrap_or_default()
+        });
+        order["shipping"] = json!({
+            "delivery_mode": shipment.delivery_mode,
+            "logistics_type": shipment.logistics_type,
+            "finish_shipping": shipment.is_all_delivered,
+            "finish_shipping_count": shipment.finish_shipping_count(),
+            "goods_desc": goods_desc,
+            "shipping_list": shipment.shipping_list,
+        });
+    }
+    order
+}
+
+/// `GET /sandbox/shipping/{transaction_id}`: what `get_order` would answer of a mini-program payment, without an
+/// access_token, for a developer checking what their wxgate reported.
+async fn shipping_of(
+    State(sandbox): State<Arc<Sandbox>>,
+    Path(transaction_id): Path<String>,
+) -> (axum::http::StatusCode, Json<Value>) {
+    match sandbox
+        .pay
+        .jsapi_payment(&PaymentKey::Transaction(transaction_id))
+    {
+        Some(payment) => (
+            axum::http::StatusCode::OK,
+            Json(order_view(&sandbox, &payment)),
+        ),
+        None => (
+            axum::http::StatusCode::NOT_FOUND,
+            Json(json!({ "error": { "message": "no JSAPI payment has that transaction_id" } })),
+        ),
+    }
 }
 
 /// `POST /cgi-bin/express/delivery/open_msg/get_delivery_list` `{}`: the express companies and their ids.
@@ -232,6 +258,10 @@ async fn set_trade_managed(
 /// The control routes, relative to `/sandbox`.
 pub fn control_routes() -> Router<Arc<Sandbox>> {
     Router::new()
+        .route(
+            "/shipping/{transaction_id}",
+            axum::routing::get(shipping_of),
+        )
         .route(
             "/shipping/{transaction_id}/confirm-receipt",
             post(confirm_receipt),
