@@ -27,6 +27,10 @@ pub const SWEEPER_RUNS: &str = "wxgate_sweeper_runs_total";
 /// run at all counts as `failed` too.
 pub const RECONCILIATION_RUNS: &str = "wxgate_reconciliation_runs_total";
 
+/// Mini-program shipping reports by `outcome`: `uploaded`, `not_required`, `failed` (tried again later), `gave_up`
+/// (FAILED: an admin must act).
+pub const SHIPPING_REPORTS: &str = "wxgate_shipping_reports_total";
+
 /// Gives each series its `# HELP` line; called once, right after the recorder is installed.
 pub fn describe() {
     metrics::describe_counter!(
@@ -44,6 +48,10 @@ pub fn describe() {
     metrics::describe_counter!(
         RECONCILIATION_RUNS,
         "Days checked by the daily reconciliation, by outcome"
+    );
+    metrics::describe_counter!(
+        SHIPPING_REPORTS,
+        "Mini-program shipping reports to WeChat, by outcome"
     );
 }
 
@@ -69,6 +77,11 @@ pub fn open_unpaid_orders(count: u64) {
 /// A sweep of unpaid orders ended with `outcome` (`ok`, `error`).
 pub fn sweeper_run(outcome: &'static str) {
     metrics::counter!(SWEEPER_RUNS, "outcome" => outcome).increment(1);
+}
+
+/// A shipping report to WeChat ended with `outcome` (`uploaded`, `not_required`, `failed`, `gave_up`).
+pub fn shipping_report(outcome: &'static str) {
+    metrics::counter!(SHIPPING_REPORTS, "outcome" => outcome).increment(1);
 }
 
 /// A day's reconciliation (or a round that could not run) ended with `outcome` (`agrees`, `differs`, `failed`).

@@ -464,6 +464,12 @@ export interface components {
          * @description An amount of fen; on the wire and in storage the plain integer.
          */
         Fen: number;
+        /**
+         * @description What kind of goods a product is: WeChat is told of virtual goods at once (`logistics_type` 3); physical goods
+         *     need an admin's express details first (`logistics_type` 1).
+         * @enum {string}
+         */
+        Goods: "virtual" | "physical";
         /** @description One WeChat identity of the signed-in user. */
         IdentityAnswer: {
             provider: string;
@@ -551,6 +557,7 @@ export interface components {
             payable: boolean;
             refunds: components["schemas"]["RefundLine"][];
             refundable_fen?: components["schemas"]["Fen"] | null;
+            shipping?: components["schemas"]["ShippingLine"] | null;
         };
         /**
          * @description Where an order stands.
@@ -599,6 +606,8 @@ export interface components {
             name: string;
             description: string;
             price_fen: components["schemas"]["Fen"];
+            /** @description Virtual goods are reported shipped to WeChat at once; physical goods once an admin dispatches them. */
+            goods: components["schemas"]["Goods"];
         };
         /** @description The profile fields a user sets. */
         ProfileBody: {
@@ -648,6 +657,24 @@ export interface components {
          * @enum {string}
          */
         RefundStatus: "REQUESTED" | "PROCESSING" | "SUCCESS" | "CLOSED" | "ABNORMAL";
+        /** @description An order's shipping, as its page and `GET /api/orders/{order_id}` show it. */
+        ShippingLine: {
+            state: components["schemas"]["ShippingState"];
+            goods: components["schemas"]["Goods"];
+            /** @description The express company's name, for physical goods once dispatched. */
+            express_company?: string | null;
+            tracking_no?: string | null;
+            /**
+             * Format: int64
+             * @description When WeChat accepted it, Unix seconds.
+             */
+            uploaded_at?: number | null;
+        };
+        /**
+         * @description Where a paid mini-program order's shipping information stands with WeChat.
+         * @enum {string}
+         */
+        ShippingState: "AWAITING_DISPATCH" | "UPLOADING" | "UPLOADED" | "NOT_REQUIRED" | "FAILED";
         /** @description What a mini program needs to know about its user after logging in. */
         UserState: {
             user_id: string;

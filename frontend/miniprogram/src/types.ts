@@ -13,4 +13,7 @@ export type Product = Schemas["Product"];
 export type MiniProgramPayment = Schemas["MiniProgramPayment"];
 export type OrderDetail = Schemas["OrderDetail"];
 export type OrderStatus = Schemas["OrderStatus"];
+export type Goods = Schemas["Goods"];
+export type ShippingLine = Schemas["ShippingLine"];
+export type ShippingState = Schemas["ShippingState"];
 export type ProviderEntry = Schemas["ProviderEntry"];

@@ -82,6 +82,8 @@ test("a person logs in, completes the account, buys a product and sees it paid",
   expect(comp.data.error).toBe("");
   expect(text(comp, ".outcome")).toBe("paid");
   expect(text(comp, ".order-status")).toBe("PAID");
+  // The first product is physical goods: paid, it waits for the merchant to dispatch it.
+  expect(text(comp, ".order-shipping")).toBe("AWAITING_DISPATCH");
   expect(wx.sent).toContain("POST /api/payments/miniprogram/create");
 });
 

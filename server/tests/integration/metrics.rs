@@ -1,6 +1,7 @@
 //! Operators' metrics: `GET /metrics` answers only on the listener `WXGATE_METRICS_ADDR` names, never on the main
 //! port; it counts logins, WeChat and WeChat Pay calls (with latency histograms), token renewals, notifications
-//! (applied, duplicate, refused by reason), sweeps and the open unpaid orders, and shows no secret, token or openid.
+//! (applied, duplicate, refused by reason), shipping reports, sweeps and the open unpaid orders, and shows no secret,
+//! token or openid.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -180,6 +181,14 @@ async fn the_metrics_listener_counts_logins_calls_and_notifications_without_secr
         &address,
         "wxgate_pay_notifications_total",
         &[("outcome", "applied")],
+        1.0,
+    )
+    .await;
+    // The 1-fen product is virtual goods: its shipping is reported to WeChat at once.
+    until_value(
+        &address,
+        "wxgate_shipping_reports_total",
+        &[("outcome", "uploaded")],
         1.0,
     )
     .await;

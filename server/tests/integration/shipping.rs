@@ -1,7 +1,7 @@
 //! Shipping information for paid mini-program orders, end to end against the sandbox: virtual goods are reported
 //! to WeChat at once, physical goods once an admin dispatches them (an express company from WeChat's list, the
 //! tracking number, SF Express's receiver contact kept masked), a failed report is retried until it goes through,
-//! and a mini program that is not trade-managed needs no report. The order shows where its shipping stands.
+//! and a mini program that is not trade-managed, or an order refunded in full first, needs no report. The order shows where its shipping stands.
 
 use std::time::Duration;
 
@@ -14,6 +14,7 @@ on_both_backends! {
     physical_goods_are_reported_once_an_admin_dispatches_them => physical_goods_are_reported_once_an_admin_dispatches_them;
     a_failed_report_is_retried_until_it_goes_through => a_failed_report_is_retried_until_it_goes_through;
     a_mini_program_that_is_not_trade_managed_needs_no_report => a_mini_program_that_is_not_trade_managed_needs_no_report;
+    an_order_refunded_in_full_before_it_went_out_is_not_reported => an_order_refunded_in_full_before_it_went_out_is_not_reported;
 }
 
 /// wxgate in sandbox mode, retrying a failed report after a second (then two, four, …).
@@ -302,6 +303,39 @@ async fn a_mini_program_that_is_not_trade_managed_needs_no_report(database: Test
         .await;
     let order_id = paid_order(&server, &buyer, "one-fen").await;
 
+    until_shipping(&server, &buyer, &order_id, "NOT_REQUIRED").await;
+    let wechat = wechat_view(&server, &database, &order_id).await;
+    assert_eq!(
+        wechat["shipping"],
+        Value::Null,
+        "nothing was uploaded: {wechat}"
+    );
+}
+
+async fn an_order_refunded_in_full_before_it_went_out_is_not_reported(database: TestDatabase) {
+    let server = start(&database).await;
+    let admin = server.mini_program_login("laowang").await;
+    let buyer = server.mini_program_login("xiaohong").await;
+    let order_id = paid_order(&server, &buyer, "mug").await;
+    let (status, refund) = server
+        .api(
+            &admin,
+            reqwest::Method::POST,
+            &format!("/api/orders/{order_id}/refunds"),
+            Some(json!({ "refund_fen": 3900, "request_id": "all" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{refund}");
+    server
+        .sandbox_settles_refund(refund["out_refund_no"].as_str().expect("out_refund_no"))
+        .await;
+    server
+        .until_order_status(&buyer, &order_id, "REFUNDED")
+        .await;
+
+    // An admin who dispatches it anyway: WeChat is not told of goods that were paid back.
+    let (status, dispatched) = dispatch(&server, &admin, &order_id, ("ZTO", "ZT0002", "")).await;
+    assert_eq!(status, 200, "{dispatched}");
     until_shipping(&server, &buyer, &order_id, "NOT_REQUIRED").await;
     let wechat = wechat_view(&server, &database, &order_id).await;
     assert_eq!(

@@ -10,6 +10,7 @@ use crate::ssr::clock::{china_rfc3339, now};
 use crate::ssr::context::{AppContext, WeChatApp};
 use crate::ssr::db::shipments::FailedAttempt;
 use crate::ssr::db::{DbError, ShipmentRow};
+use crate::ssr::metrics;
 use crate::types::shipping::Goods;
 use crate::types::status::OrderStatus;
 use wechat::api::WeChatError;
@@ -60,11 +61,13 @@ pub async fn run_due(context: &AppContext) -> Result<Run, DbError> {
                     .shipment_uploaded(&shipment.order_id, now())
                     .await?;
                 tracing::info!(order_id = %shipment.order_id, "shipping reported to WeChat");
+                metrics::shipping_report("uploaded");
                 run.uploaded += 1;
             }
             Ok(Reported::NotRequired(why)) => {
                 context.db.shipment_not_required(&shipment.order_id).await?;
                 tracing::info!(order_id = %shipment.order_id, why, "no shipping to report");
+                metrics::shipping_report("not_required");
                 run.not_required += 1;
             }
             Err(error) => {
@@ -89,6 +92,11 @@ pub async fn run_due(context: &AppContext) -> Result<Run, DbError> {
                         },
                     )
                     .await?;
+                metrics::shipping_report(if retry_at.is_some() {
+                    "failed"
+                } else {
+                    "gave_up"
+                });
                 run.failed += 1;
             }
         }
@@ -202,7 +210,12 @@ mod tests {
         assert_eq!(retry_delay(60, 1), Some(60));
         assert_eq!(retry_delay(60, 2), Some(120));
         assert_eq!(retry_delay(60, 5), Some(960));
-        assert_eq!(retry_delay(60, 9), Some(MAX_RETRY_DELAY_SECONDS));
+        assert_eq!(retry_delay(60, 9), Some(15_360));
+        assert_eq!(
+            retry_delay(3600, 4),
+            Some(MAX_RETRY_DELAY_SECONDS),
+            "at most six hours"
+        );
         assert_eq!(retry_delay(60, MAX_ATTEMPTS), None);
         assert_eq!(retry_delay(0, 1), Some(1), "a zero base still waits");
     }

@@ -105,17 +105,22 @@ fn DispatchForm(
     view! {
         <form class="product-editor" on:submit=submit data-testid="dispatch-form">
             <label>{lang.pick("快递公司", "Express company")}
-                <select on:change=move |event| company.set(event_target_value(&event)) data-testid="express-company">
-                    <option value="" selected=move || company.get().is_empty()>{lang.pick("请选择", "Pick one")}</option>
-                    <Transition fallback=|| ()>
-                        {move || companies.get().map(|listed| listed.unwrap_or_default().into_iter().map(|listed| {
-                            let id = listed.delivery_id.clone();
-                            view! {
-                                <option value=listed.delivery_id.clone() selected=move || company.get() == id>{listed.name}</option>
-                            }
-                        }).collect_view())}
-                    </Transition>
-                </select>
+                <Transition fallback=move || view! { <span class="muted">{lang.pick("加载中…", "Loading…")}</span> }>
+                    {move || companies.get().map(|listed| match listed {
+                        Ok(listed) => view! {
+                            <select on:change=move |event| company.set(event_target_value(&event)) data-testid="express-company">
+                                <option value="" selected=move || company.get().is_empty()>{lang.pick("请选择", "Pick one")}</option>
+                                {listed.into_iter().map(|listed| {
+                                    let id = listed.delivery_id.clone();
+                                    view! {
+                                        <option value=listed.delivery_id.clone() selected=move || company.get() == id>{listed.name}</option>
+                                    }
+                                }).collect_view()}
+                            </select>
+                        }.into_any(),
+                        Err(error) => view! { <span class="error">{error.sentence(lang)}</span> }.into_any(),
+                    })}
+                </Transition>
             </label>
             <label>{lang.pick("运单号", "Tracking number")}
                 <input prop:value=tracking_no on:input=move |event| tracking_no.set(event_target_value(&event)) data-testid="tracking-no"/>
