@@ -69,6 +69,17 @@ async fn dispatch(
         .await
 }
 
+/// The order's shipment as stored.
+async fn stored_shipment(database: &TestDatabase, order_id: &str) -> app::ssr::db::ShipmentRow {
+    database
+        .connect()
+        .await
+        .shipment(order_id)
+        .await
+        .expect("shipment")
+        .expect("stored")
+}
+
 /// What the sandbox (as WeChat) holds of the order's payment and its shipping.
 async fn wechat_view(server: &Wxgate, database: &TestDatabase, order_id: &str) -> Value {
     let order = database
@@ -108,13 +119,7 @@ async fn virtual_goods_are_reported_at_once(database: TestDatabase) {
     );
     assert_eq!(wechat["shipping"]["goods_desc"], order["description"]);
 
-    let stored = database
-        .connect()
-        .await
-        .shipment(&order_id)
-        .await
-        .expect("shipment")
-        .expect("stored");
+    let stored = stored_shipment(&database, &order_id).await;
     assert_eq!(stored.attempts, 0, "it went through the first time");
     assert_eq!(stored.last_error, None);
 }
@@ -186,13 +191,7 @@ async fn physical_goods_are_reported_once_an_admin_dispatches_them(database: Tes
         parcel["contact"]["receiver_contact"], "138****8000",
         "the receiver's phone goes masked: {wechat}"
     );
-    let stored = database
-        .connect()
-        .await
-        .shipment(&order_id)
-        .await
-        .expect("shipment")
-        .expect("stored");
+    let stored = stored_shipment(&database, &order_id).await;
     assert_eq!(
         stored.receiver_contact.as_deref(),
         Some("138****8000"),
@@ -262,13 +261,7 @@ async fn a_failed_report_is_retried_until_it_goes_through(database: TestDatabase
 
     let order = until_shipping(&server, &buyer, &order_id, "UPLOADED").await;
     assert_eq!(order["shipping"]["tracking_no"], "ZT0001");
-    let stored = database
-        .connect()
-        .await
-        .shipment(&order_id)
-        .await
-        .expect("shipment")
-        .expect("stored");
+    let stored = stored_shipment(&database, &order_id).await;
     assert_eq!(
         stored.attempts, 2,
         "two failed tries before it went through"
