@@ -6,6 +6,7 @@
 //!   (decrypting what `wx.getPhoneNumber` and friends hand the mini program).
 //! - Server-side tokens: [`token`] (the `access_token` and `jsapi_ticket`, with a cache trait the caller backs).
 //! - [`jssdk`]: the `wx.config` signature for pages inside WeChat.
+//! - [`push`]: WeChat's message push, its signatures and its encryption.
 //! - [`pay`]: WeChat Pay API v3 (signing, the platform's keys, validation, notifications, transactions, refunds,
 //!   bills, OAEP for sensitive fields).
 //! - [`failure`] and [`metrics`]: how failures read in logs, and the series the client records.
@@ -38,6 +39,7 @@ client! {
     pub mod mp;
     pub mod oauth;
     pub mod open_data;
+    pub mod push;
     pub mod shipping;
     pub mod token;
 
