@@ -1,4 +1,4 @@
-//! WeChat's message push (消息推送) for official accounts and mini programs: the URL check's `signature`, safe
+//! The message push's cryptography, for official accounts and mini programs: the URL check's `signature`, safe
 //! mode's `msg_signature`, and the message encryption (AES-256-CBC keyed by the EncodingAESKey).
 //!
 //! Docs: 消息加解密说明 <https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Message_encryption_and_decryption_instructions.html>
