@@ -15,6 +15,7 @@ on_both_backends! {
     a_failed_report_is_retried_until_it_goes_through => a_failed_report_is_retried_until_it_goes_through;
     a_mini_program_that_is_not_trade_managed_needs_no_report => a_mini_program_that_is_not_trade_managed_needs_no_report;
     an_order_refunded_in_full_before_it_went_out_is_not_reported => an_order_refunded_in_full_before_it_went_out_is_not_reported;
+    details_corrected_while_an_upload_is_under_way_are_uploaded_next => details_corrected_while_an_upload_is_under_way_are_uploaded_next;
 }
 
 /// wxgate in sandbox mode, retrying a failed report after a second (then two, four, …).
@@ -335,5 +336,31 @@ async fn an_order_refunded_in_full_before_it_went_out_is_not_reported(database: 
         wechat["shipping"],
         Value::Null,
         "nothing was uploaded: {wechat}"
+    );
+}
+
+async fn details_corrected_while_an_upload_is_under_way_are_uploaded_next(database: TestDatabase) {
+    let server = start(&database).await;
+    let admin = server.mini_program_login("laowang").await;
+    let buyer = server.mini_program_login("xiaohong").await;
+    let order_id = paid_order(&server, &buyer, "mug").await;
+
+    // WeChat answers slowly: the first upload is still under way when the admin corrects the tracking number.
+    server
+        .control("/sandbox/login/faults", json!({ "delay_ms": 1500 }))
+        .await;
+    let (status, _) = dispatch(&server, &admin, &order_id, ("ZTO", "ZT0001", "")).await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (status, corrected) = dispatch(&server, &admin, &order_id, ("ZTO", "ZT0009", "")).await;
+    assert_eq!(status, 200, "{corrected}");
+    server.control("/sandbox/login/faults", json!({})).await;
+
+    let order = until_shipping(&server, &buyer, &order_id, "UPLOADED").await;
+    assert_eq!(order["shipping"]["tracking_no"], "ZT0009");
+    let wechat = wechat_view(&server, &database, &order_id).await;
+    assert_eq!(
+        wechat["shipping"]["shipping_list"][0]["tracking_no"], "ZT0009",
+        "WeChat holds the corrected number, not the one whose upload was under way: {wechat}"
     );
 }

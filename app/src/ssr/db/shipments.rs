@@ -165,43 +165,60 @@ impl Database {
         Ok(changed == 1)
     }
 
-    /// WeChat accepted the upload: UPLOADED, once.
-    pub async fn shipment_uploaded(&self, order_id: &str, at: i64) -> Result<bool, DbError> {
-        self.finish_upload(order_id, ShippingState::Uploaded, Some(at))
+    // The ends of a claimed upload below change the shipment only while it is still as claimed (`next_attempt_at`
+    // the claim's `until`): an admin who corrected the details meanwhile made it due again, and the corrected
+    // details are uploaded next instead of being marked done with the old ones.
+
+    /// WeChat accepted the upload claimed until `claimed_until`: UPLOADED, once.
+    pub async fn shipment_uploaded(
+        &self,
+        order_id: &str,
+        claimed_until: i64,
+        at: i64,
+    ) -> Result<bool, DbError> {
+        self.finish_upload(order_id, claimed_until, ShippingState::Uploaded, Some(at))
             .await
     }
 
     /// Nothing to tell WeChat (not trade-managed, or refunded in full): NOT_REQUIRED, once.
-    pub async fn shipment_not_required(&self, order_id: &str) -> Result<bool, DbError> {
-        self.finish_upload(order_id, ShippingState::NotRequired, None)
+    pub async fn shipment_not_required(
+        &self,
+        order_id: &str,
+        claimed_until: i64,
+    ) -> Result<bool, DbError> {
+        self.finish_upload(order_id, claimed_until, ShippingState::NotRequired, None)
             .await
     }
 
     async fn finish_upload(
         &self,
         order_id: &str,
+        claimed_until: i64,
         state: ShippingState,
         uploaded_at: Option<i64>,
     ) -> Result<bool, DbError> {
         let changed = sqlx::query(
             "UPDATE shipments SET state = $1, uploaded_at = $2, last_error = NULL, updated_at = $3 \
-             WHERE order_id = $4 AND state = $5",
+             WHERE order_id = $4 AND state = $5 AND next_attempt_at = $6",
         )
         .bind(state.as_str())
         .bind(uploaded_at)
         .bind(now())
         .bind(order_id)
         .bind(ShippingState::Uploading.as_str())
+        .bind(claimed_until)
         .execute(self.pool())
         .await?
         .rows_affected();
         Ok(changed == 1)
     }
 
-    /// Records a failed upload: one more attempt, its error, and the next try (or FAILED when there is none).
+    /// Records a failed upload claimed until `claimed_until`: one more attempt, its error, and the next try (or
+    /// FAILED when there is none).
     pub async fn shipment_attempt_failed(
         &self,
         order_id: &str,
+        claimed_until: i64,
         failed: &FailedAttempt<'_>,
     ) -> Result<bool, DbError> {
         let (state, next_attempt_at) = match failed.retry_at {
@@ -210,7 +227,7 @@ impl Database {
         };
         let changed = sqlx::query(
             "UPDATE shipments SET state = $1, attempts = attempts + 1, last_error = $2, next_attempt_at = $3, \
-             updated_at = $4 WHERE order_id = $5 AND state = $6",
+             updated_at = $4 WHERE order_id = $5 AND state = $6 AND next_attempt_at = $7",
         )
         .bind(state.as_str())
         .bind(failed.error)
@@ -218,6 +235,7 @@ impl Database {
         .bind(now())
         .bind(order_id)
         .bind(ShippingState::Uploading.as_str())
+        .bind(claimed_until)
         .execute(self.pool())
         .await?
         .rows_affected();

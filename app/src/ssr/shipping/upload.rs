@@ -42,14 +42,11 @@ pub async fn run_due(context: &AppContext) -> Result<Run, DbError> {
         return Ok(run);
     };
     let at = now();
+    let claimed_until = at + CLAIM_SECONDS;
     for shipment in context.db.due_shipments(at, BATCH).await? {
         let claimed = context
             .db
-            .claim_shipment(
-                &shipment.order_id,
-                shipment.next_attempt_at,
-                at + CLAIM_SECONDS,
-            )
+            .claim_shipment(&shipment.order_id, shipment.next_attempt_at, claimed_until)
             .await?;
         if !claimed {
             continue;
@@ -58,14 +55,17 @@ pub async fn run_due(context: &AppContext) -> Result<Run, DbError> {
             Ok(Reported::Uploaded) => {
                 context
                     .db
-                    .shipment_uploaded(&shipment.order_id, now())
+                    .shipment_uploaded(&shipment.order_id, claimed_until, now())
                     .await?;
                 tracing::info!(order_id = %shipment.order_id, "shipping reported to WeChat");
                 metrics::shipping_report("uploaded");
                 run.uploaded += 1;
             }
             Ok(Reported::NotRequired(why)) => {
-                context.db.shipment_not_required(&shipment.order_id).await?;
+                context
+                    .db
+                    .shipment_not_required(&shipment.order_id, claimed_until)
+                    .await?;
                 tracing::info!(order_id = %shipment.order_id, why, "no shipping to report");
                 metrics::shipping_report("not_required");
                 run.not_required += 1;
@@ -86,6 +86,7 @@ pub async fn run_due(context: &AppContext) -> Result<Run, DbError> {
                     .db
                     .shipment_attempt_failed(
                         &shipment.order_id,
+                        claimed_until,
                         &FailedAttempt {
                             error: &error,
                             retry_at,
