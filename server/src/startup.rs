@@ -183,6 +183,8 @@ fn sandbox_vars(
         ("WECHAT_OA_SECRET", c.oa_secret.clone()),
         ("WECHAT_CLIENT_ID", c.web_appid.clone()),
         ("WECHAT_CLIENT_SECRET", c.web_secret.clone()),
+        ("WECHAT_PUSH_TOKEN", c.push_token.clone()),
+        ("WECHAT_PUSH_AES_KEY", c.push_aes_key.clone()),
         ("WECHAT_PAY_MCH_ID", c.mchid.clone()),
         ("WECHAT_PAY_APP_ID", c.oa_appid.clone()),
         ("WECHAT_PAY_API_V3_KEY", c.apiv3_key.clone()),

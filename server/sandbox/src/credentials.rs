@@ -26,6 +26,12 @@ pub struct SandboxCredentials {
     /// A mobile app's appid, bound to the merchant for APP pay (files from before it existed get one on load).
     #[serde(default)]
     pub app_appid: String,
+    /// The message push's Token and EncodingAESKey, shared by the mini program and the official account (files
+    /// from before they existed get them on load).
+    #[serde(default)]
+    pub push_token: String,
+    #[serde(default)]
+    pub push_aes_key: String,
     pub mchid: String,
     pub merchant_serial: String,
     pub merchant_private_key_pem: String,
@@ -83,8 +89,15 @@ impl SandboxCredentials {
                         path: path.clone(),
                         source,
                     })?;
+                let older = credentials.app_appid.is_empty() || credentials.push_token.is_empty();
                 if credentials.app_appid.is_empty() {
                     credentials.app_appid = appid();
+                }
+                if credentials.push_token.is_empty() {
+                    credentials.push_token = random_alphanumeric(32);
+                    credentials.push_aes_key = encoding_aes_key();
+                }
+                if older {
                     credentials.save(&path)?;
                 }
                 Ok(credentials)
@@ -133,6 +146,8 @@ impl SandboxCredentials {
             web_appid: appid(),
             web_secret: random_hex(16),
             app_appid: appid(),
+            push_token: random_alphanumeric(32),
+            push_aes_key: encoding_aes_key(),
             mchid: format!("19{:08}", rand::random::<u32>() % 100_000_000),
             merchant_serial: keys::random_serial(20),
             merchant_private_key_pem: keys::private_key_pem(&merchant_key)?,
@@ -154,6 +169,13 @@ impl SandboxCredentials {
 /// An appid in WeChat's shape: `wx` and 16 hex digits.
 fn appid() -> String {
     format!("wx{}", random_hex(8))
+}
+
+/// An EncodingAESKey as WeChat's console makes one: 43 characters of base64, 32 random bytes.
+fn encoding_aes_key() -> String {
+    use base64::Engine as _;
+    let key: [u8; 32] = rand::random();
+    base64::engine::general_purpose::STANDARD_NO_PAD.encode(key)
 }
 
 fn random_hex(bytes: usize) -> String {
@@ -183,6 +205,12 @@ mod tests {
         assert_eq!(first.mchid.len(), 10);
         assert!(first.pay_public_key_id.starts_with("PUB_KEY_ID_"));
         assert!(first.app_appid.starts_with("wx"));
+        assert_eq!(first.push_token.len(), 32);
+        assert!(
+            wechat::push::PushKey::new(&first.push_aes_key).is_ok(),
+            "an EncodingAESKey WeChat would take: {}",
+            first.push_aes_key
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod mode;
 mod pay;
 mod pem;
 mod problems;
+pub mod push;
 mod vars;
 mod wechat_settings;
 

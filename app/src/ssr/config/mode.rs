@@ -7,7 +7,7 @@ use std::fmt;
 use super::{Problems, Vars};
 
 /// Every variable that points wxgate at a real WeChat account.
-pub const WECHAT_VARIABLES: [&str; 20] = [
+pub const WECHAT_VARIABLES: [&str; 26] = [
     "WECHAT_APPID",
     "WECHAT_SECRET",
     "WECHAT_MP_APPID",
@@ -28,6 +28,12 @@ pub const WECHAT_VARIABLES: [&str; 20] = [
     "WECHAT_API_BASE",
     "WECHAT_OPEN_BASE",
     "WECHAT_PAY_BASE",
+    "WECHAT_PUSH_TOKEN",
+    "WECHAT_PUSH_AES_KEY",
+    "WECHAT_MP_PUSH_TOKEN",
+    "WECHAT_MP_PUSH_AES_KEY",
+    "WECHAT_OA_PUSH_TOKEN",
+    "WECHAT_OA_PUSH_AES_KEY",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

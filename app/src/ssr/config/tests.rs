@@ -308,3 +308,57 @@ fn cloud_hosting_sign_in_is_off_unless_switched_on_with_1() {
         );
     }
 }
+
+#[test]
+fn the_message_push_is_configured_for_both_apps_or_one() {
+    const AES_KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
+    let mut pairs = full_pay();
+    pairs.extend([
+        ("WECHAT_PUSH_TOKEN", "QDG6eK"),
+        ("WECHAT_OA_PUSH_AES_KEY", AES_KEY),
+    ]);
+    let wechat = read(&pairs).expect("valid").wechat;
+    let mini_program = wechat.mini_program_push.expect("the mini program's push");
+    let official_account = wechat
+        .official_account_push
+        .expect("the official account's push");
+    assert!(mini_program.key.is_none(), "plain mode only");
+    assert!(official_account.key.is_some(), "safe mode");
+
+    let mut bad = full_pay();
+    bad.extend([
+        ("WECHAT_PUSH_TOKEN", "a token"),
+        ("WECHAT_MP_PUSH_AES_KEY", "short"),
+    ]);
+    let found = problems(&bad);
+    assert!(
+        found
+            .iter()
+            .any(|problem| problem
+                .starts_with("WECHAT_PUSH_TOKEN: must be 3 to 32 letters and digits")),
+        "{found:#?}"
+    );
+    let mut keyless = full_pay();
+    keyless.extend([
+        ("WECHAT_MP_PUSH_TOKEN", "QDG6eK"),
+        ("WECHAT_MP_PUSH_AES_KEY", "short"),
+    ]);
+    let found = problems(&keyless);
+    assert!(
+        found.iter().any(|problem| problem
+            .starts_with("WECHAT_MP_PUSH_AES_KEY: the EncodingAESKey must be 43 characters")),
+        "{found:#?}"
+    );
+    let found = problems(&[&full_pay()[..], &[("WECHAT_PUSH_AES_KEY", AES_KEY)]].concat());
+    assert!(
+        found
+            .iter()
+            .any(|problem| problem.starts_with("WECHAT_PUSH_AES_KEY: needs WECHAT_PUSH_TOKEN too")),
+        "{found:#?}"
+    );
+    let message = read(&keyless).expect_err("rejected").to_string();
+    assert!(
+        !message.contains("QDG6eK"),
+        "no token in the message: {message}"
+    );
+}

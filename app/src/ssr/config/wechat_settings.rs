@@ -3,6 +3,7 @@
 use secrecy::SecretString;
 use url::Url;
 
+use super::push::{PushSettings, MINI_PROGRAM_PUSH, OFFICIAL_ACCOUNT_PUSH};
 use super::{Problems, Vars};
 use wechat::credentials::AppCredentials;
 use wechat::ids::AppId;
@@ -50,6 +51,9 @@ pub struct WeChatSettings {
     pub official_account: Option<ConfiguredApp>,
     /// Open Platform website app (QR login on desktop browsers).
     pub website: Option<ConfiguredApp>,
+    /// The mini program's and the official account's message push (`WECHAT_PUSH_TOKEN`, `WECHAT_PUSH_AES_KEY`).
+    pub mini_program_push: Option<PushSettings>,
+    pub official_account_push: Option<PushSettings>,
     pub endpoints: Endpoints,
     /// How long a call to WeChat may take (`WECHAT_TIMEOUT_SECONDS`, default 10).
     pub timeout: std::time::Duration,
@@ -61,6 +65,8 @@ impl WeChatSettings {
             mini_program: credentials(vars, problems, MINI_PROGRAM_VARS),
             official_account: credentials(vars, problems, OFFICIAL_ACCOUNT_VARS),
             website: credentials(vars, problems, WEBSITE_VARS),
+            mini_program_push: PushSettings::read(vars, problems, &MINI_PROGRAM_PUSH),
+            official_account_push: PushSettings::read(vars, problems, &OFFICIAL_ACCOUNT_PUSH),
             timeout: timeout(vars, problems),
             endpoints: Endpoints {
                 api: base_url(vars, problems, "WECHAT_API_BASE", DEFAULT_API_BASE),
