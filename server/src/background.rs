@@ -1,14 +1,20 @@
 //! wxgate's jobs beside serving requests: purging what has outlived its use, sweeping unpaid orders, reporting
-//! mini-program shipping to WeChat and the daily reconciliation. They run as long as the [`Jobs`] that started them is kept.
+//! mini-program shipping to WeChat, the daily reconciliation, applying WeChat's pushed messages and delivering
+//! events to the product. They run as long as the [`Jobs`] that started them is kept.
 
 use std::time::Duration;
 
+use app::ssr::db::Database;
+use app::ssr::events::delivery::Deliverer;
 use tokio::task::JoinSet;
 
 /// How often the daily reconciliation looks whether yesterday's bill is due.
 const RECONCILE_CHECK_INTERVAL: Duration = Duration::from_secs(5 * 60);
 /// The longest the shipping job sleeps without looking (another process may have made a shipment due).
 const SHIPPING_CHECK_INTERVAL: Duration = Duration::from_secs(60);
+/// The longest the push and event jobs sleep without looking: another process may have stored a message or written
+/// an event (their own process's wake them at once).
+const OUTBOX_CHECK_INTERVAL: Duration = Duration::from_secs(1);
 
 /// The running jobs; dropping them (or [`Jobs::stop`]) stops them all.
 pub struct Jobs(JoinSet<()>);
@@ -19,6 +25,18 @@ impl Jobs {
     pub fn start(context: &app::ssr::context::AppContext) -> Jobs {
         let mut jobs = JoinSet::new();
         jobs.spawn(purge_regularly(context.clone()));
+        let wechat = &context.settings.wechat;
+        if wechat.mini_program_push.is_some() || wechat.official_account_push.is_some() {
+            jobs.spawn(apply_pushes(context.clone()));
+        }
+        if let Some(events) = &context.settings.events {
+            match Deliverer::new(context.db.clone(), events) {
+                Ok(deliverer) => {
+                    jobs.spawn(deliver_events(context.db.clone(), deliverer));
+                }
+                Err(error) => tracing::error!(%error, "events cannot be delivered"),
+            }
+        }
         if context.wechat.pay.is_some() {
             jobs.spawn(sweep_unpaid_orders(context.clone()));
             if context.wechat.mini_program.is_some() {
@@ -94,6 +112,41 @@ async fn report_shipping(context: app::ssr::context::AppContext) {
     }
 }
 
+/// Applies stored WeChat pushes as soon as one is stored here, and otherwise every [`OUTBOX_CHECK_INTERVAL`].
+async fn apply_pushes(context: app::ssr::context::AppContext) {
+    loop {
+        if let Err(error) = app::ssr::push::apply::run_unapplied(&context).await {
+            tracing::warn!(%error, "applying WeChat's pushed messages failed; it is tried again");
+        }
+        tokio::select! {
+            () = tokio::time::sleep(OUTBOX_CHECK_INTERVAL) => {}
+            () = context.push.woken() => {}
+        }
+    }
+}
+
+/// Delivers due events as soon as this process writes one, and otherwise when the next is due, looking at least
+/// every [`OUTBOX_CHECK_INTERVAL`].
+async fn deliver_events(db: Database, deliverer: Deliverer) {
+    loop {
+        if let Err(error) = deliverer.run_due().await {
+            tracing::warn!(%error, "delivering events failed; it is tried again");
+        }
+        let wait = match db.next_event_due().await {
+            Ok(Some(due)) => {
+                let seconds = u64::try_from(due - app::ssr::clock::now()).unwrap_or(0);
+                Duration::from_secs(seconds)
+                    .clamp(Duration::from_millis(200), OUTBOX_CHECK_INTERVAL)
+            }
+            Ok(None) | Err(_) => OUTBOX_CHECK_INTERVAL,
+        };
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = db.event_written() => {}
+        }
+    }
+}
+
 /// Reconciles each day's trade bill the morning after (see `WXGATE_RECONCILE_AT`); what is found goes to the log and
 /// the admin page.
 async fn reconcile_daily(context: app::ssr::context::AppContext) {
@@ -151,6 +204,8 @@ async fn purge_regularly(context: app::ssr::context::AppContext) {
                 oauth_codes = purged.oauth_codes,
                 notifications = purged.notifications,
                 rate_limit_windows = purged.rate_limit_windows,
+                delivered_events = purged.delivered_events,
+                applied_pushes = purged.applied_pushes,
                 "expired records purged"
             ),
             Ok(_) => {}

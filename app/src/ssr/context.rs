@@ -6,6 +6,7 @@ use url::Url;
 
 use super::config::{ConfiguredApp, PaySettings, Settings};
 use super::db::{new_id, Database};
+use super::push::PushInbox;
 use super::shared_tokens::DatabaseTokenStore;
 use super::shipping::ShippingDesk;
 use wechat::api::{ApiClient, WeChatError};
@@ -103,6 +104,8 @@ pub struct AppContext {
     pub wechat: Arc<WeChat>,
     /// The shipping job's nudge and WeChat's express companies.
     pub shipping: Arc<ShippingDesk>,
+    /// The nudge of the job that applies WeChat's pushed messages.
+    pub push: Arc<PushInbox>,
 }
 
 impl AppContext {
@@ -113,6 +116,7 @@ impl AppContext {
             db,
             wechat: Arc::new(wechat),
             shipping: Arc::new(ShippingDesk::default()),
+            push: Arc::new(PushInbox::default()),
         })
     }
 }

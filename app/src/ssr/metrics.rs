@@ -31,6 +31,13 @@ pub const RECONCILIATION_RUNS: &str = "wxgate_reconciliation_runs_total";
 /// (FAILED: an admin must act).
 pub const SHIPPING_REPORTS: &str = "wxgate_shipping_reports_total";
 
+/// Attempts to deliver an event to the product by `outcome`: `delivered`, `retrying` (tried again later), `failed`
+/// (the schedule is spent: an admin may resend it).
+pub const EVENT_DELIVERIES: &str = "wxgate_event_deliveries_total";
+
+/// WeChat message pushes by `outcome`: `stored`, `duplicate`, `refused`.
+pub const PUSH_MESSAGES: &str = "wxgate_push_messages_total";
+
 /// Gives each series its `# HELP` line; called once, right after the recorder is installed.
 pub fn describe() {
     metrics::describe_counter!(
@@ -53,6 +60,11 @@ pub fn describe() {
         SHIPPING_REPORTS,
         "Mini-program shipping reports to WeChat, by outcome"
     );
+    metrics::describe_counter!(
+        EVENT_DELIVERIES,
+        "Attempts to deliver an event to the product, by outcome"
+    );
+    metrics::describe_counter!(PUSH_MESSAGES, "WeChat message pushes received, by outcome");
 }
 
 /// A WeChat Pay notification ended with `outcome`; a refused one (`outcome` `refused`) also counts its `reason`.
@@ -87,4 +99,14 @@ pub fn shipping_report(outcome: &'static str) {
 /// A day's reconciliation (or a round that could not run) ended with `outcome` (`agrees`, `differs`, `failed`).
 pub fn reconciliation_run(outcome: &'static str) {
     metrics::counter!(RECONCILIATION_RUNS, "outcome" => outcome).increment(1);
+}
+
+/// An attempt to deliver an event ended with `outcome`.
+pub fn event_delivery(outcome: &'static str) {
+    metrics::counter!(EVENT_DELIVERIES, "outcome" => outcome).increment(1);
+}
+
+/// A message push ended with `outcome`.
+pub fn push_message(outcome: &'static str) {
+    metrics::counter!(PUSH_MESSAGES, "outcome" => outcome).increment(1);
 }

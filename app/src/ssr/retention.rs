@@ -2,7 +2,8 @@
 //! expired sessions, start/poll logins past their ten minutes, OAuth code results past their reuse window, and
 //! refused WeChat Pay notifications (probes included) older than `WXGATE_NOTIFICATION_RETENTION_DAYS`, and
 //! rate-limit windows that have ended. The notifications that moved money or were accepted (`applied`,
-//! `duplicate`, `paid_after_closing`, `recorded`) are kept for good.
+//! `duplicate`, `paid_after_closing`, `recorded`) are kept for good. Events delivered to the product and WeChat
+//! pushes already applied go after the same number of days; undelivered events stay until delivered or resent.
 
 use super::auth::oauth::CODE_REUSE_SECONDS;
 use super::context::AppContext;
@@ -30,6 +31,8 @@ pub struct Purged {
     pub oauth_codes: u64,
     pub notifications: u64,
     pub rate_limit_windows: u64,
+    pub delivered_events: u64,
+    pub applied_pushes: u64,
 }
 
 impl Purged {
@@ -39,6 +42,8 @@ impl Purged {
             + self.oauth_codes
             + self.notifications
             + self.rate_limit_windows
+            + self.delivered_events
+            + self.applied_pushes
     }
 }
 
@@ -54,5 +59,7 @@ pub async fn purge(context: &AppContext) -> Result<Purged, DbError> {
             .delete_notifications(REFUSED_OUTCOMES, now() - retention)
             .await?,
         rate_limit_windows: super::limits::purge(db).await?,
+        delivered_events: db.delete_delivered_events(now() - retention).await?,
+        applied_pushes: db.delete_applied_pushes(now() - retention).await?,
     })
 }

@@ -38,7 +38,7 @@ pub const DOCUMENT_PATH: &str = "/api/openapi.json";
         (name = "login", description = "Mini-program login, the phone number, browser OAuth and the start/poll login"),
         (name = "account", description = "The signed-in user"),
         (name = "payments", description = "The catalogue, payments, orders and refunds"),
-        (name = "webhooks", description = "What WeChat Pay calls"),
+        (name = "webhooks", description = "What WeChat Pay and WeChat's message push call"),
         (name = "operations", description = "Probes for the platform wxgate runs on"),
     ),
     components(schemas(refusals::ErrorAnswer)),
@@ -71,6 +71,7 @@ pub fn api() -> (Router<ServerState>, Document) {
         .merge(routes::auth::router())
         .merge(routes::payments::router())
         .merge(routes::profile::router())
+        .merge(routes::push::router())
         .split_for_parts()
 }
 

@@ -9,5 +9,6 @@ pub mod health;
 pub mod lang;
 pub mod payments;
 pub mod profile;
+pub mod push;
 pub mod session_lifetime;
 pub mod stale_session;

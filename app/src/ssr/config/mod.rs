@@ -1,5 +1,6 @@
 //! Settings from the environment, validated once at start-up with every problem reported together.
 
+pub mod events;
 mod mode;
 mod pay;
 mod pem;
@@ -72,6 +73,8 @@ pub struct Settings {
     /// Whether requests through WeChat Cloud Hosting's gateway sign in by its identity headers
     /// (`WXGATE_CLOUD_HOSTING=1`; off by default, and then the headers are ignored).
     pub cloud_hosting: bool,
+    /// Where events for the product go (`WXGATE_EVENTS_URL`); none: they are kept, not sent.
+    pub events: Option<events::EventsSettings>,
     /// In sandbox mode, the sandbox's pages the app links to; handed over by whoever mounts the sandbox (none are
     /// read from the environment).
     pub sandbox_links: Option<SandboxLinks>,
@@ -117,6 +120,7 @@ impl Settings {
         );
         let metrics_addr = metrics_addr(vars, &mut problems);
         let cloud_hosting = cloud_hosting(vars, &mut problems);
+        let events = events::EventsSettings::read(vars, &mut problems);
         let admins = vars
             .get("WXGATE_ADMINS")
             .map(|list| {
@@ -148,6 +152,7 @@ impl Settings {
                 notification_retention_days,
                 metrics_addr,
                 cloud_hosting,
+                events,
                 sandbox_links: None,
             }),
             _ => Err(problems),

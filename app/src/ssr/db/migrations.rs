@@ -67,6 +67,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "shipping",
         include_str!("../../../migrations/0013_shipping.sql"),
     ),
+    (
+        14,
+        "push and events",
+        include_str!("../../../migrations/0014_push_and_events.sql"),
+    ),
 ];
 
 /// The embedded migrations, as sqlx reads a migrations folder.

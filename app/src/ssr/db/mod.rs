@@ -5,12 +5,15 @@
 
 pub mod avatars;
 mod catalogue;
+mod event_data;
+pub mod events;
 mod instance;
 mod migrations;
 mod notifications;
 mod oauth;
 mod order_limits;
 mod orders;
+pub mod push;
 mod rate_limits;
 pub mod reconciliations;
 pub mod refunds;
@@ -19,12 +22,16 @@ pub mod shipments;
 mod tokens;
 mod users;
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::Notify;
 
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use catalogue::ProductRow;
+pub use events::{Attempt, EndpointHealth, EventRow};
 pub use instance::InstanceRow;
 pub use oauth::{NewOAuthLogin, OAuthLoginRow, OAuthLoginStatus};
 pub use orders::{NewOrder, NotificationReceipt, OrderRow};
@@ -124,6 +131,9 @@ pub enum DbError {
 pub struct Database {
     pool: AnyPool,
     backend: Backend,
+    /// Signalled after a transaction that may have written an event commits, so this process's delivery starts at
+    /// once (other processes find the event when they next look).
+    events_written: Arc<Notify>,
 }
 
 impl Database {
@@ -161,7 +171,11 @@ impl Database {
                     source,
                 })?;
         }
-        Ok(Database { pool, backend })
+        Ok(Database {
+            pool,
+            backend,
+            events_written: Arc::new(Notify::new()),
+        })
     }
 
     /// Starts a transaction that writes. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a
@@ -197,6 +211,16 @@ impl Database {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Wakes this process's event delivery (see [`Database::event_written`]).
+    pub(crate) fn events_written(&self) {
+        self.events_written.notify_one();
+    }
+
+    /// Resolves when a transaction of this process may have written an event since the last call.
+    pub async fn event_written(&self) {
+        self.events_written.notified().await;
     }
 
     pub fn pool(&self) -> &AnyPool {

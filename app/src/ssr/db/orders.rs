@@ -1,8 +1,10 @@
 //! The catalogue and orders: server-priced orders with their items, guarded status changes (a change happens only
 //! from the statuses the status machine allows, in one statement), and the audit trail of notifications.
 
+use super::event_data::{record_order_event, record_order_event_by_trade_no};
 use super::{Database, DbError, ProductRow};
 use crate::ssr::clock::now;
+use crate::ssr::events::EventType;
 use crate::types::channel::PayChannel;
 use crate::types::money::Fen;
 use crate::types::status::OrderStatus;
@@ -292,8 +294,10 @@ impl Database {
                 super::shipments::queue_shipment(&mut tx, out_trade_no, payer_openid, paid_at)
                     .await?;
             }
+            record_order_event_by_trade_no(&mut tx, EventType::OrderPaid, out_trade_no).await?;
         }
         tx.commit().await?;
+        self.events_written();
         Ok(changed)
     }
 
@@ -306,6 +310,7 @@ impl Database {
         transaction_id: &str,
         paid_at: i64,
     ) -> Result<bool, DbError> {
+        let mut tx = self.begin_write().await?;
         let changed = sqlx::query(
             "UPDATE orders SET transaction_id = $1, paid_at = $2, flag = $3, updated_at = $4 \
              WHERE out_trade_no = $5 AND status = $6 AND transaction_id IS NULL",
@@ -316,10 +321,17 @@ impl Database {
         .bind(now())
         .bind(out_trade_no)
         .bind(OrderStatus::Closed.as_str())
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?
-        .rows_affected();
-        Ok(changed == 1)
+        .rows_affected()
+            == 1;
+        if changed {
+            record_order_event_by_trade_no(&mut tx, EventType::OrderPaidAfterClose, out_trade_no)
+                .await?;
+        }
+        tx.commit().await?;
+        self.events_written();
+        Ok(changed)
     }
 
     /// Every order paid after it was closed here, oldest first (refunded ones too: the caller looks at refunds).
@@ -413,14 +425,21 @@ impl Database {
             "UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND {}",
             status_guard(OrderStatus::Closed)
         );
+        let mut tx = self.begin_write().await?;
         let changed = sqlx::query(&query)
             .bind(OrderStatus::Closed.as_str())
             .bind(now())
             .bind(id)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?
-            .rows_affected();
-        Ok(changed == 1)
+            .rows_affected()
+            == 1;
+        if changed {
+            record_order_event(&mut tx, EventType::OrderClosed, id).await?;
+        }
+        tx.commit().await?;
+        self.events_written();
+        Ok(changed)
     }
 
     /// Marks an order as looked at now, so the sweeper comes back to it only after a while.

@@ -2,9 +2,11 @@
 //! once (a guarded change), and in the same transaction the order becomes PARTIALLY_REFUNDED or REFUNDED by the sum
 //! of its settled refunds. Requests and settlements of one order take turns on the order's row lock.
 
+use super::event_data::{record_order_event, record_refund_event};
 use super::orders::status_guard;
 use super::{Database, DbError};
 use crate::ssr::clock::now;
+use crate::ssr::events::EventType;
 use crate::types::money::Fen;
 use crate::types::status::{OrderStatus, RefundStatus};
 
@@ -149,26 +151,35 @@ impl Database {
             .collect())
     }
 
-    /// Moves an unsettled refund to WeChat's PROCESSING, ABNORMAL or CLOSED (never out of SUCCESS).
+    /// Moves an unsettled refund to WeChat's PROCESSING, ABNORMAL or CLOSED (never out of SUCCESS); a refund
+    /// that becomes ABNORMAL or CLOSED is reported (`refund.failed`) in the same transaction. True when it changed.
     pub async fn update_refund(
         &self,
         out_refund_no: &str,
         status: RefundStatus,
         refund_id: Option<&str>,
     ) -> Result<bool, DbError> {
+        let mut tx = self.begin_write().await?;
         let changed = sqlx::query(
             "UPDATE refunds SET status = $1, refund_id = COALESCE($2, refund_id), updated_at = $3 \
-             WHERE out_refund_no = $4 AND status <> $5",
+             WHERE out_refund_no = $4 AND status <> $5 AND (status <> $1 OR refund_id IS NULL AND $2 IS NOT NULL)",
         )
         .bind(status.as_str())
         .bind(refund_id)
         .bind(now())
         .bind(out_refund_no)
         .bind(RefundStatus::Success.as_str())
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?
-        .rows_affected();
-        Ok(changed == 1)
+        .rows_affected()
+            == 1;
+        let failed = matches!(status, RefundStatus::Closed | RefundStatus::Abnormal);
+        if changed && failed {
+            record_refund_event(&mut tx, EventType::RefundFailed, out_refund_no).await?;
+        }
+        tx.commit().await?;
+        self.events_written();
+        Ok(changed)
     }
 
     /// Settles a refund once and, in the same transaction, sets its order to PARTIALLY_REFUNDED or REFUNDED.
@@ -230,7 +241,12 @@ impl Database {
             .bind(&order_id)
             .execute(&mut *tx)
             .await?;
+        record_refund_event(&mut tx, EventType::RefundSucceeded, out_refund_no).await?;
+        if status == OrderStatus::Refunded {
+            record_order_event(&mut tx, EventType::OrderRefunded, &order_id).await?;
+        }
         tx.commit().await?;
+        self.events_written();
         Ok(true)
     }
 }

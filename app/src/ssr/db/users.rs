@@ -1,10 +1,13 @@
 //! Users and their WeChat identities, and the mini-program session keys. Linking and merging happen in one
 //! transaction each, so two logins of one person at once still end as one user.
 
+use serde_json::json;
 use sqlx::{Any, Transaction};
 
+use super::events::record_event;
 use super::{Backend, Database, DbError};
 use crate::ssr::clock::now;
+use crate::ssr::events::EventType;
 
 /// A person's account, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,10 +104,12 @@ impl Database {
             .collect(),
             None => Vec::new(),
         };
+        let mut created = false;
         let user_id = match (existing, by_unionid.first()) {
             (Some((user_id,)), _) => user_id,
             (None, Some(user_id)) => user_id.clone(),
             (None, None) => {
+                created = true;
                 let user_id = new_id();
                 sqlx::query("INSERT INTO users (id, created_at, updated_at) VALUES ($1, $2, $2)")
                     .bind(&user_id)
@@ -114,7 +119,11 @@ impl Database {
                 user_id
             }
         };
-        for other in by_unionid.iter().filter(|other| **other != user_id) {
+        let merged: Vec<&String> = by_unionid
+            .iter()
+            .filter(|other| **other != user_id)
+            .collect();
+        for other in &merged {
             merge_users(&mut tx, &user_id, other).await?;
         }
         sqlx::query(
@@ -141,7 +150,27 @@ impl Database {
             .execute(&mut *tx)
             .await?;
         }
+        let identity_data = json!({
+            "appid": identity.appid,
+            "openid": identity.openid,
+            "unionid": identity.unionid,
+            "provider": identity.provider,
+        });
+        if created {
+            let data = json!({"user_id": user_id, "identity": identity_data});
+            record_event(&mut tx, EventType::UserCreated, data).await?;
+        }
+        if !merged.is_empty() {
+            let data = json!({
+                "user_id": user_id,
+                "merged_user_ids": merged,
+                "unionid": identity.unionid,
+                "identity": identity_data,
+            });
+            record_event(&mut tx, EventType::UserMerged, data).await?;
+        }
         tx.commit().await?;
+        self.events_written();
         Ok(user_id)
     }
 
@@ -201,13 +230,25 @@ impl Database {
             .collect())
     }
 
+    /// Binds `phone` to the user; a number new to them is reported (`user.phone_bound`) in the same transaction.
     pub async fn set_phone(&self, user_id: &str, phone: &str) -> Result<(), DbError> {
-        sqlx::query("UPDATE users SET phone = $1, updated_at = $2 WHERE id = $3")
-            .bind(phone)
-            .bind(now())
-            .bind(user_id)
-            .execute(self.pool())
-            .await?;
+        let mut tx = self.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE users SET phone = $1, updated_at = $2 WHERE id = $3 AND (phone IS NULL OR phone <> $1)",
+        )
+        .bind(phone)
+        .bind(now())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if changed {
+            let data = json!({"user_id": user_id, "phone": phone});
+            record_event(&mut tx, EventType::UserPhoneBound, data).await?;
+        }
+        tx.commit().await?;
+        self.events_written();
         Ok(())
     }
 
