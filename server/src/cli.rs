@@ -46,6 +46,24 @@ pub enum Command {
     /// WeChat's crypto steps one at a time, for debugging a live integration.
     #[command(subcommand)]
     Tools(Tool),
+    /// The events for the product (WXGATE_EVENTS_URL): list them with their deliveries, or send one again.
+    #[command(subcommand)]
+    Events(EventsCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum EventsCommand {
+    /// The newest events first, with their state, attempts and last answer.
+    List {
+        /// How many to show (at most 1000).
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Make an event due again now (a fresh schedule, the same webhook-id).
+    Resend {
+        /// The event's id (`msg_…`), as `list` shows it.
+        id: String,
+    },
 }
 
 /// Each tool prints its result on standard output, or a clear error with a non-zero exit.

@@ -28,5 +28,8 @@ async fn main() -> ExitCode {
         }
         Some(Command::Sandbox(sandbox)) => commands::sandbox::run(&cli.data_dir, &sandbox).await,
         Some(Command::Openapi) => commands::openapi::run(),
+        Some(Command::Events(events)) => {
+            commands::events::run(&cli.data_dir, cli.serve.addr, &events).await
+        }
     }
 }

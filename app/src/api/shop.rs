@@ -266,3 +266,13 @@ pub async fn retry_shipping(order_id: String) -> Result<(), ApiError> {
     let (context, user_id) = signed_in().await?;
     Ok(crate::ssr::shipping::dispatch::retry(&context, &user_id, &order_id).await?)
 }
+
+/// Sends an event to the product again: due now, on a fresh schedule, with the same `webhook-id`; admins only.
+#[server(prefix = "/api/fn", endpoint = "resend_event")]
+pub async fn resend_event(event_id: String) -> Result<(), ApiError> {
+    use crate::ssr::bounds;
+
+    super::bounded(bounds::fit("event_id", &event_id, bounds::MAX_ID_BYTES))?;
+    let (context, user_id) = signed_in().await?;
+    crate::ssr::events::admin::resend(&context, &user_id, &event_id).await
+}

@@ -1,6 +1,7 @@
 //! DTOs that cross the wire between the server and the browser. Nothing secret goes in here, ever.
 
 pub mod channel;
+pub mod events;
 pub mod money;
 pub mod shipping;
 pub mod shop;

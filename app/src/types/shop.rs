@@ -124,6 +124,8 @@ pub struct AdminOverview {
     pub orders: Vec<OrderSummary>,
     pub products: Vec<Product>,
     pub reconciliations: Vec<ReconciliationSummary>,
+    /// The events for the product and their deliveries.
+    pub events: crate::types::events::EventsOverview,
 }
 
 /// One China day checked against WeChat Pay's trade bill.

@@ -13,6 +13,7 @@ mod html;
 pub mod keys;
 pub mod login;
 pub mod pay;
+pub mod push;
 pub mod qr;
 pub mod shipping;
 
@@ -49,6 +50,8 @@ pub struct Sandbox {
     http: reqwest::Client,
     /// Mini-program shipping information and order states.
     pub shipping: shipping::Shipping,
+    /// The message push: each app's console setting and the recent deliveries.
+    pub push: push::Push,
 }
 
 impl Sandbox {
@@ -71,6 +74,7 @@ impl Sandbox {
             cloud_service: std::sync::OnceLock::new(),
             http: reqwest::Client::new(),
             shipping: shipping::Shipping::default(),
+            push: push::Push::default(),
         }))
     }
 
@@ -80,6 +84,11 @@ impl Sandbox {
         let _ = self
             .cloud_service
             .set(base.trim_end_matches('/').to_owned());
+    }
+
+    /// The wxgate this sandbox serves, once known (see [`Sandbox::serve_cloud_service`]).
+    fn service_base(&self) -> Option<&str> {
+        self.cloud_service.get().map(String::as_str)
     }
 }
 
@@ -100,6 +109,7 @@ fn control_routes() -> Router<Arc<Sandbox>> {
         .merge(bridge::routes())
         .route("/cloud/call-container", post(cloud::call_container))
         .merge(shipping::control_routes())
+        .merge(push::control_routes())
 }
 
 /// The sandbox alone, as WeChat's hosts: WeChat's paths at the root, the control API under `/sandbox`.

@@ -1,6 +1,7 @@
 //! One module per CLI command.
 
 pub mod doctor;
+pub mod events;
 pub mod migrate;
 pub mod openapi;
 pub mod reconcile;

@@ -546,6 +546,43 @@ async fn every_documented_route_answers_as_its_schema_says() {
     assert!(matches!(status, 400 | 401), "{status} {refused}");
     assert_eq!(refused["code"], "FAIL");
 
+    // WeChat's message push: the URL check answered with echostr when signed, refused when not.
+    let oa_appid = server.control_get("/sandbox").await["oa_appid"]
+        .as_str()
+        .expect("oa_appid")
+        .to_owned();
+    let push_path = format!("/api/wechat/push/{oa_appid}");
+    let push_token = database.sandbox_credentials().push_token;
+    let timestamp = crate::support::unix_now().to_string();
+    let signature = wechat::push::crypto::signature(&push_token, &timestamp, "7");
+    let (status, _) = contract
+        .call(
+            &server,
+            get("/api/wechat/push/{appid}").path(format!(
+                "{push_path}?signature={signature}&timestamp={timestamp}&nonce=7&echostr=e1"
+            )),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = contract
+        .call(
+            &server,
+            get("/api/wechat/push/{appid}")
+                .path(format!("{push_path}?timestamp=1&nonce=7&echostr=e1")),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (status, _) = contract
+        .call(
+            &server,
+            post("/api/wechat/push/{appid}").path(format!(
+                "{push_path}?signature={}&timestamp={timestamp}&nonce=7",
+                "0".repeat(40)
+            )),
+        )
+        .await;
+    assert_eq!(status, 401);
+
     let (status, _) = contract
         .call(&server, post("/api/auth/logout").token(&token))
         .await;

@@ -214,7 +214,7 @@ impl Database {
     }
 
     /// Wakes this process's event delivery (see [`Database::event_written`]).
-    pub(crate) fn events_written(&self) {
+    pub fn events_written(&self) {
         self.events_written.notify_one();
     }
 

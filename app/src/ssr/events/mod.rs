@@ -2,6 +2,7 @@
 //! the outbox in the transaction of the change it reports and delivered as Standard Webhooks
 //! (<https://www.standardwebhooks.com/>) by [`delivery`].
 
+pub mod admin;
 pub mod delivery;
 pub mod schedule;
 

@@ -1,6 +1,6 @@
 //! What the admin page is shown, for admins only: orders paid after they were closed that still need a refund,
 //! mini-program shipments to dispatch or failing, everyone's recent orders, the catalogue and the latest days
-//! checked against WeChat Pay's trade bill.
+//! checked against WeChat Pay's trade bill, and the events for the product with their deliveries.
 
 use super::access::is_admin;
 use super::refunds::left_to_refund;
@@ -30,6 +30,7 @@ pub async fn overview(context: &AppContext, admin: &str) -> Result<AdminOverview
     let orders = context.db.recent_orders(RECENT_ORDERS).await?;
     let products = catalogue::list(context).await?;
     let reconciliations = context.db.recent_reconciliations(RECENT_DAYS).await?;
+    let events = crate::ssr::events::admin::overview(context).await?;
     Ok(AdminOverview {
         paid_after_closing,
         shipments: shipments.into_iter().map(views::shipment_summary).collect(),
@@ -39,5 +40,6 @@ pub async fn overview(context: &AppContext, admin: &str) -> Result<AdminOverview
             .into_iter()
             .map(views::reconciliation)
             .collect(),
+        events,
     })
 }

@@ -1,9 +1,10 @@
 //! The admin page (`/admin`): orders WeChat Pay took money for after they were closed (each a click from its refund
 //! form), mini-program shipments to dispatch or failing, everyone's recent orders (refunds are made on an order's page), the catalogue, where products are added,
-//! changed or taken off sale, and the latest days checked against WeChat Pay's bill.
+//! changed or taken off sale, the latest days checked against WeChat Pay's bill, and the events sent to the product.
 
 use leptos::prelude::*;
 
+use super::events::Events;
 use super::orders::OrderList;
 use super::shipments::Shipments;
 use super::{Price, Problem};
@@ -41,6 +42,8 @@ pub fn AdminPage() -> impl IntoView {
                         <ProductEditor product=None changed/>
                         <h2 class="subtitle">{lang.pick("对账", "Reconciliation")}</h2>
                         <Reconciliations days=overview.reconciliations/>
+                        <h2 class="subtitle">{lang.pick("发给产品的事件", "Events for the product")}</h2>
+                        <Events overview=overview.events changed/>
                     }
                     .into_any(),
                     Err(error) => view! { <Problem error next="/admin"/> }.into_any(),

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod catalogue;
+pub mod events;
 pub mod order;
 pub mod orders;
 pub mod shipments;

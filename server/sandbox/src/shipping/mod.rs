@@ -211,29 +211,65 @@ pub fn wechat_routes(sandbox: &Arc<Sandbox>) -> Router<Arc<Sandbox>> {
         ))
 }
 
-/// `POST /sandbox/shipping/{transaction_id}/confirm-receipt`: the buyer confirms receipt of a shipped payment.
+/// `POST /sandbox/shipping/{transaction_id}/confirm-receipt`: the buyer confirms receipt of a shipped payment;
+/// trade management then pushes `trade_manage_order_settlement` to the mini program (see [`crate::push`]), with
+/// the settlement at once.
 async fn confirm_receipt(
     State(sandbox): State<Arc<Sandbox>>,
     Path(transaction_id): Path<String>,
 ) -> (axum::http::StatusCode, Json<Value>) {
-    let mut shipping = sandbox.shipping.lock();
-    match shipping.shipments.get_mut(&transaction_id) {
+    let confirmed = match sandbox.shipping.lock().shipments.get_mut(&transaction_id) {
         Some(shipment) => {
             shipment.receipt_confirmed = true;
-            (
-                axum::http::StatusCode::OK,
-                Json(
-                    json!({ "transaction_id": transaction_id, "order_state": OrderState::ReceiptConfirmed as u8 }),
-                ),
-            )
+            true
         }
-        None => (
+        None => false,
+    };
+    if !confirmed {
+        return (
             axum::http::StatusCode::CONFLICT,
             Json(
                 json!({ "error": { "message": "no shipping information was uploaded for that payment" } }),
             ),
-        ),
+        );
     }
+    let payment = sandbox
+        .pay
+        .jsapi_payment(&PaymentKey::Transaction(transaction_id.clone()));
+    let pushed = match payment {
+        Some(payment) => {
+            let now = crate::pay::clock::now_unix();
+            let fields = json!({
+                "transaction_id": payment.transaction_id,
+                "merchant_id": payment.mchid,
+                "merchant_trade_no": payment.out_trade_no,
+                // 2: the buyer confirmed it (1 would be automatic, after the waiting period).
+                "confirm_receive_method": 2,
+                "confirm_receive_time": now,
+                "settlement_time": now,
+            });
+            let fields = fields.as_object().cloned().unwrap_or_default();
+            sandbox
+                .push_event(
+                    &payment.appid,
+                    "trade_manage_order_settlement",
+                    &payment.payer_openid,
+                    &fields,
+                )
+                .await
+                .map(|delivery| json!(delivery))
+                .unwrap_or_else(|why| json!({ "skipped": why }))
+        }
+        None => json!({ "skipped": "not a payment of this sandbox" }),
+    };
+    (
+        axum::http::StatusCode::OK,
+        Json(json!({
+            "transaction_id": transaction_id,
+            "order_state": OrderState::ReceiptConfirmed as u8,
+            "push": pushed,
+        })),
+    )
 }
 
 /// `POST /sandbox/apps/{appid}/trade-managed` `{"managed"}`: whether the mini program's payments wait for shipping.

@@ -78,6 +78,12 @@ impl TestDatabase {
         self.postgres.as_ref().map(|(_, url)| url.as_str())
     }
 
+    /// The credentials of the sandbox a wxgate on this database plays (made by the first one started).
+    pub fn sandbox_credentials(&self) -> sandbox::credentials::SandboxCredentials {
+        sandbox::credentials::SandboxCredentials::load_or_create(self.data_dir())
+            .expect("the sandbox's credentials")
+    }
+
     pub fn data_dir(&self) -> &Path {
         self.data_dir.path()
     }

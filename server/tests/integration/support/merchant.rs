@@ -217,6 +217,21 @@ pub struct Receiver {
 
 impl Receiver {
     pub async fn start(statuses: Vec<StatusCode>) -> Receiver {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        Receiver::serve(listener, statuses)
+    }
+
+    /// A receiver on `port` of 127.0.0.1 (one a test kept free until now).
+    pub async fn start_on(port: u16, statuses: Vec<StatusCode>) -> Receiver {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("bind");
+        Receiver::serve(listener, statuses)
+    }
+
+    fn serve(listener: tokio::net::TcpListener, statuses: Vec<StatusCode>) -> Receiver {
         let received: Received = Arc::default();
         let seen = Arc::clone(&received);
         let app = axum::Router::new().route(
@@ -235,9 +250,6 @@ impl Receiver {
                 }
             }),
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
         let url = format!("http://{}/notify", listener.local_addr().expect("address"));
         tokio::spawn(async move { axum::serve(listener, app).await });
         Receiver { url, received }

@@ -86,6 +86,12 @@ impl WxgateProcess {
     }
 
     /// The process id of this wxgate.
+    /// Kills the process with SIGKILL, as a crash would end it, and waits for it to be gone.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reaped");
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }

@@ -180,4 +180,15 @@ impl Served {
             .await
             .expect("control JSON")
     }
+
+    /// The openid the sandbox gives `persona` in `appid`.
+    pub async fn persona_openid(&self, persona: &str, appid: &str) -> String {
+        self.control_get("/sandbox/personas")
+            .await
+            .as_array()
+            .and_then(|list| list.iter().find(|seen| seen["id"] == persona))
+            .and_then(|seen| seen["openids"][appid].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    }
 }
