@@ -145,11 +145,12 @@ unit-tests: claim-target
 	cargo test -p app -p wechat --features app/ssr
 	cargo test -p server -p sandbox -p private-files
 
-# The judges: the PyPI SDKs wechatpayv3 (Pay, in public-key and certificate mode) and wechatpy (login: code2session,
-# server tokens, the JS-SDK ticket, official-account OAuth), pinned, drive `wxgate sandbox`. Needs only pip's
+# The judges: the PyPI SDKs wechatpayv3 (Pay, in public-key and certificate mode), wechatpy (login: code2session,
+# server tokens, the JS-SDK ticket, official-account OAuth, the message push's crypto) and standardwebhooks (the
+# events wxgate sends), pinned, drive `wxgate sandbox` and `wxgate serve`. Needs only pip's
 # registry, once; the venv is kept and reused (its stamp names the pins, so a new pin installs again).
 SDK_VENV := $(HOME)/.cache/wxgate/sdk-venv
-SDK_PINS := wechatpayv3==2.0.4 wechatpy==1.8.18 pytest
+SDK_PINS := wechatpayv3==2.0.4 wechatpy==1.8.18 standardwebhooks==1.1.0 pytest
 SDK_STAMP := $(SDK_VENV)/.installed-$(shell echo '$(SDK_PINS)' | sha1sum | cut -c1-12)
 sdk-tests: claim-target $(SDK_STAMP)
 	cargo build -p server --bin wxgate

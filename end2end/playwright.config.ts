@@ -8,6 +8,9 @@ import * as path from 'node:path';
 const port = Number(process.env.WXGATE_E2E_PORT ?? 3100);
 const wxgate = process.env.WXGATE_BIN ?? '../target/debug/wxgate';
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wxgate-e2e-'));
+// Where wxgate sends its events: a receiver the events test starts and stops (nothing listens otherwise, so other
+// tests' events fail fast on a two-attempt schedule).
+const eventsPort = Number(process.env.WXGATE_E2E_EVENTS_PORT ?? port + 99);
 
 export default defineConfig({
   testDir: './tests',
@@ -50,6 +53,9 @@ export default defineConfig({
       RUST_LOG: 'info',
       WXGATE_RECONCILE_AT: '00:00',
       WXGATE_SANDBOX_BILLS: 'at-once',
+      WXGATE_EVENTS_URL: `http://127.0.0.1:${eventsPort}/events`,
+      WXGATE_EVENTS_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      WXGATE_EVENTS_SCHEDULE: '0,1',
     },
   },
 });

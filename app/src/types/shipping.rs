@@ -127,6 +127,8 @@ pub struct ShippingLine {
     pub tracking_no: Option<String>,
     /// When WeChat accepted it, Unix seconds.
     pub uploaded_at: Option<i64>,
+    /// When the buyer confirmed receipt (WeChat's trade management says so), Unix seconds.
+    pub receipt_confirmed_at: Option<i64>,
 }
 
 /// A shipment on the admin page: one to dispatch, or one whose upload is failing.

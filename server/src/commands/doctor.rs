@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use app::ssr::config::push::PushSettings;
 use app::ssr::config::{ConfiguredApp, Mode, Settings};
 
 use crate::startup;
@@ -74,6 +75,30 @@ fn describe(settings: &Settings, database: &str) -> String {
         ),
         None => "off (set WXGATE_METRICS_ADDR, e.g. 127.0.0.1:9464)".to_owned(),
     };
+    let push = |app: &Option<ConfiguredApp>, push: &Option<PushSettings>| match (app, push) {
+        (Some(app), Some(push)) => format!(
+            "on ({}/api/wechat/push/{}, {})",
+            settings.app_url.as_str().trim_end_matches('/'),
+            app.credentials.appid,
+            if push.key.is_some() {
+                "plain, compatible or safe mode"
+            } else {
+                "plain mode only: set WECHAT_PUSH_AES_KEY for safe mode"
+            }
+        ),
+        (None, _) => "off (the app is not configured)".to_owned(),
+        (Some(_), None) => "off (set WECHAT_PUSH_TOKEN and WECHAT_PUSH_AES_KEY)".to_owned(),
+    };
+    let events = match &settings.events {
+        Some(events) => format!(
+            "on (Standard Webhooks to {}://{}{}, {} attempts)",
+            events.url.scheme(),
+            events.url.host_str().unwrap_or_default(),
+            events.url.path(),
+            events.schedule.attempts()
+        ),
+        None => "kept, not sent (set WXGATE_EVENTS_URL and WXGATE_EVENTS_SECRET)".to_owned(),
+    };
     [
         format!("Mode:                  {mode}"),
         format!("Public URL:            {}", settings.app_url),
@@ -106,6 +131,15 @@ fn describe(settings: &Settings, database: &str) -> String {
             app(&wechat.website, "WECHAT_CLIENT_ID/WECHAT_CLIENT_SECRET")
         ),
         format!("WeChat Pay:            {pay}"),
+        format!(
+            "Mini program push:     {}",
+            push(&wechat.mini_program, &wechat.mini_program_push)
+        ),
+        format!(
+            "Official account push: {}",
+            push(&wechat.official_account, &wechat.official_account_push)
+        ),
+        format!("Events to the product: {events}"),
         format!(
             "WeChat servers:        {} | {} | {}",
             endpoints.api, endpoints.open, endpoints.pay

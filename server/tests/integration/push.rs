@@ -352,6 +352,12 @@ async fn the_buyers_receipt_confirmation_reaches_the_shipment(database: TestData
         event["data"]["receipt"]["confirmed_at"].is_string(),
         "{event}"
     );
+    // The order's shipping says so too.
+    let (_, order) = server.order(&buyer, &order_id).await;
+    assert!(
+        order["shipping"]["receipt_confirmed_at"].is_i64(),
+        "{order}"
+    );
 }
 
 async fn a_revocation_erases_what_was_withdrawn(database: TestDatabase) {

@@ -15,6 +15,9 @@ on_both_backends! {
 /// Logs as a deployment debugging its requests would: wxgate at info, tower-http's request spans at debug.
 const LOG_FILTER: &str = "info,tower_http=debug";
 
+/// The Standard Webhooks secret events are signed with.
+const EVENTS_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
 /// `http://127.0.0.1:PORT` where nothing listens (the port was free a moment ago and is closed again).
 fn closed_base() -> String {
     let address = std::net::TcpListener::bind("127.0.0.1:0")
@@ -54,6 +57,11 @@ fn live_env(wechat: &Sandbox, api: &str, pay: &str, timeout: &str) -> Vec<(Strin
             "WECHAT_PAY_NOTIFY_URL",
             "https://shop.example.com/api/webhooks/wechat-pay".to_owned(),
         ),
+        ("WECHAT_PUSH_TOKEN", credential("push_token")),
+        ("WECHAT_PUSH_AES_KEY", credential("push_aes_key")),
+        // The product's endpoint refuses connections: every delivery fails and is logged.
+        ("WXGATE_EVENTS_URL", format!("{}/events", closed_base())),
+        ("WXGATE_EVENTS_SECRET", EVENTS_SECRET.to_owned()),
     ]
     .into_iter()
     .map(|(name, value)| (name.to_owned(), value))
@@ -100,10 +108,18 @@ async fn bind_phone(server: &WxgateProcess, token: &str, code: &str) -> (u16, Va
 
 async fn no_secret_reaches_the_log(database: TestDatabase) {
     let wechat = Sandbox::start().await;
-    let mut secrets: Vec<(String, String)> = ["mp_secret", "oa_secret", "web_secret", "apiv3_key"]
-        .into_iter()
-        .map(|name| (name.to_owned(), wechat.credential(name)))
-        .collect();
+    let mut secrets: Vec<(String, String)> = [
+        "mp_secret",
+        "oa_secret",
+        "web_secret",
+        "apiv3_key",
+        "push_token",
+        "push_aes_key",
+    ]
+    .into_iter()
+    .map(|name| (name.to_owned(), wechat.credential(name)))
+    .collect();
+    secrets.push(("the events secret".to_owned(), EVENTS_SECRET.to_owned()));
     // Every line of the merchant key's base64 body.
     for line in wechat
         .credential("merchant_private_key_pem")

@@ -27,6 +27,8 @@ pub struct ShipmentRow {
     pub next_attempt_at: i64,
     pub last_error: Option<String>,
     pub uploaded_at: Option<i64>,
+    /// When the buyer confirmed receipt, as WeChat's trade management pushed it.
+    pub receipt_confirmed_at: Option<i64>,
     pub created_at: i64,
 }
 
@@ -52,6 +54,7 @@ impl sqlx::FromRow<'_, sqlx::any::AnyRow> for ShipmentRow {
             next_attempt_at: row.try_get("next_attempt_at")?,
             last_error: row.try_get("last_error")?,
             uploaded_at: row.try_get("uploaded_at")?,
+            receipt_confirmed_at: row.try_get("receipt_confirmed_at")?,
             created_at: row.try_get("created_at")?,
         })
     }
@@ -59,7 +62,7 @@ impl sqlx::FromRow<'_, sqlx::any::AnyRow> for ShipmentRow {
 
 const SHIPMENT_COLUMNS: &str = "order_id, appid, transaction_id, payer_openid, item_desc, goods, state, \
      express_company, express_name, tracking_no, receiver_contact, attempts, next_attempt_at, last_error, \
-     uploaded_at, created_at";
+     uploaded_at, receipt_confirmed_at, created_at";
 
 /// The express details an admin entered for physical goods.
 #[derive(Debug, Clone, PartialEq, Eq)]

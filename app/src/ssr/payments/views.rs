@@ -63,6 +63,7 @@ pub fn shipping_line(shipment: ShipmentRow) -> ShippingLine {
         express_company: shipment.express_name,
         tracking_no: shipment.tracking_no,
         uploaded_at: shipment.uploaded_at,
+        receipt_confirmed_at: shipment.receipt_confirmed_at,
     }
 }
 

@@ -124,6 +124,9 @@ fn OrderCard(
                         {shipping.state.sentence(lang)}
                         {shipping.express_company.map(|company| format!(" · {company}"))}
                         {shipping.tracking_no.map(|tracking_no| format!(" {tracking_no}"))}
+                        {shipping.receipt_confirmed_at.map(|_| view! {
+                            <span data-testid="receipt-confirmed">{lang.pick(" · 买家已确认收货", " · receipt confirmed by the buyer")}</span>
+                        })}
                     </dd>
                 </div>
             })}
