@@ -364,6 +364,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/wechat/push/{appid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * WeChat's message push: the URL check of the app's console
+         * @description Signed with the app's Token: `signature` = hex SHA-1 of the sorted Token, `timestamp` and `nonce`. Docs: <https://developers.weixin.qq.com/miniprogram/dev/framework/server-ability/message-push.html>.
+         */
+        get: operations["check_url"];
+        put?: never;
+        /**
+         * WeChat's message push: events of the official account and the mini program, stored once
+         * @description Plain mode is signed by `signature`; safe and compatible mode (`encrypt_type=aes`) by `msg_signature` over the `Encrypt` field too, which is AES-256-CBC with the EncodingAESKey and must name this appid. A message WeChat sends again is answered `success` and stored once.
+         */
+        post: operations["receive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -669,6 +693,11 @@ export interface components {
              * @description When WeChat accepted it, Unix seconds.
              */
             uploaded_at?: number | null;
+            /**
+             * Format: int64
+             * @description When the buyer confirmed receipt (WeChat's trade management says so), Unix seconds.
+             */
+            receipt_confirmed_at?: number | null;
         };
         /**
          * @description Where a paid mini-program order's shipping information stands with WeChat.
@@ -2584,6 +2613,134 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookRefusal"];
+                };
+            };
+        };
+    };
+    check_url: {
+        parameters: {
+            query: {
+                signature: string;
+                timestamp: string;
+                nonce: string;
+                /** @description Answered back as it is */
+                echostr: string;
+            };
+            header?: never;
+            path: {
+                /** @description The mini program's or the official account's appid */
+                appid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The `echostr` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description A parameter is missing or too long */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Not signed with the Token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description No app with this appid receives pushes here */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
+    };
+    receive: {
+        parameters: {
+            query: {
+                signature: string;
+                timestamp: string;
+                nonce: string;
+                /** @description `aes` in safe and compatible mode */
+                encrypt_type?: string;
+                /** @description In safe and compatible mode */
+                msg_signature?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The mini program's or the official account's appid */
+                appid: string;
+            };
+            cookie?: never;
+        };
+        /** @description The message, XML or JSON */
+        requestBody: {
+            content: {
+                "text/xml": string;
+            };
+        };
+        responses: {
+            /** @description `success`: stored, or stored before */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Malformed, or encrypted for another app */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Not signed with the Token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description No app with this appid receives pushes here */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Not stored; WeChat sends it again */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
                 };
             };
         };
