@@ -217,6 +217,29 @@ pub fn local_base(address: SocketAddr) -> String {
 
 /// Migrates the database and checks that it was made for this mode (and, live, this merchant): sandbox-paid orders
 /// must never meet live ones. The first start records what the database is for.
+/// For a one-shot command (`migrate`, `reconcile`, `events`): the checked configuration's context with the
+/// database migrated, or the exit code once what stopped it is printed — a configuration problem, or
+/// `unprepared` when the database could not be prepared.
+pub async fn prepared_context(
+    command: &str,
+    data_dir: &Path,
+    listen: SocketAddr,
+    unprepared: std::process::ExitCode,
+) -> Result<AppContext, std::process::ExitCode> {
+    let context = match check(&Vars::from_env(), data_dir, listen).await {
+        Ok(ready) => ready.context,
+        Err(problems) => {
+            eprintln!("{problems}");
+            return Err(std::process::ExitCode::from(CONFIG_EXIT_CODE));
+        }
+    };
+    if let Err(error) = prepare(&context).await {
+        eprintln!("wxgate {command} failed: {error}");
+        return Err(unprepared);
+    }
+    Ok(context)
+}
+
 pub async fn prepare(context: &AppContext) -> Result<(), String> {
     context
         .db

@@ -18,18 +18,11 @@ pub async fn run(
     listen: std::net::SocketAddr,
     command: &EventsCommand,
 ) -> ExitCode {
-    let context = match startup::check(&app::ssr::config::Vars::from_env(), data_dir, listen).await
-    {
-        Ok(ready) => ready.context,
-        Err(problems) => {
-            eprintln!("{problems}");
-            return ExitCode::from(startup::CONFIG_EXIT_CODE);
-        }
-    };
-    if let Err(error) = startup::prepare(&context).await {
-        eprintln!("wxgate events: {error}");
-        return ExitCode::from(2);
-    }
+    let context =
+        match startup::prepared_context("events", data_dir, listen, ExitCode::from(2)).await {
+            Ok(context) => context,
+            Err(code) => return code,
+        };
     let db = &context.db;
     match command {
         EventsCommand::List { limit } => {

@@ -6,18 +6,11 @@ use std::process::ExitCode;
 use crate::startup;
 
 pub async fn run(data_dir: &Path, listen: std::net::SocketAddr) -> ExitCode {
-    let context = match startup::check(&app::ssr::config::Vars::from_env(), data_dir, listen).await
-    {
-        Ok(ready) => ready.context,
-        Err(problems) => {
-            eprintln!("{problems}");
-            return ExitCode::from(startup::CONFIG_EXIT_CODE);
-        }
-    };
-    if let Err(error) = startup::prepare(&context).await {
-        eprintln!("wxgate migrate failed: {error}");
-        return ExitCode::FAILURE;
-    }
+    let context =
+        match startup::prepared_context("migrate", data_dir, listen, ExitCode::FAILURE).await {
+            Ok(context) => context,
+            Err(code) => return code,
+        };
     match context.db.schema_version().await {
         Ok(version) => {
             println!(

@@ -9,18 +9,11 @@ use app::ssr::payments::reconcile::{check_and_record, failure_sentence};
 use crate::startup;
 
 pub async fn run(data_dir: &Path, listen: std::net::SocketAddr, date: &str) -> ExitCode {
-    let context = match startup::check(&app::ssr::config::Vars::from_env(), data_dir, listen).await
-    {
-        Ok(ready) => ready.context,
-        Err(problems) => {
-            eprintln!("{problems}");
-            return ExitCode::from(startup::CONFIG_EXIT_CODE);
-        }
-    };
-    if let Err(error) = startup::prepare(&context).await {
-        eprintln!("wxgate reconcile: {error}");
-        return ExitCode::from(2);
-    }
+    let context =
+        match startup::prepared_context("reconcile", data_dir, listen, ExitCode::from(2)).await {
+            Ok(context) => context,
+            Err(code) => return code,
+        };
     match check_and_record(&context, date).await {
         Ok(report) => {
             println!(

@@ -64,48 +64,33 @@ async fn the_console_url_check_is_answered_only_when_signed(database: TestDataba
         assert_eq!(checked["passed"], true, "{checked}");
     }
     let token = database.sandbox_credentials().push_token;
-    let timestamp = unix_now().to_string();
-    let client = reqwest::Client::new();
+    let now = unix_now().to_string();
     let url = server.url(&format!("/api/wechat/push/{oa_appid}"));
-    let forged = client
-        .get(&url)
+    assert_eq!(url_check(&url, "not-the-token", &now).await, 401);
+    assert_eq!(
+        url_check(&url, &token, "1000").await,
+        401,
+        "an old signed request is a replay"
+    );
+    let unknown = server.url("/api/wechat/push/wx0000000000000000");
+    assert_eq!(url_check(&unknown, &token, &now).await, 404);
+}
+
+/// The status of a URL check at `url` signed with `token` at `timestamp`.
+async fn url_check(url: &str, token: &str, timestamp: &str) -> u16 {
+    reqwest::Client::new()
+        .get(url)
         .query(&[
-            (
-                "signature",
-                signature("not-the-token", &timestamp, "5").as_str(),
-            ),
-            ("timestamp", &timestamp),
+            ("signature", signature(token, timestamp, "5").as_str()),
+            ("timestamp", timestamp),
             ("nonce", "5"),
             ("echostr", "e"),
         ])
         .send()
         .await
-        .expect("GET");
-    assert_eq!(forged.status(), 401);
-    let stale = client
-        .get(&url)
-        .query(&[
-            ("signature", signature(&token, "1000", "5").as_str()),
-            ("timestamp", "1000"),
-            ("nonce", "5"),
-            ("echostr", "e"),
-        ])
-        .send()
-        .await
-        .expect("GET");
-    assert_eq!(stale.status(), 401, "an old signed request is a replay");
-    let unknown = client
-        .get(server.url("/api/wechat/push/wx0000000000000000"))
-        .query(&[
-            ("signature", signature(&token, &timestamp, "5").as_str()),
-            ("timestamp", &timestamp),
-            ("nonce", "5"),
-            ("echostr", "e"),
-        ])
-        .send()
-        .await
-        .expect("GET");
-    assert_eq!(unknown.status(), 404);
+        .expect("GET")
+        .status()
+        .as_u16()
 }
 
 async fn every_mode_and_format_is_received_and_applied(database: TestDatabase) {

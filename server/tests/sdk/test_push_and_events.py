@@ -21,7 +21,7 @@ from standardwebhooks.webhooks import Webhook
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import check_signature
 
-from conftest import free_port
+from conftest import Receiver, free_port
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
@@ -84,37 +84,12 @@ def test_wechatpy_verifies_and_decrypts_the_sandboxs_safe_mode_push(sandbox):
         receiver.close()
 
 
-class EventReceiver:
-    """A product's events endpoint: records each POST's headers and raw body, answers 204."""
-
-    def __init__(self):
-        self.received = queue.Queue()
-        received = self.received
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                received.put((dict(self.headers.items()), body))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d/events" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-
-
 @pytest.fixture
 def served():
-    """`wxgate serve` in sandbox mode, sending events to a receiver: (base URL, credentials, receiver)."""
+    """`wxgate serve` in sandbox mode, sending events to a receiver (answering 204): (base URL, credentials, receiver)."""
     binary = os.environ.get("WXGATE_BIN")
     assert binary and os.path.exists(binary), "set WXGATE_BIN to a built wxgate (make sdk-tests does)"
-    receiver = EventReceiver()
+    receiver = Receiver()
     data_dir = tempfile.mkdtemp(prefix="wxgate-sdk-serve-")
     port = free_port()
     env = {"PATH": os.environ.get("PATH", ""), "WXGATE_DATA_DIR": data_dir, "RUST_LOG": "warn",
