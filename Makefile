@@ -147,10 +147,11 @@ unit-tests: claim-target
 
 # The judges: the PyPI SDKs wechatpayv3 (Pay, in public-key and certificate mode), wechatpy (login: code2session,
 # server tokens, the JS-SDK ticket, official-account OAuth, the message push's crypto) and standardwebhooks (the
-# events wxgate sends), pinned, drive `wxgate sandbox` and `wxgate serve`. Needs only pip's
+# events wxgate sends, with `wxgate serve` on SQLite and on PostgreSQL, made through psycopg), pinned, drive
+# `wxgate sandbox` and `wxgate serve`. Needs only pip's
 # registry, once; the venv is kept and reused (its stamp names the pins, so a new pin installs again).
 SDK_VENV := $(HOME)/.cache/wxgate/sdk-venv
-SDK_PINS := wechatpayv3==2.0.4 wechatpy==1.8.18 standardwebhooks==1.1.0 pytest
+SDK_PINS := wechatpayv3==2.0.4 wechatpy==1.8.18 standardwebhooks==1.1.0 psycopg==3.3.9 psycopg-binary==3.3.9 pytest
 SDK_STAMP := $(SDK_VENV)/.installed-$(shell echo '$(SDK_PINS)' | sha1sum | cut -c1-12)
 sdk-tests: claim-target $(SDK_STAMP)
 	cargo build -p server --bin wxgate

@@ -3,6 +3,8 @@
 - wechatpy's WeChatCrypto checks and decrypts what the sandbox pushes in safe mode, and encrypts a message that
   `wxgate serve` must take;
 - standardwebhooks (the Standard Webhooks reference library) verifies the events wxgate sends to a product.
+
+`wxgate serve` runs once on SQLite and once on PostgreSQL (WXGATE_TEST_POSTGRES_URL, default the local server).
 """
 import hashlib
 import http.server
@@ -84,8 +86,35 @@ def test_wechatpy_verifies_and_decrypts_the_sandboxs_safe_mode_push(sandbox):
         receiver.close()
 
 
+POSTGRES_URL = os.environ.get("WXGATE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
 @pytest.fixture
-def served():
+def database(request):
+    """The DATABASE_URL of a fresh database: none for the default SQLite file, or a PostgreSQL database made for the
+    test and dropped after it (with CI set, an unreachable PostgreSQL fails the test, as in the integration tests)."""
+    if request.param == "sqlite":
+        yield None
+        return
+    import psycopg
+
+    name = "wxgate_sdk_%s" % os.urandom(6).hex()
+    try:
+        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("PostgreSQL is not reachable at %s: %s" % (POSTGRES_URL, error))
+    with admin:
+        admin.execute('CREATE DATABASE "%s"' % name)
+        try:
+            yield POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+        finally:
+            admin.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
+
+
+@pytest.fixture
+def served(database):
     """`wxgate serve` in sandbox mode, sending events to a receiver (answering 204): (base URL, credentials, receiver)."""
     binary = os.environ.get("WXGATE_BIN")
     assert binary and os.path.exists(binary), "set WXGATE_BIN to a built wxgate (make sdk-tests does)"
@@ -95,6 +124,8 @@ def served():
     env = {"PATH": os.environ.get("PATH", ""), "WXGATE_DATA_DIR": data_dir, "RUST_LOG": "warn",
            "WXGATE_MODE": "sandbox", "WXGATE_RECONCILE_AT": "off",
            "WXGATE_EVENTS_URL": receiver.url, "WXGATE_EVENTS_SECRET": SECRET}
+    if database:
+        env["DATABASE_URL"] = database
     printed = subprocess.run([binary, "sandbox", "credentials"], env=env, cwd=data_dir,
                              capture_output=True, check=True)
     credentials = json.loads(printed.stdout)
@@ -116,6 +147,7 @@ def served():
     receiver.close()
 
 
+@pytest.mark.parametrize("database", ["sqlite", "postgres"], indirect=True)
 def test_wxgate_takes_wechatpys_encrypted_push(served):
     base, credentials, _ = served
     appid = credentials["oa_appid"]
@@ -140,6 +172,7 @@ def test_wxgate_takes_wechatpys_encrypted_push(served):
         assert response.read() == b"success"
 
 
+@pytest.mark.parametrize("database", ["sqlite", "postgres"], indirect=True)
 def test_standardwebhooks_verifies_the_events_wxgate_sends(served):
     base, _, receiver = served
     minted = post_json(base + "/sandbox/mp/login-code", {"persona": "xiaoming"})
