@@ -1,11 +1,14 @@
 //! WeChat's message push into wxgate, with the sandbox playing WeChat: the console's URL check; every mode (plain,
 //! compatible, safe) in both formats; forged and misdirected messages refused; a repeat applied once; the buyer's
-//! receipt confirmation reaching the order's shipment; a revocation erasing what was withdrawn.
+//! receipt confirmation reaching the order's shipment; a revocation erasing what was withdrawn; the sandbox
+//! retrying as WeChat does.
 
 use std::time::Duration;
 
+use axum::http::StatusCode;
 use serde_json::{json, Value};
 
+use crate::support::merchant::Receiver;
 use crate::support::{on_both_backends, unix_now, TestDatabase, Wxgate};
 use app::ssr::db::Database;
 use wechat::push::crypto::{msg_signature, signature, PushKey};
@@ -17,6 +20,7 @@ on_both_backends! {
     a_message_wechat_sends_again_is_applied_once => a_message_wechat_sends_again_is_applied_once;
     the_buyers_receipt_confirmation_reaches_the_shipment => the_buyers_receipt_confirmation_reaches_the_shipment;
     a_revocation_erases_what_was_withdrawn => a_revocation_erases_what_was_withdrawn;
+    the_sandbox_retries_a_push_as_wechat_does => the_sandbox_retries_a_push_as_wechat_does;
 }
 
 /// The sandbox's appids.
@@ -386,4 +390,60 @@ async fn a_revocation_erases_what_was_withdrawn(database: TestDatabase) {
         revoked["data"]["erased"],
         json!(["nickname", "avatar", "phone", "session_key"])
     );
+}
+
+async fn the_sandbox_retries_a_push_as_wechat_does(database: TestDatabase) {
+    let server = Wxgate::start(&database, &[]).await;
+    let (mp_appid, _) = appids(&server).await;
+    // A server that fails twice, then answers 200 with an empty body (which WeChat takes as well as `success`).
+    let receiver = Receiver::start(vec![
+        StatusCode::INTERNAL_SERVER_ERROR,
+        StatusCode::BAD_GATEWAY,
+        StatusCode::OK,
+    ])
+    .await;
+    server
+        .control(
+            &format!("/sandbox/push/{mp_appid}/settings"),
+            json!({"url": receiver.url, "mode": "plain", "format": "json"}),
+        )
+        .await;
+    let delivery = server
+        .control(
+            &format!("/sandbox/push/{mp_appid}/events"),
+            json!({"event": "trade_manage_remind_access_api", "persona": "xiaoming", "fields": {"msg": "接入提醒"}}),
+        )
+        .await;
+    assert_eq!(delivery["delivered"], true, "{delivery}");
+    let statuses: Vec<&Value> = delivery["attempts"]
+        .as_array()
+        .expect("attempts")
+        .iter()
+        .map(|attempt| &attempt["status"])
+        .collect();
+    assert_eq!(statuses, [&json!(500), &json!(502), &json!(200)]);
+    let received = receiver.wait_for(3).await;
+    let message: Value = serde_json::from_slice(&received[0].1).expect("JSON");
+    assert_eq!(message["Event"], "trade_manage_remind_access_api");
+    assert!(
+        received.iter().all(|(_, body)| *body == received[0].1),
+        "the same message each time"
+    );
+
+    // A server that never takes it gets WeChat's four tries in all, and the delivery says it failed.
+    let refusing = Receiver::start(vec![StatusCode::SERVICE_UNAVAILABLE]).await;
+    server
+        .control(
+            &format!("/sandbox/push/{mp_appid}/settings"),
+            json!({"url": refusing.url}),
+        )
+        .await;
+    let failed = server
+        .control(
+            &format!("/sandbox/push/{mp_appid}/events"),
+            json!({"event": "trade_manage_remind_access_api", "openid": "o-other"}),
+        )
+        .await;
+    assert_eq!(failed["delivered"], false, "{failed}");
+    assert_eq!(failed["attempts"].as_array().map(Vec::len), Some(4));
 }
