@@ -88,19 +88,6 @@ pub(super) async fn record_order_event(
     record_event(tx, kind, data).await
 }
 
-/// Records an event of `kind` about the order whose `out_trade_no` this is.
-pub(super) async fn record_order_event_by_trade_no(
-    tx: &mut Transaction<'static, Any>,
-    kind: EventType,
-    out_trade_no: &str,
-) -> Result<(), DbError> {
-    let order_id: String = sqlx::query_scalar("SELECT id FROM orders WHERE out_trade_no = $1")
-        .bind(out_trade_no)
-        .fetch_one(&mut **tx)
-        .await?;
-    record_order_event(tx, kind, &order_id).await
-}
-
 /// Records an event of `kind` whose `data` is refund `out_refund_no` with its order.
 pub(super) async fn record_refund_event(
     tx: &mut Transaction<'static, Any>,

@@ -7,7 +7,7 @@ use sqlx::{Any, Transaction};
 
 use super::{Database, DbError};
 use crate::ssr::clock::{china_rfc3339, now};
-use crate::ssr::events::{DeliveryState, EventType};
+use crate::ssr::events::{AttemptOutcome, DeliveryState, EventType};
 
 /// An event as stored, with its delivery so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,9 +59,7 @@ const EVENT_COLUMNS: &str =
 pub struct Attempt<'a> {
     pub status: Option<i64>,
     pub error: Option<&'a str>,
-    /// When to try again; none when the endpoint took it (`delivered`) or the schedule is spent.
-    pub retry_at: Option<i64>,
-    pub delivered: bool,
+    pub outcome: AttemptOutcome,
 }
 
 /// How the product's endpoint has been doing, for the admin page.
@@ -165,10 +163,10 @@ impl Database {
         attempt: &Attempt<'_>,
     ) -> Result<bool, DbError> {
         let at = now();
-        let (state, next_attempt_at) = match (attempt.delivered, attempt.retry_at) {
-            (true, _) => (DeliveryState::Delivered, at),
-            (false, Some(retry_at)) => (DeliveryState::Pending, retry_at),
-            (false, None) => (DeliveryState::Failed, at),
+        let (state, next_attempt_at) = match attempt.outcome {
+            AttemptOutcome::Delivered => (DeliveryState::Delivered, at),
+            AttemptOutcome::RetryAt(retry_at) => (DeliveryState::Pending, retry_at),
+            AttemptOutcome::Failed => (DeliveryState::Failed, at),
         };
         let recorded = sqlx::query(
             "UPDATE events SET state = $1, attempts = attempts + 1, next_attempt_at = $2, last_attempt_at = $3, \
@@ -180,7 +178,7 @@ impl Database {
         .bind(at)
         .bind(attempt.status)
         .bind(attempt.error)
-        .bind(attempt.delivered)
+        .bind(attempt.outcome == AttemptOutcome::Delivered)
         .bind(id)
         .bind(lease)
         .execute(self.pool())

@@ -1,7 +1,7 @@
 //! The catalogue and orders: server-priced orders with their items, guarded status changes (a change happens only
 //! from the statuses the status machine allows, in one statement), and the audit trail of notifications.
 
-use super::event_data::{record_order_event, record_order_event_by_trade_no};
+use super::event_data::record_order_event;
 use super::{Database, DbError, ProductRow};
 use crate::ssr::clock::now;
 use crate::ssr::events::EventType;
@@ -275,30 +275,29 @@ impl Database {
     ) -> Result<bool, DbError> {
         let query = format!(
             "UPDATE orders SET status = $1, transaction_id = $2, paid_at = $3, updated_at = $4 \
-             WHERE out_trade_no = $5 AND {}",
+             WHERE out_trade_no = $5 AND {} RETURNING id",
             status_guard(OrderStatus::Paid)
         );
         let mut tx = self.begin_write().await?;
-        let changed = sqlx::query(&query)
+        let paid: Option<String> = sqlx::query_scalar(&query)
             .bind(OrderStatus::Paid.as_str())
             .bind(transaction_id)
             .bind(paid_at)
             .bind(now())
             .bind(out_trade_no)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-            == 1;
-        if changed {
-            if let Some(payer_openid) = payer_openid.filter(|openid| !openid.is_empty()) {
-                super::shipments::queue_shipment(&mut tx, out_trade_no, payer_openid, paid_at)
-                    .await?;
-            }
-            record_order_event_by_trade_no(&mut tx, EventType::OrderPaid, out_trade_no).await?;
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(order_id) = paid else {
+            tx.rollback().await?;
+            return Ok(false);
+        };
+        if let Some(payer_openid) = payer_openid.filter(|openid| !openid.is_empty()) {
+            super::shipments::queue_shipment(&mut tx, out_trade_no, payer_openid, paid_at).await?;
         }
+        record_order_event(&mut tx, EventType::OrderPaid, &order_id).await?;
         tx.commit().await?;
         self.events_written();
-        Ok(changed)
+        Ok(true)
     }
 
     /// Records a payment WeChat Pay took for an order already CLOSED here, once: the order keeps its status and
@@ -311,9 +310,9 @@ impl Database {
         paid_at: i64,
     ) -> Result<bool, DbError> {
         let mut tx = self.begin_write().await?;
-        let changed = sqlx::query(
+        let recorded: Option<String> = sqlx::query_scalar(
             "UPDATE orders SET transaction_id = $1, paid_at = $2, flag = $3, updated_at = $4 \
-             WHERE out_trade_no = $5 AND status = $6 AND transaction_id IS NULL",
+             WHERE out_trade_no = $5 AND status = $6 AND transaction_id IS NULL RETURNING id",
         )
         .bind(transaction_id)
         .bind(paid_at)
@@ -321,17 +320,16 @@ impl Database {
         .bind(now())
         .bind(out_trade_no)
         .bind(OrderStatus::Closed.as_str())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if changed {
-            record_order_event_by_trade_no(&mut tx, EventType::OrderPaidAfterClose, out_trade_no)
-                .await?;
-        }
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(order_id) = recorded else {
+            tx.rollback().await?;
+            return Ok(false);
+        };
+        record_order_event(&mut tx, EventType::OrderPaidAfterClose, &order_id).await?;
         tx.commit().await?;
         self.events_written();
-        Ok(changed)
+        Ok(true)
     }
 
     /// Every order paid after it was closed here, oldest first (refunded ones too: the caller looks at refunds).
@@ -438,7 +436,9 @@ impl Database {
             record_order_event(&mut tx, EventType::OrderClosed, id).await?;
         }
         tx.commit().await?;
-        self.events_written();
+        if changed {
+            self.events_written();
+        }
         Ok(changed)
     }
 

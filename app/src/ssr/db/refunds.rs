@@ -178,7 +178,9 @@ impl Database {
             record_refund_event(&mut tx, EventType::RefundFailed, out_refund_no).await?;
         }
         tx.commit().await?;
-        self.events_written();
+        if changed && failed {
+            self.events_written();
+        }
         Ok(changed)
     }
 

@@ -170,7 +170,9 @@ impl Database {
             record_event(&mut tx, EventType::UserMerged, data).await?;
         }
         tx.commit().await?;
-        self.events_written();
+        if created || !merged.is_empty() {
+            self.events_written();
+        }
         Ok(user_id)
     }
 
@@ -248,7 +250,9 @@ impl Database {
             record_event(&mut tx, EventType::UserPhoneBound, data).await?;
         }
         tx.commit().await?;
-        self.events_written();
+        if changed {
+            self.events_written();
+        }
         Ok(())
     }
 

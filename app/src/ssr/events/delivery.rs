@@ -14,6 +14,7 @@ use crate::ssr::clock::now;
 use crate::ssr::config::events::EventsSettings;
 use crate::ssr::db::{new_id, Attempt, Database, DbError, EventRow};
 use crate::ssr::events::schedule::Schedule;
+use crate::ssr::events::AttemptOutcome;
 
 /// How long the endpoint may take to answer.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(15);
@@ -34,14 +35,6 @@ pub struct Deliverer {
     client: reqwest::Client,
     /// This process's lease name.
     lease: String,
-}
-
-/// What one round did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Round {
-    pub delivered: u32,
-    pub retrying: u32,
-    pub failed: u32,
 }
 
 /// Why a deliverer could not be made.
@@ -72,13 +65,13 @@ impl Deliverer {
         })
     }
 
-    /// Delivers every event due now that no other process holds.
-    pub async fn run_due(&self) -> Result<Round, DbError> {
-        let mut round = Round::default();
+    /// Delivers every event due now that no other process holds (each attempt is counted in
+    /// `wxgate_event_deliveries_total`).
+    pub async fn run_due(&self) -> Result<(), DbError> {
         loop {
             let due = self.db.due_events(now(), BATCH).await?;
             if due.is_empty() {
-                return Ok(round);
+                return Ok(());
             }
             for id in due {
                 let Some(event) = self
@@ -88,31 +81,26 @@ impl Deliverer {
                 else {
                     continue;
                 };
-                match self.deliver(&event).await? {
-                    Outcome::Delivered => round.delivered += 1,
-                    Outcome::Retrying => round.retrying += 1,
-                    Outcome::Failed => round.failed += 1,
-                }
+                self.deliver(&event).await?;
             }
         }
     }
 
     /// One attempt at `event`, recorded.
-    async fn deliver(&self, event: &EventRow) -> Result<Outcome, DbError> {
+    async fn deliver(&self, event: &EventRow) -> Result<(), DbError> {
         let answer = self.post(event).await;
         let (status, error, delivered) = match &answer {
             Ok((status, _)) if (200..300).contains(status) => (Some(*status), None, true),
             Ok((status, body)) => (Some(*status), Some(body.clone()), false),
             Err(error) => (None, Some(error.clone()), false),
         };
-        let retry_at = (!delivered)
-            .then(|| self.schedule.wait_after(event.attempts + 1))
-            .flatten()
-            .map(|wait| now().saturating_add(wait));
-        let outcome = match (delivered, retry_at) {
-            (true, _) => Outcome::Delivered,
-            (false, Some(_)) => Outcome::Retrying,
-            (false, None) => Outcome::Failed,
+        let outcome = if delivered {
+            AttemptOutcome::Delivered
+        } else {
+            match self.schedule.wait_after(event.attempts + 1) {
+                Some(wait) => AttemptOutcome::RetryAt(now().saturating_add(wait)),
+                None => AttemptOutcome::Failed,
+            }
         };
         let recorded = self
             .db
@@ -122,8 +110,7 @@ impl Deliverer {
                 &Attempt {
                     status,
                     error: error.as_deref(),
-                    retry_at,
-                    delivered,
+                    outcome,
                 },
             )
             .await?;
@@ -132,19 +119,19 @@ impl Deliverer {
         }
         crate::ssr::metrics::event_delivery(outcome.label());
         match outcome {
-            Outcome::Delivered => {
+            AttemptOutcome::Delivered => {
                 tracing::debug!(event = %event.id, kind = %event.kind, "event delivered")
             }
-            Outcome::Retrying => tracing::info!(
+            AttemptOutcome::RetryAt(_) => tracing::info!(
                 event = %event.id, kind = %event.kind, status, error = error.as_deref().unwrap_or(""),
                 "the product's endpoint did not take an event; it is tried again later"
             ),
-            Outcome::Failed => tracing::warn!(
+            AttemptOutcome::Failed => tracing::warn!(
                 event = %event.id, kind = %event.kind, status, error = error.as_deref().unwrap_or(""),
                 "the product's endpoint did not take an event on any attempt; it waits for a resend"
             ),
         }
-        Ok(outcome)
+        Ok(())
     }
 
     /// POSTs the event, signed; the answer's status and the start of its body, or why there was none.
@@ -171,23 +158,6 @@ impl Deliverer {
         let status = i64::from(response.status().as_u16());
         let body = response.text().await.unwrap_or_default();
         Ok((status, body.chars().take(KEPT_ANSWER_CHARS).collect()))
-    }
-}
-
-/// What became of an attempt.
-enum Outcome {
-    Delivered,
-    Retrying,
-    Failed,
-}
-
-impl Outcome {
-    fn label(&self) -> &'static str {
-        match self {
-            Outcome::Delivered => "delivered",
-            Outcome::Retrying => "retrying",
-            Outcome::Failed => "failed",
-        }
     }
 }
 

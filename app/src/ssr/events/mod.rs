@@ -55,6 +55,28 @@ impl EventType {
     }
 }
 
+/// What became of one delivery attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    /// The endpoint answered 2xx.
+    Delivered,
+    /// Not taken; tried again at this Unix second.
+    RetryAt(i64),
+    /// Not taken, and the schedule is spent.
+    Failed,
+}
+
+impl AttemptOutcome {
+    /// The outcome's label in `wxgate_event_deliveries_total`.
+    pub fn label(self) -> &'static str {
+        match self {
+            AttemptOutcome::Delivered => "delivered",
+            AttemptOutcome::RetryAt(_) => "retrying",
+            AttemptOutcome::Failed => "failed",
+        }
+    }
+}
+
 /// Where an event's delivery stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryState {

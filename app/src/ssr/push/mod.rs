@@ -97,8 +97,8 @@ fn value<'a>(value: &'a Option<String>, name: &'static str) -> Result<&'a str, P
     }
 }
 
-/// Checks `signature` (SHA-1 of the sorted Token, timestamp and nonce) and the timestamp's age; the timestamp
-/// and nonce.
+/// Checks `signature` (SHA-1 of the sorted Token, timestamp and nonce) and the timestamp's age; returns the
+/// timestamp and nonce, which `msg_signature` covers too.
 fn verify_signature<'a>(
     settings: &PushSettings,
     query: &'a PushQuery,
