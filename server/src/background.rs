@@ -206,6 +206,7 @@ async fn purge_regularly(context: app::ssr::context::AppContext) {
                 rate_limit_windows = purged.rate_limit_windows,
                 delivered_events = purged.delivered_events,
                 applied_pushes = purged.applied_pushes,
+                oidc_tokens = purged.oidc_tokens,
                 "expired records purged"
             ),
             Ok(_) => {}

@@ -49,6 +49,39 @@ pub enum Command {
     /// The events for the product (WXGATE_EVENTS_URL): list them with their deliveries, or send one again.
     #[command(subcommand)]
     Events(EventsCommand),
+    /// The OpenID Connect clients that sign people in through wxgate: add one (its secret is shown once), list
+    /// them, or remove one (its tokens stop working).
+    #[command(subcommand)]
+    Clients(ClientsCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ClientsCommand {
+    /// Register a client and print its id and secret (the secret is stored hashed and never shown again).
+    Add {
+        /// The client's id: 1 to 64 of A-Z a-z 0-9 . _ -
+        #[arg(long)]
+        id: String,
+        /// A name for people.
+        #[arg(long)]
+        name: Option<String>,
+        /// Where the browser comes back with the code; exact, repeat for more (https, or http on loopback).
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// Where the browser may go after an RP-initiated logout; repeat for more.
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+        /// A public client (a single-page or native app): no secret, PKCE required.
+        #[arg(long)]
+        public: bool,
+    },
+    /// Every client, configured (WXGATE_OIDC_CLIENTS) and registered.
+    List,
+    /// Remove a registered client and revoke every token it holds.
+    Remove {
+        /// The client's id.
+        id: String,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]

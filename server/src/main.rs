@@ -31,5 +31,8 @@ async fn main() -> ExitCode {
         Some(Command::Events(events)) => {
             commands::events::run(&cli.data_dir, cli.serve.addr, &events).await
         }
+        Some(Command::Clients(clients)) => {
+            commands::clients::run(&cli.data_dir, cli.serve.addr, &clients).await
+        }
     }
 }

@@ -79,6 +79,7 @@ where
         .merge(api)
         .merge(contract::document_route(&document))
         .merge(routes::lang::router())
+        .merge(routes::oidc::router())
         .leptos_routes_with_context(
             &state,
             page_routes,

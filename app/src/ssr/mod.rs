@@ -12,6 +12,7 @@ pub mod digest;
 pub mod events;
 pub mod limits;
 pub mod metrics;
+pub mod oidc;
 pub mod payments;
 pub mod profile;
 pub mod push;

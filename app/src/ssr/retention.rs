@@ -4,6 +4,8 @@
 //! rate-limit windows that have ended. The notifications that moved money or were accepted (`applied`,
 //! `duplicate`, `paid_after_closing`, `recorded`) are kept for good. Events delivered to the product and WeChat
 //! pushes already applied go after the same number of days; undelivered events stay until delivered or resent.
+//! OpenID Connect codes and tokens go a day after they ended (a replayed one is still recognised meanwhile), and
+//! the grants left with neither.
 
 use super::auth::oauth::CODE_REUSE_SECONDS;
 use super::context::AppContext;
@@ -33,6 +35,7 @@ pub struct Purged {
     pub rate_limit_windows: u64,
     pub delivered_events: u64,
     pub applied_pushes: u64,
+    pub oidc_tokens: u64,
 }
 
 impl Purged {
@@ -44,6 +47,7 @@ impl Purged {
             + self.rate_limit_windows
             + self.delivered_events
             + self.applied_pushes
+            + self.oidc_tokens
     }
 }
 
@@ -61,5 +65,6 @@ pub async fn purge(context: &AppContext) -> Result<Purged, DbError> {
         rate_limit_windows: super::limits::purge(db).await?,
         delivered_events: db.delete_delivered_events(now() - retention).await?,
         applied_pushes: db.delete_applied_pushes(now() - retention).await?,
+        oidc_tokens: db.delete_ended_oidc_tokens(now() - SECONDS_PER_DAY).await?,
     })
 }

@@ -1,5 +1,6 @@
 //! One module per CLI command.
 
+pub mod clients;
 pub mod doctor;
 pub mod events;
 pub mod migrate;

@@ -7,6 +7,7 @@ pub mod client;
 pub mod errors;
 pub mod health;
 pub mod lang;
+pub mod oidc;
 pub mod payments;
 pub mod profile;
 pub mod push;

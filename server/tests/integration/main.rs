@@ -16,6 +16,7 @@ mod hardening;
 mod health;
 mod input_bounds;
 mod metrics;
+mod oidc;
 mod order_expiry;
 mod pages;
 mod payments;

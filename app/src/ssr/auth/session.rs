@@ -8,6 +8,8 @@ use crate::ssr::cause::Cause;
 use crate::ssr::clock::now;
 
 pub(super) const USER_KEY: &str = "auth.user_id";
+/// When the person signed in (Unix seconds): an OpenID Connect ID token's `auth_time`.
+const SIGNED_IN_AT_KEY: &str = "auth.signed_in_at";
 const OAUTH_KEY: &str = "auth.oauth";
 const OAUTH_DONE_KEY: &str = "auth.oauth_done";
 /// When the session was last saved with its lifetime (Unix seconds); the lifetime module reads it.
@@ -27,6 +29,7 @@ pub struct PendingOAuth {
 pub async fn sign_in(session: &Session, user_id: &str) -> Result<String, AuthError> {
     session.cycle_id().await?;
     session.insert(USER_KEY, user_id).await?;
+    session.insert(SIGNED_IN_AT_KEY, now()).await?;
     session.save().await?;
     session
         .id()
@@ -37,6 +40,11 @@ pub async fn sign_in(session: &Session, user_id: &str) -> Result<String, AuthErr
 /// The signed-in user's id, if any.
 pub async fn user_id(session: &Session) -> Result<Option<String>, AuthError> {
     Ok(session.get::<String>(USER_KEY).await?)
+}
+
+/// When the signed-in person signed in, if the session knows.
+pub async fn signed_in_at(session: &Session) -> Result<Option<i64>, AuthError> {
+    Ok(session.get::<i64>(SIGNED_IN_AT_KEY).await?)
 }
 
 pub async fn sign_out(session: &Session) -> Result<(), AuthError> {
@@ -117,6 +125,7 @@ pub async fn issue_session(
         serde_json::Value::String(user_id.to_owned()),
     );
     data.insert(SAVED_AT_KEY.to_owned(), serde_json::Value::from(now()));
+    data.insert(SIGNED_IN_AT_KEY.to_owned(), serde_json::Value::from(now()));
     let mut record = Record {
         id: Id::default(),
         data,

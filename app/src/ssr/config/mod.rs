@@ -2,6 +2,7 @@
 
 pub mod events;
 mod mode;
+mod oidc;
 mod pay;
 mod pem;
 mod problems;
@@ -75,6 +76,8 @@ pub struct Settings {
     pub cloud_hosting: bool,
     /// Where events for the product go (`WXGATE_EVENTS_URL`); none: they are kept, not sent.
     pub events: Option<events::EventsSettings>,
+    /// The OpenID Connect clients of `WXGATE_OIDC_CLIENTS` (more are registered with `wxgate clients add`).
+    pub oidc_clients: Vec<crate::ssr::oidc::clients::Client>,
     /// In sandbox mode, the sandbox's pages the app links to; handed over by whoever mounts the sandbox (none are
     /// read from the environment).
     pub sandbox_links: Option<SandboxLinks>,
@@ -121,6 +124,7 @@ impl Settings {
         let metrics_addr = metrics_addr(vars, &mut problems);
         let cloud_hosting = cloud_hosting(vars, &mut problems);
         let events = events::EventsSettings::read(vars, &mut problems);
+        let oidc_clients = oidc::read(vars, &mut problems);
         let admins = vars
             .get("WXGATE_ADMINS")
             .map(|list| {
@@ -153,6 +157,7 @@ impl Settings {
                 metrics_addr,
                 cloud_hosting,
                 events,
+                oidc_clients,
                 sandbox_links: None,
             }),
             _ => Err(problems),

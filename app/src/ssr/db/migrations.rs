@@ -72,6 +72,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "push and events",
         include_str!("../../../migrations/0014_push_and_events.sql"),
     ),
+    (
+        15,
+        "openid connect",
+        include_str!("../../../migrations/0015_openid_connect.sql"),
+    ),
 ];
 
 /// The embedded migrations, as sqlx reads a migrations folder.

@@ -11,6 +11,7 @@ mod instance;
 mod migrations;
 mod notifications;
 mod oauth;
+pub mod openid;
 mod order_limits;
 mod orders;
 pub mod push;

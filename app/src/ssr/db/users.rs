@@ -322,6 +322,7 @@ async fn merge_users(
         .execute(&mut **tx)
         .await?;
     }
+    super::openid::move_subjects(tx, into, from).await?;
     // The merged user's orders, and users merged into it before, now belong to `into`.
     sqlx::query("UPDATE orders SET user_id = $1 WHERE user_id = $2")
         .bind(into)

@@ -1,0 +1,274 @@
+//! The OpenID Connect provider's endpoints (see `app::ssr::oidc`): discovery, the JWKS, authorize, token,
+//! userinfo and logout. They are described by the discovery document, as OpenID Connect clients expect, rather
+//! than by the JSON API's OpenAPI document.
+
+use app::ssr::auth::session as auth_session;
+use app::ssr::cause::chain;
+use app::ssr::context::AppContext;
+use app::ssr::oidc::authorize::{self, AuthorizeParams, Decision, SessionUser};
+use app::ssr::oidc::logout::{self, AfterLogout, LogoutParams};
+use app::ssr::oidc::token::{self, TokenError, TokenParams};
+use app::ssr::oidc::{self, claims, clients, discovery, keys, OidcError};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use tower_sessions::Session;
+
+use crate::state::ServerState;
+
+/// A form to these endpoints is a few hundred bytes.
+const MAX_FORM_BYTES: usize = 16 * 1024;
+
+pub fn router() -> Router<ServerState> {
+    Router::new()
+        .route(oidc::DISCOVERY_PATH, get(discovery_document))
+        .route(oidc::JWKS_PATH, get(jwks))
+        .route(oidc::AUTHORIZE_PATH, get(authorize).post(authorize))
+        .route(oidc::TOKEN_PATH, axum::routing::post(token))
+        .route(oidc::USERINFO_PATH, get(userinfo).post(userinfo))
+        .route(oidc::LOGOUT_PATH, get(logout).post(logout))
+        .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+}
+
+async fn discovery_document(State(context): State<AppContext>) -> Response {
+    (
+        [(header::CACHE_CONTROL, "public, max-age=3600")],
+        Json(discovery::document(&context.settings.app_url)),
+    )
+        .into_response()
+}
+
+async fn jwks(State(context): State<AppContext>) -> Response {
+    match keys::jwks(&context.db).await {
+        // Short-lived in caches: a new key signs as soon as it is made, and clients fetch again for an unknown kid.
+        Ok(set) => ([(header::CACHE_CONTROL, "public, max-age=300")], Json(set)).into_response(),
+        Err(error) => internal(&error),
+    }
+}
+
+/// The parameters of a GET's query or a POST's form (OpenID Connect Core §3.1.2.1 allows both).
+fn pairs(method: &Method, query: Option<&str>, body: &[u8]) -> Vec<(String, String)> {
+    let source = if method == Method::POST {
+        body
+    } else {
+        query.unwrap_or_default().as_bytes()
+    };
+    url::form_urlencoded::parse(source).into_owned().collect()
+}
+
+async fn authorize(
+    State(context): State<AppContext>,
+    session: Session,
+    method: Method,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let params = match AuthorizeParams::from_pairs(pairs(&method, query.as_deref(), &body)) {
+        Ok(params) => params,
+        Err(why) => return refused_page(why),
+    };
+    let signed_in = match session_user(&session).await {
+        Ok(signed_in) => signed_in,
+        Err(error) => return internal(&error),
+    };
+    match authorize::decide(&context, &params, signed_in).await {
+        Ok(Decision::Refused(why)) => refused_page(&why),
+        Ok(Decision::Redirect(url)) => found(&url),
+        Ok(Decision::SignIn(path)) => found(&path),
+        Err(error) => internal(&error),
+    }
+}
+
+async fn session_user(session: &Session) -> Result<Option<SessionUser>, OidcError> {
+    let internal =
+        |error: app::ssr::auth::AuthError| OidcError::Internal(app::ssr::cause::Cause::new(error));
+    let Some(user_id) = auth_session::user_id(session).await.map_err(internal)? else {
+        return Ok(None);
+    };
+    let signed_in_at = auth_session::signed_in_at(session)
+        .await
+        .map_err(internal)?;
+    Ok(Some(SessionUser {
+        user_id,
+        signed_in_at,
+    }))
+}
+
+async fn token(State(context): State<AppContext>, headers: HeaderMap, body: Bytes) -> Response {
+    let mut form = TokenParams::default();
+    let (mut client_id, mut client_secret) = (None, None);
+    for (name, value) in url::form_urlencoded::parse(&body).into_owned() {
+        let slot = match name.as_str() {
+            "grant_type" => &mut form.grant_type,
+            "code" => &mut form.code,
+            "redirect_uri" => &mut form.redirect_uri,
+            "code_verifier" => &mut form.code_verifier,
+            "refresh_token" => &mut form.refresh_token,
+            "client_id" => &mut client_id,
+            "client_secret" => &mut client_secret,
+            _ => continue,
+        };
+        if slot.is_some() {
+            return token_refusal("invalid_request", "a parameter is given twice", false);
+        }
+        *slot = Some(value);
+    }
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    form.client = clients::presented(
+        authorization,
+        client_id.as_deref(),
+        client_secret.as_deref(),
+    );
+    match token::exchange(&context, &form).await {
+        Ok(answer) => (no_store(), Json(answer)).into_response(),
+        Err(TokenError::Refused {
+            code,
+            description,
+            unauthorized,
+        }) => token_refusal(code, description, unauthorized),
+        Err(TokenError::Internal(error)) => internal(&error),
+    }
+}
+
+/// RFC 6749 §5.1: token answers are never cached.
+fn no_store() -> [(header::HeaderName, &'static str); 2] {
+    [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::PRAGMA, "no-cache"),
+    ]
+}
+
+/// RFC 6749 §5.2: 400 with `{error, error_description}`, or 401 with `WWW-Authenticate` for a client that failed
+/// to authenticate through the Authorization header.
+fn token_refusal(code: &str, description: &str, unauthorized: bool) -> Response {
+    let body = Json(json!({"error": code, "error_description": description}));
+    if unauthorized {
+        let mut response = (StatusCode::UNAUTHORIZED, no_store(), body).into_response();
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"wxgate\""),
+        );
+        return response;
+    }
+    (StatusCode::BAD_REQUEST, no_store(), body).into_response()
+}
+
+/// The userinfo endpoint (OpenID Connect Core §5.3): the access token as `Authorization: Bearer` (or, in a POST,
+/// the form's `access_token`, RFC 6750 §2.2).
+async fn userinfo(
+    State(context): State<AppContext>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let from_header = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(|token| token.trim().to_owned());
+    let from_form = (method == Method::POST)
+        .then(|| {
+            url::form_urlencoded::parse(&body)
+                .into_owned()
+                .find(|(name, _)| name == "access_token")
+                .map(|(_, token)| token)
+        })
+        .flatten();
+    let Some(access_token) = from_header.or(from_form).filter(|token| token.len() <= 512) else {
+        return bearer_refusal("invalid_request", "the access token is missing");
+    };
+    let digest = app::ssr::digest::sha256_hex(&access_token);
+    let grant = match context.db.access_token_grant(&digest).await {
+        Ok(Some(grant)) => grant,
+        Ok(None) => {
+            return bearer_refusal(
+                "invalid_token",
+                "the access token is unknown, expired or revoked",
+            )
+        }
+        Err(error) => return internal(&OidcError::Db(error)),
+    };
+    match claims::of_grant(&context, &grant).await {
+        Ok(Some(claims)) => (no_store(), Json(claims)).into_response(),
+        Ok(None) => bearer_refusal("invalid_token", "the person of this token is gone"),
+        Err(error) => internal(&error),
+    }
+}
+
+/// RFC 6750 §3: 401 with `WWW-Authenticate: Bearer error=…`.
+fn bearer_refusal(code: &str, description: &str) -> Response {
+    let mut response = (
+        StatusCode::UNAUTHORIZED,
+        Json(json!({"error": code, "error_description": description})),
+    )
+        .into_response();
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "Bearer realm=\"wxgate\", error=\"{code}\", error_description=\"{description}\""
+    )) {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
+    }
+    response
+}
+
+async fn logout(
+    State(context): State<AppContext>,
+    session: Session,
+    method: Method,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let mut params = LogoutParams::default();
+    for (name, value) in pairs(&method, query.as_deref(), &body) {
+        match name.as_str() {
+            "id_token_hint" => params.id_token_hint = Some(value),
+            "client_id" => params.client_id = Some(value),
+            "post_logout_redirect_uri" => params.post_logout_redirect_uri = Some(value),
+            "state" => params.state = Some(value),
+            _ => {}
+        }
+    }
+    let after = match logout::check(&context, &params).await {
+        Ok(Ok(after)) => after,
+        Ok(Err(why)) => return refused_page(&why),
+        Err(error) => return internal(&error),
+    };
+    if let Err(error) = auth_session::sign_out(&session).await {
+        return internal(&OidcError::Internal(app::ssr::cause::Cause::new(error)));
+    }
+    match after {
+        AfterLogout::Client(url) => found(&url),
+        AfterLogout::Wxgate => found("/login"),
+    }
+}
+
+/// A 302 to `location` (the browser follows it with a GET).
+fn found(location: &str) -> Response {
+    Redirect::to(location).into_response()
+}
+
+/// A request that cannot be sent back to a client, answered to the person (OpenID Connect Core §3.1.2.6).
+fn refused_page(why: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("This sign-in request cannot be completed: {why}.\n"),
+    )
+        .into_response()
+}
+
+fn internal(error: &OidcError) -> Response {
+    tracing::error!(cause = %chain(error), "the OpenID Connect provider failed");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(json!({"error": "server_error", "error_description": "wxgate could not answer; try again"})),
+    )
+        .into_response()
+}
