@@ -9,6 +9,7 @@ use app::ssr::oidc::authorize::{self, AuthorizeParams, Decision, SessionUser};
 use app::ssr::oidc::logout::{self, AfterLogout, LogoutParams};
 use app::ssr::oidc::token::{self, TokenError, TokenParams};
 use app::ssr::oidc::{self, claims, clients, discovery, keys, OidcError};
+use app::types::channel::BrowserKind;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -63,6 +64,7 @@ fn pairs(method: &Method, query: Option<&str>, body: &[u8]) -> Vec<(String, Stri
 async fn authorize(
     State(context): State<AppContext>,
     session: Session,
+    headers: HeaderMap,
     method: Method,
     RawQuery(query): RawQuery,
     body: Bytes,
@@ -75,7 +77,8 @@ async fn authorize(
         Ok(signed_in) => signed_in,
         Err(error) => return internal(&error),
     };
-    match authorize::decide(&context, &params, signed_in).await {
+    let browser = BrowserKind::from_headers(&headers);
+    match authorize::decide(&context, &params, signed_in, browser).await {
         Ok(Decision::Refused(why)) => refused_page(&why),
         Ok(Decision::Redirect(url)) => found(&url),
         Ok(Decision::SignIn(path)) => found(&path),

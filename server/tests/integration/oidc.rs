@@ -301,7 +301,8 @@ async fn a_client_signs_a_person_in_with_pkce_refreshes_and_reads_userinfo(datab
         .await;
     assert!(location(&again).starts_with(REDIRECT));
     assert!(query(&location(&again), "code").is_some());
-    // prompt=login sends a signed-in person to sign in again.
+    // prompt=login sends a signed-in person to sign in again: inside WeChat, with a client asking for the
+    // profile, through the official account's consent.
     let fresh = browser
         .get(&server.url(&authorize_path(
             "shop",
@@ -311,7 +312,7 @@ async fn a_client_signs_a_person_in_with_pkce_refreshes_and_reads_userinfo(datab
         )))
         .await;
     assert!(
-        location(&fresh).contains("/login?next="),
+        location(&fresh).contains("/api/auth/wechat/oauth/start?scope=userinfo&next="),
         "{}",
         location(&fresh)
     );

@@ -8,13 +8,14 @@
 use url::Url;
 
 use super::clients::{self, Client};
-use super::{issuer, known_scopes, new_secret, OidcError, AUTHORIZE_PATH, CODE_SECONDS};
+use super::{has_scope, issuer, known_scopes, new_secret, OidcError, AUTHORIZE_PATH, CODE_SECONDS};
 use crate::ssr::clock::now;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::new_id;
 use crate::ssr::db::openid::NewCode;
 use crate::ssr::digest::sha256_hex;
 use crate::ssr::redirect::MAX_NEXT_BYTES;
+use crate::types::channel::BrowserKind;
 
 /// The longest `state` and `nonce` taken.
 pub const MAX_STATE_BYTES: usize = 512;
@@ -124,11 +125,12 @@ fn failure(code: &'static str, description: &'static str) -> Failure {
     Failure { code, description }
 }
 
-/// Decides what an authorization request comes to for the person signed in (if anyone).
+/// Decides what an authorization request comes to for the person signed in (if anyone), in `browser`.
 pub async fn decide(
     context: &AppContext,
     params: &AuthorizeParams,
     signed_in: Option<SessionUser>,
+    browser: BrowserKind,
 ) -> Result<Decision, OidcError> {
     let Some(client_id) = params.client_id.as_deref() else {
         return Ok(Decision::Refused("client_id is missing".to_owned()));
@@ -167,13 +169,18 @@ pub async fn decide(
                 "the person is not signed in to wxgate",
             ))));
         }
-        return Ok(match sign_in_path(params, request.fresh_login) {
-            Some(path) => Decision::SignIn(path),
-            None => back(Err(failure("invalid_request", "the request is too long"))),
-        });
+        // Inside WeChat a client asking for the profile gets it: the official account's consent (snsapi_userinfo)
+        // instead of the silent login, which brings no nickname.
+        let with_profile = browser == BrowserKind::WeChat && has_scope(&request.scope, "profile");
+        return Ok(
+            match sign_in_path(params, request.fresh_login, with_profile) {
+                Some(path) => Decision::SignIn(path),
+                None => back(Err(failure("invalid_request", "the request is too long"))),
+            },
+        );
     };
     let Some(user) = context.db.user(&person.user_id).await? else {
-        return Ok(match sign_in_path(params, true) {
+        return Ok(match sign_in_path(params, true, false) {
             Some(path) => Decision::SignIn(path),
             None => back(Err(failure("invalid_request", "the request is too long"))),
         });
@@ -333,9 +340,10 @@ fn is_s256_challenge(challenge: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-/// The login page's path, coming back to this request (without its `prompt`, and with `signed_in_after` when
-/// the person must sign in anew); `None` when it would be longer than a `next` may be.
-fn sign_in_path(params: &AuthorizeParams, fresh_login: bool) -> Option<String> {
+/// The login page's path (or, `with_profile`, the official account's consent), coming back to this request
+/// (without its `prompt`, and with `signed_in_after` when the person must sign in anew); `None` when it would be
+/// longer than a `next` may be.
+fn sign_in_path(params: &AuthorizeParams, fresh_login: bool, with_profile: bool) -> Option<String> {
     let mut back = params.clone();
     back.prompt = None;
     if fresh_login {
@@ -345,10 +353,17 @@ fn sign_in_path(params: &AuthorizeParams, fresh_login: bool) -> Option<String> {
     if next.len() > MAX_NEXT_BYTES {
         return None;
     }
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("next", &next)
-        .finish();
-    Some(format!("/login?{query}"))
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if with_profile {
+        query.append_pair("scope", "userinfo");
+    }
+    query.append_pair("next", &next);
+    let page = if with_profile {
+        "/api/auth/wechat/oauth/start"
+    } else {
+        "/login"
+    };
+    Some(format!("{page}?{}", query.finish()))
 }
 
 /// The client's redirect URI with the outcome's parameters, `state` and `iss` added to its own query.
