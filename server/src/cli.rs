@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use app::ssr::config::Vars;
+use app::ssr::product_api::keys::Scope;
 use clap::{Args, FromArgMatches, Parser, Subcommand};
 
 /// wxgate: WeChat login and WeChat Pay for your product, with a built-in WeChat sandbox.
@@ -53,6 +54,30 @@ pub enum Command {
     /// them, or remove one (its tokens stop working).
     #[command(subcommand)]
     Clients(ClientsCommand),
+    /// The API keys of the product's backend (`/api/v1/`): create one (shown once, stored hashed), list them, or
+    /// revoke one.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum KeysCommand {
+    /// Make a key and print it (wxgate keeps only its digest: it is never shown again).
+    Create {
+        /// A name for people: what uses the key.
+        #[arg(long)]
+        name: String,
+        /// What the key may do; repeat for more: checkouts:write, checkouts:read, refunds:write, users:read.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<Scope>,
+    },
+    /// Every key, with its scopes, last use and whether it is revoked (never the key itself).
+    List,
+    /// Revoke a key: requests with it are refused from now on.
+    Revoke {
+        /// The key's id (`key_…`, from `wxgate keys list`).
+        id: String,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -34,5 +34,8 @@ async fn main() -> ExitCode {
         Some(Command::Clients(clients)) => {
             commands::clients::run(&cli.data_dir, cli.serve.addr, &clients).await
         }
+        Some(Command::Keys(keys)) => {
+            commands::keys::run(&cli.data_dir, cli.serve.addr, &keys).await
+        }
     }
 }

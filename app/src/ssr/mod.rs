@@ -14,6 +14,7 @@ pub mod limits;
 pub mod metrics;
 pub mod oidc;
 pub mod payments;
+pub mod product_api;
 pub mod profile;
 pub mod push;
 pub mod redirect;

@@ -344,6 +344,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The user an openid belongs to, with all their WeChat identities */
+        get: operations["user_by_openid"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user and their WeChat identities, by wxgate's user id (the OpenID Connect sub, the events' user_id) */
+        get: operations["user"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/webhooks/wechat-pay": {
         parameters: {
             query?: never;
@@ -482,7 +516,7 @@ export interface components {
             message: string;
         };
         /** @enum {string} */
-        ErrorCode: "provider_disabled" | "bad_request" | "invalid_code" | "code_used" | "user_blocked" | "wechat_busy" | "upstream_timeout" | "wechat_error" | "session_key_stale" | "unauthenticated" | "invalid_state" | "state_expired" | "wechat_browser_only" | "snapshot_user" | "rate_limited" | "internal" | "payments_disabled" | "unknown_product" | "unknown_order" | "no_payer_identity" | "not_payable" | "forbidden" | "not_refundable" | "too_many_orders" | "wechat_pay_error" | "wechat_pay_unavailable" | "unsupported_image" | "too_large" | "no_such_avatar" | "cross_origin" | "timed_out";
+        ErrorCode: "provider_disabled" | "bad_request" | "invalid_code" | "code_used" | "user_blocked" | "wechat_busy" | "upstream_timeout" | "wechat_error" | "session_key_stale" | "unauthenticated" | "invalid_state" | "state_expired" | "wechat_browser_only" | "snapshot_user" | "rate_limited" | "internal" | "payments_disabled" | "unknown_product" | "unknown_order" | "no_payer_identity" | "not_payable" | "forbidden" | "not_refundable" | "too_many_orders" | "wechat_pay_error" | "wechat_pay_unavailable" | "unsupported_image" | "too_large" | "no_such_avatar" | "invalid_api_key" | "insufficient_scope" | "unknown_user" | "cross_origin" | "timed_out";
         /**
          * Format: int64
          * @description An amount of fen; on the wire and in storage the plain integer.
@@ -494,7 +528,7 @@ export interface components {
          * @enum {string}
          */
         Goods: "virtual" | "physical";
-        /** @description One WeChat identity of the signed-in user. */
+        /** @description One WeChat identity of a user. */
         IdentityAnswer: {
             provider: string;
             appid: string;
@@ -529,7 +563,7 @@ export interface components {
             has_phone: boolean;
             next_step: components["schemas"]["NextStep"];
         };
-        /** @description The signed-in user. */
+        /** @description A user: the signed-in one (`/api/me`), or one the product's backend looks up (`/api/v1/users`). */
         MeAnswer: {
             user_id: string;
             nickname?: string | null;
@@ -2549,6 +2583,158 @@ export interface operations {
                 };
             };
             /** @description wechat_pay_unavailable: WeChat Pay is not answering; timed_out: no answer within the handler's time limit */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+        };
+    };
+    user_by_openid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An openid of any of wxgate's apps (mini program, official account, website). */
+                openid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeAnswer"];
+                };
+            };
+            /** @description bad_request: a field is missing, malformed or past its bound */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description invalid_api_key: no API key, or one unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description insufficient_scope: the API key lacks the scope this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description unknown_user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description internal: the server could not complete the request (the cause is in its log) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description timed_out: no answer within the handler's time limit */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+        };
+    };
+    user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description wxgate's user id */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeAnswer"];
+                };
+            };
+            /** @description bad_request: a field is missing, malformed or past its bound */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description invalid_api_key: no API key, or one unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description insufficient_scope: the API key lacks the scope this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description unknown_user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description internal: the server could not complete the request (the cause is in its log) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description timed_out: no answer within the handler's time limit */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -3,6 +3,7 @@
 pub mod clients;
 pub mod doctor;
 pub mod events;
+pub mod keys;
 pub mod migrate;
 pub mod openapi;
 pub mod reconcile;

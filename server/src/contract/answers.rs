@@ -84,7 +84,7 @@ pub struct ProviderEntry {
     pub enabled: bool,
 }
 
-/// One WeChat identity of the signed-in user.
+/// One WeChat identity of a user.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IdentityAnswer {
     pub provider: String,
@@ -93,7 +93,7 @@ pub struct IdentityAnswer {
     pub unionid: Option<String>,
 }
 
-/// The signed-in user.
+/// A user: the signed-in one (`/api/me`), or one the product's backend looks up (`/api/v1/users`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeAnswer {
     pub user_id: String,

@@ -40,6 +40,7 @@ pub const DOCUMENT_PATH: &str = "/api/openapi.json";
         (name = "payments", description = "The catalogue, payments, orders and refunds"),
         (name = "webhooks", description = "What WeChat Pay and WeChat's message push call"),
         (name = "operations", description = "Probes for the platform wxgate runs on"),
+        (name = "product", description = "The product's backend, server to server, with an API key (`wxgate keys create`)"),
     ),
     components(schemas(refusals::ErrorAnswer)),
     modifiers(&SessionSchemes),
@@ -47,7 +48,7 @@ pub const DOCUMENT_PATH: &str = "/api/openapi.json";
 struct ApiDoc;
 
 /// The two ways a request carries its session: the login's `session_token` as a bearer token (mini programs and
-/// apps), or the session cookie (browsers, and Taro with `enableCookie`).
+/// apps), or the session cookie (browsers, and Taro with `enableCookie`); and the product's backend's API key.
 struct SessionSchemes;
 
 impl Modify for SessionSchemes {
@@ -61,6 +62,18 @@ impl Modify for SessionSchemes {
             "session_cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(SESSION_COOKIE))),
         );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("wxk_…")
+                    .description(Some(
+                        "An API key of the product's backend, made by `wxgate keys create` with scopes",
+                    ))
+                    .build(),
+            ),
+        );
     }
 }
 
@@ -72,6 +85,7 @@ pub fn api() -> (Router<ServerState>, Document) {
         .merge(routes::payments::router())
         .merge(routes::profile::router())
         .merge(routes::push::router())
+        .merge(routes::product_api::router())
         .split_for_parts()
 }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use app::ssr::auth::AuthError;
 use app::ssr::payments::PaymentError;
+use app::ssr::product_api::ProductApiError;
 use app::ssr::profile::ProfileError;
 use serde::Serialize;
 use utoipa::openapi::response::{Response, ResponseBuilder};
@@ -40,6 +41,7 @@ impl ErrorCode {
         for code in PaymentError::CODES
             .iter()
             .chain(ProfileError::CODES)
+            .chain(ProductApiError::CODES)
             .chain(&[CROSS_ORIGIN, TIMED_OUT])
         {
             if !codes.contains(code) {
@@ -146,6 +148,28 @@ impl IntoResponses for ProfileRefusals {
             (403, "cross_origin: a change asked for from another site's page"),
             (413, "too_large: the avatar is over 1 MiB"),
             (415, "unsupported_image: the avatar is not a JPEG, PNG or WebP image within 4096 pixels a side"),
+            (503, TIME_LIMIT),
+        ]);
+        error_answers(&statuses)
+    }
+}
+
+/// The statuses of the product's backend's routes (`routes::errors` maps each [`ProductApiError`] to one).
+pub struct ProductApiRefusals;
+
+impl IntoResponses for ProductApiRefusals {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut statuses = COMMON.to_vec();
+        statuses.extend([
+            (
+                401,
+                "invalid_api_key: no API key, or one unknown or revoked",
+            ),
+            (
+                403,
+                "insufficient_scope: the API key lacks the scope this needs",
+            ),
+            (404, "unknown_user"),
             (503, TIME_LIMIT),
         ]);
         error_answers(&statuses)

@@ -1,6 +1,7 @@
 //! `Authorization: Bearer <session_token>` for clients that drop cookies (some mini-program request libraries):
 //! the token is the session id, handed to the session layer as if it were the cookie. The OpenID Connect endpoints
-//! read their own bearer tokens (access tokens, not sessions), so their paths are left alone.
+//! and the product's API (`/api/v1/`) read their own bearer tokens (access tokens, API keys; not sessions), so their
+//! paths are left alone.
 
 use axum::extract::Request;
 use axum::http::header::{AUTHORIZATION, COOKIE};
@@ -11,7 +12,8 @@ use axum::response::Response;
 use crate::router::SESSION_COOKIE;
 
 pub async fn bearer_as_session_cookie(mut request: Request, next: Next) -> Response {
-    if request.uri().path().starts_with("/oauth2/") {
+    let path = request.uri().path();
+    if path.starts_with("/oauth2/") || path.starts_with("/api/v1/") {
         return next.run(request).await;
     }
     let has_cookie = request

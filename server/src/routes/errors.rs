@@ -4,6 +4,7 @@ use app::ssr::auth::AuthError;
 use app::ssr::bounds::TooLong;
 use app::ssr::cause::chain;
 use app::ssr::payments::PaymentError;
+use app::ssr::product_api::ProductApiError;
 use app::ssr::profile::ProfileError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -84,6 +85,23 @@ impl From<ProfileError> for ApiFailure {
         };
         let cause = match &error {
             ProfileError::Internal(cause) => Some(chain(cause)),
+            _ => None,
+        };
+        ApiFailure::new(status, error.code(), error.to_string(), cause)
+    }
+}
+
+impl From<ProductApiError> for ApiFailure {
+    fn from(error: ProductApiError) -> ApiFailure {
+        let status = match &error {
+            ProductApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ProductApiError::InvalidApiKey => StatusCode::UNAUTHORIZED,
+            ProductApiError::InsufficientScope(_) => StatusCode::FORBIDDEN,
+            ProductApiError::UnknownUser => StatusCode::NOT_FOUND,
+            ProductApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let cause = match &error {
+            ProductApiError::Internal(cause) => Some(chain(cause)),
             _ => None,
         };
         ApiFailure::new(status, error.code(), error.to_string(), cause)

@@ -9,6 +9,7 @@ pub mod health;
 pub mod lang;
 pub mod oidc;
 pub mod payments;
+pub mod product_api;
 pub mod profile;
 pub mod push;
 pub mod session_lifetime;

@@ -9,7 +9,7 @@ use reqwest::header::{CONTENT_TYPE, USER_AGENT};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::support::{until_stored_status, TestDatabase, Wxgate};
+use crate::support::{run_to_exit, until_stored_status, TestDatabase, Wxgate};
 
 const DESKTOP_UA: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0 Safari/537.36";
 
@@ -582,6 +582,60 @@ async fn every_documented_route_answers_as_its_schema_says() {
         )
         .await;
     assert_eq!(status, 401);
+
+    // The product's backend, with an API key made by `wxgate keys create`.
+    let made = run_to_exit(
+        &database,
+        &[
+            "keys",
+            "create",
+            "--name",
+            "contract",
+            "--scope",
+            "users:read",
+        ],
+        &[],
+    );
+    let printed = String::from_utf8_lossy(&made.stdout).into_owned();
+    let key = printed
+        .lines()
+        .find_map(|line| line.strip_prefix("key: "))
+        .expect("the key is printed")
+        .to_owned();
+    let (_, me) = server.api(&token, Method::GET, "/api/me", None).await;
+    let user_path = format!("/api/v1/users/{}", me["user_id"].as_str().expect("user_id"));
+    let (status, user) = contract
+        .call(
+            &server,
+            get("/api/v1/users/{user_id}")
+                .path(user_path.clone())
+                .token(&key),
+        )
+        .await;
+    assert_eq!(status, 200, "{user}");
+    let (status, _) = contract
+        .call(&server, get("/api/v1/users/{user_id}").path(user_path))
+        .await;
+    assert_eq!(status, 401);
+    let openid = user["identities"][0]["openid"].as_str().expect("openid");
+    let (status, _) = contract
+        .call(
+            &server,
+            get("/api/v1/users/lookup")
+                .path(format!("/api/v1/users/lookup?openid={openid}"))
+                .token(&key),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = contract
+        .call(
+            &server,
+            get("/api/v1/users/lookup")
+                .path("/api/v1/users/lookup?openid=o_nobody".to_owned())
+                .token(&key),
+        )
+        .await;
+    assert_eq!(status, 404);
 
     let (status, _) = contract
         .call(&server, post("/api/auth/logout").token(&token))

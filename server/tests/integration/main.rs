@@ -20,6 +20,7 @@ mod oidc;
 mod order_expiry;
 mod pages;
 mod payments;
+mod product_api;
 mod profile;
 mod push;
 mod reconcile;

@@ -77,6 +77,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "openid connect",
         include_str!("../../../migrations/0015_openid_connect.sql"),
     ),
+    (
+        16,
+        "api keys",
+        include_str!("../../../migrations/0016_api_keys.sql"),
+    ),
 ];
 
 /// The embedded migrations, as sqlx reads a migrations folder.

@@ -3,6 +3,7 @@
 //! Queries use `$N` placeholders and SQL that both engines accept (`ON CONFLICT … DO UPDATE`, `BIGINT`, `TEXT`);
 //! times are stored as Unix seconds in `BIGINT` columns.
 
+pub mod api_keys;
 pub mod avatars;
 mod catalogue;
 mod event_data;

@@ -212,6 +212,20 @@ impl Database {
         Ok(None)
     }
 
+    /// The user an openid (of any of wxgate's apps) belongs to, following merges.
+    pub async fn user_of_openid(&self, openid: &str) -> Result<Option<UserRow>, DbError> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT user_id FROM identities WHERE openid = $1 ORDER BY created_at LIMIT 1",
+        )
+        .bind(openid)
+        .fetch_optional(self.pool())
+        .await?;
+        match row {
+            Some((user_id,)) => self.user(&user_id).await,
+            None => Ok(None),
+        }
+    }
+
     /// A user's identities, oldest first.
     pub async fn identities(&self, user_id: &str) -> Result<Vec<IdentityRow>, DbError> {
         let rows: Vec<(String, String, Option<String>, String, String)> = sqlx::query_as(
