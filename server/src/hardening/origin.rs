@@ -3,9 +3,12 @@
 //! such request (<https://fetch.spec.whatwg.org/#origin-header>), so a page of another site cannot make a signed-in
 //! browser log out, pay or refund here. Requests without `Origin` are not a browser acting for another site (the
 //! mini program, WeChat Pay's notifications, curl) and pass; so do this site's own pages, the sandbox's included.
+//! The OpenID Connect token and userinfo endpoints pass from any origin: they read no cookie (the request's code,
+//! credentials or access token are its authority), and single-page apps call them with fetch (CORS, `routes::oidc`).
 
 use std::sync::Arc;
 
+use app::ssr::oidc;
 use axum::extract::{Request, State};
 use axum::http::header::ORIGIN;
 use axum::http::{Method, StatusCode};
@@ -15,6 +18,9 @@ use axum::Json;
 use url::{Origin, Url};
 
 use crate::contract::refusals::{ErrorAnswer, ErrorBody, ErrorCode};
+
+/// The endpoints another site's app calls, which a cookie gives no authority over.
+const CALLED_BY_APPS: [&str; 2] = [oidc::TOKEN_PATH, oidc::USERINFO_PATH];
 
 /// APP_URL's origin: the one site whose pages may change things here.
 #[derive(Debug, Clone)]
@@ -43,7 +49,7 @@ pub async fn same_origin_only(
     let safe = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
-    );
+    ) || CALLED_BY_APPS.contains(&request.uri().path());
     match request.headers().get(ORIGIN) {
         Some(origin) if !safe && !app.admits(origin.as_bytes()) => {
             let origin = String::from_utf8_lossy(origin.as_bytes()).into_owned();

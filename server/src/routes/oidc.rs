@@ -17,6 +17,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
+use std::time::Duration;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_sessions::Session;
 
 use crate::state::ServerState;
@@ -25,13 +27,25 @@ use crate::state::ServerState;
 const MAX_FORM_BYTES: usize = 16 * 1024;
 
 pub fn router() -> Router<ServerState> {
-    Router::new()
+    // What a single-page app (a public client) calls from its own origin with fetch: discovery, the keys, the
+    // token endpoint and userinfo. None of them reads a cookie (the code and verifier, the client's credentials
+    // or the access token in the request are the authority), so any origin may read their answers, never with
+    // credentials. The authorization and logout endpoints are navigations, and stay same-site for changes.
+    let read_by_any_origin = CorsLayer::new()
+        .allow_origin(AllowOrigin::any())
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(Duration::from_secs(3600));
+    let for_apps = Router::new()
         .route(oidc::DISCOVERY_PATH, get(discovery_document))
         .route(oidc::JWKS_PATH, get(jwks))
-        .route(oidc::AUTHORIZE_PATH, get(authorize).post(authorize))
         .route(oidc::TOKEN_PATH, axum::routing::post(token))
         .route(oidc::USERINFO_PATH, get(userinfo).post(userinfo))
+        .layer(read_by_any_origin);
+    Router::new()
+        .route(oidc::AUTHORIZE_PATH, get(authorize).post(authorize))
         .route(oidc::LOGOUT_PATH, get(logout).post(logout))
+        .merge(for_apps)
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
 }
 

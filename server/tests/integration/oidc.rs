@@ -339,7 +339,7 @@ async fn a_client_signs_a_person_in_with_pkce_refreshes_and_reads_userinfo(datab
         200
     );
 
-    // A public client: PKCE, no secret.
+    // A public client: PKCE, no secret, calling the token endpoint with fetch from its own origin (CORS).
     let (verifier, challenge) = pkce();
     let back = authorize_in_wechat(
         &server,
@@ -347,19 +347,52 @@ async fn a_client_signs_a_person_in_with_pkce_refreshes_and_reads_userinfo(datab
         &authorize_path("spa", SPA_REDIRECT, Some(&challenge), &[]),
     )
     .await;
-    let (status, public) = token(
-        &server,
-        &[
+    let spa_origin = "http://127.0.0.1:5173";
+    let preflight = reqwest::Client::new()
+        .request(reqwest::Method::OPTIONS, server.url("/oauth2/token"))
+        .header("origin", spa_origin)
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .send()
+        .await
+        .expect("preflight");
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    let code = query(&back, "code").expect("code");
+    let answer = reqwest::Client::new()
+        .post(server.url("/oauth2/token"))
+        .header("origin", spa_origin)
+        .form(&[
             ("grant_type", "authorization_code"),
-            ("code", &query(&back, "code").expect("code")),
+            ("code", code.as_str()),
             ("redirect_uri", SPA_REDIRECT),
-            ("code_verifier", &verifier),
+            ("code_verifier", verifier.as_str()),
             ("client_id", "spa"),
-        ],
-        None,
-    )
-    .await;
-    assert_eq!(status, 200, "{public}");
+        ])
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.headers()["access-control-allow-origin"], "*");
+    assert!(
+        answer
+            .headers()
+            .get("access-control-allow-credentials")
+            .is_none(),
+        "never with the browser's cookies"
+    );
+    let public: Value = answer.json().await.expect("json");
+    let (status, _) = userinfo(&server, public["access_token"].as_str().expect("access")).await;
+    assert_eq!(status, 200);
+    // The cookie-bound endpoints stay same-site for changes.
+    let logout = reqwest::Client::new()
+        .post(server.url("/oauth2/logout"))
+        .header("origin", spa_origin)
+        .form(&[("client_id", "spa")])
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(logout.status(), 403);
     let spa_claims =
         verified_id_token(&server, public["id_token"].as_str().expect("id"), "spa").await;
     assert_eq!(spa_claims["sub"], claims["sub"]);
