@@ -400,6 +400,17 @@ async fn a_client_signs_a_person_in_with_pkce_refreshes_and_reads_userinfo(datab
         spa_claims.get("phone_number").is_none(),
         "phone was not asked for"
     );
+
+    // The person withdraws the official account's authorisation (WeChat's user_authorization_revoke, which the
+    // push tests receive): clients are no longer told that openid.
+    let db = database.connect().await;
+    sqlx::query("UPDATE identities SET revoked_at = 1 WHERE provider = 'wechat_oa'")
+        .execute(db.pool())
+        .await
+        .expect("revoke");
+    let (status, info) = userinfo(&server, public["access_token"].as_str().expect("access")).await;
+    assert_eq!(status, 200);
+    assert_eq!(info["openids"], json!([]), "{info}");
 }
 
 async fn refusals_follow_the_specifications(database: TestDatabase) {

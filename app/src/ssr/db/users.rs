@@ -26,6 +26,8 @@ pub struct IdentityRow {
     pub unionid: Option<String>,
     pub provider: String,
     pub user_id: String,
+    /// When the person withdrew this app's authorisation (WeChat's `user_authorization_revoke`), if they did.
+    pub revoked_at: Option<i64>,
 }
 
 /// An identity as a login presents it.
@@ -228,21 +230,25 @@ impl Database {
 
     /// A user's identities, oldest first.
     pub async fn identities(&self, user_id: &str) -> Result<Vec<IdentityRow>, DbError> {
-        let rows: Vec<(String, String, Option<String>, String, String)> = sqlx::query_as(
-            "SELECT appid, openid, unionid, provider, user_id FROM identities WHERE user_id = $1 ORDER BY created_at, appid",
+        type Row = (String, String, Option<String>, String, String, Option<i64>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT appid, openid, unionid, provider, user_id, revoked_at FROM identities WHERE user_id = $1 ORDER BY created_at, appid",
         )
         .bind(user_id)
         .fetch_all(self.pool())
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(appid, openid, unionid, provider, user_id)| IdentityRow {
-                appid,
-                openid,
-                unionid,
-                provider,
-                user_id,
-            })
+            .map(
+                |(appid, openid, unionid, provider, user_id, revoked_at)| IdentityRow {
+                    appid,
+                    openid,
+                    unionid,
+                    provider,
+                    user_id,
+                    revoked_at,
+                },
+            )
             .collect())
     }
 

@@ -39,7 +39,14 @@ pub async fn of_grant(
         }
     }
     if has_scope(&grant.scope, "wechat") {
-        let identities = context.db.identities(&user.id).await?;
+        // An app whose authorisation the person withdrew is no longer named to clients.
+        let identities: Vec<_> = context
+            .db
+            .identities(&user.id)
+            .await?
+            .into_iter()
+            .filter(|identity| identity.revoked_at.is_none())
+            .collect();
         if let Some(unionid) = identities
             .iter()
             .find_map(|identity| identity.unionid.as_deref())
