@@ -5,6 +5,8 @@
 //! mini program, WeChat Pay's notifications, curl) and pass; so do this site's own pages, the sandbox's included.
 //! The OpenID Connect token and userinfo endpoints pass from any origin: they read no cookie (the request's code,
 //! credentials or access token are its authority), and single-page apps call them with fetch (CORS, `routes::oidc`).
+//! So does its logout, which a client's page may POST to (RP-Initiated Logout 1.0 §2): it ends a session only for an
+//! ID token the client holds, or once the person confirmed on wxgate's own page (`routes::oidc`).
 
 use std::sync::Arc;
 
@@ -19,8 +21,9 @@ use url::{Origin, Url};
 
 use crate::contract::refusals::{ErrorAnswer, ErrorBody, ErrorCode};
 
-/// The endpoints another site's app calls, which a cookie gives no authority over.
-const CALLED_BY_APPS: [&str; 2] = [oidc::TOKEN_PATH, oidc::USERINFO_PATH];
+/// The endpoints another site's app calls, which a cookie gives no authority over or which check the request
+/// themselves.
+const CALLED_BY_APPS: [&str; 3] = [oidc::TOKEN_PATH, oidc::USERINFO_PATH, oidc::LOGOUT_PATH];
 
 /// APP_URL's origin: the one site whose pages may change things here.
 #[derive(Debug, Clone)]

@@ -238,32 +238,83 @@ fn bearer_refusal(code: &str, description: &str) -> Response {
 async fn logout(
     State(context): State<AppContext>,
     session: Session,
+    headers: HeaderMap,
     method: Method,
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
     let mut params = LogoutParams::default();
+    let mut confirmed = false;
     for (name, value) in pairs(&method, query.as_deref(), &body) {
         match name.as_str() {
             "id_token_hint" => params.id_token_hint = Some(value),
             "client_id" => params.client_id = Some(value),
             "post_logout_redirect_uri" => params.post_logout_redirect_uri = Some(value),
             "state" => params.state = Some(value),
+            CONFIRM_FIELD => confirmed = value == "yes",
             _ => {}
         }
     }
-    let after = match logout::check(&context, &params).await {
-        Ok(Ok(after)) => after,
+    let checked = match logout::check(&context, &params).await {
+        Ok(Ok(checked)) => checked,
         Ok(Err(why)) => return refused_page(&why),
         Err(error) => return internal(&error),
     };
+    // The confirmation counts only from wxgate's own page: a form POST whose Origin is APP_URL's.
+    let confirmed_here = confirmed
+        && method == Method::POST
+        && headers
+            .get(header::ORIGIN)
+            .and_then(|origin| origin.to_str().ok())
+            .and_then(|origin| url::Url::parse(origin).ok())
+            .is_some_and(|origin| origin.origin() == context.settings.app_url.origin());
+    if !checked.hinted && !confirmed_here {
+        return confirmation_page(&params);
+    }
     if let Err(error) = auth_session::sign_out(&session).await {
         return internal(&OidcError::Internal(app::ssr::cause::Cause::new(error)));
     }
-    match after {
+    match checked.after {
         AfterLogout::Client(url) => found(&url),
         AfterLogout::Wxgate => found("/login"),
     }
+}
+
+/// The form field of the person's confirmation of a logout no ID token vouches for.
+const CONFIRM_FIELD: &str = "confirm";
+
+/// Asks the person whether to sign out, repeating the request as a form POST with their confirmation.
+fn confirmation_page(params: &LogoutParams) -> Response {
+    let hidden: String = [
+        ("client_id", &params.client_id),
+        ("post_logout_redirect_uri", &params.post_logout_redirect_uri),
+        ("state", &params.state),
+    ]
+    .iter()
+    .filter_map(|(name, value)| {
+        value.as_ref().map(|value| {
+            format!(
+                r#"<input type="hidden" name="{name}" value="{}">"#,
+                html_escape::encode_double_quoted_attribute(value)
+            )
+        })
+    })
+    .collect();
+    let page = format!(
+        r#"<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>退出登录 · Sign out</title></head>
+<body><main><h1>退出 wxgate 登录？ · Sign out of wxgate?</h1>
+<form method="post" action="{LOGOUT}">{hidden}<button type="submit" name="{CONFIRM_FIELD}" value="yes" data-testid="confirm-logout">退出登录 · Sign out</button></form>
+<p><a href="/account">留在登录状态 · Stay signed in</a></p></main></body></html>"#,
+        LOGOUT = oidc::LOGOUT_PATH,
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        page,
+    )
+        .into_response()
 }
 
 /// A 302 to `location` (the browser follows it with a GET).

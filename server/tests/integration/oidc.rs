@@ -384,15 +384,15 @@ async fn a_client_signs_a_person_in_with_pkce_refreshes_and_reads_userinfo(datab
     let public: Value = answer.json().await.expect("json");
     let (status, _) = userinfo(&server, public["access_token"].as_str().expect("access")).await;
     assert_eq!(status, 200);
-    // The cookie-bound endpoints stay same-site for changes.
-    let logout = reqwest::Client::new()
-        .post(server.url("/oauth2/logout"))
+    // The authorization endpoint, which the session cookie speaks for, stays same-site for changes.
+    let authorize = reqwest::Client::new()
+        .post(server.url("/oauth2/authorize"))
         .header("origin", spa_origin)
         .form(&[("client_id", "spa")])
         .send()
         .await
-        .expect("logout");
-    assert_eq!(logout.status(), 403);
+        .expect("authorize");
+    assert_eq!(authorize.status(), 403);
     let spa_claims =
         verified_id_token(&server, public["id_token"].as_str().expect("id"), "spa").await;
     assert_eq!(spa_claims["sub"], claims["sub"]);
@@ -756,6 +756,61 @@ async fn logout_ends_the_session_and_returns_to_a_registered_uri(database: TestD
         "a refused logout keeps the session"
     );
 
+    // Without an ID token nothing shows a client of the person asked: wxgate asks the person first, and only a
+    // confirmation from its own page counts.
+    let logout_url = server.url("/oauth2/logout");
+    let unhinted = [
+        ("client_id", "shop"),
+        ("post_logout_redirect_uri", "https://shop.example.com/bye"),
+        ("state", "s8"),
+    ];
+    let asked = browser
+        .post_form_from("https://shop.example.com", &logout_url, &unhinted)
+        .await;
+    assert_eq!(asked.status(), 200);
+    let page = asked.text().await.expect("page");
+    assert!(page.contains(r#"name="confirm" value="yes""#), "{page}");
+    assert!(page.contains(r#"value="https://shop.example.com/bye""#));
+    let mut confirmed = unhinted.to_vec();
+    confirmed.push(("confirm", "yes"));
+    let forged = browser
+        .post_form_from("https://evil.example.com", &logout_url, &confirmed)
+        .await;
+    assert_eq!(
+        forged.status(),
+        200,
+        "another site's confirmation is asked again"
+    );
+    assert_eq!(browser.get(&server.url("/api/me")).await.status(), 200);
+    let confirmed_here = browser
+        .post_form_from(&server.url(""), &logout_url, &confirmed)
+        .await;
+    assert!(confirmed_here.status().is_redirection());
+    assert_eq!(
+        location(&confirmed_here),
+        "https://shop.example.com/bye?state=s8"
+    );
+    assert_eq!(browser.get(&server.url("/api/me")).await.status(), 401);
+
+    // With the ID token the client holds, the logout is at once, from a GET or from the client's own form POST.
+    let tokens = shop_tokens(&server, &browser).await;
+    let id_token = tokens["id_token"].as_str().expect("id");
+    let done = browser
+        .post_form_from(
+            "https://shop.example.com",
+            &logout_url,
+            &[
+                ("id_token_hint", id_token),
+                ("post_logout_redirect_uri", "https://shop.example.com/bye"),
+                ("state", "s9"),
+            ],
+        )
+        .await;
+    assert!(done.status().is_redirection());
+    assert_eq!(location(&done), "https://shop.example.com/bye?state=s9");
+    assert_eq!(browser.get(&server.url("/api/me")).await.status(), 401);
+    let tokens = shop_tokens(&server, &browser).await;
+    let id_token = tokens["id_token"].as_str().expect("id");
     let done = browser
         .get(&server.url(&format!(
             "/oauth2/logout?id_token_hint={id_token}&post_logout_redirect_uri=https%3A%2F%2Fshop.example.com%2Fbye&state=s9"

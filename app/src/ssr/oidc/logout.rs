@@ -1,6 +1,8 @@
 //! RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0 §2–§3): the client sends the browser to
-//! `/oauth2/logout` with the ID token it holds as `id_token_hint`; wxgate ends the person's session and sends the
-//! browser to a `post_logout_redirect_uri` the client registered, with its `state`.
+//! `/oauth2/logout` (GET, or a form POST from its own page) with the ID token it holds as `id_token_hint`; wxgate
+//! ends the person's session and sends the browser to a `post_logout_redirect_uri` the client registered, with its
+//! `state`. Without a valid `id_token_hint` nothing proves a client of the person asked, so the person is asked to
+//! confirm on wxgate's own page first (§2: the OP asks when the request may not be the person's wish).
 
 use jsonwebtoken::{decode, decode_header, Validation};
 use url::Url;
@@ -30,11 +32,19 @@ pub enum AfterLogout {
     Wxgate,
 }
 
+/// A logout request that passed its checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub after: AfterLogout,
+    /// Whether it came with an ID token wxgate issued (else the person confirms it first).
+    pub hinted: bool,
+}
+
 /// Checks a logout request before the session ends; `Err` is the sentence a refused request is answered with.
 pub async fn check(
     context: &AppContext,
     params: &LogoutParams,
-) -> Result<Result<AfterLogout, String>, OidcError> {
+) -> Result<Result<Checked, String>, OidcError> {
     let too_long = [
         &params.id_token_hint,
         &params.client_id,
@@ -57,6 +67,13 @@ pub async fn check(
         },
         None => None,
     };
+    let has_hint = hinted.is_some();
+    let checked = |after| {
+        Ok(Ok(Checked {
+            after,
+            hinted: has_hint,
+        }))
+    };
     let client_id = match (hinted, params.client_id.as_deref()) {
         (Some(hinted), Some(named)) if hinted != named => {
             return Ok(Err(
@@ -67,7 +84,7 @@ pub async fn check(
         (None, named) => named.map(str::to_owned),
     };
     let Some(uri) = params.post_logout_redirect_uri.as_deref() else {
-        return Ok(Ok(AfterLogout::Wxgate));
+        return checked(AfterLogout::Wxgate);
     };
     let client: Option<Client> = match &client_id {
         Some(id) => clients::find(context, id).await?,
@@ -81,7 +98,7 @@ pub async fn check(
             if let Some(state) = &params.state {
                 url.query_pairs_mut().append_pair("state", state);
             }
-            Ok(Ok(AfterLogout::Client(url.to_string())))
+            checked(AfterLogout::Client(url.to_string()))
         }
         Some(_) => Ok(Err(
             "post_logout_redirect_uri is not one registered for this client".to_owned(),

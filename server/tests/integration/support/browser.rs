@@ -36,6 +36,17 @@ impl Browser {
         self.client.post(url).form(form).send().await.expect("POST")
     }
 
+    /// A form POST from a page of `origin`, as a browser sends it (with the `Origin` header).
+    pub async fn post_form_from(&self, origin: &str, url: &str, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(url)
+            .header(reqwest::header::ORIGIN, origin)
+            .form(form)
+            .send()
+            .await
+            .expect("POST")
+    }
+
     pub async fn post_json(&self, url: &str, body: &serde_json::Value) -> Response {
         let mut request = self.client.post(url).json(body);
         if let Some(agent) = self.user_agent {
