@@ -99,6 +99,13 @@ fn describe(settings: &Settings, database: &str) -> String {
         ),
         None => "kept, not sent (set WXGATE_EVENTS_URL and WXGATE_EVENTS_SECRET)".to_owned(),
     };
+    let issuer = app::ssr::oidc::issuer(&settings.app_url);
+    let openid_connect = format!(
+        "issuer {issuer} (discovery at {issuer}{}); {} client(s) in WXGATE_OIDC_CLIENTS, \
+         more with `wxgate clients add` (`wxgate clients list` shows all)",
+        app::ssr::oidc::DISCOVERY_PATH,
+        settings.oidc_clients.len()
+    );
     [
         format!("Mode:                  {mode}"),
         format!("Public URL:            {}", settings.app_url),
@@ -131,6 +138,7 @@ fn describe(settings: &Settings, database: &str) -> String {
             app(&wechat.website, "WECHAT_CLIENT_ID/WECHAT_CLIENT_SECRET")
         ),
         format!("WeChat Pay:            {pay}"),
+        format!("OpenID Connect:        {openid_connect}"),
         format!(
             "Mini program push:     {}",
             push(&wechat.mini_program, &wechat.mini_program_push)

@@ -100,6 +100,8 @@ fn doctor_lists_what_a_good_configuration_enables() {
         "WeChat browser login:  on (appid wx1234567890abcdef, from WECHAT_APPID)",
         "Website QR login:      off (set WECHAT_CLIENT_ID/WECHAT_CLIENT_SECRET)",
         "WeChat Pay:            on (mchid 1900000109, appid wx1234567890abcdef",
+        "OpenID Connect:        issuer http://127.0.0.1:",
+        "/.well-known/openid-configuration); 0 client(s) in WXGATE_OIDC_CLIENTS",
         "No problems found.",
     ] {
         assert!(
