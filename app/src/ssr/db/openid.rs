@@ -284,18 +284,9 @@ impl Database {
     /// Uses the code of `digest` once; a code used before revokes its grant.
     pub async fn redeem_code(&self, digest: &str) -> Result<Redemption<CodeRow>, DbError> {
         let mut tx = self.begin_write().await?;
-        let now = now();
-        let used = sqlx::query(
-            "UPDATE oidc_codes SET used_at = $1 WHERE digest = $2 AND used_at IS NULL AND expires_at > $1",
-        )
-        .bind(now)
-        .bind(digest)
-        .execute(&mut *tx)
-        .await?;
-        if used.rows_affected() == 0 {
-            let redemption = replayed(&mut tx, "oidc_codes", digest, now).await?;
+        if let Some(refused) = use_once(&mut tx, "oidc_codes", "", digest).await? {
             tx.commit().await?;
-            return Ok(redemption);
+            return Ok(refused);
         }
         let query = format!(
             "SELECT {GRANT_COLUMNS}, c.redirect_uri, c.code_challenge, c.nonce, c.expires_at \
@@ -345,19 +336,11 @@ impl Database {
     /// Uses the refresh token of `digest` once; a refresh token used before revokes its grant.
     pub async fn use_refresh_token(&self, digest: &str) -> Result<Redemption<GrantRow>, DbError> {
         let mut tx = self.begin_write().await?;
-        let now = now();
-        let used = sqlx::query(
-            "UPDATE oidc_tokens SET used_at = $1 WHERE digest = $2 AND kind = 'refresh' AND used_at IS NULL \
-             AND expires_at > $1",
-        )
-        .bind(now)
-        .bind(digest)
-        .execute(&mut *tx)
-        .await?;
-        if used.rows_affected() == 0 {
-            let redemption = replayed(&mut tx, "oidc_tokens", digest, now).await?;
+        if let Some(refused) =
+            use_once(&mut tx, "oidc_tokens", "AND kind = 'refresh'", digest).await?
+        {
             tx.commit().await?;
-            return Ok(redemption);
+            return Ok(refused);
         }
         let query = format!(
             "SELECT {GRANT_COLUMNS} FROM oidc_tokens t JOIN oidc_grants g ON g.id = t.grant_id \
@@ -472,6 +455,29 @@ pub(super) async fn move_subjects(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// Marks the code or refresh token of `digest` in `table` (rows also matching `condition`) used now, if it is
+/// unused and alive; otherwise what presenting it comes to.
+async fn use_once<T>(
+    tx: &mut Transaction<'static, Any>,
+    table: &'static str,
+    condition: &'static str,
+    digest: &str,
+) -> Result<Option<Redemption<T>>, DbError> {
+    let now = now();
+    let query = format!(
+        "UPDATE {table} SET used_at = $1 WHERE digest = $2 {condition} AND used_at IS NULL AND expires_at > $1"
+    );
+    let used = sqlx::query(&query)
+        .bind(now)
+        .bind(digest)
+        .execute(&mut **tx)
+        .await?;
+    if used.rows_affected() == 1 {
+        return Ok(None);
+    }
+    Ok(Some(replayed(tx, table, digest, now).await?))
 }
 
 /// Why a code or refresh token of `table` could not be used: used before (its grant is revoked now), or unknown
