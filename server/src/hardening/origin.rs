@@ -35,7 +35,7 @@ impl AppOrigin {
     }
 
     /// Whether a request with this `Origin` header value comes from APP_URL's pages (`null` and junk do not).
-    fn admits(&self, origin: &[u8]) -> bool {
+    pub fn admits(&self, origin: &[u8]) -> bool {
         std::str::from_utf8(origin)
             .ok()
             .and_then(|origin| Url::parse(origin).ok())

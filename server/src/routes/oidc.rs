@@ -21,6 +21,7 @@ use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_sessions::Session;
 
+use crate::hardening::origin::AppOrigin;
 use crate::state::ServerState;
 
 /// A form to these endpoints is a few hundred bytes.
@@ -263,11 +264,9 @@ async fn logout(
     // The confirmation counts only from wxgate's own page: a form POST whose Origin is APP_URL's.
     let confirmed_here = confirmed
         && method == Method::POST
-        && headers
-            .get(header::ORIGIN)
-            .and_then(|origin| origin.to_str().ok())
-            .and_then(|origin| url::Url::parse(origin).ok())
-            .is_some_and(|origin| origin.origin() == context.settings.app_url.origin());
+        && headers.get(header::ORIGIN).is_some_and(|origin| {
+            AppOrigin::of(&context.settings.app_url).admits(origin.as_bytes())
+        });
     if !checked.hinted && !confirmed_here {
         return confirmation_page(&params);
     }

@@ -1,6 +1,7 @@
 //! The product's backend's routes under `/api/v1/`, each authorized by an API key with the scope it needs
 //! (`Authorization: Bearer wxk_…`, RFC 6750 §2.1): looking up users.
 
+use app::ssr::bounds::{self, fit};
 use app::ssr::context::AppContext;
 use app::ssr::product_api::keys::{self, Scope};
 use app::ssr::product_api::users::{self, FoundUser, UserKey};
@@ -28,7 +29,7 @@ pub fn router() -> OpenApiRouter<ServerState> {
 
 type ApiResult = Result<Response, ApiFailure>;
 
-/// The API key of the request, if it holds `scope`.
+/// Refuses a request whose API key is missing, unknown, revoked or without `scope`.
 async fn authorized(
     context: &AppContext,
     headers: &HeaderMap,
@@ -61,8 +62,9 @@ async fn user(
     Path(user_id): Path<String>,
 ) -> ApiResult {
     authorized(&context, &headers, Scope::UsersRead).await?;
+    let user_id = fit("user_id", &user_id, bounds::MAX_ID_BYTES)?;
     Ok(answer(
-        users::find(&context.db, UserKey::Id(&user_id)).await?,
+        users::find(&context.db, UserKey::Id(user_id)).await?,
     ))
 }
 
@@ -89,7 +91,8 @@ async fn user_by_openid(
 ) -> ApiResult {
     authorized(&context, &headers, Scope::UsersRead).await?;
     let Query(OpenIdQuery { openid }) = query.map_err(|_| ProductApiError::BadRequest("openid"))?;
+    let openid = fit("openid", &openid, bounds::MAX_ID_BYTES)?;
     Ok(answer(
-        users::find(&context.db, UserKey::OpenId(&openid)).await?,
+        users::find(&context.db, UserKey::OpenId(openid)).await?,
     ))
 }

@@ -2,7 +2,6 @@
 //! `user_id`) or by an openid, with every WeChat identity they signed in with.
 
 use super::ProductApiError;
-use crate::ssr::bounds;
 use crate::ssr::db::{Database, IdentityRow, UserRow};
 
 /// Who to look up.
@@ -19,26 +18,13 @@ pub struct FoundUser {
     pub identities: Vec<IdentityRow>,
 }
 
-/// The user `key` names (after any merge, so an old id finds the account it became).
+/// The user `key` names (after any merge, so an old id finds the account it became); the caller bounds the key.
 pub async fn find(db: &Database, key: UserKey<'_>) -> Result<FoundUser, ProductApiError> {
     let user = match key {
-        UserKey::Id(id) => {
-            bounded("user_id", id)?;
-            db.user(id).await?
-        }
-        UserKey::OpenId(openid) => {
-            bounded("openid", openid)?;
-            db.user_of_openid(openid).await?
-        }
+        UserKey::Id(id) => db.user(id).await?,
+        UserKey::OpenId(openid) => db.user_of_openid(openid).await?,
     }
     .ok_or(ProductApiError::UnknownUser)?;
     let identities = db.identities(&user.id).await?;
     Ok(FoundUser { user, identities })
-}
-
-fn bounded(field: &'static str, value: &str) -> Result<(), ProductApiError> {
-    if value.is_empty() || value.len() > bounds::MAX_ID_BYTES {
-        return Err(ProductApiError::BadRequest(field));
-    }
-    Ok(())
 }
