@@ -150,7 +150,7 @@ pub async fn refund_order(
     let reason = Some(reason.trim().to_owned()).filter(|reason| !reason.is_empty());
     refunds::request(
         &context,
-        &user_id,
+        refunds::Refunder::Admin(&user_id),
         &order_id,
         refund_fen,
         reason,

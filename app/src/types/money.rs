@@ -31,6 +31,10 @@ impl Fen {
         self.0 > 0
     }
 
+    pub fn checked_add(self, other: Fen) -> Option<Fen> {
+        self.0.checked_add(other.0).map(Fen)
+    }
+
     pub fn checked_sub(self, other: Fen) -> Option<Fen> {
         self.0.checked_sub(other.0).map(Fen)
     }

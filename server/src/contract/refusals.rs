@@ -124,7 +124,7 @@ impl IntoResponses for PaymentRefusals {
         statuses.extend([
             (401, "unauthenticated: sign in first"),
             (403, "forbidden: only admins may do this; cross_origin: a change asked for from another site's page"),
-            (404, "payments_disabled, unknown_product, unknown_order"),
+            (404, "payments_disabled, unknown_product, unknown_order, unknown_checkout"),
             (
                 409,
                 "no_payer_identity, not_payable, not_refundable: the order or the account is not in a state for it",

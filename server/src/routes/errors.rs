@@ -53,6 +53,7 @@ impl From<PaymentError> for ApiFailure {
         let status = match &error {
             PaymentError::NotEnabled
             | PaymentError::UnknownOrder
+            | PaymentError::UnknownCheckout
             | PaymentError::UnknownProduct => StatusCode::NOT_FOUND,
             PaymentError::BadRequest(_) => StatusCode::BAD_REQUEST,
             PaymentError::Unauthenticated => StatusCode::UNAUTHORIZED,

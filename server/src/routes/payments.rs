@@ -263,7 +263,7 @@ async fn refund(
     let admin = buyer(&session).await?;
     let refund = refunds::request(
         &context,
-        &admin,
+        refunds::Refunder::Admin(&admin),
         &order_id,
         body.refund_fen,
         body.reason,

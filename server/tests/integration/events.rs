@@ -114,8 +114,19 @@ async fn each_event_is_signed_as_standard_webhooks_say(database: TestDatabase) {
     assert_eq!(paid["items"][0]["quantity"], 1);
     assert!(paid["transaction_id"].is_string(), "{paid}");
 
-    // Each delivered event is marked so, answered 204.
+    // The shop's order was made from a checkout of its one line, which the event names.
     let db = database.connect().await;
+    let checkout = db
+        .checkout(paid["checkout_id"].as_str().expect("checkout_id"))
+        .await
+        .expect("read")
+        .expect("the order's checkout");
+    assert_eq!(checkout.order_id.as_deref(), created["order_id"].as_str());
+    assert_eq!(checkout.buyer_id.as_deref(), me["user_id"].as_str());
+    assert_eq!(checkout.total_fen.get(), 1);
+    assert_eq!(checkout.line_items[0].product_id, "one-fen");
+
+    // Each delivered event is marked so, answered 204.
     for event in db.recent_events(10).await.expect("events") {
         assert_eq!(event.state.as_str(), "delivered", "{event:?}");
         assert_eq!((event.attempts, event.last_status), (1, Some(204)));

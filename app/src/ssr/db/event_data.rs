@@ -23,17 +23,18 @@ type OrderColumns = (
     Option<String>,
     Option<i64>,
     Option<String>,
+    Option<String>,
 );
 
-/// Order `order_id` as its events describe it: ids, status, money, items, the WeChat transaction and the
-/// product's `metadata`.
+/// Order `order_id` as its events describe it: ids (its checkout's too), status, money, items, the WeChat
+/// transaction and the product's `metadata`.
 pub(super) async fn order_data(
     tx: &mut Transaction<'static, Any>,
     order_id: &str,
 ) -> Result<Value, DbError> {
-    let (id, user_id, out_trade_no, status, description, total_fen, surface, appid, transaction_id, paid_at, metadata): OrderColumns =
+    let (id, user_id, out_trade_no, status, description, total_fen, surface, appid, transaction_id, paid_at, metadata, checkout_id): OrderColumns =
         sqlx::query_as(
-            "SELECT id, user_id, out_trade_no, status, description, total_fen, surface, appid, transaction_id, paid_at, metadata \
+            "SELECT id, user_id, out_trade_no, status, description, total_fen, surface, appid, transaction_id, paid_at, metadata, checkout_id \
              FROM orders WHERE id = $1",
         )
         .bind(order_id)
@@ -57,6 +58,7 @@ pub(super) async fn order_data(
         .unwrap_or(Value::Null);
     Ok(json!({
         "order_id": id,
+        "checkout_id": checkout_id,
         "user_id": user_id,
         "out_trade_no": out_trade_no,
         "status": status,

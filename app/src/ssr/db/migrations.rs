@@ -82,6 +82,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "api keys",
         include_str!("../../../migrations/0016_api_keys.sql"),
     ),
+    (
+        17,
+        "checkouts",
+        include_str!("../../../migrations/0017_checkouts.sql"),
+    ),
 ];
 
 /// The embedded migrations, as sqlx reads a migrations folder.

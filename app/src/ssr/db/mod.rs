@@ -6,6 +6,7 @@
 pub mod api_keys;
 pub mod avatars;
 mod catalogue;
+pub mod checkouts;
 mod event_data;
 pub mod events;
 mod instance;
@@ -36,7 +37,7 @@ pub use catalogue::ProductRow;
 pub use events::{Attempt, EndpointHealth, EventRow};
 pub use instance::InstanceRow;
 pub use oauth::{NewOAuthLogin, OAuthLoginRow, OAuthLoginStatus};
-pub use orders::{NewOrder, NotificationReceipt, OrderRow};
+pub use orders::{NotificationReceipt, OrderRow};
 pub use reconciliations::ReconciliationRow;
 pub use refunds::RefundRow;
 pub use sessions::DbSessionStore;

@@ -2,7 +2,7 @@
 //! from the statuses the status machine allows, in one statement), and the audit trail of notifications.
 
 use super::event_data::record_order_event;
-use super::{Database, DbError, ProductRow};
+use super::{Database, DbError};
 use crate::ssr::clock::now;
 use crate::ssr::events::EventType;
 use crate::types::channel::PayChannel;
@@ -28,6 +28,8 @@ pub struct OrderRow {
     pub flag: Option<String>,
     pub expires_at: i64,
     pub created_at: i64,
+    /// The checkout it was made from (every order since checkouts exist).
+    pub checkout_id: Option<String>,
 }
 
 impl OrderRow {
@@ -67,6 +69,7 @@ struct StoredOrder {
     flag: Option<String>,
     expires_at: i64,
     created_at: i64,
+    checkout_id: Option<String>,
 }
 
 impl sqlx::FromRow<'_, sqlx::any::AnyRow> for StoredOrder {
@@ -88,6 +91,7 @@ impl sqlx::FromRow<'_, sqlx::any::AnyRow> for StoredOrder {
             flag: row.try_get("flag")?,
             expires_at: row.try_get("expires_at")?,
             created_at: row.try_get("created_at")?,
+            checkout_id: row.try_get("checkout_id")?,
         })
     }
 }
@@ -124,25 +128,14 @@ impl StoredOrder {
             flag: self.flag,
             expires_at: self.expires_at,
             created_at: self.created_at,
+            checkout_id: self.checkout_id,
         })
     }
 }
 
 const ORDER_COLUMNS: &str =
     "id, user_id, out_trade_no, status, description, total_fen, surface, appid, prepay, \
-                             prepay_expires_at, transaction_id, paid_at, flag, expires_at, created_at";
-
-/// An order about to be stored, with its items (product id, name, unit price, quantity).
-#[derive(Debug, Clone)]
-pub struct NewOrder<'a> {
-    pub id: &'a str,
-    pub user_id: &'a str,
-    pub out_trade_no: &'a str,
-    pub description: &'a str,
-    pub total_fen: Fen,
-    pub expires_at: i64,
-    pub items: &'a [(ProductRow, i64)],
-}
+                             prepay_expires_at, transaction_id, paid_at, flag, expires_at, created_at, checkout_id";
 
 /// One notification received, and what became of it.
 #[derive(Debug, Clone)]
@@ -173,41 +166,6 @@ impl Database {
             .fetch_optional(&mut **tx)
             .await?;
         Ok(total.map(|(total_fen,)| Fen::new(total_fen)))
-    }
-
-    /// Stores an order and its items in one transaction, as CREATED.
-    pub async fn create_order(&self, order: &NewOrder<'_>) -> Result<(), DbError> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO orders (id, user_id, out_trade_no, status, description, total_fen, created_at, updated_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
-        )
-        .bind(order.id)
-        .bind(order.user_id)
-        .bind(order.out_trade_no)
-        .bind(OrderStatus::Created.as_str())
-        .bind(order.description)
-        .bind(order.total_fen.get())
-        .bind(now())
-        .bind(order.expires_at)
-        .execute(&mut *tx)
-        .await?;
-        for (product, quantity) in order.items {
-            sqlx::query(
-                "INSERT INTO order_items (order_id, product_id, name, unit_price_fen, quantity, goods) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(order.id)
-            .bind(&product.id)
-            .bind(&product.name)
-            .bind(product.price_fen.get())
-            .bind(*quantity)
-            .bind(product.goods.as_str())
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
     }
 
     pub async fn order(&self, id: &str) -> Result<Option<OrderRow>, DbError> {

@@ -1,11 +1,14 @@
-//! Checkout: an order priced by the server from product ids and quantities (never an amount from the client), and
-//! its payment on the buyer's channel — reusing the order's live prepay instead of making a second order at WeChat.
+//! The shop's checkout: an order priced by the server from a catalogue product and a quantity (never an amount from
+//! the client; a checkout of one line, as every order is), and an order's payment on the buyer's channel — reusing
+//! the order's live prepay instead of making a second order at WeChat.
 
+use super::checkouts;
 use super::merchant::pay_client_of;
 use super::PaymentError;
 use crate::ssr::clock::now;
 use crate::ssr::context::AppContext;
-use crate::ssr::db::{new_id, NewOrder, OrderRow};
+use crate::ssr::db::checkouts::CheckoutLine;
+use crate::ssr::db::OrderRow;
 use crate::types::channel::PayChannel;
 use crate::types::shop::MAX_QUANTITY;
 use crate::types::status::OrderStatus;
@@ -51,7 +54,7 @@ pub enum Payment {
 }
 
 /// A new order of `quantity` × `product_id` for `user_id` (the account it was merged into, if it was), priced from
-/// the catalogue.
+/// the catalogue: a checkout of that one line, made into the buyer's order at once.
 pub async fn create_order(
     context: &AppContext,
     user_id: &str,
@@ -73,40 +76,29 @@ pub async fn create_order(
         .product(product_id)
         .await?
         .ok_or(PaymentError::UnknownProduct)?;
-    let total_fen = product
-        .price_fen
-        .times(quantity)
-        .ok_or(PaymentError::BadRequest("quantity"))?;
-    let description = if quantity == 1 {
-        product.name.clone()
-    } else {
-        format!("{} × {quantity}", product.name)
+    let line = CheckoutLine {
+        product_id: product.id,
+        name: product.name,
+        unit_fen: product.price_fen,
+        quantity,
+        goods: product.goods,
     };
-    let id = new_id();
-    // 6–32 of [0-9A-Za-z_-|*]: "WXG" and 24 hex digits.
-    let out_trade_no = format!("WXG{}", &new_id()[..24]);
-    context
-        .db
-        .create_order(&NewOrder {
-            id: &id,
-            user_id: &buyer.id,
-            out_trade_no: &out_trade_no,
-            description: &description,
-            total_fen,
-            expires_at: now() + context.settings.order_ttl_seconds,
-            items: &[(product, quantity)],
-        })
-        .await?;
-    context
-        .db
-        .order(&id)
-        .await?
-        .ok_or(PaymentError::UnknownOrder)
+    let checkout = checkouts::new_checkout(
+        vec![line],
+        None,
+        Some(buyer.id.clone()),
+        now() + context.settings.order_ttl_seconds,
+    )?;
+    context.db.create_checkout(&checkout).await?;
+    checkouts::order_for(context, &checkout.id, &buyer.id).await
 }
 
 /// A buyer makes at most `WXGATE_ORDERS_PER_MINUTE` orders a minute and has at most `WXGATE_MAX_OPEN_ORDERS`
 /// unpaid ones open at once, counted in the database so the bounds hold across processes.
-async fn within_order_limits(context: &AppContext, buyer_id: &str) -> Result<(), PaymentError> {
+pub(super) async fn within_order_limits(
+    context: &AppContext,
+    buyer_id: &str,
+) -> Result<(), PaymentError> {
     let limits = &context.settings.order_limits;
     let now = now();
     if context.db.orders_made_since(buyer_id, now - 60).await? >= limits.per_minute {

@@ -19,6 +19,8 @@ pub enum PaymentError {
     Unauthenticated,
     #[error("no such order")]
     UnknownOrder,
+    #[error("no such checkout (or it is another buyer's)")]
+    UnknownCheckout,
     #[error("pay with WeChat where you signed in: this account has no {0} identity yet")]
     NoPayer(&'static str),
     #[error("this order can no longer be paid ({0})")]
@@ -45,6 +47,7 @@ impl PaymentError {
         "unknown_product",
         "unauthenticated",
         "unknown_order",
+        "unknown_checkout",
         "no_payer_identity",
         "not_payable",
         "forbidden",
@@ -63,6 +66,7 @@ impl PaymentError {
             PaymentError::UnknownProduct => "unknown_product",
             PaymentError::Unauthenticated => "unauthenticated",
             PaymentError::UnknownOrder => "unknown_order",
+            PaymentError::UnknownCheckout => "unknown_checkout",
             PaymentError::NoPayer(_) => "no_payer_identity",
             PaymentError::NotPayable(_) => "not_payable",
             PaymentError::Forbidden => "forbidden",
@@ -83,7 +87,7 @@ impl PaymentError {
             PaymentError::BadRequest(_) => ShopProblem::BadInput,
             PaymentError::UnknownProduct => ShopProblem::UnknownProduct,
             PaymentError::Unauthenticated => ShopProblem::SignIn,
-            PaymentError::UnknownOrder => ShopProblem::UnknownOrder,
+            PaymentError::UnknownOrder | PaymentError::UnknownCheckout => ShopProblem::UnknownOrder,
             PaymentError::NoPayer(_) => ShopProblem::NoPayer,
             PaymentError::NotPayable(_) => ShopProblem::NotPayable,
             PaymentError::Forbidden => ShopProblem::Forbidden,
@@ -150,6 +154,7 @@ mod tests {
             PaymentError::UnknownProduct,
             PaymentError::Unauthenticated,
             PaymentError::UnknownOrder,
+            PaymentError::UnknownCheckout,
             PaymentError::NoPayer("x"),
             PaymentError::NotPayable("x".to_owned()),
             PaymentError::Forbidden,

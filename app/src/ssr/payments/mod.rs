@@ -9,6 +9,7 @@ pub mod access;
 pub mod admin;
 pub mod catalogue;
 pub mod checkout;
+pub mod checkouts;
 pub mod daily;
 pub mod error;
 pub mod merchant;

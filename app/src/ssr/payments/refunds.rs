@@ -1,6 +1,6 @@
-//! Refunds, for admins: partial or full up to the paid total, with an out_refund_no made from the order and the
-//! admin's request id so a retried request is the same refund at WeChat Pay; settled by WeChat's answer or its
-//! notification, once.
+//! Refunds, asked for by an admin or by the product's backend (an API key with `refunds:write`): partial or full up
+//! to the paid total, with an out_refund_no made from the order and the request's id so a retried request is the
+//! same refund at WeChat Pay; settled by WeChat's answer or its notification, once.
 //!
 //! Doc: <https://pay.weixin.qq.com/doc/v3/merchant/4012791862>.
 
@@ -34,17 +34,38 @@ fn out_refund_no(order_id: &str, request_id: &str) -> String {
     format!("WXR{}", &digest[..29])
 }
 
+/// Who asks for a refund.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refunder<'a> {
+    /// A signed-in person, refused unless an admin (their user id).
+    Admin(&'a str),
+    /// The product's backend, through the API key of this id (already checked for `refunds:write`).
+    ApiKey(&'a str),
+}
+
+impl Refunder<'_> {
+    /// What the refund's `requested_by` records.
+    fn recorded_as(self) -> String {
+        match self {
+            Refunder::Admin(user_id) => user_id.to_owned(),
+            Refunder::ApiKey(key_id) => format!("api_key:{key_id}"),
+        }
+    }
+}
+
 /// Asks WeChat Pay to refund `refund_fen` of `order_id`. `request_id` names this request: sending it again is safe.
 pub async fn request(
     context: &AppContext,
-    admin: &str,
+    refunder: Refunder<'_>,
     order_id: &str,
     refund_fen: Fen,
     reason: Option<String>,
     request_id: Option<String>,
 ) -> Result<RefundRow, PaymentError> {
-    if !is_admin(context, admin).await? {
-        return Err(PaymentError::Forbidden);
+    if let Refunder::Admin(user_id) = refunder {
+        if !is_admin(context, user_id).await? {
+            return Err(PaymentError::Forbidden);
+        }
     }
     let client = pay_client_of(context)?;
     let order = context
@@ -70,7 +91,11 @@ pub async fn request(
         refund_id: None,
     };
     // Checked against what is left and recorded in one step under the order's lock: requests at once take turns.
-    let refund = match context.db.request_refund(&refund, admin).await? {
+    let refund = match context
+        .db
+        .request_refund(&refund, &refunder.recorded_as())
+        .await?
+    {
         RefundRequested::Recorded => refund,
         RefundRequested::Existing(existing) if existing.refund_fen != refund_fen => {
             return Err(PaymentError::BadRequest(
