@@ -516,7 +516,7 @@ export interface components {
             message: string;
         };
         /** @enum {string} */
-        ErrorCode: "provider_disabled" | "bad_request" | "invalid_code" | "code_used" | "user_blocked" | "wechat_busy" | "upstream_timeout" | "wechat_error" | "session_key_stale" | "unauthenticated" | "invalid_state" | "state_expired" | "wechat_browser_only" | "snapshot_user" | "rate_limited" | "internal" | "payments_disabled" | "unknown_product" | "unknown_order" | "no_payer_identity" | "not_payable" | "forbidden" | "not_refundable" | "too_many_orders" | "wechat_pay_error" | "wechat_pay_unavailable" | "unsupported_image" | "too_large" | "no_such_avatar" | "invalid_api_key" | "insufficient_scope" | "unknown_user" | "cross_origin" | "timed_out";
+        ErrorCode: "provider_disabled" | "bad_request" | "invalid_code" | "code_used" | "user_blocked" | "wechat_busy" | "upstream_timeout" | "wechat_error" | "session_key_stale" | "unauthenticated" | "invalid_state" | "state_expired" | "wechat_browser_only" | "snapshot_user" | "rate_limited" | "internal" | "payments_disabled" | "unknown_product" | "unknown_order" | "unknown_checkout" | "no_payer_identity" | "not_payable" | "forbidden" | "not_refundable" | "too_many_orders" | "wechat_pay_error" | "wechat_pay_unavailable" | "unsupported_image" | "too_large" | "no_such_avatar" | "invalid_api_key" | "insufficient_scope" | "unknown_user" | "cross_origin" | "timed_out";
         /**
          * Format: int64
          * @description An amount of fen; on the wire and in storage the plain integer.
@@ -2020,7 +2020,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description payments_disabled, unknown_product, unknown_order */
+            /** @description payments_disabled, unknown_product, unknown_order, unknown_checkout */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2123,7 +2123,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description payments_disabled, unknown_product, unknown_order */
+            /** @description payments_disabled, unknown_product, unknown_order, unknown_checkout */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2229,7 +2229,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description payments_disabled, unknown_product, unknown_order */
+            /** @description payments_disabled, unknown_product, unknown_order, unknown_checkout */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2333,7 +2333,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description payments_disabled, unknown_product, unknown_order */
+            /** @description payments_disabled, unknown_product, unknown_order, unknown_checkout */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2437,7 +2437,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description payments_disabled, unknown_product, unknown_order */
+            /** @description payments_disabled, unknown_product, unknown_order, unknown_checkout */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2537,7 +2537,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description payments_disabled, unknown_product, unknown_order */
+            /** @description payments_disabled, unknown_product, unknown_order, unknown_checkout */
             404: {
                 headers: {
                     [name: string]: unknown;
