@@ -1,5 +1,5 @@
-//! Checkouts: stored, read, and made into their order once — the order, its items and the checkout's link to it written together, only while the checkout
-//! has no order and its buyer is still the one the caller checked.
+//! Checkouts: stored, read, and made into their order once — the order, its items and the checkout's link to it
+//! written together, only while the checkout has no order and its buyer is still the one the caller checked.
 
 use serde::{Deserialize, Serialize};
 
@@ -58,7 +58,7 @@ type CheckoutTuple = (
 
 const CHECKOUT_COLUMNS: &str =
     "id, api_key_id, description, line_items, total_fen, success_url, cancel_url, \
-                                metadata, buyer_id, order_id, created_at, expires_at";
+     metadata, buyer_id, order_id, created_at, expires_at";
 
 fn checkout_row(
     (

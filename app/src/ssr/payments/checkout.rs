@@ -5,6 +5,7 @@
 use super::checkouts;
 use super::merchant::pay_client_of;
 use super::PaymentError;
+use crate::ssr::cause::Cause;
 use crate::ssr::clock::now;
 use crate::ssr::context::AppContext;
 use crate::ssr::db::checkouts::CheckoutLine;
@@ -90,7 +91,12 @@ pub async fn create_order(
         now() + context.settings.order_ttl_seconds,
     )?;
     context.db.create_checkout(&checkout).await?;
-    checkouts::order_for(context, &checkout.id, &buyer.id).await
+    // Nobody else knows of the checkout yet, so nobody can have ordered it meanwhile.
+    checkouts::make_order(context, &checkout, &buyer.id)
+        .await?
+        .ok_or_else(|| {
+            PaymentError::Internal(Cause::new("a checkout just made was ordered elsewhere"))
+        })
 }
 
 /// A buyer makes at most `WXGATE_ORDERS_PER_MINUTE` orders a minute and has at most `WXGATE_MAX_OPEN_ORDERS`

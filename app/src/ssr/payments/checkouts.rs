@@ -4,7 +4,6 @@
 use super::checkout::within_order_limits;
 use super::merchant::pay_client_of;
 use super::PaymentError;
-use crate::ssr::bounds::fit_chars;
 use crate::ssr::cause::Cause;
 use crate::ssr::clock::now;
 use crate::ssr::context::AppContext;
@@ -42,10 +41,7 @@ pub fn description_of(lines: &[CheckoutLine]) -> String {
     if lines.len() > 1 {
         description.push_str(&format!(" +{}", lines.len() - 1));
     }
-    match fit_chars("description", &description, MAX_DESCRIPTION_CHARS) {
-        Ok(_) => description,
-        Err(_) => description.chars().take(MAX_DESCRIPTION_CHARS).collect(),
-    }
+    description.chars().take(MAX_DESCRIPTION_CHARS).collect()
 }
 
 /// A new checkout of `lines` for `buyer_id` (or for whoever opens it first), payable until `expires_at`; priced
@@ -63,7 +59,7 @@ pub fn new_checkout(
         total_of(&lines)
             .filter(|total| total.is_positive())
             .ok_or(PaymentError::BadRequest(
-                "line_items (their total is more than WeChat Pay takes in one payment)",
+                "line_items (their total must be more than 0 and at most what WeChat Pay takes in one payment)",
             ))?;
     Ok(CheckoutRow {
         id: new_id(),
@@ -119,32 +115,41 @@ pub async fn order_for(
             return Err(PaymentError::NotPayable("EXPIRED".to_owned()));
         }
         within_order_limits(context, &buyer.id).await?;
-        let order_id = new_id();
-        // 6–32 of [0-9A-Za-z_-|*]: "WXG" and 24 hex digits.
-        let out_trade_no = format!("WXG{}", &new_id()[..24]);
-        let ordered = context
-            .db
-            .order_checkout(
-                &checkout,
-                &CheckoutOrder {
-                    order_id: &order_id,
-                    out_trade_no: &out_trade_no,
-                    buyer_id: &buyer.id,
-                    expires_at: checkout.expires_at,
-                },
-            )
-            .await?;
-        if ordered {
-            return context
-                .db
-                .order(&order_id)
-                .await?
-                .ok_or(PaymentError::UnknownOrder);
+        if let Some(order) = make_order(context, &checkout, &buyer.id).await? {
+            return Ok(order);
         }
     }
     Err(PaymentError::Internal(Cause::new(
         "the checkout kept changing while its order was made",
     )))
+}
+
+/// Makes `checkout`, as just read, into `buyer_id`'s order; `None`, with nothing written, when another request
+/// ordered or claimed it meanwhile.
+pub(super) async fn make_order(
+    context: &AppContext,
+    checkout: &CheckoutRow,
+    buyer_id: &str,
+) -> Result<Option<OrderRow>, PaymentError> {
+    let order_id = new_id();
+    // 6–32 of [0-9A-Za-z_-|*]: "WXG" and 24 hex digits.
+    let out_trade_no = format!("WXG{}", &new_id()[..24]);
+    let order = CheckoutOrder {
+        order_id: &order_id,
+        out_trade_no: &out_trade_no,
+        buyer_id,
+        expires_at: checkout.expires_at,
+    };
+    if !context.db.order_checkout(checkout, &order).await? {
+        return Ok(None);
+    }
+    Ok(Some(
+        context
+            .db
+            .order(&order_id)
+            .await?
+            .ok_or(PaymentError::UnknownOrder)?,
+    ))
 }
 
 #[cfg(test)]
