@@ -7,7 +7,10 @@ import * as path from 'node:path';
 
 const port = Number(process.env.WXGATE_E2E_PORT ?? 3100);
 const wxgate = process.env.WXGATE_BIN ?? '../target/debug/wxgate';
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wxgate-e2e-'));
+// Made once, in the main process; its workers load this file again and find it in the environment they inherit, so a
+// test can run `wxgate keys create` on the served database (support.ts, apiKey).
+const dataDir = (process.env.WXGATE_E2E_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), 'wxgate-e2e-')));
+process.env.WXGATE_BIN = wxgate;
 // Where wxgate sends its events: a receiver the events test starts and stops (nothing listens otherwise, so other
 // tests' events fail fast on a two-attempt schedule).
 const eventsPort = Number(process.env.WXGATE_E2E_EVENTS_PORT ?? port + 99);

@@ -1,6 +1,8 @@
 // What the browser tests share: their `test`, which fails a test whose pages broke the Content-Security-Policy; the
-// user agents of the WeChat browser and of a phone browser; and logging in through the sandbox as a person would.
+// user agents of the WeChat browser and of a phone browser; logging in through the sandbox as a person would; and an
+// API key for the product's backend.
 import { expect, test as base, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { spawnSync } from 'node:child_process';
 
 /**
  * Every spec's `test`: each page a test opens (in its own context or in one from `browser.newContext` or
@@ -90,4 +92,20 @@ export async function phoneLogin(browser: Browser, persona: string, next: string
   await other.close();
   await page.waitForURL((url) => url.pathname === next);
   return page;
+}
+
+/** An API key with `scopes` for the product's backend, made by `wxgate keys create` on the served database. */
+export function apiKey(scopes: string[]): string {
+  const args = ['--data-dir', process.env.WXGATE_E2E_DATA_DIR!, 'keys', 'create', '--name', 'browser tests'];
+  scopes.forEach((scope) => args.push('--scope', scope));
+  const made = spawnSync(process.env.WXGATE_BIN!, args, {
+    cwd: '..',
+    env: { ...process.env, WXGATE_MODE: 'sandbox', DATABASE_URL: '' },
+    encoding: 'utf8',
+  });
+  const key = /^key: (\S+)$/m.exec(made.stdout)?.[1];
+  if (made.status !== 0 || !key) {
+    throw new Error(`wxgate keys create failed:\n${made.stdout}${made.stderr}`);
+  }
+  return key;
 }

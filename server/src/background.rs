@@ -207,6 +207,7 @@ async fn purge_regularly(context: app::ssr::context::AppContext) {
                 delivered_events = purged.delivered_events,
                 applied_pushes = purged.applied_pushes,
                 oidc_tokens = purged.oidc_tokens,
+                idempotency_keys = purged.idempotency_keys,
                 "expired records purged"
             ),
             Ok(_) => {}

@@ -80,6 +80,7 @@ where
         .merge(contract::document_route(&document))
         .merge(routes::lang::router())
         .merge(routes::oidc::router())
+        .merge(routes::hosted_checkout::router())
         .leptos_routes_with_context(
             &state,
             page_routes,

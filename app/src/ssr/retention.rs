@@ -5,11 +5,12 @@
 //! `duplicate`, `paid_after_closing`, `recorded`) are kept for good. Events delivered to the product and WeChat
 //! pushes already applied go after the same number of days; undelivered events stay until delivered or resent.
 //! OpenID Connect codes and tokens go a day after they ended (a replayed one is still recognised meanwhile), and
-//! the grants left with neither.
+//! the grants left with neither. The answers kept for the product's backend's `Idempotency-Key`s go after a day.
 
 use super::auth::oauth::CODE_REUSE_SECONDS;
 use super::context::AppContext;
 use super::db::{DbError, DbSessionStore};
+use super::product_api::idempotency;
 use crate::ssr::clock::now;
 
 /// The outcomes `payments::webhook` records for a notification it refused (a probe is `unverified`). An outcome
@@ -36,6 +37,7 @@ pub struct Purged {
     pub delivered_events: u64,
     pub applied_pushes: u64,
     pub oidc_tokens: u64,
+    pub idempotency_keys: u64,
 }
 
 impl Purged {
@@ -48,6 +50,7 @@ impl Purged {
             + self.delivered_events
             + self.applied_pushes
             + self.oidc_tokens
+            + self.idempotency_keys
     }
 }
 
@@ -66,5 +69,8 @@ pub async fn purge(context: &AppContext) -> Result<Purged, DbError> {
         delivered_events: db.delete_delivered_events(now() - retention).await?,
         applied_pushes: db.delete_applied_pushes(now() - retention).await?,
         oidc_tokens: db.delete_ended_oidc_tokens(now() - SECONDS_PER_DAY).await?,
+        idempotency_keys: db
+            .delete_old_idempotency_keys(now() - idempotency::KEPT_SECONDS)
+            .await?,
     })
 }

@@ -62,6 +62,10 @@ pub struct OrderDetail {
     pub refundable_fen: Option<Fen>,
     /// The shipping information WeChat is told of, for a paid mini-program order.
     pub shipping: Option<ShippingLine>,
+    /// The product's page to go back to once paid (an order of a checkout the product's backend made).
+    pub success_url: Option<String>,
+    /// The product's page to go back to without paying.
+    pub cancel_url: Option<String>,
 }
 
 /// One refund of an order.

@@ -29,6 +29,12 @@ export interface WxgateOptions {
 }
 
 /** How a payment ended: paid, cancelled by the user in WeChat's pay sheet, or still pending at WeChat Pay. */
+/**
+ * What to pay: a product of wxgate's catalogue (and how many), or a checkout your backend made with
+ * `POST /api/v1/checkouts` (its `id`), which becomes the signed-in user's order.
+ */
+export type PayTarget = { productId: string; quantity?: number } | { checkoutId: string };
+
 export type PaymentOutcome =
   | { status: "paid"; order: OrderDetail }
   | { status: "cancelled"; order: OrderDetail }
@@ -182,15 +188,19 @@ export class Wxgate {
   }
 
   /**
-   * Buys `quantity` of `productId`: wxgate makes the order and signs the payment, `wx.requestPayment` shows WeChat's
-   * pay sheet, then wxgate is asked for the order until WeChat Pay has settled it. A user who closes the pay sheet
-   * gets `cancelled`, never an error; a failed payment rejects with the `wechat_api` code and WeChat's errMsg.
+   * Buys `quantity` of the product `target` names, or pays the checkout `{ checkoutId }` your backend made: wxgate
+   * makes the order and signs the payment, `wx.requestPayment` shows WeChat's pay sheet, then wxgate is asked for
+   * the order until WeChat Pay has settled it. A user who closes the pay sheet gets `cancelled`, never an error; a
+   * failed payment rejects with the `wechat_api` code and WeChat's errMsg.
    */
-  async pay(productId: string, quantity = 1): Promise<PaymentOutcome> {
-    const payment = await this.request<MiniProgramPayment>("POST", "/api/payments/miniprogram/create", {
-      product_id: productId,
-      quantity,
-    });
+  async pay(target: string | PayTarget, quantity = 1): Promise<PaymentOutcome> {
+    const body =
+      typeof target === "string"
+        ? { product_id: target, quantity }
+        : "checkoutId" in target
+          ? { checkout_id: target.checkoutId }
+          : { product_id: target.productId, quantity: target.quantity ?? 1 };
+    const payment = await this.request<MiniProgramPayment>("POST", "/api/payments/miniprogram/create", body);
     try {
       await this.platform.requestPayment({
         timeStamp: payment.timeStamp,

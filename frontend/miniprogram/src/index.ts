@@ -2,7 +2,7 @@
 // `platform: fromTaro(Taro)` in Taro.
 
 export { Wxgate } from "./client";
-export type { PaymentOutcome, WxgateOptions } from "./client";
+export type { PaymentOutcome, PayTarget, WxgateOptions } from "./client";
 export { WxgateError } from "./errors";
 export type { KitFailure } from "./errors";
 export { fromTaro, fromWx, fromWxCloud } from "./platform";

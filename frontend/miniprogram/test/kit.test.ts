@@ -95,6 +95,30 @@ test("a payment is checked and paid as WeChat's client would, and ends PAID", as
   expect(outcome.order.total_fen).toBe(product.price_fen * 2);
 });
 
+test("a checkout the product's backend made is paid with pay({ checkoutId }) and ends PAID", async () => {
+  const { wxgate } = kit();
+  await wxgate.login();
+  const answer = await fetch(`${server.baseUrl}/api/v1/checkouts`, {
+    method: "POST",
+    headers: {
+      Authorization: `Bearer ${server.apiKey(["checkouts:write"])}`,
+      "Idempotency-Key": "kit-checkout-1",
+      "Content-Type": "application/json",
+    },
+    body: JSON.stringify({
+      line_items: [{ name: "Oolong", unit_fen: 1800, quantity: 3 }],
+      success_url: "https://shop.example/thanks",
+    }),
+  });
+  expect(answer.status).toBe(201);
+  const checkout = (await answer.json()) as { id: string; total_fen: number };
+  const outcome = await wxgate.pay({ checkoutId: checkout.id });
+  expect(outcome.status).toBe("paid");
+  expect(outcome.order.status).toBe("PAID");
+  expect(outcome.order.total_fen).toBe(5400);
+  expect(outcome.order.success_url).toBe("https://shop.example/thanks");
+});
+
 test("closing the pay sheet is a cancelled payment, not an error, and the order stays unpaid", async () => {
   const { wxgate, wx } = kit();
   wx.payChoice = "cancel";

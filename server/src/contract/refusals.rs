@@ -169,8 +169,20 @@ impl IntoResponses for ProductApiRefusals {
                 403,
                 "insufficient_scope: the API key lacks the scope this needs",
             ),
-            (404, "unknown_user"),
-            (503, TIME_LIMIT),
+            (404, "unknown_user, unknown_checkout, unknown_order"),
+            (
+                409,
+                "not_refundable: the checkout is not paid, or nothing of it is left to refund",
+            ),
+            (
+                422,
+                "idempotency_key_reused: the Idempotency-Key came before with another request",
+            ),
+            (502, "wechat_pay_error: WeChat Pay refused"),
+            (
+                503,
+                "wechat_pay_unavailable: WeChat Pay is not answering; timed_out: no answer within the handler's time limit",
+            ),
         ]);
         error_answers(&statuses)
     }

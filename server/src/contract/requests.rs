@@ -87,6 +87,9 @@ pub struct CreatePaymentBody {
     /// Pay an order made before instead of a new one.
     #[serde(default)]
     pub order_id: Option<String>,
+    /// Pay a checkout the product's backend made (`POST /api/v1/checkouts`): it becomes this buyer's order.
+    #[serde(default)]
+    pub checkout_id: Option<String>,
 }
 
 /// A refund of part or all of an order, by an admin.

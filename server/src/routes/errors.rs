@@ -94,12 +94,22 @@ impl From<ProfileError> for ApiFailure {
 
 impl From<ProductApiError> for ApiFailure {
     fn from(error: ProductApiError) -> ApiFailure {
+        // The order machinery's refusals keep the payments' codes and statuses.
+        let error = match error {
+            ProductApiError::Payment(error) => return ApiFailure::from(error),
+            error => error,
+        };
         let status = match &error {
+            ProductApiError::Payment(_) | ProductApiError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
             ProductApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ProductApiError::InvalidApiKey => StatusCode::UNAUTHORIZED,
             ProductApiError::InsufficientScope(_) => StatusCode::FORBIDDEN,
-            ProductApiError::UnknownUser => StatusCode::NOT_FOUND,
-            ProductApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ProductApiError::UnknownUser | ProductApiError::UnknownCheckout => {
+                StatusCode::NOT_FOUND
+            }
+            ProductApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
         };
         let cause = match &error {
             ProductApiError::Internal(cause) => Some(chain(cause)),

@@ -6,6 +6,7 @@ pub mod body_limit;
 pub mod client;
 pub mod errors;
 pub mod health;
+pub mod hosted_checkout;
 pub mod lang;
 pub mod oidc;
 pub mod payments;

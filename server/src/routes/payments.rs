@@ -11,7 +11,9 @@ use app::ssr::db::OrderRow;
 use app::ssr::payments::checkout::{self, PayFrom, Payment};
 use app::ssr::payments::settle::Settled;
 use app::ssr::payments::webhook::{self, Refused};
-use app::ssr::payments::{access, catalogue, orders, pay_from, refunds, views, PaymentError};
+use app::ssr::payments::{
+    access, catalogue, checkouts, orders, pay_from, refunds, views, PaymentError,
+};
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
@@ -83,21 +85,28 @@ fn bounded_create(body: &CreatePaymentBody) -> Result<(), TooLong> {
         bounds::MAX_ID_BYTES,
     )?;
     fit_optional("order_id", body.order_id.as_deref(), bounds::MAX_ID_BYTES)?;
+    fit_optional(
+        "checkout_id",
+        body.checkout_id.as_deref(),
+        bounds::MAX_ID_BYTES,
+    )?;
     Ok(())
 }
 
-/// The order to pay: an existing one of this buyer, or a new one of the product and quantity asked for.
+/// The order to pay: an existing one of this buyer, a product's checkout's, or a new one of the product and
+/// quantity asked for.
 async fn order_to_pay(
     context: &AppContext,
     user_id: &str,
     body: CreatePaymentBody,
 ) -> Result<OrderRow, PaymentError> {
-    match (body.order_id, body.product_id) {
-        (Some(order_id), _) => Ok(orders::view(context, user_id, &order_id).await?.order),
-        (None, Some(product_id)) => {
+    match (body.order_id, body.checkout_id, body.product_id) {
+        (Some(order_id), _, _) => Ok(orders::view(context, user_id, &order_id).await?.order),
+        (None, Some(checkout_id), _) => checkouts::order_for(context, &checkout_id, user_id).await,
+        (None, None, Some(product_id)) => {
             checkout::create_order(context, user_id, &product_id, body.quantity.unwrap_or(1)).await
         }
-        (None, None) => Err(PaymentError::BadRequest("product_id")),
+        (None, None, None) => Err(PaymentError::BadRequest("product_id")),
     }
 }
 

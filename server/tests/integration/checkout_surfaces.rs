@@ -150,7 +150,7 @@ async fn a_phone_pays_on_the_h5_page_and_a_desktop_scans_the_qr_wxgate_draws(
 }
 
 /// Signs the WeChat browser in through the official account (silent snsapi_base, as the sandbox's first persona).
-async fn official_account_login(server: &Wxgate) -> Browser {
+pub(crate) async fn official_account_login(server: &Wxgate) -> Browser {
     let browser = Browser::new(Some(WECHAT_UA));
     let mut next = browser
         .get(&server.url("/api/auth/wechat/oauth/start?scope=base&next=%2Faccount"))

@@ -637,6 +637,116 @@ async fn every_documented_route_answers_as_its_schema_says() {
         .await;
     assert_eq!(status, 404);
 
+    // Checkouts: made, read, and refunded once paid.
+    let made = run_to_exit(
+        &database,
+        &[
+            "keys",
+            "create",
+            "--name",
+            "contract seller",
+            "--scope",
+            "checkouts:write",
+            "--scope",
+            "checkouts:read",
+            "--scope",
+            "refunds:write",
+        ],
+        &[],
+    );
+    let printed = String::from_utf8_lossy(&made.stdout).into_owned();
+    let seller = printed
+        .lines()
+        .find_map(|line| line.strip_prefix("key: "))
+        .expect("the key is printed")
+        .to_owned();
+    let sale = json!({
+        "line_items": [{ "name": "Tea", "unit_fen": 100, "quantity": 2 }],
+        "success_url": "https://shop.example/thanks",
+        "metadata": { "cart": "contract" },
+    });
+    let (status, checkout) = contract
+        .call(
+            &server,
+            post("/api/v1/checkouts")
+                .token(&seller)
+                .header("Idempotency-Key", "contract-1")
+                .body(sale),
+        )
+        .await;
+    assert_eq!(status, 201, "{checkout}");
+    let (status, _) = contract
+        .call(
+            &server,
+            post("/api/v1/checkouts")
+                .token(&seller)
+                .header("Idempotency-Key", "contract-1")
+                .body(json!({ "line_items": [], "success_url": "https://shop.example/" })),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let checkout_id = checkout["id"].as_str().expect("id");
+    let checkout_path = format!("/api/v1/checkouts/{checkout_id}");
+    let refunds_path = format!("{checkout_path}/refunds");
+    let (status, _) = contract
+        .call(
+            &server,
+            post("/api/v1/checkouts/{checkout_id}/refunds")
+                .path(refunds_path.clone())
+                .token(&seller)
+                .header("Idempotency-Key", "contract-refund-0")
+                .body(json!({})),
+        )
+        .await;
+    assert_eq!(status, 409, "an open checkout is not refundable");
+    let (status, paying) = server
+        .api(
+            &token,
+            Method::POST,
+            "/api/payments/miniprogram/create",
+            Some(json!({ "checkout_id": checkout_id })),
+        )
+        .await;
+    assert_eq!(status, 200, "{paying}");
+    server
+        .sandbox_pays(paying["out_trade_no"].as_str().expect("no"))
+        .await;
+    until_stored_status(
+        &database.connect().await,
+        paying["order_id"].as_str().expect("id"),
+        "PAID",
+    )
+    .await;
+    let (status, read) = contract
+        .call(
+            &server,
+            get("/api/v1/checkouts/{checkout_id}")
+                .path(checkout_path)
+                .token(&seller),
+        )
+        .await;
+    assert_eq!((status, read["status"].as_str()), (200, Some("paid")));
+    let (status, _) = contract
+        .call(
+            &server,
+            get("/api/v1/checkouts/{checkout_id}")
+                .path("/api/v1/checkouts/nope".to_owned())
+                .token(&seller),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, refund) = contract
+        .call(
+            &server,
+            post("/api/v1/checkouts/{checkout_id}/refunds")
+                .path(refunds_path)
+                .token(&seller)
+                .header("Idempotency-Key", "contract-refund-1")
+                .body(json!({ "refund_fen": 50 })),
+        )
+        .await;
+    assert_eq!((status, refund["refund_fen"].as_i64()), (200, Some(50)));
+
     let (status, _) = contract
         .call(&server, post("/api/auth/logout").token(&token))
         .await;

@@ -7,6 +7,7 @@ mod auth_oauth;
 mod auth_poll;
 mod catalogue_admin;
 mod checkout_surfaces;
+mod checkouts_api;
 mod cloud_hosting;
 mod config_errors;
 mod contract;

@@ -11,7 +11,7 @@ on_both_backends! {
 }
 
 /// Makes a key with `scopes` through the CLI; its id and the key.
-fn create_key(database: &TestDatabase, name: &str, scopes: &[&str]) -> (String, String) {
+pub(crate) fn create_key(database: &TestDatabase, name: &str, scopes: &[&str]) -> (String, String) {
     let mut args = vec!["keys", "create", "--name", name];
     for scope in scopes {
         args.extend(["--scope", scope]);

@@ -1,7 +1,7 @@
 //! The periodic purge (every `WXGATE_PURGE_SECONDS`) removes exactly what has outlived its use: expired sessions,
 //! start/poll logins past their ten minutes, OAuth code results past their reuse window, refused notifications
-//! past `WXGATE_NOTIFICATION_RETENTION_DAYS`, rate-limit windows that have ended; the notifications that moved
-//! money stay.
+//! past `WXGATE_NOTIFICATION_RETENTION_DAYS`, rate-limit windows that have ended, the answers kept for
+//! `Idempotency-Key`s after a day; the notifications that moved money stay.
 
 use std::time::Duration;
 
@@ -85,6 +85,25 @@ async fn the_purge_removes_exactly_what_has_outlived_its_use(database: TestDatab
             .expect("rate-limit window");
     }
 
+    sqlx::query(
+        "INSERT INTO api_keys (id, name, scopes, secret_digest, created_at) VALUES ('key_r', 'r', 'users:read', 'd', $1)",
+    )
+    .bind(now)
+    .execute(db.pool())
+    .await
+    .expect("api key");
+    for (key, created_at) in [("day-old-answer", now - DAY - 10), ("fresh-answer", now)] {
+        sqlx::query(
+            "INSERT INTO idempotency_keys (api_key_id, idempotency_key, request_digest, status, body, created_at) \
+             VALUES ('key_r', $1, 'd', 201, '{}', $2)",
+        )
+        .bind(key)
+        .bind(created_at)
+        .execute(db.pool())
+        .await
+        .expect("kept answer");
+    }
+
     let server = WxgateProcess::start(&database, &[("WXGATE_PURGE_SECONDS", "1")]).await;
     // Two poll logins: one goes past its ten minutes, one is fresh.
     let mut started = Vec::new();
@@ -121,6 +140,7 @@ async fn the_purge_removes_exactly_what_has_outlived_its_use(database: TestDatab
                 "SELECT key FROM rate_limits WHERE key IN ('ended-window', 'unended-window')",
             )
             .await,
+            ids(&db, "SELECT idempotency_key FROM idempotency_keys").await,
         )
     };
     let expected = (
@@ -137,6 +157,7 @@ async fn the_purge_removes_exactly_what_has_outlived_its_use(database: TestDatab
         .map(str::to_owned)
         .to_vec(),
         vec!["unended-window".to_owned()],
+        vec!["fresh-answer".to_owned()],
     );
     let mut left = remaining().await;
     for _ in 0..100 {

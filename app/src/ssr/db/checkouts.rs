@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::idempotency::AnswerToRemember;
 use super::{Database, DbError};
 use crate::ssr::clock::now;
 use crate::types::money::Fen;
@@ -107,10 +108,22 @@ pub struct CheckoutOrder<'a> {
 }
 
 impl Database {
-    /// Stores `checkout`, without an order yet.
-    pub async fn create_checkout(&self, checkout: &CheckoutRow) -> Result<(), DbError> {
+    /// Stores `checkout`, without an order yet, and with it the answer to `remember` for the request that made it,
+    /// in one transaction. False, with nothing written, when an answer for that request's key is stored already.
+    pub async fn create_checkout(
+        &self,
+        checkout: &CheckoutRow,
+        remember: Option<&AnswerToRemember<'_>>,
+    ) -> Result<bool, DbError> {
         let line_items = serde_json::to_string(&checkout.line_items)
             .map_err(|error| DbError::Query(sqlx::Error::Encode(Box::new(error))))?;
+        let mut tx = self.begin_write().await?;
+        if let Some(answer) = remember {
+            if !answer.insert(&mut tx).await? {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+        }
         sqlx::query(
             "INSERT INTO checkouts (id, api_key_id, description, line_items, total_fen, success_url, cancel_url, \
              metadata, buyer_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -126,9 +139,10 @@ impl Database {
         .bind(&checkout.buyer_id)
         .bind(checkout.created_at)
         .bind(checkout.expires_at)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        tx.commit().await?;
+        Ok(true)
     }
 
     pub async fn checkout(&self, id: &str) -> Result<Option<CheckoutRow>, DbError> {

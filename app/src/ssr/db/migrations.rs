@@ -87,6 +87,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "checkouts",
         include_str!("../../../migrations/0017_checkouts.sql"),
     ),
+    (
+        18,
+        "idempotency keys",
+        include_str!("../../../migrations/0018_idempotency_keys.sql"),
+    ),
 ];
 
 /// The embedded migrations, as sqlx reads a migrations folder.

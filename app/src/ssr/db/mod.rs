@@ -9,6 +9,7 @@ mod catalogue;
 pub mod checkouts;
 mod event_data;
 pub mod events;
+pub mod idempotency;
 mod instance;
 mod migrations;
 mod notifications;

@@ -90,7 +90,7 @@ pub async fn create_order(
         Some(buyer.id.clone()),
         now() + context.settings.order_ttl_seconds,
     )?;
-    context.db.create_checkout(&checkout).await?;
+    context.db.create_checkout(&checkout, None).await?;
     // Nobody else knows of the checkout yet, so nobody can have ordered it meanwhile.
     checkouts::make_order(context, &checkout, &buyer.id)
         .await?

@@ -49,10 +49,15 @@ pub async fn detail(
     };
     let refunds = context.db.refunds_of(&viewed.order.id).await?;
     let shipment = context.db.shipment(&viewed.order.id).await?;
+    let checkout = match &viewed.order.checkout_id {
+        Some(checkout_id) => context.db.checkout(checkout_id).await?,
+        None => None,
+    };
     Ok(views::detail(
         viewed.order,
         refunds,
         shipment,
+        checkout,
         viewed.by_admin,
     ))
 }

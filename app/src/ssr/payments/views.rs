@@ -3,6 +3,7 @@
 
 use super::refunds::left_to_refund;
 use crate::ssr::clock::now;
+use crate::ssr::db::checkouts::CheckoutRow;
 use crate::ssr::db::{OrderRow, ProductRow, ReconciliationRow, RefundRow, ShipmentRow};
 use crate::types::shipping::{ShipmentSummary, ShippingLine, ShippingState};
 use crate::types::shop::{OrderDetail, OrderSummary, Product, ReconciliationSummary, RefundLine};
@@ -33,8 +34,12 @@ pub fn detail(
     order: OrderRow,
     refunds: Vec<RefundRow>,
     shipment: Option<ShipmentRow>,
+    checkout: Option<CheckoutRow>,
     for_admin: bool,
 ) -> OrderDetail {
+    let (success_url, cancel_url) = checkout
+        .map(|checkout| (checkout.success_url, checkout.cancel_url))
+        .unwrap_or_default();
     let refundable_fen =
         (for_admin && order.is_refundable()).then(|| left_to_refund(&order, &refunds));
     OrderDetail {
@@ -52,6 +57,8 @@ pub fn detail(
         flagged: order.flag.is_some(),
         refunds: refunds.into_iter().map(refund_line).collect(),
         shipping: shipment.map(shipping_line),
+        success_url,
+        cancel_url,
     }
 }
 

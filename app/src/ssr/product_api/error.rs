@@ -3,6 +3,7 @@
 
 use crate::ssr::cause::Cause;
 use crate::ssr::db::DbError;
+use crate::ssr::payments::PaymentError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProductApiError {
@@ -14,6 +15,13 @@ pub enum ProductApiError {
     InsufficientScope(&'static str),
     #[error("no such user")]
     UnknownUser,
+    #[error("no such checkout")]
+    UnknownCheckout,
+    #[error("this Idempotency-Key was sent before with another request; use a new key for a new request")]
+    IdempotencyKeyReused,
+    /// A refusal of the order machinery behind a checkout (its code is the payments' own).
+    #[error(transparent)]
+    Payment(#[from] PaymentError),
     #[error("the server could not complete the request")]
     Internal(#[source] Cause),
 }
@@ -25,6 +33,8 @@ impl ProductApiError {
         "invalid_api_key",
         "insufficient_scope",
         "unknown_user",
+        "unknown_checkout",
+        "idempotency_key_reused",
         "internal",
     ];
 
@@ -35,6 +45,9 @@ impl ProductApiError {
             ProductApiError::InvalidApiKey => "invalid_api_key",
             ProductApiError::InsufficientScope(_) => "insufficient_scope",
             ProductApiError::UnknownUser => "unknown_user",
+            ProductApiError::UnknownCheckout => "unknown_checkout",
+            ProductApiError::IdempotencyKeyReused => "idempotency_key_reused",
+            ProductApiError::Payment(error) => error.code(),
             ProductApiError::Internal(_) => "internal",
         }
     }
@@ -57,6 +70,8 @@ mod tests {
             ProductApiError::InvalidApiKey,
             ProductApiError::InsufficientScope("users:read"),
             ProductApiError::UnknownUser,
+            ProductApiError::UnknownCheckout,
+            ProductApiError::IdempotencyKeyReused,
             ProductApiError::Internal(Cause::new("x")),
         ];
         let codes: Vec<&str> = errors.iter().map(ProductApiError::code).collect();

@@ -1,6 +1,7 @@
 //! An order's page (`/orders/{id}`): what was bought and its state, kept live while it can be paid or a refund is
 //! under way (the database every second, WeChat Pay every five); the way to pay from this browser (the pay bridge inside WeChat, WeChat
-//! Pay's H5 page on a phone, a QR on a desktop); its shipping and refunds, and for an admin the refund form.
+//! Pay's H5 page on a phone, a QR on a desktop); its shipping and refunds, and for an admin the refund form. An order
+//! of a product's checkout goes back to the product's `success_url` once this visit sees it paid.
 
 use std::time::Duration;
 
@@ -37,8 +38,18 @@ pub fn OrderPage() -> impl IntoView {
     let waiting = RwSignal::new(true);
     // True while something is still to come: the payment, or a refund WeChat Pay has not finished.
     let live = RwSignal::new(true);
+    // Whether this visit saw the order unpaid (or came back from WeChat Pay's page): then its payment happened now,
+    // and a product's checkout goes back to the product.
+    let paying_now = RwSignal::new(returned());
     Effect::new(move |_| {
         if let Some(Ok(order)) = detail.get() {
+            if order.payable {
+                paying_now.set(true);
+            } else if order.status.is_paid() && paying_now.get_untracked() {
+                if let Some(url) = &order.success_url {
+                    let _ = window().location().set_href(url);
+                }
+            }
             waiting.set(order.payable);
             live.set(
                 order.payable
@@ -94,6 +105,15 @@ fn OrderCard(
 ) -> impl IntoView {
     let lang = expect_context::<Lang>();
     let paid = order.status.is_paid();
+    let back_to_product = if paid {
+        order.success_url.clone().map(|url| {
+            view! { <a class="btn btn-primary" href=url rel="external" data-testid="return-to-product">{lang.pick("返回商家", "Back to the shop")}</a> }
+        })
+    } else {
+        order.cancel_url.clone().filter(|_| order.payable).map(|url| {
+            view! { <a class="link" href=url rel="external" data-testid="cancel-checkout">{lang.pick("不付款，返回商家", "Back to the shop without paying")}</a> }
+        })
+    };
     view! {
         <h1 class="title">{order.description.clone()}</h1>
         <div class="amount"><Price fen=order.total_fen/></div>
@@ -145,6 +165,7 @@ fn OrderCard(
         {order.refundable_fen.filter(|left| left.is_positive()).map(|left| view! {
             <RefundForm order_id=order.order_id.clone() left on_refunded/>
         })}
+        {back_to_product}
     }
 }
 

@@ -1,7 +1,7 @@
 // A real `wxgate serve` in sandbox mode for the kit's tests: the binary `make` built (WXGATE_BIN), a fresh SQLite
 // data folder, a free port; stopped when the test file ends.
 
-import { ChildProcess, spawn } from "node:child_process";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -11,6 +11,8 @@ export interface RunningWxgate {
   baseUrl: string;
   /** The sandbox's mini-program appid, as `GET /sandbox` names it. */
   mpAppid: string;
+  /** Makes an API key with `scopes` (`wxgate keys create`), as the product's backend holds one. */
+  apiKey(scopes: string[]): string;
   stop(): Promise<void>;
 }
 
@@ -53,16 +55,17 @@ export async function startWxgate(env: Record<string, string> = {}): Promise<Run
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "wxgate-kit-"));
   const baseUrl = `http://127.0.0.1:${port}`;
+  const environment = {
+    ...process.env,
+    WXGATE_MODE: "sandbox",
+    DATABASE_URL: "",
+    WXGATE_RECONCILE_AT: "off",
+    RUST_LOG: "warn",
+    ...env,
+  };
   const child = spawn(binary, ["serve", "--addr", `127.0.0.1:${port}`, "--data-dir", dataDir], {
     cwd: repositoryRoot,
-    env: {
-      ...process.env,
-      WXGATE_MODE: "sandbox",
-      DATABASE_URL: "",
-      WXGATE_RECONCILE_AT: "off",
-      RUST_LOG: "warn",
-      ...env,
-    },
+    env: environment,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -79,6 +82,16 @@ export async function startWxgate(env: Record<string, string> = {}): Promise<Run
   return {
     baseUrl,
     mpAppid: described.mp_appid,
+    apiKey: (scopes) => {
+      const args = ["--data-dir", dataDir, "keys", "create", "--name", "kit test"];
+      scopes.forEach((scope) => args.push("--scope", scope));
+      const made = spawnSync(binary, args, { cwd: repositoryRoot, env: environment, encoding: "utf8" });
+      const key = /^key: (\S+)$/m.exec(made.stdout)?.[1];
+      if (made.status !== 0 || !key) {
+        throw new Error(`wxgate keys create failed:\n${made.stdout}${made.stderr}`);
+      }
+      return key;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         child.once("exit", () => {

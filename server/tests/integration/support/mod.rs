@@ -4,6 +4,7 @@
 mod browser;
 mod database;
 mod environment;
+pub mod example_backend;
 mod in_process;
 pub mod merchant;
 mod process;
