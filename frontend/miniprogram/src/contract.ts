@@ -344,6 +344,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/checkouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make a checkout: send the buyer to its url, which signs them in and pays on their surface */
+        post: operations["create_checkout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/checkouts/{checkout_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A checkout, its buyer and order once opened, and where it is (open, paid, refunded, expired) */
+        get: operations["checkout"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/checkouts/{checkout_id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refund part of a paid checkout, or all that is left when refund_fen is left out */
+        post: operations["refund_checkout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/lookup": {
         parameters: {
             query?: never;
@@ -480,6 +531,57 @@ export interface components {
             h5_url?: string | null;
             code_url?: string | null;
         };
+        /** @description The buyer: wxgate's user id, or an openid of one of wxgate's apps. */
+        Buyer: {
+            user_id?: string | null;
+            openid?: string | null;
+        };
+        /** @description A checkout as the product's backend sees it. */
+        CheckoutAnswer: {
+            id: string;
+            /** @description The page to send the buyer to: it signs them in if needed and pays on their surface. */
+            url: string;
+            status: components["schemas"]["CheckoutStatus"];
+            total_fen: components["schemas"]["Fen"];
+            /** @description What WeChat Pay shows the buyer. */
+            description: string;
+            line_items: components["schemas"]["CheckoutLine"][];
+            /** @description wxgate's user id of the buyer, once known. */
+            buyer_id?: string | null;
+            /** @description The order it became once the buyer opened it (the events' `order_id`). */
+            order_id?: string | null;
+            success_url: string;
+            cancel_url?: string | null;
+            metadata?: Record<string, never> | null;
+            /**
+             * Format: int64
+             * @description Unix seconds.
+             */
+            created_at: number;
+            /**
+             * Format: int64
+             * @description Unix seconds.
+             */
+            expires_at: number;
+        };
+        /** @description One line of a checkout, validated and priced: what its order's items are. */
+        CheckoutLine: {
+            /**
+             * @description The product's own id for what is sold (a catalogue product's id, or `line-N` when the product gave none),
+             *     unique within the checkout.
+             */
+            product_id: string;
+            name: string;
+            unit_fen: components["schemas"]["Fen"];
+            /** Format: int64 */
+            quantity: number;
+            goods: components["schemas"]["Goods"];
+        };
+        /**
+         * @description Where a checkout is.
+         * @enum {string}
+         */
+        CheckoutStatus: "open" | "paid" | "partially_refunded" | "refunded" | "expired";
         /** @description A code from the mini program: `wx.login`'s, or the phone-number button's. */
         CodeBody: {
             /** @description At most 128 bytes. */
@@ -495,6 +597,8 @@ export interface components {
             quantity?: number | null;
             /** @description Pay an order made before instead of a new one. */
             order_id?: string | null;
+            /** @description Pay a checkout the product's backend made (`POST /api/v1/checkouts`): it becomes this buyer's order. */
+            checkout_id?: string | null;
         };
         /** @description Legacy open data, decrypted and checked to name this mini program. */
         DecryptedAnswer: {
@@ -516,7 +620,7 @@ export interface components {
             message: string;
         };
         /** @enum {string} */
-        ErrorCode: "provider_disabled" | "bad_request" | "invalid_code" | "code_used" | "user_blocked" | "wechat_busy" | "upstream_timeout" | "wechat_error" | "session_key_stale" | "unauthenticated" | "invalid_state" | "state_expired" | "wechat_browser_only" | "snapshot_user" | "rate_limited" | "internal" | "payments_disabled" | "unknown_product" | "unknown_order" | "unknown_checkout" | "no_payer_identity" | "not_payable" | "forbidden" | "not_refundable" | "too_many_orders" | "wechat_pay_error" | "wechat_pay_unavailable" | "unsupported_image" | "too_large" | "no_such_avatar" | "invalid_api_key" | "insufficient_scope" | "unknown_user" | "cross_origin" | "timed_out";
+        ErrorCode: "provider_disabled" | "bad_request" | "invalid_code" | "code_used" | "user_blocked" | "wechat_busy" | "upstream_timeout" | "wechat_error" | "session_key_stale" | "unauthenticated" | "invalid_state" | "state_expired" | "wechat_browser_only" | "snapshot_user" | "rate_limited" | "internal" | "payments_disabled" | "unknown_product" | "unknown_order" | "unknown_checkout" | "no_payer_identity" | "not_payable" | "forbidden" | "not_refundable" | "too_many_orders" | "wechat_pay_error" | "wechat_pay_unavailable" | "unsupported_image" | "too_large" | "no_such_avatar" | "invalid_api_key" | "insufficient_scope" | "unknown_user" | "idempotency_key_reused" | "cross_origin" | "timed_out";
         /**
          * Format: int64
          * @description An amount of fen; on the wire and in storage the plain integer.
@@ -587,6 +691,44 @@ export interface components {
             signType: string;
             paySign: string;
         };
+        /** @description A checkout to make. */
+        NewCheckout: {
+            /** @description 1 to 50 lines; wxgate computes the total from them. */
+            line_items: components["schemas"]["NewLineItem"][];
+            buyer?: components["schemas"]["Buyer"] | null;
+            /** @description Where the buyer's browser goes once paid: an absolute http(s) URL of at most 2048 bytes. */
+            success_url: string;
+            /** @description Where the buyer can go back to without paying (and goes when the checkout expired). */
+            cancel_url?: string | null;
+            /** @description The product's own JSON object (at most 4 KiB), carried by the order's events. */
+            metadata?: Record<string, never> | null;
+            /**
+             * Format: int64
+             * @description Seconds it can be paid, 300 to 86400; wxgate's order lifetime when left out.
+             */
+            expires_in?: number | null;
+        };
+        /** @description One line of a checkout to make. */
+        NewLineItem: {
+            /** @description 1 to 127 characters, shown to the buyer. */
+            name: string;
+            /** @description The price of one, in fen (at least 1). */
+            unit_fen: components["schemas"]["Fen"];
+            /**
+             * Format: int64
+             * @description 1 to 9999.
+             */
+            quantity: number;
+            /** @description The product's id for it, unique within the checkout (at most 64 bytes); `line-N` when left out. */
+            product_id?: string | null;
+            goods?: components["schemas"]["Goods"] | null;
+        };
+        /** @description A refund of a paid checkout. */
+        NewRefund: {
+            refund_fen?: components["schemas"]["Fen"] | null;
+            /** @description At most 80 characters; WeChat Pay shows it to the buyer. */
+            reason?: string | null;
+        };
         /**
          * @description What the mini program asks of the user next.
          * @enum {string}
@@ -616,6 +758,10 @@ export interface components {
             refunds: components["schemas"]["RefundLine"][];
             refundable_fen?: components["schemas"]["Fen"] | null;
             shipping?: components["schemas"]["ShippingLine"] | null;
+            /** @description The product's page to go back to once paid (an order of a checkout the product's backend made). */
+            success_url?: string | null;
+            /** @description The product's page to go back to without paying. */
+            cancel_url?: string | null;
         };
         /**
          * @description Where an order stands.
@@ -2593,6 +2739,324 @@ export interface operations {
             };
         };
     };
+    create_checkout: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description New for each checkout; a retry with it gets the first answer */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewCheckout"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutAnswer"];
+                };
+            };
+            /** @description bad_request: a field is missing, malformed or past its bound */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description invalid_api_key: no API key, or one unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description insufficient_scope: the API key lacks the scope this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description unknown_user, unknown_checkout, unknown_order */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not_refundable: the checkout is not paid, or nothing of it is left to refund */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description idempotency_key_reused: the Idempotency-Key came before with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description internal: the server could not complete the request (the cause is in its log) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description wechat_pay_error: WeChat Pay refused */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description wechat_pay_unavailable: WeChat Pay is not answering; timed_out: no answer within the handler's time limit */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+        };
+    };
+    checkout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                checkout_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutAnswer"];
+                };
+            };
+            /** @description bad_request: a field is missing, malformed or past its bound */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description invalid_api_key: no API key, or one unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description insufficient_scope: the API key lacks the scope this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description unknown_user, unknown_checkout, unknown_order */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not_refundable: the checkout is not paid, or nothing of it is left to refund */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description idempotency_key_reused: the Idempotency-Key came before with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description internal: the server could not complete the request (the cause is in its log) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description wechat_pay_error: WeChat Pay refused */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description wechat_pay_unavailable: WeChat Pay is not answering; timed_out: no answer within the handler's time limit */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+        };
+    };
+    refund_checkout: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description New for each refund; a retry with it is the same refund */
+                "Idempotency-Key": string;
+            };
+            path: {
+                checkout_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewRefund"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundLine"];
+                };
+            };
+            /** @description bad_request: a field is missing, malformed or past its bound */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description invalid_api_key: no API key, or one unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description insufficient_scope: the API key lacks the scope this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description unknown_user, unknown_checkout, unknown_order */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not_refundable: the checkout is not paid, or nothing of it is left to refund */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description idempotency_key_reused: the Idempotency-Key came before with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description internal: the server could not complete the request (the cause is in its log) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description wechat_pay_error: WeChat Pay refused */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description wechat_pay_unavailable: WeChat Pay is not answering; timed_out: no answer within the handler's time limit */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+        };
+    };
     user_by_openid: {
         parameters: {
             query?: never;
@@ -2640,8 +3104,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description unknown_user */
+            /** @description unknown_user, unknown_checkout, unknown_order */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not_refundable: the checkout is not paid, or nothing of it is left to refund */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description idempotency_key_reused: the Idempotency-Key came before with another request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2658,7 +3140,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description timed_out: no answer within the handler's time limit */
+            /** @description wechat_pay_error: WeChat Pay refused */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description wechat_pay_unavailable: WeChat Pay is not answering; timed_out: no answer within the handler's time limit */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2716,8 +3207,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description unknown_user */
+            /** @description unknown_user, unknown_checkout, unknown_order */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not_refundable: the checkout is not paid, or nothing of it is left to refund */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description idempotency_key_reused: the Idempotency-Key came before with another request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2734,7 +3243,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description timed_out: no answer within the handler's time limit */
+            /** @description wechat_pay_error: WeChat Pay refused */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description wechat_pay_unavailable: WeChat Pay is not answering; timed_out: no answer within the handler's time limit */
             503: {
                 headers: {
                     [name: string]: unknown;
