@@ -79,7 +79,6 @@ where
         .merge(api)
         .merge(contract::document_route(&document))
         .merge(routes::lang::router())
-        .merge(routes::oidc::router())
         .merge(routes::hosted_checkout::router())
         .leptos_routes_with_context(
             &state,

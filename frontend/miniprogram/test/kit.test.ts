@@ -1,6 +1,7 @@
 // The kit against a real wxgate in sandbox mode, through a `wx` stand-in that talks to it over HTTP: logging in,
 // a 401 followed by a silent login, the phone number, the nickname and avatar, a payment whose parameters the sandbox checks as WeChat's
-// client does and then pays, a cancelled payment, cookie mode, and the privacy hooks.
+// client does and then pays, a checkout of the product's backend paid, a cancelled payment, cookie mode, and the
+// privacy hooks.
 
 import * as fs from "node:fs";
 import * as os from "node:os";

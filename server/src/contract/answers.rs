@@ -190,3 +190,12 @@ pub enum ReadinessStatus {
     Ready,
     Unavailable,
 }
+
+/// A refusal of the OpenID Connect provider's token and userinfo endpoints (RFC 6749 §5.2, RFC 6750 §3).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OAuthRefusal {
+    /// `invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type`,
+    /// `invalid_scope`, `invalid_token` or `server_error`.
+    pub error: String,
+    pub error_description: String,
+}

@@ -41,6 +41,7 @@ pub const DOCUMENT_PATH: &str = "/api/openapi.json";
         (name = "webhooks", description = "What WeChat Pay and WeChat's message push call"),
         (name = "operations", description = "Probes for the platform wxgate runs on"),
         (name = "product", description = "The product's backend, server to server, with an API key (`wxgate keys create`)"),
+        (name = "openid-connect", description = "Sign in with WeChat over OpenID Connect: wxgate as the provider (clients find it by discovery)"),
     ),
     components(schemas(refusals::ErrorAnswer)),
     modifiers(&SessionSchemes),
@@ -74,6 +75,28 @@ impl Modify for SessionSchemes {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "client_secret_basic",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Basic)
+                    .description(Some(
+                        "An OpenID Connect client's id and secret (`wxgate clients add`), RFC 6749 §2.3.1",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "oidc_access_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An access token from the OpenID Connect token endpoint",
+                    ))
+                    .build(),
+            ),
+        );
     }
 }
 
@@ -86,6 +109,7 @@ pub fn api() -> (Router<ServerState>, Document) {
         .merge(routes::profile::router())
         .merge(routes::push::router())
         .merge(routes::product_api::router())
+        .merge(routes::oidc::router())
         .split_for_parts()
 }
 

@@ -103,3 +103,19 @@ pub struct RefundBody {
     #[serde(default)]
     pub request_id: Option<String>,
 }
+
+/// A token request (RFC 6749 §4.1.3 and §6), as a form; the client authenticates with HTTP Basic
+/// (`client_secret_basic`) or with `client_id` and `client_secret` here (`client_secret_post`), or is a public
+/// client that sends only its `client_id` and the PKCE `code_verifier`.
+#[derive(ToSchema)]
+pub struct TokenForm {
+    /// `authorization_code` or `refresh_token`.
+    pub grant_type: String,
+    pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+    /// RFC 7636: the verifier of the authorization request's S256 `code_challenge`.
+    pub code_verifier: Option<String>,
+    pub refresh_token: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}

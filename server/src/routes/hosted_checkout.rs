@@ -68,11 +68,16 @@ const TRY_AGAIN: &str =
 
 /// A checkout past its time: back to the product's `cancel_url` when it gave one.
 async fn expired(context: &AppContext, checkout_id: &str) -> Response {
-    match context.db.checkout(checkout_id).await {
-        Ok(Some(checkout)) if checkout.cancel_url.is_some() => {
-            see_other(checkout.cancel_url.as_deref().unwrap_or("/"))
-        }
-        _ => refused(
+    let cancel_url = context
+        .db
+        .checkout(checkout_id)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|checkout| checkout.cancel_url);
+    match cancel_url {
+        Some(url) => see_other(&url),
+        None => refused(
             StatusCode::GONE,
             "这个结账已过期，无法再支付。 · This checkout has expired and can no longer be paid.",
         ),

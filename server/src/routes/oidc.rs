@@ -1,33 +1,35 @@
 //! The OpenID Connect provider's endpoints (see `app::ssr::oidc`): discovery, the JWKS, authorize, token,
-//! userinfo and logout. They are described by the discovery document, as OpenID Connect clients expect, rather
-//! than by the JSON API's OpenAPI document.
+//! userinfo and logout. OpenID Connect clients find them through the discovery document; the OpenAPI document
+//! describes them too (tag `openid-connect`), with the statuses and bodies each answers.
 
 use app::ssr::auth::session as auth_session;
 use app::ssr::cause::chain;
 use app::ssr::context::AppContext;
 use app::ssr::oidc::authorize::{self, AuthorizeParams, Decision, SessionUser};
 use app::ssr::oidc::logout::{self, AfterLogout, LogoutParams};
-use app::ssr::oidc::token::{self, TokenError, TokenParams};
+use app::ssr::oidc::token::{self, TokenAnswer, TokenError, TokenParams};
 use app::ssr::oidc::{self, claims, clients, discovery, keys, OidcError};
 use app::types::channel::BrowserKind;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::{Json, Router};
-use serde_json::json;
+use axum::Json;
 use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_sessions::Session;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use crate::contract::answers::OAuthRefusal;
+use crate::contract::requests::TokenForm;
 use crate::hardening::origin::AppOrigin;
 use crate::state::ServerState;
 
 /// A form to these endpoints is a few hundred bytes.
 const MAX_FORM_BYTES: usize = 16 * 1024;
 
-pub fn router() -> Router<ServerState> {
+pub fn router() -> OpenApiRouter<ServerState> {
     // What a single-page app (a public client) calls from its own origin with fetch: discovery, the keys, the
     // token endpoint and userinfo. None of them reads a cookie (the code and verifier, the client's credentials
     // or the access token in the request are the authority), so any origin may read their answers, never with
@@ -37,19 +39,27 @@ pub fn router() -> Router<ServerState> {
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
         .max_age(Duration::from_secs(3600));
-    let for_apps = Router::new()
-        .route(oidc::DISCOVERY_PATH, get(discovery_document))
-        .route(oidc::JWKS_PATH, get(jwks))
-        .route(oidc::TOKEN_PATH, axum::routing::post(token))
-        .route(oidc::USERINFO_PATH, get(userinfo).post(userinfo))
+    let for_apps = OpenApiRouter::new()
+        .routes(routes!(discovery_document))
+        .routes(routes!(jwks))
+        .routes(routes!(token))
+        .routes(routes!(userinfo))
         .layer(read_by_any_origin);
-    Router::new()
-        .route(oidc::AUTHORIZE_PATH, get(authorize).post(authorize))
-        .route(oidc::LOGOUT_PATH, get(logout).post(logout))
+    OpenApiRouter::new()
+        .routes(routes!(authorize))
+        .routes(routes!(logout))
         .merge(for_apps)
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
 }
 
+/// OpenID Connect Discovery 1.0 §4.
+#[utoipa::path(
+    get,
+    path = "/.well-known/openid-configuration",
+    tag = "openid-connect",
+    summary = "The provider's metadata (OpenID Connect Discovery 1.0): its endpoints, scopes, claims and algorithms",
+    responses((status = 200, body = Object, description = "The provider metadata")),
+)]
 async fn discovery_document(State(context): State<AppContext>) -> Response {
     (
         [(header::CACHE_CONTROL, "public, max-age=3600")],
@@ -58,6 +68,17 @@ async fn discovery_document(State(context): State<AppContext>) -> Response {
         .into_response()
 }
 
+/// RFC 7517: the public keys that sign ID tokens.
+#[utoipa::path(
+    get,
+    path = "/oauth2/jwks",
+    tag = "openid-connect",
+    summary = "The JSON Web Key Set of the keys that sign ID tokens (RFC 7517), old ones kept while their tokens live",
+    responses(
+        (status = 200, body = Object, description = "`{\"keys\": [JWK…]}`"),
+        (status = 500, body = OAuthRefusal),
+    ),
+)]
 async fn jwks(State(context): State<AppContext>) -> Response {
     match keys::jwks(&context.db).await {
         // Short-lived in caches: a new key signs as soon as it is made, and clients fetch again for an unknown kid.
@@ -76,6 +97,29 @@ fn pairs(method: &Method, query: Option<&str>, body: &[u8]) -> Vec<(String, Stri
     url::form_urlencoded::parse(source).into_owned().collect()
 }
 
+/// OpenID Connect Core §3.1.2: the authorization endpoint, by GET or by a form POST.
+#[utoipa::path(
+    method(get, post),
+    path = "/oauth2/authorize",
+    tag = "openid-connect",
+    summary = "Authorization code flow (PKCE S256 required for public clients): signs the person in, then back to the client",
+    params(
+        ("client_id" = String, Query),
+        ("redirect_uri" = String, Query, description = "Exactly one the client registered"),
+        ("response_type" = String, Query, description = "`code`"),
+        ("scope" = String, Query, description = "`openid`, and any of `profile`, `phone`, `wechat`"),
+        ("state" = Option<String>, Query),
+        ("nonce" = Option<String>, Query),
+        ("code_challenge" = Option<String>, Query),
+        ("code_challenge_method" = Option<String>, Query, description = "`S256`"),
+        ("prompt" = Option<String>, Query, description = "`none`, `login` or `consent`"),
+    ),
+    responses(
+        (status = 303, description = "To the client's redirect_uri with `code` and `state` (or `error`), or to wxgate's login first"),
+        (status = 400, body = String, content_type = "text/plain", description = "A request that cannot go back to the client (unknown client, wrong redirect_uri)"),
+        (status = 500, body = OAuthRefusal),
+    ),
+)]
 async fn authorize(
     State(context): State<AppContext>,
     session: Session,
@@ -116,6 +160,21 @@ async fn session_user(session: &Session) -> Result<Option<SessionUser>, OidcErro
     }))
 }
 
+/// RFC 6749 §3.2 and OpenID Connect Core §3.1.3: codes and refresh tokens exchanged for tokens.
+#[utoipa::path(
+    post,
+    path = "/oauth2/token",
+    tag = "openid-connect",
+    summary = "The token endpoint: a code (with its PKCE verifier) or a refresh token (rotated) for an ID token and an access token",
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, body = TokenAnswer),
+        (status = 400, body = OAuthRefusal),
+        (status = 401, body = OAuthRefusal, description = "invalid_client: the client's Basic credentials failed"),
+        (status = 500, body = OAuthRefusal),
+    ),
+    security((), ("client_secret_basic" = [])),
+)]
 async fn token(State(context): State<AppContext>, headers: HeaderMap, body: Bytes) -> Response {
     let mut form = TokenParams::default();
     let (mut client_id, mut client_secret) = (None, None);
@@ -165,7 +224,7 @@ fn no_store() -> [(header::HeaderName, &'static str); 2] {
 /// RFC 6749 §5.2: 400 with `{error, error_description}`, or 401 with `WWW-Authenticate` for a client that failed
 /// to authenticate through the Authorization header.
 fn token_refusal(code: &str, description: &str, unauthorized: bool) -> Response {
-    let body = Json(json!({"error": code, "error_description": description}));
+    let body = refusal(code, description);
     if unauthorized {
         let mut response = (StatusCode::UNAUTHORIZED, no_store(), body).into_response();
         response.headers_mut().insert(
@@ -179,6 +238,18 @@ fn token_refusal(code: &str, description: &str, unauthorized: bool) -> Response 
 
 /// The userinfo endpoint (OpenID Connect Core §5.3): the access token as `Authorization: Bearer` (or, in a POST,
 /// the form's `access_token`, RFC 6750 §2.2).
+#[utoipa::path(
+    method(get, post),
+    path = "/oauth2/userinfo",
+    tag = "openid-connect",
+    summary = "The person's claims the access token's scopes allow (sub, name, picture, phone_number, unionid, openids)",
+    responses(
+        (status = 200, body = Object, description = "The claims"),
+        (status = 401, body = OAuthRefusal, description = "invalid_request or invalid_token, with WWW-Authenticate: Bearer"),
+        (status = 500, body = OAuthRefusal),
+    ),
+    security(("oidc_access_token" = [])),
+)]
 async fn userinfo(
     State(context): State<AppContext>,
     method: Method,
@@ -221,11 +292,7 @@ async fn userinfo(
 
 /// RFC 6750 §3: 401 with `WWW-Authenticate: Bearer error=…`.
 fn bearer_refusal(code: &str, description: &str) -> Response {
-    let mut response = (
-        StatusCode::UNAUTHORIZED,
-        Json(json!({"error": code, "error_description": description})),
-    )
-        .into_response();
+    let mut response = (StatusCode::UNAUTHORIZED, refusal(code, description)).into_response();
     if let Ok(value) = HeaderValue::from_str(&format!(
         "Bearer realm=\"wxgate\", error=\"{code}\", error_description=\"{description}\""
     )) {
@@ -236,6 +303,25 @@ fn bearer_refusal(code: &str, description: &str) -> Response {
     response
 }
 
+/// OpenID Connect RP-Initiated Logout 1.0.
+#[utoipa::path(
+    method(get, post),
+    path = "/oauth2/logout",
+    tag = "openid-connect",
+    summary = "RP-initiated logout: ends the wxgate session, then back to a registered post_logout_redirect_uri",
+    params(
+        ("id_token_hint" = Option<String>, Query),
+        ("client_id" = Option<String>, Query),
+        ("post_logout_redirect_uri" = Option<String>, Query),
+        ("state" = Option<String>, Query),
+    ),
+    responses(
+        (status = 200, body = String, content_type = "text/html", description = "Without an ID token: the page asking the person to confirm"),
+        (status = 303, description = "Signed out: to the post_logout_redirect_uri (with state), or to wxgate's login"),
+        (status = 400, body = String, content_type = "text/plain", description = "An unknown client or an unregistered post_logout_redirect_uri"),
+        (status = 500, body = OAuthRefusal),
+    ),
+)]
 async fn logout(
     State(context): State<AppContext>,
     session: Session,
@@ -316,7 +402,7 @@ fn confirmation_page(params: &LogoutParams) -> Response {
         .into_response()
 }
 
-/// A 302 to `location` (the browser follows it with a GET).
+/// A 303 to `location` (the browser follows it with a GET).
 fn found(location: &str) -> Response {
     Redirect::to(location).into_response()
 }
@@ -335,7 +421,14 @@ fn internal(error: &OidcError) -> Response {
     tracing::error!(cause = %chain(error), "the OpenID Connect provider failed");
     (
         StatusCode::INTERNAL_SERVER_ERROR,
-        Json(json!({"error": "server_error", "error_description": "wxgate could not answer; try again"})),
+        refusal("server_error", "wxgate could not answer; try again"),
     )
         .into_response()
+}
+
+fn refusal(code: &str, description: &str) -> Json<OAuthRefusal> {
+    Json(OAuthRefusal {
+        error: code.to_owned(),
+        error_description: description.to_owned(),
+    })
 }

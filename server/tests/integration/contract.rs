@@ -1,6 +1,7 @@
 //! The contract against the running routes (issue #13): every operation in `GET /api/openapi.json` is called, in
 //! success and in refusal, each answer's status is one the document gives for it, and each JSON answer matches the
-//! schema the document gives for that status (JSON Schema 2020-12, as OpenAPI 3.1 says).
+//! schema the document gives for that status (JSON Schema 2020-12, as OpenAPI 3.1 says); the OpenID Connect
+//! provider's endpoints and the product's API included.
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
@@ -9,6 +10,9 @@ use reqwest::header::{CONTENT_TYPE, USER_AGENT};
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use base64::Engine as _;
+
+use crate::oidc;
 use crate::support::{run_to_exit, until_stored_status, TestDatabase, Wxgate};
 
 const DESKTOP_UA: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0 Safari/537.36";
@@ -29,6 +33,8 @@ struct Call<'a> {
     /// A file sent as `wx.uploadFile` sends it, in the multipart field `avatar`.
     upload: Option<&'static [u8]>,
     headers: Vec<(&'static str, String)>,
+    /// A form body (`application/x-www-form-urlencoded`).
+    form: Option<Vec<(&'static str, String)>>,
 }
 
 impl<'a> Call<'a> {
@@ -41,6 +47,7 @@ impl<'a> Call<'a> {
             body: None,
             upload: None,
             headers: Vec::new(),
+            form: None,
         }
     }
 
@@ -61,6 +68,11 @@ impl<'a> Call<'a> {
 
     fn upload(mut self, file: &'static [u8]) -> Call<'a> {
         self.upload = Some(file);
+        self
+    }
+
+    fn form(mut self, form: Vec<(&'static str, String)>) -> Call<'a> {
+        self.form = Some(form);
         self
     }
 
@@ -97,6 +109,9 @@ impl Contract {
         }
         if let Some(body) = &call.body {
             request = request.json(body);
+        }
+        if let Some(form) = &call.form {
+            request = request.form(form);
         }
         if let Some(file) = call.upload {
             let part = reqwest::multipart::Part::bytes(file).file_name("tmp_avatar");
@@ -233,7 +248,7 @@ fn closed(schema: &mut Value) {
 #[tokio::test]
 async fn every_documented_route_answers_as_its_schema_says() {
     let database = TestDatabase::sqlite();
-    let server = Wxgate::start(&database, &[]).await;
+    let server = Wxgate::start(&database, &[("WXGATE_OIDC_CLIENTS", &oidc::clients())]).await;
     let contract = Contract::of(&server).await;
     let get = |template| Call::new(Method::GET, template);
     let post = |template| Call::new(Method::POST, template);
@@ -746,6 +761,105 @@ async fn every_documented_route_answers_as_its_schema_says() {
         )
         .await;
     assert_eq!((status, refund["refund_fen"].as_i64()), (200, Some(50)));
+
+    // The OpenID Connect provider, as a client uses it.
+    for template in ["/.well-known/openid-configuration", "/oauth2/jwks"] {
+        let (status, _) = contract.call(&server, get(template)).await;
+        assert_eq!(status, 200, "{template}");
+    }
+    let (verifier, challenge) = oidc::pkce();
+    let authorize = oidc::authorize_path("shop", oidc::REDIRECT, Some(&challenge), &[]);
+    let (status, _) = contract
+        .call(&server, get("/oauth2/authorize").path(authorize.clone()))
+        .await;
+    assert_eq!(status, 303, "not signed in: to the login first");
+    let (status, _) = contract
+        .call(
+            &server,
+            post("/oauth2/authorize").form(vec![("client_id", "nobody".to_owned())]),
+        )
+        .await;
+    assert_eq!(status, 400, "an unknown client is told to the person");
+    let signed_in = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .get(server.url(&authorize))
+        // The session as the browser's cookie: a bearer token at /oauth2/ is the client's, not a session.
+        .header("cookie", format!("wxgate_session={token}"))
+        .send()
+        .await
+        .expect("authorize");
+    let back = signed_in.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert!(back.starts_with(oidc::REDIRECT), "{back}");
+    let code = oidc::query(&back, "code").expect("a code");
+    let exchange = vec![
+        ("grant_type", "authorization_code".to_owned()),
+        ("code", code),
+        ("redirect_uri", oidc::REDIRECT.to_owned()),
+        ("code_verifier", verifier),
+    ];
+    let basic = |secret: &str| {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("shop:{secret}"))
+        )
+    };
+    let (status, tokens) = contract
+        .call(
+            &server,
+            post("/oauth2/token")
+                .form(exchange.clone())
+                .header("authorization", basic(oidc::SECRET)),
+        )
+        .await;
+    assert_eq!(status, 200, "{tokens}");
+    let access_token = tokens["access_token"].as_str().expect("access token");
+    let (status, _) = contract
+        .call(&server, get("/oauth2/userinfo").token(access_token))
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = contract
+        .call(
+            &server,
+            post("/oauth2/token")
+                .form(exchange.clone())
+                .header("authorization", basic(oidc::SECRET)),
+        )
+        .await;
+    assert_eq!(
+        status, 400,
+        "a code is used once (and its tokens are revoked)"
+    );
+    let (status, _) = contract
+        .call(
+            &server,
+            post("/oauth2/token")
+                .form(exchange)
+                .header("authorization", basic("wrong")),
+        )
+        .await;
+    assert_eq!(status, 401);
+    let (status, _) = contract.call(&server, post("/oauth2/userinfo")).await;
+    assert_eq!(status, 401);
+    let (status, _) = contract.call(&server, get("/oauth2/logout")).await;
+    assert_eq!(status, 200, "without an ID token, the person confirms");
+    let (status, _) = contract
+        .call(
+            &server,
+            post("/oauth2/logout").form(vec![
+                ("client_id", "shop".to_owned()),
+                (
+                    "post_logout_redirect_uri",
+                    "https://elsewhere.example/".to_owned(),
+                ),
+            ]),
+        )
+        .await;
+    assert_eq!(status, 400, "an unregistered post_logout_redirect_uri");
 
     let (status, _) = contract
         .call(&server, post("/api/auth/logout").token(&token))

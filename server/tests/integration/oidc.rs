@@ -14,11 +14,11 @@ use url::Url;
 
 use crate::support::{on_both_backends, run_to_exit, Browser, TestDatabase, Wxgate, WECHAT_UA};
 
-const SECRET: &str = "shop-secret-0123456789abcdefghijklmnop";
-const REDIRECT: &str = "https://shop.example.com/callback";
+pub(crate) const SECRET: &str = "shop-secret-0123456789abcdefghijklmnop";
+pub(crate) const REDIRECT: &str = "https://shop.example.com/callback";
 const SPA_REDIRECT: &str = "http://127.0.0.1:5173/callback";
 
-fn clients() -> String {
+pub(crate) fn clients() -> String {
     json!([
         {"client_id": "shop", "client_secret": SECRET, "redirect_uris": [REDIRECT],
          "post_logout_redirect_uris": ["https://shop.example.com/bye"], "name": "Shop"},
@@ -32,7 +32,7 @@ async fn start(database: &TestDatabase) -> Wxgate {
 }
 
 /// A PKCE pair (RFC 7636): a verifier and its S256 challenge.
-fn pkce() -> (String, String) {
+pub(crate) fn pkce() -> (String, String) {
     let verifier =
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
     let challenge =
@@ -40,7 +40,7 @@ fn pkce() -> (String, String) {
     (verifier, challenge)
 }
 
-fn query(url: &str, name: &str) -> Option<String> {
+pub(crate) fn query(url: &str, name: &str) -> Option<String> {
     Url::parse(url)
         .expect("url")
         .query_pairs()
@@ -53,7 +53,7 @@ fn location(response: &reqwest::Response) -> String {
     response.url().join(location).expect("url").to_string()
 }
 
-fn authorize_path(
+pub(crate) fn authorize_path(
     client_id: &str,
     redirect_uri: &str,
     challenge: Option<&str>,

@@ -32,7 +32,7 @@ pub struct TokenParams {
 }
 
 /// A successful answer (RFC 6749 §5.1, OpenID Connect Core §3.1.3.3).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TokenAnswer {
     pub access_token: String,
     pub token_type: &'static str,

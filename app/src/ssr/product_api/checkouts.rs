@@ -241,10 +241,18 @@ async fn checkout_of(
     request: NewCheckout,
 ) -> Result<CheckoutRow, ProductApiError> {
     let lines = lines_of(request.line_items)?;
-    let success_url = Some(absolute_url("success_url", request.success_url)?);
+    let success_url = Some(absolute_url(
+        request.success_url,
+        "success_url (an absolute http or https URL of at most 2048 bytes)",
+    )?);
     let cancel_url = request
         .cancel_url
-        .map(|url| absolute_url("cancel_url", url))
+        .map(|url| {
+            absolute_url(
+                url,
+                "cancel_url (an absolute http or https URL of at most 2048 bytes)",
+            )
+        })
         .transpose()?;
     let metadata = request.metadata.map(metadata_text).transpose()?;
     let expires_in = match request.expires_in {
@@ -320,34 +328,26 @@ fn lines_of(items: Vec<NewLineItem>) -> Result<Vec<CheckoutLine>, ProductApiErro
     Ok(lines)
 }
 
-/// `url` if it is an absolute http(s) URL of at most 2048 bytes.
-fn absolute_url(field: &'static str, url: String) -> Result<String, ProductApiError> {
-    let refused = ProductApiError::BadRequest(match field {
-        "success_url" => "success_url (an absolute http or https URL of at most 2048 bytes)",
-        _ => "cancel_url (an absolute http or https URL of at most 2048 bytes)",
-    });
-    if url.len() > MAX_URL_BYTES {
-        return Err(refused);
-    }
-    match Url::parse(&url) {
-        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.has_host() => Ok(url),
-        _ => Err(refused),
+/// `url` if it is an absolute http(s) URL of at most 2048 bytes; else `refused` (which names the field).
+fn absolute_url(url: String, refused: &'static str) -> Result<String, ProductApiError> {
+    let absolute = url.len() <= MAX_URL_BYTES
+        && Url::parse(&url)
+            .is_ok_and(|parsed| matches!(parsed.scheme(), "http" | "https") && parsed.has_host());
+    if absolute {
+        Ok(url)
+    } else {
+        Err(ProductApiError::BadRequest(refused))
     }
 }
 
 /// The metadata as stored: a JSON object of at most 4 KiB.
 fn metadata_text(metadata: serde_json::Value) -> Result<String, ProductApiError> {
-    let refused = ProductApiError::BadRequest("metadata (a JSON object of at most 4 KiB)");
-    if !metadata.is_object() {
-        return Err(refused);
-    }
-    let text = serde_json::to_string(&metadata).map_err(|_| refused)?;
-    if text.len() > MAX_METADATA_BYTES {
-        return Err(ProductApiError::BadRequest(
-            "metadata (a JSON object of at most 4 KiB)",
-        ));
-    }
-    Ok(text)
+    let text = serde_json::to_string(&metadata)
+        .ok()
+        .filter(|text| metadata.is_object() && text.len() <= MAX_METADATA_BYTES);
+    text.ok_or(ProductApiError::BadRequest(
+        "metadata (a JSON object of at most 4 KiB)",
+    ))
 }
 
 /// wxgate's user id of the buyer named.
@@ -458,14 +458,16 @@ mod tests {
 
     #[test]
     fn urls_are_absolute_http_and_metadata_a_small_object() {
-        assert!(absolute_url("success_url", "https://shop.example/thanks?o=1".into()).is_ok());
-        assert!(absolute_url("success_url", "/thanks".into()).is_err());
-        assert!(absolute_url("success_url", "javascript:alert(1)".into()).is_err());
-        assert!(absolute_url(
-            "cancel_url",
-            format!("https://a.example/{}", "x".repeat(2048))
-        )
-        .is_err());
+        let absolute = |url: &str| absolute_url(url.to_owned(), "url").is_ok();
+        assert!(absolute("https://shop.example/thanks?o=1"));
+        assert!(absolute("http://127.0.0.1:8080/thanks"));
+        assert!(!absolute("/thanks"));
+        assert!(!absolute("javascript:alert(1)"));
+        assert!(!absolute("mailto:a@shop.example"));
+        assert!(!absolute(&format!(
+            "https://a.example/{}",
+            "x".repeat(2048)
+        )));
         assert!(metadata_text(serde_json::json!({ "cart": "c-1" })).is_ok());
         assert!(metadata_text(serde_json::json!(["not", "an object"])).is_err());
         assert!(metadata_text(serde_json::json!({ "big": "x".repeat(4096) })).is_err());
