@@ -205,8 +205,8 @@ async fn the_example_backend_sells_through_a_checkout_paid_in_the_mini_program_a
     assert_eq!((status, code(&body)), (401, Some("invalid_api_key")));
 }
 
-/// `GET /checkout/{id}` as `token`'s session from `user_agent`: where it sends the browser.
-async fn open_checkout(server: &Wxgate, token: &str, checkout_url: &str) -> String {
+/// `GET /checkout/{id}` from a desktop, as `token`'s session (none when empty): where it sends the browser.
+async fn open_checkout(token: &str, checkout_url: &str) -> String {
     let mut request = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -218,9 +218,25 @@ async fn open_checkout(server: &Wxgate, token: &str, checkout_url: &str) -> Stri
     }
     let response = request.send().await.expect("checkout page");
     assert_eq!(response.status(), 303, "{checkout_url}");
-    let location = response.headers()[LOCATION].to_str().expect("location");
-    assert!(!location.is_empty(), "{}", server.base_url);
-    location.to_owned()
+    response.headers()[LOCATION]
+        .to_str()
+        .expect("location")
+        .to_owned()
+}
+
+/// `POST /api/payments/create` as `token`'s browser with `user_agent`: how it pays there.
+async fn pay_in_browser(server: &Wxgate, token: &str, user_agent: &str, body: Value) -> Value {
+    reqwest::Client::new()
+        .post(server.url("/api/payments/create"))
+        .bearer_auth(token)
+        .header(USER_AGENT, user_agent)
+        .json(&body)
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("json")
 }
 
 async fn the_checkout_page_signs_the_buyer_in_and_pays_on_a_desktop_a_phone_and_in_wechat(
@@ -250,19 +266,19 @@ async fn the_checkout_page_signs_the_buyer_in_and_pays_on_a_desktop_a_phone_and_
     let checkout = new_checkout("desktop").await;
     let url = checkout["url"].as_str().expect("url");
     let checkout_path = format!("/checkout/{}", checkout["id"].as_str().expect("id"));
-    let login = open_checkout(&server, "", url).await;
+    let login = open_checkout("", url).await;
     assert_eq!(
         login,
         format!("/login?next={}", checkout_path.replace('/', "%2F"))
     );
     let token = server.mini_program_login("xiaoming").await;
-    let order_page = open_checkout(&server, &token, url).await;
+    let order_page = open_checkout(&token, url).await;
     let order_id = order_page
         .strip_prefix("/orders/")
         .expect("the order's page")
         .to_owned();
     assert_eq!(
-        open_checkout(&server, &token, url).await,
+        open_checkout(&token, url).await,
         order_page,
         "the same order each time"
     );
@@ -274,17 +290,7 @@ async fn the_checkout_page_signs_the_buyer_in_and_pays_on_a_desktop_a_phone_and_
         .await
         .expect("page");
     assert_eq!(refused.status(), 404, "another buyer's checkout is unknown");
-    let native = reqwest::Client::new()
-        .post(server.url("/api/payments/create"))
-        .bearer_auth(&token)
-        .header(USER_AGENT, DESKTOP_UA)
-        .json(&json!({ "order_id": order_id }))
-        .send()
-        .await
-        .expect("create")
-        .json::<Value>()
-        .await
-        .expect("json");
+    let native = pay_in_browser(&server, &token, DESKTOP_UA, json!({ "order_id": order_id })).await;
     assert!(native["code_url"].is_string(), "{native}");
     server
         .sandbox_pays(native["out_trade_no"].as_str().expect("out_trade_no"))
@@ -295,17 +301,13 @@ async fn the_checkout_page_signs_the_buyer_in_and_pays_on_a_desktop_a_phone_and_
 
     // A phone browser, given the checkout id: WeChat Pay's H5 page.
     let checkout = new_checkout("phone").await;
-    let phone = reqwest::Client::new()
-        .post(server.url("/api/payments/create"))
-        .bearer_auth(&token)
-        .header(USER_AGENT, PHONE_UA)
-        .json(&json!({ "checkout_id": checkout["id"] }))
-        .send()
-        .await
-        .expect("create")
-        .json::<Value>()
-        .await
-        .expect("json");
+    let phone = pay_in_browser(
+        &server,
+        &token,
+        PHONE_UA,
+        json!({ "checkout_id": checkout["id"] }),
+    )
+    .await;
     assert!(phone["h5_url"].is_string(), "{phone}");
     server
         .sandbox_pays(phone["out_trade_no"].as_str().expect("out_trade_no"))

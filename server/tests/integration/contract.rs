@@ -13,7 +13,8 @@ use serde_json::{json, Value};
 use base64::Engine as _;
 
 use crate::oidc;
-use crate::support::{run_to_exit, until_stored_status, TestDatabase, Wxgate};
+use crate::product_api::create_key;
+use crate::support::{until_stored_status, TestDatabase, Wxgate};
 
 const DESKTOP_UA: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0 Safari/537.36";
 
@@ -599,24 +600,7 @@ async fn every_documented_route_answers_as_its_schema_says() {
     assert_eq!(status, 401);
 
     // The product's backend, with an API key made by `wxgate keys create`.
-    let made = run_to_exit(
-        &database,
-        &[
-            "keys",
-            "create",
-            "--name",
-            "contract",
-            "--scope",
-            "users:read",
-        ],
-        &[],
-    );
-    let printed = String::from_utf8_lossy(&made.stdout).into_owned();
-    let key = printed
-        .lines()
-        .find_map(|line| line.strip_prefix("key: "))
-        .expect("the key is printed")
-        .to_owned();
+    let (_, key) = create_key(&database, "contract", &["users:read"]);
     let (_, me) = server.api(&token, Method::GET, "/api/me", None).await;
     let user_path = format!("/api/v1/users/{}", me["user_id"].as_str().expect("user_id"));
     let (status, user) = contract
@@ -653,28 +637,11 @@ async fn every_documented_route_answers_as_its_schema_says() {
     assert_eq!(status, 404);
 
     // Checkouts: made, read, and refunded once paid.
-    let made = run_to_exit(
+    let (_, seller) = create_key(
         &database,
-        &[
-            "keys",
-            "create",
-            "--name",
-            "contract seller",
-            "--scope",
-            "checkouts:write",
-            "--scope",
-            "checkouts:read",
-            "--scope",
-            "refunds:write",
-        ],
-        &[],
+        "contract seller",
+        &["checkouts:write", "checkouts:read", "refunds:write"],
     );
-    let printed = String::from_utf8_lossy(&made.stdout).into_owned();
-    let seller = printed
-        .lines()
-        .find_map(|line| line.strip_prefix("key: "))
-        .expect("the key is printed")
-        .to_owned();
     let sale = json!({
         "line_items": [{ "name": "Tea", "unit_fen": 100, "quantity": 2 }],
         "success_url": "https://shop.example/thanks",
