@@ -12,7 +12,7 @@ export interface paths {
             cookie?: never;
         };
         /** The provider's metadata (OpenID Connect Discovery 1.0): its endpoints, scopes, claims and algorithms */
-        get: operations["discovery_document"];
+        get: operations["oidc_discovery"];
         put?: never;
         post?: never;
         delete?: never;
@@ -515,10 +515,10 @@ export interface paths {
             cookie?: never;
         };
         /** Authorization code flow (PKCE S256 required for public clients): signs the person in, then back to the client */
-        get: operations["authorize"];
+        get: operations["oidc_authorize"];
         put?: never;
         /** Authorization code flow (PKCE S256 required for public clients): signs the person in, then back to the client */
-        post: operations["authorize"];
+        post: operations["oidc_authorize_form"];
         delete?: never;
         options?: never;
         head?: never;
@@ -533,7 +533,7 @@ export interface paths {
             cookie?: never;
         };
         /** The JSON Web Key Set of the keys that sign ID tokens (RFC 7517), old ones kept while their tokens live */
-        get: operations["jwks"];
+        get: operations["oidc_jwks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -550,10 +550,10 @@ export interface paths {
             cookie?: never;
         };
         /** RP-initiated logout: ends the wxgate session, then back to a registered post_logout_redirect_uri */
-        get: operations["logout"];
+        get: operations["oidc_logout"];
         put?: never;
         /** RP-initiated logout: ends the wxgate session, then back to a registered post_logout_redirect_uri */
-        post: operations["logout"];
+        post: operations["oidc_logout_form"];
         delete?: never;
         options?: never;
         head?: never;
@@ -570,7 +570,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** The token endpoint: a code (with its PKCE verifier) or a refresh token (rotated) for an ID token and an access token */
-        post: operations["token"];
+        post: operations["oidc_token"];
         delete?: never;
         options?: never;
         head?: never;
@@ -585,10 +585,10 @@ export interface paths {
             cookie?: never;
         };
         /** The person's claims the access token's scopes allow (sub, name, picture, phone_number, unionid, openids) */
-        get: operations["userinfo"];
+        get: operations["oidc_userinfo"];
         put?: never;
         /** The person's claims the access token's scopes allow (sub, name, picture, phone_number, unionid, openids) */
-        post: operations["userinfo"];
+        post: operations["oidc_userinfo_form"];
         delete?: never;
         options?: never;
         head?: never;
@@ -616,6 +616,29 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description An authorization request (OpenID Connect Core §3.1.2.1), in the query of a GET or the form of a POST. */
+        AuthorizeRequest: {
+            client_id: string;
+            /** @description Exactly one the client registered. */
+            redirect_uri: string;
+            /** @description `code`. */
+            response_type: string;
+            /** @description `openid`, and any of `profile`, `phone`, `wechat`. */
+            scope: string;
+            state?: string | null;
+            nonce?: string | null;
+            /** @description RFC 7636: required of public clients. */
+            code_challenge?: string | null;
+            /** @description `S256`. */
+            code_challenge_method?: string | null;
+            /** @description `none`, `login` or `consent`. */
+            prompt?: string | null;
+            /**
+             * Format: int64
+             * @description Seconds since the person signed in, at most.
+             */
+            max_age?: number | null;
+        };
         /** @description An avatar upload, as `wx.uploadFile({name: "avatar", filePath})` sends it. */
         AvatarUpload: {
             /**
@@ -771,6 +794,16 @@ export interface components {
             user_id: string;
             has_phone: boolean;
             next_step: components["schemas"]["NextStep"];
+        };
+        /** @description A logout request (OpenID Connect RP-Initiated Logout 1.0 §2), in the query of a GET or the form of a POST. */
+        LogoutRequest: {
+            id_token_hint?: string | null;
+            client_id?: string | null;
+            /** @description One the client registered. */
+            post_logout_redirect_uri?: string | null;
+            state?: string | null;
+            /** @description `yes` from wxgate's own confirmation page. */
+            confirm?: string | null;
         };
         /** @description A user: the signed-in one (`/api/me`), or one the product's backend looks up (`/api/v1/users`). */
         MeAnswer: {
@@ -1030,6 +1063,10 @@ export interface components {
             has_phone: boolean;
             next_step: components["schemas"]["NextStep"];
         };
+        /** @description A userinfo request's form: the access token in the body (RFC 6750 §2.2) instead of the header. */
+        UserinfoForm: {
+            access_token?: string | null;
+        };
         /** @description What a WeChat Pay notification that wxgate did not apply is answered with; WeChat Pay retries it. */
         WebhookRefusal: {
             /** @description Always `FAIL`. */
@@ -1045,7 +1082,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    discovery_document: {
+    oidc_discovery: {
         parameters: {
             query?: never;
             header?: never;
@@ -3628,23 +3665,26 @@ export interface operations {
             };
         };
     };
-    authorize: {
+    oidc_authorize: {
         parameters: {
             query: {
                 client_id: string;
-                /** @description Exactly one the client registered */
+                /** @description Exactly one the client registered. */
                 redirect_uri: string;
-                /** @description `code` */
+                /** @description `code`. */
                 response_type: string;
-                /** @description `openid`, and any of `profile`, `phone`, `wechat` */
+                /** @description `openid`, and any of `profile`, `phone`, `wechat`. */
                 scope: string;
                 state?: string;
                 nonce?: string;
+                /** @description RFC 7636: required of public clients. */
                 code_challenge?: string;
-                /** @description `S256` */
+                /** @description `S256`. */
                 code_challenge_method?: string;
-                /** @description `none`, `login` or `consent` */
+                /** @description `none`, `login` or `consent`. */
                 prompt?: string;
+                /** @description Seconds since the person signed in, at most. */
+                max_age?: number;
             };
             header?: never;
             path?: never;
@@ -3678,29 +3718,18 @@ export interface operations {
             };
         };
     };
-    authorize: {
+    oidc_authorize_form: {
         parameters: {
-            query: {
-                client_id: string;
-                /** @description Exactly one the client registered */
-                redirect_uri: string;
-                /** @description `code` */
-                response_type: string;
-                /** @description `openid`, and any of `profile`, `phone`, `wechat` */
-                scope: string;
-                state?: string;
-                nonce?: string;
-                code_challenge?: string;
-                /** @description `S256` */
-                code_challenge_method?: string;
-                /** @description `none`, `login` or `consent` */
-                prompt?: string;
-            };
+            query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["AuthorizeRequest"];
+            };
+        };
         responses: {
             /** @description To the client's redirect_uri with `code` and `state` (or `error`), or to wxgate's login first */
             303: {
@@ -3728,7 +3757,7 @@ export interface operations {
             };
         };
     };
-    jwks: {
+    oidc_jwks: {
         parameters: {
             query?: never;
             header?: never;
@@ -3756,13 +3785,16 @@ export interface operations {
             };
         };
     };
-    logout: {
+    oidc_logout: {
         parameters: {
             query?: {
                 id_token_hint?: string;
                 client_id?: string;
+                /** @description One the client registered. */
                 post_logout_redirect_uri?: string;
                 state?: string;
+                /** @description `yes` from wxgate's own confirmation page. */
+                confirm?: string;
             };
             header?: never;
             path?: never;
@@ -3805,19 +3837,18 @@ export interface operations {
             };
         };
     };
-    logout: {
+    oidc_logout_form: {
         parameters: {
-            query?: {
-                id_token_hint?: string;
-                client_id?: string;
-                post_logout_redirect_uri?: string;
-                state?: string;
-            };
+            query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["LogoutRequest"];
+            };
+        };
         responses: {
             /** @description Without an ID token: the page asking the person to confirm */
             200: {
@@ -3854,7 +3885,7 @@ export interface operations {
             };
         };
     };
-    token: {
+    oidc_token: {
         parameters: {
             query?: never;
             header?: never;
@@ -3902,7 +3933,7 @@ export interface operations {
             };
         };
     };
-    userinfo: {
+    oidc_userinfo: {
         parameters: {
             query?: never;
             header?: never;
@@ -3939,14 +3970,18 @@ export interface operations {
             };
         };
     };
-    userinfo: {
+    oidc_userinfo_form: {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["UserinfoForm"];
+            };
+        };
         responses: {
             /** @description The claims */
             200: {

@@ -119,3 +119,45 @@ pub struct TokenForm {
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
 }
+
+/// An authorization request (OpenID Connect Core §3.1.2.1), in the query of a GET or the form of a POST.
+#[derive(ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuthorizeRequest {
+    pub client_id: String,
+    /// Exactly one the client registered.
+    pub redirect_uri: String,
+    /// `code`.
+    pub response_type: String,
+    /// `openid`, and any of `profile`, `phone`, `wechat`.
+    pub scope: String,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    /// RFC 7636: required of public clients.
+    pub code_challenge: Option<String>,
+    /// `S256`.
+    pub code_challenge_method: Option<String>,
+    /// `none`, `login` or `consent`.
+    pub prompt: Option<String>,
+    /// Seconds since the person signed in, at most.
+    pub max_age: Option<i64>,
+}
+
+/// A logout request (OpenID Connect RP-Initiated Logout 1.0 §2), in the query of a GET or the form of a POST.
+#[derive(ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LogoutRequest {
+    pub id_token_hint: Option<String>,
+    pub client_id: Option<String>,
+    /// One the client registered.
+    pub post_logout_redirect_uri: Option<String>,
+    pub state: Option<String>,
+    /// `yes` from wxgate's own confirmation page.
+    pub confirm: Option<String>,
+}
+
+/// A userinfo request's form: the access token in the body (RFC 6750 §2.2) instead of the header.
+#[derive(ToSchema)]
+pub struct UserinfoForm {
+    pub access_token: Option<String>,
+}

@@ -22,7 +22,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::contract::answers::OAuthRefusal;
-use crate::contract::requests::TokenForm;
+use crate::contract::requests::{AuthorizeRequest, LogoutRequest, TokenForm, UserinfoForm};
 use crate::hardening::origin::AppOrigin;
 use crate::state::ServerState;
 
@@ -43,11 +43,11 @@ pub fn router() -> OpenApiRouter<ServerState> {
         .routes(routes!(discovery_document))
         .routes(routes!(jwks))
         .routes(routes!(token))
-        .routes(routes!(userinfo))
+        .routes(routes!(userinfo_by_get, userinfo_by_form))
         .layer(read_by_any_origin);
     OpenApiRouter::new()
-        .routes(routes!(authorize))
-        .routes(routes!(logout))
+        .routes(routes!(authorize_by_get, authorize_by_form))
+        .routes(routes!(logout_by_get, logout_by_form))
         .merge(for_apps)
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
 }
@@ -57,6 +57,7 @@ pub fn router() -> OpenApiRouter<ServerState> {
     get,
     path = "/.well-known/openid-configuration",
     tag = "openid-connect",
+    operation_id = "oidc_discovery",
     summary = "The provider's metadata (OpenID Connect Discovery 1.0): its endpoints, scopes, claims and algorithms",
     responses((status = 200, body = Object, description = "The provider metadata")),
 )]
@@ -73,6 +74,7 @@ async fn discovery_document(State(context): State<AppContext>) -> Response {
     get,
     path = "/oauth2/jwks",
     tag = "openid-connect",
+    operation_id = "oidc_jwks",
     summary = "The JSON Web Key Set of the keys that sign ID tokens (RFC 7517), old ones kept while their tokens live",
     responses(
         (status = 200, body = Object, description = "`{\"keys\": [JWK…]}`"),
@@ -98,28 +100,6 @@ fn pairs(method: &Method, query: Option<&str>, body: &[u8]) -> Vec<(String, Stri
 }
 
 /// OpenID Connect Core §3.1.2: the authorization endpoint, by GET or by a form POST.
-#[utoipa::path(
-    method(get, post),
-    path = "/oauth2/authorize",
-    tag = "openid-connect",
-    summary = "Authorization code flow (PKCE S256 required for public clients): signs the person in, then back to the client",
-    params(
-        ("client_id" = String, Query),
-        ("redirect_uri" = String, Query, description = "Exactly one the client registered"),
-        ("response_type" = String, Query, description = "`code`"),
-        ("scope" = String, Query, description = "`openid`, and any of `profile`, `phone`, `wechat`"),
-        ("state" = Option<String>, Query),
-        ("nonce" = Option<String>, Query),
-        ("code_challenge" = Option<String>, Query),
-        ("code_challenge_method" = Option<String>, Query, description = "`S256`"),
-        ("prompt" = Option<String>, Query, description = "`none`, `login` or `consent`"),
-    ),
-    responses(
-        (status = 303, description = "To the client's redirect_uri with `code` and `state` (or `error`), or to wxgate's login first"),
-        (status = 400, body = String, content_type = "text/plain", description = "A request that cannot go back to the client (unknown client, wrong redirect_uri)"),
-        (status = 500, body = OAuthRefusal),
-    ),
-)]
 async fn authorize(
     State(context): State<AppContext>,
     session: Session,
@@ -165,6 +145,7 @@ async fn session_user(session: &Session) -> Result<Option<SessionUser>, OidcErro
     post,
     path = "/oauth2/token",
     tag = "openid-connect",
+    operation_id = "oidc_token",
     summary = "The token endpoint: a code (with its PKCE verifier) or a refresh token (rotated) for an ID token and an access token",
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
     responses(
@@ -238,18 +219,6 @@ fn token_refusal(code: &str, description: &str, unauthorized: bool) -> Response 
 
 /// The userinfo endpoint (OpenID Connect Core §5.3): the access token as `Authorization: Bearer` (or, in a POST,
 /// the form's `access_token`, RFC 6750 §2.2).
-#[utoipa::path(
-    method(get, post),
-    path = "/oauth2/userinfo",
-    tag = "openid-connect",
-    summary = "The person's claims the access token's scopes allow (sub, name, picture, phone_number, unionid, openids)",
-    responses(
-        (status = 200, body = Object, description = "The claims"),
-        (status = 401, body = OAuthRefusal, description = "invalid_request or invalid_token, with WWW-Authenticate: Bearer"),
-        (status = 500, body = OAuthRefusal),
-    ),
-    security(("oidc_access_token" = [])),
-)]
 async fn userinfo(
     State(context): State<AppContext>,
     method: Method,
@@ -304,24 +273,6 @@ fn bearer_refusal(code: &str, description: &str) -> Response {
 }
 
 /// OpenID Connect RP-Initiated Logout 1.0.
-#[utoipa::path(
-    method(get, post),
-    path = "/oauth2/logout",
-    tag = "openid-connect",
-    summary = "RP-initiated logout: ends the wxgate session, then back to a registered post_logout_redirect_uri",
-    params(
-        ("id_token_hint" = Option<String>, Query),
-        ("client_id" = Option<String>, Query),
-        ("post_logout_redirect_uri" = Option<String>, Query),
-        ("state" = Option<String>, Query),
-    ),
-    responses(
-        (status = 200, body = String, content_type = "text/html", description = "Without an ID token: the page asking the person to confirm"),
-        (status = 303, description = "Signed out: to the post_logout_redirect_uri (with state), or to wxgate's login"),
-        (status = 400, body = String, content_type = "text/plain", description = "An unknown client or an unregistered post_logout_redirect_uri"),
-        (status = 500, body = OAuthRefusal),
-    ),
-)]
 async fn logout(
     State(context): State<AppContext>,
     session: Session,
@@ -431,4 +382,149 @@ fn refusal(code: &str, description: &str) -> Json<OAuthRefusal> {
         error: code.to_owned(),
         error_description: description.to_owned(),
     })
+}
+
+// Each endpoint taking GET and a form POST is documented as two operations, so each has an operation id of its own.
+
+#[utoipa::path(
+    get,
+    path = "/oauth2/authorize",
+    tag = "openid-connect",
+    operation_id = "oidc_authorize",
+    summary = "Authorization code flow (PKCE S256 required for public clients): signs the person in, then back to the client",
+    params(AuthorizeRequest),
+    responses(
+        (status = 303, description = "To the client's redirect_uri with `code` and `state` (or `error`), or to wxgate's login first"),
+        (status = 400, body = String, content_type = "text/plain", description = "A request that cannot go back to the client (unknown client, wrong redirect_uri)"),
+        (status = 500, body = OAuthRefusal),
+    ),
+)]
+async fn authorize_by_get(
+    state: State<AppContext>,
+    session: Session,
+    headers: HeaderMap,
+    method: Method,
+    query: RawQuery,
+    body: Bytes,
+) -> Response {
+    authorize(state, session, headers, method, query, body).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/oauth2/authorize",
+    tag = "openid-connect",
+    operation_id = "oidc_authorize_form",
+    summary = "Authorization code flow (PKCE S256 required for public clients): signs the person in, then back to the client",
+    request_body(content = AuthorizeRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "To the client's redirect_uri with `code` and `state` (or `error`), or to wxgate's login first"),
+        (status = 400, body = String, content_type = "text/plain", description = "A request that cannot go back to the client (unknown client, wrong redirect_uri)"),
+        (status = 500, body = OAuthRefusal),
+    ),
+)]
+async fn authorize_by_form(
+    state: State<AppContext>,
+    session: Session,
+    headers: HeaderMap,
+    method: Method,
+    query: RawQuery,
+    body: Bytes,
+) -> Response {
+    authorize(state, session, headers, method, query, body).await
+}
+
+#[utoipa::path(
+    get,
+    path = "/oauth2/userinfo",
+    tag = "openid-connect",
+    operation_id = "oidc_userinfo",
+    summary = "The person's claims the access token's scopes allow (sub, name, picture, phone_number, unionid, openids)",
+    responses(
+        (status = 200, body = Object, description = "The claims"),
+        (status = 401, body = OAuthRefusal, description = "invalid_request or invalid_token, with WWW-Authenticate: Bearer"),
+        (status = 500, body = OAuthRefusal),
+    ),
+    security(("oidc_access_token" = [])),
+)]
+async fn userinfo_by_get(
+    state: State<AppContext>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    userinfo(state, method, headers, body).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/oauth2/userinfo",
+    tag = "openid-connect",
+    operation_id = "oidc_userinfo_form",
+    summary = "The person's claims the access token's scopes allow (sub, name, picture, phone_number, unionid, openids)",
+    request_body(content = UserinfoForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, body = Object, description = "The claims"),
+        (status = 401, body = OAuthRefusal, description = "invalid_request or invalid_token, with WWW-Authenticate: Bearer"),
+        (status = 500, body = OAuthRefusal),
+    ),
+    security((), ("oidc_access_token" = [])),
+)]
+async fn userinfo_by_form(
+    state: State<AppContext>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    userinfo(state, method, headers, body).await
+}
+
+#[utoipa::path(
+    get,
+    path = "/oauth2/logout",
+    tag = "openid-connect",
+    operation_id = "oidc_logout",
+    summary = "RP-initiated logout: ends the wxgate session, then back to a registered post_logout_redirect_uri",
+    params(LogoutRequest),
+    responses(
+        (status = 200, body = String, content_type = "text/html", description = "Without an ID token: the page asking the person to confirm"),
+        (status = 303, description = "Signed out: to the post_logout_redirect_uri (with state), or to wxgate's login"),
+        (status = 400, body = String, content_type = "text/plain", description = "An unknown client or an unregistered post_logout_redirect_uri"),
+        (status = 500, body = OAuthRefusal),
+    ),
+)]
+async fn logout_by_get(
+    state: State<AppContext>,
+    session: Session,
+    headers: HeaderMap,
+    method: Method,
+    query: RawQuery,
+    body: Bytes,
+) -> Response {
+    logout(state, session, headers, method, query, body).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/oauth2/logout",
+    tag = "openid-connect",
+    operation_id = "oidc_logout_form",
+    summary = "RP-initiated logout: ends the wxgate session, then back to a registered post_logout_redirect_uri",
+    request_body(content = LogoutRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, body = String, content_type = "text/html", description = "Without an ID token: the page asking the person to confirm"),
+        (status = 303, description = "Signed out: to the post_logout_redirect_uri (with state), or to wxgate's login"),
+        (status = 400, body = String, content_type = "text/plain", description = "An unknown client or an unregistered post_logout_redirect_uri"),
+        (status = 500, body = OAuthRefusal),
+    ),
+)]
+async fn logout_by_form(
+    state: State<AppContext>,
+    session: Session,
+    headers: HeaderMap,
+    method: Method,
+    query: RawQuery,
+    body: Bytes,
+) -> Response {
+    logout(state, session, headers, method, query, body).await
 }

@@ -91,6 +91,14 @@ impl Contract {
         assert_eq!(response.status(), 200);
         let document: Value = response.json().await.expect("JSON");
         assert_eq!(document["openapi"], "3.1.0");
+        // Generated clients name each operation by its id (openapi-typescript's `operations`): one each.
+        let mut ids = BTreeSet::new();
+        for item in document["paths"].as_object().expect("paths").values() {
+            for operation in item.as_object().expect("path item").values() {
+                let id = operation["operationId"].as_str().expect("an operationId");
+                assert!(ids.insert(id.to_owned()), "operationId {id} is given twice");
+            }
+        }
         Contract {
             document,
             seen: Mutex::new(BTreeSet::new()),
