@@ -36,7 +36,7 @@ help:
 	@echo "make run    install what is missing, build, and start wxgate on http://127.0.0.1:3000"
 	@echo "make test   install what tests need, then run every check and test"
 	@echo "make build  build the site and the release server without starting it"
-	@echo "make bench  measure webhook and payment throughput (release build; not part of make test)"
+	@echo "make bench  measure wxgate's CPU per payment and notification, and the bundle (release; not in make test)"
 
 # Cargo names a path crate's artifacts alike in every checkout, so after another clone has built into the shared
 # target directory this checkout's (older) sources would look up to date and its stale artifacts would be linked.
@@ -177,7 +177,8 @@ end2end/node_modules/.installed: end2end/package.json end2end/package-lock.json
 
 ## ---- benchmark ----
 
-# Not part of `make test`: webhook and mini-program payment throughput of a release wxgate on SQLite and PostgreSQL,
-# each next to the cost of its crypto alone (README, "Benchmarks").
-bench: claim-target
+# Not part of `make test`: what a release wxgate spends per mini-program payment and per webhook notification on
+# SQLite and PostgreSQL (rate, its own CPU per operation, its crypto alone, answer times at a fixed rate), against
+# the sandbox in a process of its own; then the size of the browser bundle the site build made (README, "Benchmarks").
+bench: site
 	cargo bench -p server --bench throughput

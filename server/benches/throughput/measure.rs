@@ -1,5 +1,5 @@
-//! Rates, and the two ways they are measured: requests over HTTP with a bounded number in flight, and a function
-//! called in a loop on one core.
+//! Rates, and the ways they are measured: requests over HTTP with a bounded number in flight, a function called in a
+//! loop on one core, and the latency of requests sent at a fixed rate.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -19,6 +19,10 @@ pub struct Rate {
 }
 
 impl Rate {
+    pub fn operations(&self) -> usize {
+        self.operations
+    }
+
     pub fn per_second(&self) -> f64 {
         self.operations as f64 / self.elapsed.as_secs_f64()
     }
@@ -74,5 +78,44 @@ pub fn on_one_core(mut operation: impl FnMut(usize)) -> Rate {
     Rate {
         operations,
         elapsed: started.elapsed(),
+    }
+}
+
+/// The answer times of requests sent at a fixed rate.
+#[derive(Debug, Clone, Copy)]
+pub struct Latency {
+    pub p50: Duration,
+    pub p99: Duration,
+}
+
+/// Starts job `i` at `i / per_second` seconds, whether or not the earlier ones were answered (an open loop, as
+/// WeChat Pay sends), and times each from when it was due to start to its answer, so a queue behind a slow answer
+/// counts against the requests that waited in it.
+pub async fn at_rate<J>(jobs: Vec<J>, per_second: f64) -> Latency
+where
+    J: Future<Output = ()> + Send + 'static,
+{
+    let started = tokio::time::Instant::now();
+    let mut running = JoinSet::new();
+    for (index, job) in jobs.into_iter().enumerate() {
+        let due = started + Duration::from_secs_f64(index as f64 / per_second);
+        tokio::time::sleep_until(due).await;
+        running.spawn(async move {
+            job.await;
+            due.elapsed()
+        });
+    }
+    let mut times = Vec::with_capacity(running.len());
+    while let Some(done) = running.join_next().await {
+        match done {
+            Ok(time) => times.push(time),
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
+        }
+    }
+    times.sort();
+    let at = |fraction: f64| times[((times.len() - 1) as f64 * fraction).round() as usize];
+    Latency {
+        p50: at(0.50),
+        p99: at(0.99),
     }
 }

@@ -2,6 +2,8 @@
 //! `/api/webhooks/wechat-pay` end to end (verify, decrypt, check against the order, mark it paid, keep an audit
 //! record), and wxgate's crypto for one alone.
 
+use std::future::Future;
+
 use rsa::pkcs8::DecodePublicKey;
 use serde_json::json;
 use wechat::pay::aead;
@@ -12,23 +14,24 @@ use wechat::pay::validate::{
 };
 use wechat::pay::verify::KeyRing;
 
-use super::measure::{self, Rate};
+use super::measure::{self, Latency, Rate};
 use super::wechat_pay::{Signed, WeChatPay};
 use super::wxgate::{Api, Credentials};
 
 /// Holds the sandbox's own notifications, pays every order there, and forges each payment's notification.
 pub async fn prepare(
-    api: &Api,
+    sandbox: &Api,
     credentials: &Credentials,
     out_trade_nos: Vec<String>,
     in_flight: usize,
 ) -> Vec<Signed> {
-    api.post_ok("/sandbox/pay/notifications/hold", None, json!({}))
+    sandbox
+        .post_ok("/sandbox/pay/notifications/hold", None, json!({}))
         .await;
     let payments = out_trade_nos
         .into_iter()
         .map(|out_trade_no| {
-            let api = api.clone();
+            let api = sandbox.clone();
             async move {
                 let path = format!("/sandbox/pay/orders/{out_trade_no}/pay");
                 // The sandbox answers with the transaction its notification would carry.
@@ -46,32 +49,46 @@ pub async fn prepare(
 
 /// POSTs every notification, `in_flight` at a time; each must be answered 204.
 pub async fn deliver(api: &Api, notifications: Vec<Signed>, in_flight: usize) -> Rate {
-    let url = api.url("/api/webhooks/wechat-pay");
     let deliveries = notifications
         .into_iter()
-        .map(|Signed { headers, body }| {
-            let request = api
-                .http
-                .post(&url)
-                .header(TIMESTAMP_HEADER, headers.timestamp)
-                .header(NONCE_HEADER, headers.nonce)
-                .header(SERIAL_HEADER, headers.serial)
-                .header(SIGNATURE_HEADER, headers.signature)
-                .header("Wechatpay-Signature-Type", "WECHATPAY2-SHA256-RSA2048")
-                .header("content-type", "application/json")
-                .body(body);
-            async move {
-                let answer = request.send().await.expect("wxgate answers");
-                let status = answer.status();
-                let text = answer.text().await.unwrap_or_default();
-                assert_eq!(
-                    status, 204,
-                    "a valid notification was answered {status}: {text}"
-                );
-            }
-        })
+        .map(|signed| delivery(api, signed))
         .collect();
     measure::in_flight(deliveries, in_flight).await.1
+}
+
+/// POSTs every notification at `per_second`, as WeChat Pay sends them, and times the answers.
+pub async fn deliver_at_rate(api: &Api, notifications: Vec<Signed>, per_second: f64) -> Latency {
+    let deliveries = notifications
+        .into_iter()
+        .map(|signed| delivery(api, signed))
+        .collect();
+    measure::at_rate(deliveries, per_second).await
+}
+
+/// One notification's POST, which must be answered 204.
+fn delivery(
+    api: &Api,
+    Signed { headers, body }: Signed,
+) -> impl Future<Output = ()> + Send + 'static {
+    let request = api
+        .http
+        .post(api.url("/api/webhooks/wechat-pay"))
+        .header(TIMESTAMP_HEADER, headers.timestamp)
+        .header(NONCE_HEADER, headers.nonce)
+        .header(SERIAL_HEADER, headers.serial)
+        .header(SIGNATURE_HEADER, headers.signature)
+        .header("Wechatpay-Signature-Type", "WECHATPAY2-SHA256-RSA2048")
+        .header("content-type", "application/json")
+        .body(body);
+    async move {
+        let answer = request.send().await.expect("wxgate answers");
+        let status = answer.status();
+        let text = answer.text().await.unwrap_or_default();
+        assert_eq!(
+            status, 204,
+            "a valid notification was answered {status}: {text}"
+        );
+    }
 }
 
 /// What wxgate does to a notification before looking at the order, with its own functions: the signature over the

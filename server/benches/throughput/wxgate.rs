@@ -1,6 +1,8 @@
-//! The `wxgate serve` the benchmark drives (release build, sandbox mode, a data folder of its own, quiet logs), its
-//! HTTP API, the sandbox's credentials, and a PostgreSQL database made for one run.
+//! The processes the benchmark drives: `wxgate sandbox` (WeChat and WeChat Pay, in a process of its own, so the CPU
+//! wxgate spends is wxgate's alone) and a release `wxgate serve` in live mode against it (a data folder of its own,
+//! quiet logs); their HTTP APIs, the sandbox's credentials, and a PostgreSQL database made for one run.
 
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -14,78 +16,68 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 const POSTGRES_URL_VAR: &str = "WXGATE_TEST_POSTGRES_URL";
 const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
-/// A running `wxgate serve`, killed when dropped.
-pub struct Wxgate {
-    child: Child,
-    data_dir: tempfile::TempDir,
-    pub api: Api,
+/// A `wxgate` command in `data_dir`, with nothing of the caller's environment but `vars`.
+fn command(data_dir: &Path, vars: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(WXGATE);
+    command
+        .env_clear()
+        .current_dir(data_dir)
+        .env("WXGATE_DATA_DIR", data_dir)
+        .env("RUST_LOG", "warn")
+        .envs(vars.iter().copied())
+        .stdin(Stdio::null());
+    command
 }
 
-impl Wxgate {
-    /// Starts wxgate on a free port, on `database_url` or else an SQLite file in its data folder, and waits until
-    /// `/readyz` answers 200.
-    pub async fn start(database_url: Option<&str>) -> Wxgate {
-        let data_dir = tempfile::tempdir().expect("a temporary data folder");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let log = std::fs::File::create(data_dir.path().join("wxgate.log")).expect("a log file");
-        let mut command = Command::new(WXGATE);
-        command
-            .env_clear()
-            .current_dir(data_dir.path())
-            .env("WXGATE_DATA_DIR", data_dir.path())
-            .env("WXGATE_MODE", "sandbox")
-            // One buyer makes every order of the run.
-            .env("WXGATE_MAX_OPEN_ORDERS", "1000000")
-            .env("WXGATE_ORDERS_PER_MINUTE", "1000000")
-            .env("RUST_LOG", "warn")
-            // No sweep or reconciliation during the run: they would ask the sandbox while it is being measured.
-            .env("WXGATE_SWEEP_SECONDS", "3600")
-            .env("WXGATE_RECONCILE_AT", "off")
-            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("a log file"))
-            .stderr(log);
-        if let Some(url) = database_url {
-            command.env("DATABASE_URL", url);
-        }
-        let mut server = Wxgate {
-            child: command.spawn().expect("start wxgate"),
-            data_dir,
-            api: Api {
-                http: reqwest::Client::new(),
-                base_url: format!("http://127.0.0.1:{port}"),
-            },
-        };
-        server.wait_until_ready().await;
-        server
-    }
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
 
-    async fn wait_until_ready(&mut self) {
+/// A process the benchmark started, killed when dropped, with its log.
+struct Process {
+    child: Child,
+    data_dir: tempfile::TempDir,
+}
+
+impl Process {
+    /// Starts `wxgate args…` in a new data folder with `vars`, and waits until `ready` answers 2xx.
+    async fn start(
+        args: &[&str],
+        vars: &[(&str, &str)],
+        data_dir: tempfile::TempDir,
+        ready: &str,
+    ) -> Process {
+        let log = std::fs::File::create(data_dir.path().join("wxgate.log")).expect("a log file");
+        let child = command(data_dir.path(), vars)
+            .args(args)
+            .stdout(log.try_clone().expect("a log file"))
+            .stderr(log)
+            .spawn()
+            .expect("start wxgate");
+        let mut process = Process { child, data_dir };
+        let http = reqwest::Client::new();
         let deadline = Instant::now() + START_TIMEOUT;
         while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("wxgate exited with {status}:\n{}", self.log());
+            if let Ok(Some(status)) = process.child.try_wait() {
+                panic!("wxgate {args:?} exited with {status}:\n{}", process.log());
             }
-            let ready = self.api.http.get(self.api.url("/readyz")).send().await;
-            if ready.is_ok_and(|answer| answer.status().is_success()) {
-                return;
+            if http
+                .get(ready)
+                .send()
+                .await
+                .is_ok_and(|answer| answer.status().is_success())
+            {
+                return process;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!(
-            "wxgate was not ready within {START_TIMEOUT:?}:\n{}",
-            self.log()
+            "wxgate {args:?} did not answer within {START_TIMEOUT:?}:\n{}",
+            process.log()
         );
-    }
-
-    /// The sandbox's merchant, keys and apps, which it made in the data folder on start-up.
-    pub fn credentials(&self) -> Credentials {
-        let path = self.data_dir.path().join("sandbox/credentials.json");
-        let text = std::fs::read_to_string(&path).expect("the sandbox's credentials");
-        serde_json::from_str(&text).expect("the sandbox's credentials are JSON")
     }
 
     fn log(&self) -> String {
@@ -93,17 +85,130 @@ impl Wxgate {
     }
 }
 
-impl Drop for Wxgate {
+impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-/// The part of the sandbox's `credentials.json` the benchmark uses.
+/// A running `wxgate sandbox`: WeChat's APIs, WeChat Pay's, and the control API that plays the buyer.
+pub struct Sandbox {
+    _process: Process,
+    pub api: Api,
+    pub credentials: Credentials,
+}
+
+impl Sandbox {
+    pub async fn start() -> Sandbox {
+        let data_dir = tempfile::tempdir().expect("a temporary data folder");
+        let port = free_port().to_string();
+        let printed = command(data_dir.path(), &[])
+            .args(["sandbox", "credentials", "--port", &port])
+            .output()
+            .expect("wxgate sandbox credentials");
+        assert!(
+            printed.status.success(),
+            "{}",
+            String::from_utf8_lossy(&printed.stderr)
+        );
+        let credentials: Credentials =
+            serde_json::from_slice(&printed.stdout).expect("the sandbox's credentials");
+        let base_url = format!("http://127.0.0.1:{port}");
+        let process = Process::start(
+            &["sandbox", "--port", &port],
+            &[],
+            data_dir,
+            &format!("{base_url}/sandbox"),
+        )
+        .await;
+        Sandbox {
+            _process: process,
+            api: Api::new(base_url),
+            credentials,
+        }
+    }
+}
+
+/// A running `wxgate serve` in live mode against the sandbox.
+pub struct Wxgate {
+    process: Process,
+    pub api: Api,
+}
+
+impl Wxgate {
+    /// Starts wxgate on a free port, on `database_url` or else an SQLite file in its data folder, with the
+    /// sandbox's apps and merchant as its WeChat, and waits until `/readyz` answers 200.
+    pub async fn start(sandbox: &Sandbox, database_url: Option<&str>) -> Wxgate {
+        let base_url = format!("http://127.0.0.1:{}", free_port());
+        let address = base_url.trim_start_matches("http://");
+        let credentials = &sandbox.credentials;
+        let notify_url = format!("{base_url}/api/webhooks/wechat-pay");
+        let mut vars = vec![
+            ("WXGATE_MODE", "live"),
+            ("APP_URL", base_url.as_str()),
+            ("WECHAT_API_BASE", credentials.api_base.as_str()),
+            ("WECHAT_OPEN_BASE", credentials.open_base.as_str()),
+            ("WECHAT_PAY_BASE", credentials.pay_base.as_str()),
+            ("WECHAT_MP_APPID", credentials.mp_appid.as_str()),
+            ("WECHAT_MP_SECRET", credentials.mp_secret.as_str()),
+            ("WECHAT_PAY_MCH_ID", credentials.mchid.as_str()),
+            ("WECHAT_PAY_API_V3_KEY", credentials.apiv3_key.as_str()),
+            (
+                "WECHAT_PAY_PRIVATE_KEY",
+                credentials.merchant_private_key_pem.as_str(),
+            ),
+            (
+                "WECHAT_PAY_CERT_SERIAL",
+                credentials.merchant_serial.as_str(),
+            ),
+            (
+                "WECHAT_PAY_PUBLIC_KEY",
+                credentials.pay_public_key_pem.as_str(),
+            ),
+            (
+                "WECHAT_PAY_PUBLIC_KEY_ID",
+                credentials.pay_public_key_id.as_str(),
+            ),
+            ("WECHAT_PAY_NOTIFY_URL", notify_url.as_str()),
+            // One buyer makes every order of the run.
+            ("WXGATE_MAX_OPEN_ORDERS", "1000000"),
+            ("WXGATE_ORDERS_PER_MINUTE", "1000000"),
+            // No sweep or reconciliation during the run: they would ask the sandbox while it is being measured.
+            ("WXGATE_SWEEP_SECONDS", "3600"),
+            ("WXGATE_RECONCILE_AT", "off"),
+        ];
+        if let Some(url) = database_url {
+            vars.push(("DATABASE_URL", url));
+        }
+        let data_dir = tempfile::tempdir().expect("a temporary data folder");
+        let process = Process::start(
+            &["serve", "--addr", address],
+            &vars,
+            data_dir,
+            &format!("{base_url}/readyz"),
+        )
+        .await;
+        Wxgate {
+            process,
+            api: Api::new(base_url),
+        }
+    }
+
+    /// The process id, whose CPU time the benchmark reads.
+    pub fn pid(&self) -> u32 {
+        self.process.child.id()
+    }
+}
+
+/// The part of `wxgate sandbox credentials` the benchmark uses.
 #[derive(Debug, Deserialize)]
 pub struct Credentials {
+    pub api_base: String,
+    pub open_base: String,
+    pub pay_base: String,
     pub mp_appid: String,
+    pub mp_secret: String,
     pub mchid: String,
     pub merchant_serial: String,
     pub merchant_private_key_pem: String,
@@ -121,6 +226,13 @@ pub struct Api {
 }
 
 impl Api {
+    fn new(base_url: String) -> Api {
+        Api {
+            http: reqwest::Client::new(),
+            base_url,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
@@ -138,9 +250,10 @@ impl Api {
         serde_json::from_str(&text).expect("a JSON answer")
     }
 
-    /// Logs `persona` in as the mini program does (the sandbox mints the `wx.login` code); returns the session token.
-    pub async fn mini_program_login(&self, persona: &str) -> String {
-        let minted = self
+    /// Logs `persona` in as the mini program does, with a `wx.login` code `sandbox` mints; returns the session
+    /// token.
+    pub async fn mini_program_login(&self, sandbox: &Api, persona: &str) -> String {
+        let minted = sandbox
             .post_ok(
                 "/sandbox/mp/login-code",
                 None,
