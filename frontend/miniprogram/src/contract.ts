@@ -3708,6 +3708,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /** @description The server could not answer (the cause is in its log) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3747,6 +3748,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /** @description The server could not answer (the cause is in its log) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3775,6 +3777,7 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            /** @description The server could not answer (the cause is in its log) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3827,6 +3830,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /** @description The server could not answer (the cause is in its log) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3875,6 +3879,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /** @description The server could not answer (the cause is in its log) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3923,6 +3928,7 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthRefusal"];
                 };
             };
+            /** @description The server could not answer (the cause is in its log) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3942,13 +3948,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The claims */
+            /** @description The claims the access token's scopes allow */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description invalid_request or invalid_token, with WWW-Authenticate: Bearer */
@@ -3960,6 +3968,7 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthRefusal"];
                 };
             };
+            /** @description The server could not answer (the cause is in its log) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3983,13 +3992,15 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The claims */
+            /** @description The claims the access token's scopes allow */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description invalid_request or invalid_token, with WWW-Authenticate: Bearer */
@@ -4001,6 +4012,7 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthRefusal"];
                 };
             };
+            /** @description The server could not answer (the cause is in its log) */
             500: {
                 headers: {
                     [name: string]: unknown;

@@ -1,6 +1,7 @@
 //! A process's own CPU time, read from `/proc/<pid>/stat` (proc(5): `utime` and `stime`, fields 14 and 15, in
 //! clock ticks of `getconf CLK_TCK`): user + system over every thread it ever ran, however busy the machine is.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// The CPU time process `pid` has used so far.
@@ -16,12 +17,16 @@ pub fn used_by(pid: u32) -> Duration {
     Duration::from_secs_f64(ticks as f64 / ticks_per_second())
 }
 
+/// `getconf CLK_TCK`, asked once.
 fn ticks_per_second() -> f64 {
-    std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|output| String::from_utf8(output.stdout).ok())
-        .and_then(|text| text.trim().parse().ok())
-        .unwrap_or(100.0)
+    static TICKS: OnceLock<f64> = OnceLock::new();
+    *TICKS.get_or_init(|| {
+        std::process::Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|output| String::from_utf8(output.stdout).ok())
+            .and_then(|text| text.trim().parse().ok())
+            .unwrap_or(100.0)
+    })
 }

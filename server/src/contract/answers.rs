@@ -6,7 +6,7 @@ use app::types::money::Fen;
 use app::types::shop::JsapiPayParams;
 use serde::Serialize;
 use serde_json::Value;
-use utoipa::ToSchema;
+use utoipa::{IntoResponses, ToSchema};
 
 /// A mini-program login: the session, as a bearer token (it is also set as a cookie), and the user's state.
 #[derive(Debug, Serialize, ToSchema)]
@@ -198,4 +198,49 @@ pub struct OAuthRefusal {
     /// `invalid_scope`, `invalid_token` or `server_error`.
     pub error: String,
     pub error_description: String,
+}
+
+/// What the OpenID Connect authorization endpoint answers, to a GET or a form POST alike.
+#[derive(IntoResponses)]
+pub enum AuthorizeAnswers {
+    /// To the client's redirect_uri with `code` and `state` (or `error`), or to wxgate's login first
+    #[response(status = 303)]
+    Redirect,
+    /// A request that cannot go back to the client (unknown client, wrong redirect_uri)
+    #[response(status = 400, content_type = "text/plain")]
+    Refused(String),
+    /// The server could not answer (the cause is in its log)
+    #[response(status = 500)]
+    Failed(OAuthRefusal),
+}
+
+/// What the OpenID Connect userinfo endpoint answers, to a GET or a form POST alike.
+#[derive(IntoResponses)]
+pub enum UserinfoAnswers {
+    /// The claims the access token's scopes allow
+    #[response(status = 200)]
+    Claims(#[to_schema] serde_json::Map<String, Value>),
+    /// invalid_request or invalid_token, with WWW-Authenticate: Bearer
+    #[response(status = 401)]
+    Refused(OAuthRefusal),
+    /// The server could not answer (the cause is in its log)
+    #[response(status = 500)]
+    Failed(OAuthRefusal),
+}
+
+/// What the OpenID Connect logout endpoint answers, to a GET or a form POST alike.
+#[derive(IntoResponses)]
+pub enum LogoutAnswers {
+    /// Without an ID token: the page asking the person to confirm
+    #[response(status = 200, content_type = "text/html")]
+    Confirm(String),
+    /// Signed out: to the post_logout_redirect_uri (with state), or to wxgate's login
+    #[response(status = 303)]
+    Redirect,
+    /// An unknown client or an unregistered post_logout_redirect_uri
+    #[response(status = 400, content_type = "text/plain")]
+    Refused(String),
+    /// The server could not answer (the cause is in its log)
+    #[response(status = 500)]
+    Failed(OAuthRefusal),
 }

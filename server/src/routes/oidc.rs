@@ -21,7 +21,7 @@ use tower_sessions::Session;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::contract::answers::OAuthRefusal;
+use crate::contract::answers::{AuthorizeAnswers, LogoutAnswers, OAuthRefusal, UserinfoAnswers};
 use crate::contract::requests::{AuthorizeRequest, LogoutRequest, TokenForm, UserinfoForm};
 use crate::hardening::origin::AppOrigin;
 use crate::state::ServerState;
@@ -78,7 +78,7 @@ async fn discovery_document(State(context): State<AppContext>) -> Response {
     summary = "The JSON Web Key Set of the keys that sign ID tokens (RFC 7517), old ones kept while their tokens live",
     responses(
         (status = 200, body = Object, description = "`{\"keys\": [JWK…]}`"),
-        (status = 500, body = OAuthRefusal),
+        (status = 500, body = OAuthRefusal, description = "The server could not answer (the cause is in its log)"),
     ),
 )]
 async fn jwks(State(context): State<AppContext>) -> Response {
@@ -152,7 +152,7 @@ async fn session_user(session: &Session) -> Result<Option<SessionUser>, OidcErro
         (status = 200, body = TokenAnswer),
         (status = 400, body = OAuthRefusal),
         (status = 401, body = OAuthRefusal, description = "invalid_client: the client's Basic credentials failed"),
-        (status = 500, body = OAuthRefusal),
+        (status = 500, body = OAuthRefusal, description = "The server could not answer (the cause is in its log)"),
     ),
     security((), ("client_secret_basic" = [])),
 )]
@@ -393,11 +393,7 @@ fn refusal(code: &str, description: &str) -> Json<OAuthRefusal> {
     operation_id = "oidc_authorize",
     summary = "Authorization code flow (PKCE S256 required for public clients): signs the person in, then back to the client",
     params(AuthorizeRequest),
-    responses(
-        (status = 303, description = "To the client's redirect_uri with `code` and `state` (or `error`), or to wxgate's login first"),
-        (status = 400, body = String, content_type = "text/plain", description = "A request that cannot go back to the client (unknown client, wrong redirect_uri)"),
-        (status = 500, body = OAuthRefusal),
-    ),
+    responses(AuthorizeAnswers)
 )]
 async fn authorize_by_get(
     state: State<AppContext>,
@@ -417,11 +413,7 @@ async fn authorize_by_get(
     operation_id = "oidc_authorize_form",
     summary = "Authorization code flow (PKCE S256 required for public clients): signs the person in, then back to the client",
     request_body(content = AuthorizeRequest, content_type = "application/x-www-form-urlencoded"),
-    responses(
-        (status = 303, description = "To the client's redirect_uri with `code` and `state` (or `error`), or to wxgate's login first"),
-        (status = 400, body = String, content_type = "text/plain", description = "A request that cannot go back to the client (unknown client, wrong redirect_uri)"),
-        (status = 500, body = OAuthRefusal),
-    ),
+    responses(AuthorizeAnswers),
 )]
 async fn authorize_by_form(
     state: State<AppContext>,
@@ -440,11 +432,7 @@ async fn authorize_by_form(
     tag = "openid-connect",
     operation_id = "oidc_userinfo",
     summary = "The person's claims the access token's scopes allow (sub, name, picture, phone_number, unionid, openids)",
-    responses(
-        (status = 200, body = Object, description = "The claims"),
-        (status = 401, body = OAuthRefusal, description = "invalid_request or invalid_token, with WWW-Authenticate: Bearer"),
-        (status = 500, body = OAuthRefusal),
-    ),
+    responses(UserinfoAnswers),
     security(("oidc_access_token" = [])),
 )]
 async fn userinfo_by_get(
@@ -463,11 +451,7 @@ async fn userinfo_by_get(
     operation_id = "oidc_userinfo_form",
     summary = "The person's claims the access token's scopes allow (sub, name, picture, phone_number, unionid, openids)",
     request_body(content = UserinfoForm, content_type = "application/x-www-form-urlencoded"),
-    responses(
-        (status = 200, body = Object, description = "The claims"),
-        (status = 401, body = OAuthRefusal, description = "invalid_request or invalid_token, with WWW-Authenticate: Bearer"),
-        (status = 500, body = OAuthRefusal),
-    ),
+    responses(UserinfoAnswers),
     security((), ("oidc_access_token" = [])),
 )]
 async fn userinfo_by_form(
@@ -486,12 +470,7 @@ async fn userinfo_by_form(
     operation_id = "oidc_logout",
     summary = "RP-initiated logout: ends the wxgate session, then back to a registered post_logout_redirect_uri",
     params(LogoutRequest),
-    responses(
-        (status = 200, body = String, content_type = "text/html", description = "Without an ID token: the page asking the person to confirm"),
-        (status = 303, description = "Signed out: to the post_logout_redirect_uri (with state), or to wxgate's login"),
-        (status = 400, body = String, content_type = "text/plain", description = "An unknown client or an unregistered post_logout_redirect_uri"),
-        (status = 500, body = OAuthRefusal),
-    ),
+    responses(LogoutAnswers)
 )]
 async fn logout_by_get(
     state: State<AppContext>,
@@ -511,12 +490,7 @@ async fn logout_by_get(
     operation_id = "oidc_logout_form",
     summary = "RP-initiated logout: ends the wxgate session, then back to a registered post_logout_redirect_uri",
     request_body(content = LogoutRequest, content_type = "application/x-www-form-urlencoded"),
-    responses(
-        (status = 200, body = String, content_type = "text/html", description = "Without an ID token: the page asking the person to confirm"),
-        (status = 303, description = "Signed out: to the post_logout_redirect_uri (with state), or to wxgate's login"),
-        (status = 400, body = String, content_type = "text/plain", description = "An unknown client or an unregistered post_logout_redirect_uri"),
-        (status = 500, body = OAuthRefusal),
-    ),
+    responses(LogoutAnswers),
 )]
 async fn logout_by_form(
     state: State<AppContext>,

@@ -2,7 +2,7 @@
 //! (`Authorization: Bearer wxk_…`, RFC 6750 §2.1): checkouts made, read and refunded (every POST under an
 //! `Idempotency-Key`), and users looked up.
 
-use app::ssr::bounds::{self, fit};
+use app::ssr::bounds::{self, fit, fit_chars};
 use app::ssr::context::AppContext;
 use app::ssr::db::api_keys::ApiKeyRow;
 use app::ssr::product_api::checkouts::{self, CheckoutAnswer, NewCheckout, NewRefund};
@@ -162,6 +162,9 @@ async fn refund_checkout(
     } else {
         json_of(&body)?
     };
+    if let Some(reason) = &refund.reason {
+        fit_chars("reason", reason, bounds::MAX_REASON_CHARS)?;
+    }
     Ok(stored(
         checkouts::refund(&context, &request, &key.id, checkout_id, refund).await?,
     ))

@@ -346,6 +346,14 @@ async fn the_checkout_page_signs_the_buyer_in_and_pays_on_a_desktop_a_phone_and_
     assert_eq!(read["order_id"], wechat["order_id"]);
 }
 
+async fn stored_checkouts(db: &app::ssr::db::Database) -> i64 {
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM checkouts")
+        .fetch_one(db.pool())
+        .await
+        .expect("count");
+    count
+}
+
 async fn every_post_is_idempotent_and_bad_checkouts_are_refused(database: TestDatabase) {
     let (_, key) = create_key(&database, "shop", &ALL_SCOPES);
     let (_, reader) = create_key(&database, "reader", &["checkouts:read"]);
@@ -380,11 +388,7 @@ async fn every_post_is_idempotent_and_bad_checkouts_are_refused(database: TestDa
     assert_eq!(status, 201);
     assert_eq!(second["total_fen"], 3 * 1250 + 99);
     let db = database.connect().await;
-    let (checkouts,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM checkouts")
-        .fetch_one(db.pool())
-        .await
-        .expect("count");
-    assert_eq!(checkouts, 2, "the retry made nothing");
+    assert_eq!(stored_checkouts(&db).await, 2, "the retry made nothing");
 
     // Scopes: a reader reads but cannot make or refund.
     let (status, _) = post(
@@ -420,6 +424,19 @@ async fn every_post_is_idempotent_and_bad_checkouts_are_refused(database: TestDa
         (status, code(&body)),
         (409, Some("not_refundable")),
         "an unpaid checkout"
+    );
+    let (status, body) = post(
+        &server,
+        &key,
+        &format!("{path}/refunds"),
+        Some("r-4"),
+        &json!({ "reason": "退".repeat(81) }),
+    )
+    .await;
+    assert_eq!(
+        (status, code(&body)),
+        (400, Some("bad_request")),
+        "a reason past 80 characters"
     );
     let (status, body) = server
         .api(&key, Method::GET, "/api/v1/checkouts/nope", None)
@@ -473,9 +490,9 @@ async fn every_post_is_idempotent_and_bad_checkouts_are_refused(database: TestDa
     )
     .await;
     assert_eq!((status, code(&answer)), (404, Some("unknown_user")));
-    let (checkouts,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM checkouts")
-        .fetch_one(db.pool())
-        .await
-        .expect("count");
-    assert_eq!(checkouts, 2, "no refused checkout was stored");
+    assert_eq!(
+        stored_checkouts(&db).await,
+        2,
+        "no refused checkout was stored"
+    );
 }

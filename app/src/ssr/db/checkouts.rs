@@ -42,60 +42,30 @@ pub struct CheckoutRow {
     pub expires_at: i64,
 }
 
-type CheckoutTuple = (
-    String,
-    Option<String>,
-    String,
-    String,
-    i64,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    i64,
-    i64,
-);
-
 const CHECKOUT_COLUMNS: &str =
     "id, api_key_id, description, line_items, total_fen, success_url, cancel_url, \
      metadata, buyer_id, order_id, created_at, expires_at";
 
-fn checkout_row(
-    (
-        id,
-        api_key_id,
-        description,
-        line_items,
-        total_fen,
-        success_url,
-        cancel_url,
-        metadata,
-        buyer_id,
-        order_id,
-        created_at,
-        expires_at,
-    ): CheckoutTuple,
-) -> Result<CheckoutRow, DbError> {
-    let line_items = serde_json::from_str(&line_items).map_err(|error| {
-        DbError::Query(sqlx::Error::Decode(
-            format!("checkout {id} has unreadable line items: {error}").into(),
-        ))
-    })?;
-    Ok(CheckoutRow {
-        id,
-        api_key_id,
-        description,
-        line_items,
-        total_fen: Fen::new(total_fen),
-        success_url,
-        cancel_url,
-        metadata,
-        buyer_id,
-        order_id,
-        created_at,
-        expires_at,
-    })
+impl sqlx::FromRow<'_, sqlx::any::AnyRow> for CheckoutRow {
+    fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+        use sqlx::Row;
+        let line_items: String = row.try_get("line_items")?;
+        Ok(CheckoutRow {
+            id: row.try_get("id")?,
+            api_key_id: row.try_get("api_key_id")?,
+            description: row.try_get("description")?,
+            line_items: serde_json::from_str(&line_items)
+                .map_err(|error| sqlx::Error::Decode(Box::new(error)))?,
+            total_fen: Fen::new(row.try_get("total_fen")?),
+            success_url: row.try_get("success_url")?,
+            cancel_url: row.try_get("cancel_url")?,
+            metadata: row.try_get("metadata")?,
+            buyer_id: row.try_get("buyer_id")?,
+            order_id: row.try_get("order_id")?,
+            created_at: row.try_get("created_at")?,
+            expires_at: row.try_get("expires_at")?,
+        })
+    }
 }
 
 /// The order a checkout becomes: its ids and how long it can be paid.
@@ -147,12 +117,10 @@ impl Database {
 
     pub async fn checkout(&self, id: &str) -> Result<Option<CheckoutRow>, DbError> {
         let query = format!("SELECT {CHECKOUT_COLUMNS} FROM checkouts WHERE id = $1");
-        sqlx::query_as::<_, CheckoutTuple>(&query)
+        Ok(sqlx::query_as::<_, CheckoutRow>(&query)
             .bind(id)
             .fetch_optional(self.pool())
-            .await?
-            .map(checkout_row)
-            .transpose()
+            .await?)
     }
 
     /// Makes `checkout` into its order (CREATED, its items the checkout's lines, its metadata the checkout's) for
@@ -196,23 +164,14 @@ impl Database {
             .await?;
         }
         // The buyer the caller saw: none (the checkout is anyone's until opened), or the one it named.
-        let linked = match &checkout.buyer_id {
-            None => sqlx::query(
-                "UPDATE checkouts SET order_id = $1, buyer_id = $2 \
-                 WHERE id = $3 AND order_id IS NULL AND buyer_id IS NULL",
-            )
-            .bind(order.order_id)
-            .bind(order.buyer_id)
-            .bind(&checkout.id),
-            Some(seen) => sqlx::query(
-                "UPDATE checkouts SET order_id = $1, buyer_id = $2 \
-                 WHERE id = $3 AND order_id IS NULL AND buyer_id = $4",
-            )
-            .bind(order.order_id)
-            .bind(order.buyer_id)
-            .bind(&checkout.id)
-            .bind(seen.as_str()),
-        }
+        let linked = sqlx::query(
+            "UPDATE checkouts SET order_id = $1, buyer_id = $2 \
+             WHERE id = $3 AND order_id IS NULL AND buyer_id IS NOT DISTINCT FROM $4",
+        )
+        .bind(order.order_id)
+        .bind(order.buyer_id)
+        .bind(&checkout.id)
+        .bind(checkout.buyer_id.as_deref())
         .execute(&mut *tx)
         .await?
         .rows_affected()

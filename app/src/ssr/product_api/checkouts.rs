@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::idempotency::{Answer, IdempotentRequest};
 use super::users::{self, UserKey};
 use super::ProductApiError;
-use crate::ssr::bounds::{MAX_ID_BYTES, MAX_REASON_CHARS, MAX_URL_BYTES};
+use crate::ssr::bounds::{MAX_ID_BYTES, MAX_URL_BYTES};
 use crate::ssr::cause::Cause;
 use crate::ssr::clock::now;
 use crate::ssr::context::AppContext;
@@ -171,7 +171,8 @@ pub async fn read(
     Ok(answer_of(context, &checkout, order.as_ref()))
 }
 
-/// Refunds part or all of checkout `checkout_id`'s paid order, once per idempotency key; 200 with the refund.
+/// Refunds part or all of checkout `checkout_id`'s paid order, once per idempotency key; 200 with the refund. The
+/// caller bounds the reason.
 pub async fn refund(
     context: &AppContext,
     request: &IdempotentRequest<'_>,
@@ -181,13 +182,6 @@ pub async fn refund(
 ) -> Result<Answer, ProductApiError> {
     if let Some(answer) = request.earlier_answer(&context.db).await? {
         return Ok(answer);
-    }
-    if let Some(reason) = &refund.reason {
-        if reason.chars().count() > MAX_REASON_CHARS {
-            return Err(ProductApiError::BadRequest(
-                "reason (at most 80 characters)",
-            ));
-        }
     }
     let checkout = product_checkout(context, checkout_id).await?;
     let order_id = checkout
