@@ -1,6 +1,6 @@
 //! Checkouts made by a product's backend with an API key (issue #15): priced by wxgate from their line items,
 //! opened by the buyer through the hosted `/checkout/{id}` page or by the mini program's `pay({checkout_id})`, paid
-//! on each surface through the sandbox, `order.paid` received and verified by the example backend (which then
+//! on each surface through the sandbox, each `order.paid` received and verified by the example backend (which then
 //! refunds), every POST idempotent under its `Idempotency-Key`, a revoked key refused, and one buyer unable to see
 //! or pay another's checkout.
 
@@ -62,14 +62,15 @@ fn tea_and_cup() -> Value {
     })
 }
 
-async fn the_example_backend_sells_through_a_checkout_paid_in_the_mini_program_and_refunds(
-    database: TestDatabase,
-) {
-    let (_, key) = create_key(&database, "example backend", &ALL_SCOPES);
+/// wxgate with its events going to the example backend, which calls it with API key `key`; and the backend's URL.
+async fn with_example_backend(
+    database: &TestDatabase,
+    key: &str,
+) -> (Wxgate, ExampleBackend, String) {
     let (listener, backend_url) = ExampleBackend::listener().await;
     let events_url = ExampleBackend::events_url(&backend_url);
     let server = Wxgate::start(
-        &database,
+        database,
         &[
             ("WXGATE_EVENTS_URL", &events_url),
             ("WXGATE_EVENTS_SECRET", EVENTS_SECRET),
@@ -77,7 +78,15 @@ async fn the_example_backend_sells_through_a_checkout_paid_in_the_mini_program_a
         ],
     )
     .await;
-    let backend = ExampleBackend::serve(listener, &server.base_url, &key);
+    let backend = ExampleBackend::serve(listener, &server.base_url, key);
+    (server, backend, backend_url)
+}
+
+async fn the_example_backend_sells_through_a_checkout_paid_in_the_mini_program_and_refunds(
+    database: TestDatabase,
+) {
+    let (_, key) = create_key(&database, "example backend", &ALL_SCOPES);
+    let (server, backend, backend_url) = with_example_backend(&database, &key).await;
     let token = server.mini_program_login("xiaoming").await;
     let (_, me) = server.api(&token, Method::GET, "/api/me", None).await;
     let user_id = me["user_id"].as_str().expect("user_id");
@@ -243,7 +252,17 @@ async fn the_checkout_page_signs_the_buyer_in_and_pays_on_a_desktop_a_phone_and_
     database: TestDatabase,
 ) {
     let (_, key) = create_key(&database, "shop", &ALL_SCOPES);
-    let server = Wxgate::start(&database, &[]).await;
+    // The example backend hears of each payment, verified, whatever the surface.
+    let (server, backend, _) = with_example_backend(&database, &key).await;
+    let paid_event = |checkout: &Value, order_id: &Value| {
+        let (checkout_id, order_id) = (checkout["id"].clone(), order_id.clone());
+        let backend = &backend;
+        async move {
+            let paid = backend.until_paid(checkout_id.as_str().expect("id")).await;
+            assert_eq!(paid["order_id"], order_id);
+            assert_eq!(paid["total_fen"], 2599);
+        }
+    };
     let new_checkout = |idempotency_key: &'static str| {
         let server = &server;
         let key = key.clone();
@@ -298,6 +317,7 @@ async fn the_checkout_page_signs_the_buyer_in_and_pays_on_a_desktop_a_phone_and_
     let order = server.until_order_status(&token, &order_id, "PAID").await;
     assert_eq!(order["success_url"], "https://shop.example/thanks");
     assert_eq!(order["total_fen"], 2599);
+    paid_event(&checkout, &json!(order_id)).await;
 
     // A phone browser, given the checkout id: WeChat Pay's H5 page.
     let checkout = new_checkout("phone").await;
@@ -315,6 +335,7 @@ async fn the_checkout_page_signs_the_buyer_in_and_pays_on_a_desktop_a_phone_and_
     server
         .until_order_status(&token, phone["order_id"].as_str().expect("id"), "PAID")
         .await;
+    paid_event(&checkout, &phone["order_id"]).await;
 
     // The WeChat browser, signed in through the official account: the pay bridge's parameters.
     let checkout = new_checkout("wechat").await;
@@ -344,6 +365,7 @@ async fn the_checkout_page_signs_the_buyer_in_and_pays_on_a_desktop_a_phone_and_
         .await;
     assert_eq!(status, 200);
     assert_eq!(read["order_id"], wechat["order_id"]);
+    paid_event(&checkout, &wechat["order_id"]).await;
 }
 
 async fn stored_checkouts(db: &app::ssr::db::Database) -> i64 {
