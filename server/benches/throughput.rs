@@ -30,6 +30,8 @@ use wxgate::{PostgresDatabase, Sandbox, Wxgate};
 const COUNT: usize = 3000;
 /// Requests in flight at once, as several WeChat Pay servers or many buyers would send them.
 const IN_FLIGHT: usize = 16;
+/// The buyers taking turns to pay: fewer than the logins wxgate takes from one client in a minute.
+const BUYERS: usize = 20;
 /// Payments made and notified first, unmeasured, so connections, caches and the database are warm.
 const WARM_UP: usize = 100;
 /// Notifications sent at a fixed rate for their answer times: well below what wxgate takes on 2 cores.
@@ -44,7 +46,7 @@ async fn main() {
          sandbox (another process), the database and this client; wxgate's CPU is its own process's; crypto alone\n\
          on one core\n"
     );
-    let sandbox = Sandbox::start().await;
+    let sandbox = Sandbox::start(BUYERS).await;
     let sqlite = Wxgate::start(&sandbox, None).await;
     run(&sandbox, &sqlite, "SQLite").await;
     drop(sqlite);
@@ -62,11 +64,8 @@ async fn main() {
 /// fixed rate, and prints what each cost.
 async fn run(sandbox: &Sandbox, server: &Wxgate, database: &str) {
     let credentials = &sandbox.credentials;
-    let token = server
-        .api
-        .mini_program_login(&sandbox.api, "xiaoming")
-        .await;
-    let create = |count| payments::create(&server.api, &token, count, IN_FLIGHT);
+    let tokens = sandbox.sign_in_buyers(&server.api).await;
+    let create = |count| payments::create(&server.api, &tokens, count, IN_FLIGHT);
     let notify =
         |out_trade_nos| webhook::prepare(&sandbox.api, credentials, out_trade_nos, IN_FLIGHT);
 

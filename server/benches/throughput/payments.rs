@@ -17,11 +17,17 @@ use super::wxgate::{Api, Credentials};
 const PRODUCT: &str = "one-fen";
 const PREPAY_PATH: &str = "/v3/pay/transactions/jsapi";
 
-/// Creates `count` payments, `in_flight` at a time, each answered 200 with a paySign; returns their out_trade_nos.
-pub async fn create(api: &Api, token: &str, count: usize, in_flight: usize) -> (Vec<String>, Rate) {
+/// Creates `count` payments, `in_flight` at a time, the buyers of `tokens` taking turns, each answered 200 with a
+/// paySign; returns their out_trade_nos.
+pub async fn create(
+    api: &Api,
+    tokens: &[String],
+    count: usize,
+    in_flight: usize,
+) -> (Vec<String>, Rate) {
     let jobs = (0..count)
-        .map(|_| {
-            let (api, token) = (api.clone(), token.to_owned());
+        .map(|i| {
+            let (api, token) = (api.clone(), tokens[i % tokens.len()].clone());
             async move {
                 let payment = api
                     .post_ok(

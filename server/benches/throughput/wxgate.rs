@@ -97,10 +97,13 @@ pub struct Sandbox {
     _process: Process,
     pub api: Api,
     pub credentials: Credentials,
+    /// The personas who buy in the run.
+    buyers: Vec<String>,
 }
 
 impl Sandbox {
-    pub async fn start() -> Sandbox {
+    /// Starts the sandbox with `buyers` personas more, the run's buyers.
+    pub async fn start(buyers: usize) -> Sandbox {
         let data_dir = tempfile::tempdir().expect("a temporary data folder");
         let port = free_port().to_string();
         let printed = command(data_dir.path(), &[])
@@ -122,11 +125,31 @@ impl Sandbox {
             &format!("{base_url}/sandbox"),
         )
         .await;
+        let api = Api::new(base_url);
+        let buyers: Vec<String> = (0..buyers).map(|i| format!("buyer-{i}")).collect();
+        for id in &buyers {
+            api.post_ok(
+                "/sandbox/personas",
+                None,
+                json!({ "id": id, "nickname": id }),
+            )
+            .await;
+        }
         Sandbox {
             _process: process,
-            api: Api::new(base_url),
+            api,
             credentials,
+            buyers,
         }
+    }
+
+    /// The session token of each of the run's buyers at `wxgate`, signed in from the mini program.
+    pub async fn sign_in_buyers(&self, wxgate: &Api) -> Vec<String> {
+        let mut tokens = Vec::with_capacity(self.buyers.len());
+        for buyer in &self.buyers {
+            tokens.push(wxgate.mini_program_login(&self.api, buyer).await);
+        }
+        tokens
     }
 }
 
@@ -171,9 +194,9 @@ impl Wxgate {
                 credentials.pay_public_key_id.as_str(),
             ),
             ("WECHAT_PAY_NOTIFY_URL", notify_url.as_str()),
-            // One buyer makes every order of the run.
-            ("WXGATE_MAX_OPEN_ORDERS", "1000000"),
-            ("WXGATE_ORDERS_PER_MINUTE", "1000000"),
+            // Each of the run's twenty buyers makes some two hundred orders within minutes (the defaults allow ten).
+            ("WXGATE_MAX_OPEN_ORDERS", "1000"),
+            ("WXGATE_ORDERS_PER_MINUTE", "1000"),
             // No sweep or reconciliation during the run: they would ask the sandbox while it is being measured.
             ("WXGATE_SWEEP_SECONDS", "3600"),
             ("WXGATE_RECONCILE_AT", "off"),
@@ -237,7 +260,7 @@ impl Api {
         format!("{}{path}", self.base_url)
     }
 
-    /// POSTs `body` as JSON, with `token` as the bearer when given; panics unless the answer is 200 with JSON.
+    /// POSTs `body` as JSON, with `token` as the bearer when given; panics unless the answer is 2xx with JSON.
     pub async fn post_ok(&self, path: &str, token: Option<&str>, body: Value) -> Value {
         let mut request = self.http.post(self.url(path)).json(&body);
         if let Some(token) = token {
@@ -246,7 +269,10 @@ impl Api {
         let answer = request.send().await.expect("wxgate answers");
         let status = answer.status();
         let text = answer.text().await.expect("an answer body");
-        assert_eq!(status, 200, "POST {path} was answered {status}: {text}");
+        assert!(
+            status.is_success(),
+            "POST {path} was answered {status}: {text}"
+        );
         serde_json::from_str(&text).expect("a JSON answer")
     }
 

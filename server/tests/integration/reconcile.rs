@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use app::ssr::clock::now;
-use app::ssr::db::{Database, ReconciliationRow, RefundRow};
+use app::ssr::db::{Database, MarkedPaid, PaidTransaction, ReconciliationRow, RefundRow};
 use app::types::money::Fen;
 use app::types::status::{ReconciliationOutcome, RefundStatus};
 use serde_json::json;
@@ -31,10 +31,16 @@ fn china_date(days_ago: i64) -> String {
 async fn ghost_payment(server: &WxgateProcess, db: &Database, token: &str, paid_at: i64) -> String {
     let ghost = server.mini_program_order(token, "green-tea").await;
     let ghost_no = ghost["out_trade_no"].as_str().expect("no").to_owned();
-    assert!(db
-        .mark_paid(&ghost_no, "4200000000000000000000000000", None, paid_at)
-        .await
-        .expect("mark"));
+    let paid = PaidTransaction {
+        out_trade_no: &ghost_no,
+        transaction_id: "4200000000000000000000000000",
+        payer_openid: None,
+        paid_at,
+    };
+    assert_eq!(
+        db.mark_paid(&paid, |_| None, None).await.expect("mark"),
+        MarkedPaid::Paid
+    );
     ghost_no
 }
 

@@ -10,7 +10,7 @@ use crate::ssr::clock::china_rfc3339;
 use crate::ssr::events::EventType;
 use crate::types::status::RefundStatus;
 
-/// The order's columns an event carries.
+/// The order's columns an event carries, and the fen refunded of it.
 type OrderColumns = (
     String,
     String,
@@ -24,6 +24,7 @@ type OrderColumns = (
     Option<i64>,
     Option<String>,
     Option<String>,
+    i64,
 );
 
 /// Order `order_id` as its events describe it: ids (its checkout's too), status, money, items, the WeChat
@@ -32,12 +33,14 @@ pub(super) async fn order_data(
     tx: &mut Transaction<'static, Any>,
     order_id: &str,
 ) -> Result<Value, DbError> {
-    let (id, user_id, out_trade_no, status, description, total_fen, surface, appid, transaction_id, paid_at, metadata, checkout_id): OrderColumns =
+    let (id, user_id, out_trade_no, status, description, total_fen, surface, appid, transaction_id, paid_at, metadata, checkout_id, refunded_fen): OrderColumns =
         sqlx::query_as(
-            "SELECT id, user_id, out_trade_no, status, description, total_fen, surface, appid, transaction_id, paid_at, metadata, checkout_id \
+            "SELECT id, user_id, out_trade_no, status, description, total_fen, surface, appid, transaction_id, paid_at, metadata, checkout_id, \
+             CAST((SELECT COALESCE(SUM(refund_fen), 0) FROM refunds WHERE order_id = orders.id AND status = $2) AS BIGINT) \
              FROM orders WHERE id = $1",
         )
         .bind(order_id)
+        .bind(RefundStatus::Success.as_str())
         .fetch_one(&mut **tx)
         .await?;
     let items: Vec<(String, String, i64, i64, String)> = sqlx::query_as(
@@ -45,13 +48,6 @@ pub(super) async fn order_data(
     )
     .bind(order_id)
     .fetch_all(&mut **tx)
-    .await?;
-    let refunded_fen: i64 = sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(refund_fen), 0) AS BIGINT) FROM refunds WHERE order_id = $1 AND status = $2",
-    )
-    .bind(order_id)
-    .bind(RefundStatus::Success.as_str())
-    .fetch_one(&mut **tx)
     .await?;
     let metadata = metadata
         .and_then(|stored| serde_json::from_str::<Value>(&stored).ok())

@@ -92,6 +92,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "idempotency keys",
         include_str!("../../../migrations/0018_idempotency_keys.sql"),
     ),
+    (
+        19,
+        "open orders index",
+        include_str!("../../../migrations/0019_open_orders_index.sql"),
+    ),
 ];
 
 /// The embedded migrations, as sqlx reads a migrations folder.

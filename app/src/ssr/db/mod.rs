@@ -38,7 +38,7 @@ pub use catalogue::ProductRow;
 pub use events::{Attempt, EndpointHealth, EventRow};
 pub use instance::InstanceRow;
 pub use oauth::{NewOAuthLogin, OAuthLoginRow, OAuthLoginStatus};
-pub use orders::{NotificationReceipt, OrderRow};
+pub use orders::{MarkedPaid, NotificationReceipt, OrderRow, PaidTransaction};
 pub use reconciliations::ReconciliationRow;
 pub use refunds::RefundRow;
 pub use sessions::DbSessionStore;
@@ -50,9 +50,12 @@ pub use users::{new_id, IdentityRow, NewIdentity, UserRow};
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Settings applied to every SQLite connection: a busy timeout first, so concurrent writers wait instead of
-/// failing, then the rest.
+/// failing, then the rest. Pages are read through a memory map and kept in a cache of 8 MiB per connection, so a
+/// page another connection's commit made stale is read again without a `read()` and a copy
+/// (<https://www.sqlite.org/mmap.html>, <https://www.sqlite.org/pragma.html#pragma_cache_size>).
 const SQLITE_PRAGMAS: &str =
-    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+     PRAGMA mmap_size = 268435456; PRAGMA cache_size = -8192;";
 
 /// Switches an SQLite file to write-ahead logging (readers never block the writer) unless it is already: the
 /// mode is stored in the file, and asking for it on every new connection can fail with SQLITE_BUSY while another
@@ -67,11 +70,16 @@ async fn use_write_ahead_log(pool: &AnyPool) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// Whether the SQLite `url` names an in-memory database.
+fn is_in_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
 /// Makes the SQLite file of `url` and its `-wal`/`-shm` files readable by wxgate's user only, creating the file
 /// first when the URL lets SQLite create it (`mode=rwc`); an in-memory database has no file.
 fn make_sqlite_file_private(url: &str) -> std::io::Result<()> {
     use std::str::FromStr;
-    if url.contains(":memory:") || url.contains("mode=memory") {
+    if is_in_memory(url) {
         return Ok(());
     }
     let Ok(options) = sqlx::sqlite::SqliteConnectOptions::from_str(url) else {
@@ -79,6 +87,31 @@ fn make_sqlite_file_private(url: &str) -> std::io::Result<()> {
         return Ok(());
     };
     private_files::prepare_sqlite_file(options.get_filename(), url.contains("mode=rwc"))
+}
+
+/// A pool of at most `max_connections` to `url`, each connection set up for wxgate.
+async fn open_pool(
+    url: &str,
+    backend: Backend,
+    max_connections: u32,
+) -> Result<AnyPool, sqlx::Error> {
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(CONNECT_TIMEOUT)
+        // A PostgreSQL connection may have been closed by the server while it sat in the pool: sqlx pings it
+        // before handing it out. An SQLite connection is a file handle in this process; pinging it would only
+        // cost a round trip to its worker thread per query.
+        .test_before_acquire(backend == Backend::Postgres)
+        .after_connect(move |connection, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    connection.execute(SQLITE_PRAGMAS).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
 }
 
 /// The two engines wxgate runs on.
@@ -108,6 +141,8 @@ impl Backend {
         }
     }
 
+    /// How many connections the pool holds. On SQLite these read, and most writes go through one writer
+    /// connection of their own ([`Database::begin_write`]).
     fn max_connections(self) -> u32 {
         match self {
             Backend::Sqlite => 8,
@@ -134,6 +169,10 @@ pub enum DbError {
 #[derive(Debug, Clone)]
 pub struct Database {
     pool: AnyPool,
+    /// Where write transactions run. On SQLite, which lets one connection write at a time, a pool of one
+    /// connection: writers wait their turn in the pool's queue instead of sleeping in SQLite's busy handler, and
+    /// the writer's page cache stays warm (its own commits do not make it stale). On PostgreSQL the pool itself.
+    writer: AnyPool,
     backend: Backend,
     /// Signalled after a transaction that may have written an event commits, so this process's delivery starts at
     /// once (other processes find the event when they next look).
@@ -150,33 +189,26 @@ impl Database {
                 source: sqlx::Error::Io(source),
             })?;
         }
-        let pool = AnyPoolOptions::new()
-            .max_connections(backend.max_connections())
-            .acquire_timeout(CONNECT_TIMEOUT)
-            .after_connect(move |connection, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        connection.execute(SQLITE_PRAGMAS).await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(url)
+        let connect_error = |source| DbError::Connect {
+            backend: backend.label(),
+            source,
+        };
+        let pool = open_pool(url, backend, backend.max_connections())
             .await
-            .map_err(|source| DbError::Connect {
-                backend: backend.label(),
-                source,
-            })?;
+            .map_err(connect_error)?;
         if backend == Backend::Sqlite {
-            use_write_ahead_log(&pool)
-                .await
-                .map_err(|source| DbError::Connect {
-                    backend: backend.label(),
-                    source,
-                })?;
+            use_write_ahead_log(&pool).await.map_err(connect_error)?;
         }
+        let writer = match backend {
+            // An in-memory database is one per connection: its writes stay on the pool's connections.
+            Backend::Sqlite if !is_in_memory(url) => {
+                open_pool(url, backend, 1).await.map_err(connect_error)?
+            }
+            Backend::Sqlite | Backend::Postgres => pool.clone(),
+        };
         Ok(Database {
             pool,
+            writer,
             backend,
             events_written: Arc::new(Notify::new()),
         })
@@ -187,8 +219,8 @@ impl Database {
     /// timeout waits out, whenever another connection wrote in between.
     pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, DbError> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writer.begin().await?,
         })
     }
 

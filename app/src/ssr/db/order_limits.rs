@@ -24,27 +24,42 @@ impl Database {
         Ok(claimed == 1)
     }
 
-    /// How many of `user_id`'s orders are unpaid and still payable at `now`.
-    pub async fn open_unpaid_orders_of(&self, user_id: &str, now: i64) -> Result<i64, DbError> {
+    /// How many of `user_id`'s orders are unpaid and still payable at `now`, counted up to `up_to` at most (the
+    /// limit asked about: a buyer with many orders costs no more to check than one at the limit).
+    pub async fn open_unpaid_orders_of(
+        &self,
+        user_id: &str,
+        now: i64,
+        up_to: i64,
+    ) -> Result<i64, DbError> {
         let count = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM orders WHERE user_id = $1 AND (status = $2 OR status = $3) AND expires_at > $4",
+            "SELECT COUNT(*) FROM (SELECT 1 FROM orders \
+             WHERE user_id = $1 AND status IN ($2, $3) AND expires_at > $4 LIMIT $5) AS open_orders",
         )
         .bind(user_id)
         .bind(OrderStatus::Created.as_str())
         .bind(OrderStatus::Paying.as_str())
         .bind(now)
+        .bind(up_to)
         .fetch_one(self.pool())
         .await?;
         Ok(count)
     }
 
-    /// How many orders `user_id` made since `since`.
-    pub async fn orders_made_since(&self, user_id: &str, since: i64) -> Result<i64, DbError> {
+    /// How many orders `user_id` made since `since`, counted up to `up_to` at most.
+    pub async fn orders_made_since(
+        &self,
+        user_id: &str,
+        since: i64,
+        up_to: i64,
+    ) -> Result<i64, DbError> {
         let count = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM orders WHERE user_id = $1 AND created_at >= $2",
+            "SELECT COUNT(*) FROM (SELECT 1 FROM orders WHERE user_id = $1 AND created_at >= $2 LIMIT $3) \
+             AS recent_orders",
         )
         .bind(user_id)
         .bind(since)
+        .bind(up_to)
         .fetch_one(self.pool())
         .await?;
         Ok(count)

@@ -1,6 +1,8 @@
 //! The catalogue and orders: server-priced orders with their items, guarded status changes (a change happens only
 //! from the statuses the status machine allows, in one statement), and the audit trail of notifications.
 
+use std::sync::LazyLock;
+
 use super::event_data::record_order_event;
 use super::{Database, DbError};
 use crate::ssr::clock::now;
@@ -147,6 +149,27 @@ pub struct NotificationReceipt<'a> {
     pub detail: Option<&'a str>,
 }
 
+/// A paid transaction as it is applied to its order.
+#[derive(Debug, Clone, Copy)]
+pub struct PaidTransaction<'a> {
+    pub out_trade_no: &'a str,
+    pub transaction_id: &'a str,
+    pub payer_openid: Option<&'a str>,
+    /// When wxgate learned of the payment (WeChat's own time stays in its records).
+    pub paid_at: i64,
+}
+
+/// What [`Database::mark_paid`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MarkedPaid {
+    /// The order is PAID now.
+    Paid,
+    /// There is no such order, or it is not unpaid: nothing changed.
+    NotPayable,
+    /// The check refused the order, for this reason: nothing changed.
+    Refused(String),
+}
+
 impl Database {
     /// Takes order `id`'s row lock for the rest of `tx` and reads its total in fen (`None`: no such order), so
     /// changes that read an order's money and then write it take turns. On PostgreSQL that is `SELECT … FOR
@@ -221,41 +244,59 @@ impl Database {
         Ok(changed == 1)
     }
 
-    /// Marks the order paid, once: true when this call made the change, false when it was already paid or cannot
-    /// be (the guard is the status machine's sources of PAID). A mini-program order paid by `payer_openid` gets its
-    /// shipment in the same transaction, so no paid order goes without one.
+    /// Marks order `paid.out_trade_no` PAID with its transaction, once, when `check` finds nothing wrong with it:
+    /// one guarded update (from the statuses [`OrderStatus::sources`] allows) returning the order, its shipment
+    /// for a mini-program payer, its `order.paid` event and, for a notification, its `receipt` — all in one
+    /// transaction, so a notification applied is a notification recorded. Anything but [`MarkedPaid::Paid`]
+    /// changes nothing.
     pub async fn mark_paid(
         &self,
-        out_trade_no: &str,
-        transaction_id: &str,
-        payer_openid: Option<&str>,
-        paid_at: i64,
-    ) -> Result<bool, DbError> {
-        let query = format!(
-            "UPDATE orders SET status = $1, transaction_id = $2, paid_at = $3, updated_at = $4 \
-             WHERE out_trade_no = $5 AND {} RETURNING id",
-            status_guard(OrderStatus::Paid)
-        );
+        paid: &PaidTransaction<'_>,
+        check: impl FnOnce(&OrderRow) -> Option<String>,
+        receipt: Option<&NotificationReceipt<'_>>,
+    ) -> Result<MarkedPaid, DbError> {
+        static MARK_PAID: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "UPDATE orders SET status = $1, transaction_id = $2, paid_at = $3, updated_at = $4 \
+                 WHERE out_trade_no = $5 AND {} RETURNING {ORDER_COLUMNS}",
+                status_guard(OrderStatus::Paid)
+            )
+        });
         let mut tx = self.begin_write().await?;
-        let paid: Option<String> = sqlx::query_scalar(&query)
+        let order = sqlx::query_as::<_, StoredOrder>(&MARK_PAID)
             .bind(OrderStatus::Paid.as_str())
-            .bind(transaction_id)
-            .bind(paid_at)
+            .bind(paid.transaction_id)
+            .bind(paid.paid_at)
             .bind(now())
-            .bind(out_trade_no)
+            .bind(paid.out_trade_no)
             .fetch_optional(&mut *tx)
-            .await?;
-        let Some(order_id) = paid else {
+            .await?
+            .map(StoredOrder::into_row)
+            .transpose()?;
+        let Some(order) = order else {
             tx.rollback().await?;
-            return Ok(false);
+            return Ok(MarkedPaid::NotPayable);
         };
-        if let Some(payer_openid) = payer_openid.filter(|openid| !openid.is_empty()) {
-            super::shipments::queue_shipment(&mut tx, out_trade_no, payer_openid, paid_at).await?;
+        if let Some(why) = check(&order) {
+            tx.rollback().await?;
+            return Ok(MarkedPaid::Refused(why));
         }
-        record_order_event(&mut tx, EventType::OrderPaid, &order_id).await?;
+        if let Some(payer_openid) = paid.payer_openid.filter(|openid| !openid.is_empty()) {
+            super::shipments::queue_shipment(
+                &mut tx,
+                paid.out_trade_no,
+                payer_openid,
+                paid.paid_at,
+            )
+            .await?;
+        }
+        record_order_event(&mut tx, EventType::OrderPaid, &order.id).await?;
+        if let Some(receipt) = receipt {
+            insert_receipt(&mut *tx, receipt).await?;
+        }
         tx.commit().await?;
         self.events_written();
-        Ok(true)
+        Ok(MarkedPaid::Paid)
     }
 
     /// Records a payment WeChat Pay took for an order already CLOSED here, once: the order keeps its status and
@@ -426,21 +467,29 @@ impl Database {
         &self,
         receipt: &NotificationReceipt<'_>,
     ) -> Result<(), DbError> {
-        sqlx::query(
-            "INSERT INTO payment_notifications (receipt_id, notification_id, event_type, out_trade_no, outcome, detail, received_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(super::new_id())
-        .bind(receipt.notification_id)
-        .bind(receipt.event_type)
-        .bind(receipt.out_trade_no)
-        .bind(receipt.outcome)
-        .bind(receipt.detail)
-        .bind(now())
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        insert_receipt(self.pool(), receipt).await
     }
+}
+
+/// Inserts `receipt` into the audit trail of notifications, in a transaction of the caller's or on its own.
+async fn insert_receipt<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    receipt: &NotificationReceipt<'_>,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO payment_notifications (receipt_id, notification_id, event_type, out_trade_no, outcome, detail, received_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(super::new_id())
+    .bind(receipt.notification_id)
+    .bind(receipt.event_type)
+    .bind(receipt.out_trade_no)
+    .bind(receipt.outcome)
+    .bind(receipt.detail)
+    .bind(now())
+    .execute(executor)
+    .await?;
+    Ok(())
 }
 
 /// The SQL condition of a guarded update to `to`, from [`OrderStatus::sources`]: `status IN ('CREATED', …)`.

@@ -107,10 +107,18 @@ pub(super) async fn within_order_limits(
 ) -> Result<(), PaymentError> {
     let limits = &context.settings.order_limits;
     let now = now();
-    if context.db.orders_made_since(buyer_id, now - 60).await? >= limits.per_minute {
+    let made = context
+        .db
+        .orders_made_since(buyer_id, now - 60, limits.per_minute)
+        .await?;
+    if made >= limits.per_minute {
         return Err(PaymentError::TooManyOrders);
     }
-    if context.db.open_unpaid_orders_of(buyer_id, now).await? >= limits.open_unpaid {
+    let open = context
+        .db
+        .open_unpaid_orders_of(buyer_id, now, limits.open_unpaid)
+        .await?;
+    if open >= limits.open_unpaid {
         return Err(PaymentError::TooManyOrders);
     }
     Ok(())

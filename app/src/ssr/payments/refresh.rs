@@ -19,7 +19,9 @@ pub async fn ask_wechat(context: &AppContext, order: OrderRow) -> Result<OrderRo
     let client = pay_client_of(context)?;
     match transactions::query_by_out_trade_no(client, &order.out_trade_no).await {
         Ok(transaction) if transaction.is_paid() => {
-            if let Err(refused) = settle::payment(context, client.mch_id(), &transaction).await {
+            if let Err(refused) =
+                settle::payment(context, client.mch_id(), &transaction, None).await
+            {
                 tracing::warn!(%refused, out_trade_no = %order.out_trade_no, "the queried payment was not applied");
             }
         }

@@ -7,7 +7,9 @@ use super::PaymentError;
 use crate::ssr::cause::Cause;
 use crate::ssr::clock::now;
 use crate::ssr::context::AppContext;
-use crate::ssr::db::{DbError, OrderRow, RefundRow};
+use crate::ssr::db::{
+    DbError, MarkedPaid, NotificationReceipt, OrderRow, PaidTransaction, RefundRow,
+};
 use crate::types::status::RefundStatus;
 use wechat::pay::refund::RefundNotice;
 use wechat::pay::transactions::Transaction;
@@ -55,39 +57,49 @@ impl From<DbError> for Unsettled {
     }
 }
 
-/// Checks a paid transaction against its order and marks the order paid, once.
+/// Checks a paid transaction against its order and marks the order paid, once. A notification's `receipt` (its
+/// outcome "applied") is kept in the same transaction when this marks the order paid; otherwise the caller keeps
+/// it with the outcome returned.
 pub async fn payment(
     context: &AppContext,
     mch_id: &str,
     transaction: &Transaction,
+    receipt: Option<&NotificationReceipt<'_>>,
 ) -> Result<Settled, Unsettled> {
+    let transaction_id = transaction.transaction_id.clone().unwrap_or_default();
+    let paid = PaidTransaction {
+        out_trade_no: &transaction.out_trade_no,
+        transaction_id: &transaction_id,
+        payer_openid: transaction
+            .payer
+            .as_ref()
+            .map(|payer| payer.openid.as_str()),
+        // paid_at is when wxgate learned of the payment; WeChat's own time stays in its records.
+        paid_at: now(),
+    };
+    // The usual case, an unpaid order and a payment that matches it, is one transaction.
+    match context
+        .db
+        .mark_paid(&paid, |order| mismatch(order, mch_id, transaction), receipt)
+        .await?
+    {
+        MarkedPaid::Paid => {
+            tracing::info!(out_trade_no = %transaction.out_trade_no, "order paid");
+            context.shipping.wake();
+            return Ok(Settled::Applied);
+        }
+        MarkedPaid::Refused(mismatch) => {
+            return Err(flagged(context, &transaction.out_trade_no, mismatch).await)
+        }
+        MarkedPaid::NotPayable => {}
+    }
     let order = context
         .db
         .order_by_out_trade_no(&transaction.out_trade_no)
         .await?
         .ok_or_else(|| Unsettled::UnknownOrder(transaction.out_trade_no.clone()))?;
     if let Some(mismatch) = mismatch(&order, mch_id, transaction) {
-        context
-            .db
-            .flag_order(&order.out_trade_no, &mismatch)
-            .await?;
-        tracing::error!(out_trade_no = %order.out_trade_no, %mismatch, "a payment does not match its order; flagged");
-        return Err(Unsettled::Mismatch(mismatch));
-    }
-    let transaction_id = transaction.transaction_id.clone().unwrap_or_default();
-    // paid_at is when wxgate learned of the payment; WeChat's own time stays in its records.
-    let payer_openid = transaction
-        .payer
-        .as_ref()
-        .map(|payer| payer.openid.as_str());
-    if context
-        .db
-        .mark_paid(&order.out_trade_no, &transaction_id, payer_openid, now())
-        .await?
-    {
-        tracing::info!(out_trade_no = %order.out_trade_no, "order paid");
-        context.shipping.wake();
-        return Ok(Settled::Applied);
+        return Err(flagged(context, &order.out_trade_no, mismatch).await);
     }
     // The guard is the order being CLOSED without a transaction: a status read before may be stale.
     if context
@@ -113,6 +125,15 @@ pub async fn payment(
         ))),
         None => Err(Unsettled::UnknownOrder(order.out_trade_no)),
     }
+}
+
+/// Flags order `out_trade_no` for an admin with the `mismatch` found between it and a payment.
+async fn flagged(context: &AppContext, out_trade_no: &str, mismatch: String) -> Unsettled {
+    if let Err(error) = context.db.flag_order(out_trade_no, &mismatch).await {
+        return error.into();
+    }
+    tracing::error!(%out_trade_no, %mismatch, "a payment does not match its order; flagged");
+    Unsettled::Mismatch(mismatch)
 }
 
 /// Why `transaction` is not a payment of `order`, if it is not.

@@ -104,68 +104,98 @@ pub async fn handle(
     handled
 }
 
-/// Handles one notification: `headers` and the exact `body` bytes as received.
+/// Handles one notification: `headers` and the exact `body` bytes as received. Every one is recorded for audit:
+/// an applied payment in its own transaction, anything else after it.
 async fn receive(
     context: &AppContext,
     headers: &http::HeaderMap,
     body: &[u8],
 ) -> Result<Settled, Refused> {
-    let outcome = process(context, headers, body).await;
-    let (notification_id, event_type, out_trade_no) = match &outcome {
-        // Every resource names its order; the audit record keeps it even when the rest cannot be read.
-        Ok((_, Some(verified))) | Err((_, Some(verified))) => (
-            Some(verified.notification.id.clone()),
-            Some(verified.notification.event_type.clone()),
-            verified.out_trade_no().map(str::to_owned),
-        ),
-        _ => (None, None, None),
+    let processed = process(context, headers, body).await;
+    if processed.recorded {
+        return processed.outcome;
+    }
+    let (outcome, detail) = match &processed.outcome {
+        Ok(settled) => (settled.outcome(), None),
+        Err(refused) => (refused.outcome(), Some(refused.to_string())),
     };
-    let (label, detail) = match &outcome {
-        Ok((settled, _)) => (settled.outcome(), None),
-        Err((refused, _)) => (refused.outcome(), Some(refused.to_string())),
-    };
-    let receipt = NotificationReceipt {
-        notification_id: notification_id.as_deref(),
-        event_type: event_type.as_deref(),
-        out_trade_no: out_trade_no.as_deref(),
-        outcome: label,
-        detail: detail.as_deref(),
-    };
+    let receipt = receipt_of(processed.notification.as_ref(), outcome, detail.as_deref());
     if let Err(error) = context.db.record_notification(&receipt).await {
         tracing::error!(%error, "could not record a WeChat Pay notification");
         return Err(Refused::Internal(Cause::new(
             "the notification could not be recorded",
         )));
     }
-    match outcome {
-        Ok((settled, _)) => Ok(settled),
-        Err((refused, _)) => Err(refused),
+    processed.outcome
+}
+
+/// What became of a notification: the outcome, the notification once verified, and whether its receipt was
+/// recorded already.
+struct Processed {
+    outcome: Result<Settled, Refused>,
+    notification: Option<VerifiedNotification>,
+    recorded: bool,
+}
+
+impl Processed {
+    fn refused(refused: Refused) -> Processed {
+        Processed {
+            outcome: Err(refused),
+            notification: None,
+            recorded: false,
+        }
     }
 }
 
-async fn process(
-    context: &AppContext,
-    headers: &http::HeaderMap,
-    body: &[u8],
-) -> Result<(Settled, Option<VerifiedNotification>), (Refused, Option<VerifiedNotification>)> {
-    let client = pay_client_of(context).map_err(|_| (Refused::NotEnabled, None))?;
-    let signature = SignatureHeaders::from_headers(headers)
-        .map_err(|error| (Refused::Unverified(NotifyError::from(error).into()), None))?;
-    let notification = notify::verify(client, &signature, body)
-        .await
-        .map_err(|error| (Refused::Unverified(error.into()), None))?;
+/// The audit record of a notification (every resource names its order, so the record keeps it even when the rest
+/// cannot be read).
+fn receipt_of<'a>(
+    notification: Option<&'a VerifiedNotification>,
+    outcome: &'a str,
+    detail: Option<&'a str>,
+) -> NotificationReceipt<'a> {
+    NotificationReceipt {
+        notification_id: notification.map(|verified| verified.notification.id.as_str()),
+        event_type: notification.map(|verified| verified.notification.event_type.as_str()),
+        out_trade_no: notification.and_then(VerifiedNotification::out_trade_no),
+        outcome,
+        detail,
+    }
+}
+
+async fn process(context: &AppContext, headers: &http::HeaderMap, body: &[u8]) -> Processed {
+    let Ok(client) = pay_client_of(context) else {
+        return Processed::refused(Refused::NotEnabled);
+    };
+    let signature = match SignatureHeaders::from_headers(headers) {
+        Ok(signature) => signature,
+        Err(error) => {
+            return Processed::refused(Refused::Unverified(NotifyError::from(error).into()))
+        }
+    };
+    let notification = match notify::verify(client, &signature, body).await {
+        Ok(notification) => notification,
+        Err(error) => return Processed::refused(Refused::Unverified(error.into())),
+    };
     let mch_id = client.mch_id();
+    let mut recorded = false;
     let outcome = match &notification.resource {
-        Ok(Resource::Transaction(transaction)) => settle::payment(context, mch_id, transaction)
-            .await
-            .map_err(Refused::from),
+        Ok(Resource::Transaction(transaction)) => {
+            let applied = receipt_of(Some(&notification), Settled::Applied.outcome(), None);
+            let settled = settle::payment(context, mch_id, transaction, Some(&applied))
+                .await
+                .map_err(Refused::from);
+            recorded = matches!(settled, Ok(Settled::Applied));
+            settled
+        }
         Ok(Resource::Refund(notice)) => settle_refund(context, mch_id, notice).await,
         Ok(Resource::Other(_)) => Ok(Settled::Recorded),
         Err(unreadable) => Err(Refused::Malformed(unreadable.cause.clone())),
     };
-    match outcome {
-        Ok(settled) => Ok((settled, Some(notification))),
-        Err(refused) => Err((refused, Some(notification))),
+    Processed {
+        outcome,
+        notification: Some(notification),
+        recorded,
     }
 }
 
