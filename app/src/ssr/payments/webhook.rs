@@ -105,7 +105,7 @@ pub async fn handle(
 }
 
 /// Handles one notification: `headers` and the exact `body` bytes as received. Every one is recorded for audit:
-/// an applied payment in its own transaction, anything else after it.
+/// an applied payment in the transaction that applies it, anything else after it is handled.
 async fn receive(
     context: &AppContext,
     headers: &http::HeaderMap,
