@@ -37,7 +37,8 @@ impl Database {
         content_type: &str,
         bytes: &[u8],
     ) -> Result<(), DbError> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.write().await?;
+        let mut tx = write.begin().await?;
         if self.backend() == Backend::Postgres {
             // SQLite's BEGIN IMMEDIATE already makes writers take turns. On PostgreSQL, one user leaving an image
             // while another adopts it must not interleave (the leaver's check would miss the adopter's uncommitted

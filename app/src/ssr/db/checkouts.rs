@@ -87,7 +87,8 @@ impl Database {
     ) -> Result<bool, DbError> {
         let line_items = serde_json::to_string(&checkout.line_items)
             .map_err(|error| DbError::Query(sqlx::Error::Encode(Box::new(error))))?;
-        let mut tx = self.begin_write().await?;
+        let mut write = self.write().await?;
+        let mut tx = write.begin().await?;
         if let Some(answer) = remember {
             if !answer.insert(&mut tx).await? {
                 tx.rollback().await?;
@@ -132,7 +133,8 @@ impl Database {
         order: &CheckoutOrder<'_>,
     ) -> Result<bool, DbError> {
         let now = now();
-        let mut tx = self.begin_write().await?;
+        let mut write = self.write().await?;
+        let mut tx = write.begin().await?;
         sqlx::query(
             "INSERT INTO orders (id, user_id, out_trade_no, status, description, total_fen, metadata, checkout_id, \
              created_at, updated_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",

@@ -2,6 +2,8 @@
 //! reports; a delivering process claims a due event under a lease (one process at a time), then records the
 //! attempt's outcome only while it still holds that lease.
 
+use std::sync::LazyLock;
+
 use serde_json::{json, Value};
 use sqlx::{Any, Transaction};
 
@@ -77,28 +79,51 @@ pub struct EndpointHealth {
 /// Writes an event of `kind` into the outbox inside `tx`, due at once. The body is the Standard Webhooks shape:
 /// `{"type", "timestamp", "data"}`.
 pub(super) async fn record_event(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     kind: EventType,
     data: Value,
 ) -> Result<(), DbError> {
-    let created_at = now();
-    let payload = json!({
-        "type": kind.as_str(),
-        "timestamp": china_rfc3339(created_at),
-        "data": data,
-    })
-    .to_string();
-    sqlx::query(
-        "INSERT INTO events (id, type, payload, created_at, state, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $4)",
-    )
-    .bind(format!("msg_{}", super::new_id()))
-    .bind(kind.as_str())
-    .bind(payload)
-    .bind(created_at)
-    .bind(DeliveryState::Pending.as_str())
-    .execute(&mut **tx)
-    .await?;
+    static INSERT_EVENT: LazyLock<String> = LazyLock::new(|| format!("INSERT INTO events {NEW_EVENT}"));
+    let event = NewEvent::of(kind, data);
+    sqlx::query(&INSERT_EVENT)
+        .bind(event.id)
+        .bind(kind.as_str())
+        .bind(event.payload)
+        .bind(event.created_at)
+        .bind(DeliveryState::Pending.as_str())
+        .execute(&mut **tx)
+        .await?;
     Ok(())
+}
+
+/// The columns and values of a new event, due at once: `$1` its id, `$2` its type, `$3` its payload, `$4` when it
+/// was made, `$5` its state (pending).
+pub(super) const NEW_EVENT: &str =
+    "(id, type, payload, created_at, state, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $4)";
+
+/// An event about to be written into the outbox.
+pub(super) struct NewEvent {
+    /// `msg_…`, the `webhook-id` of its every attempt.
+    pub id: String,
+    pub payload: String,
+    pub created_at: i64,
+}
+
+impl NewEvent {
+    pub fn of(kind: EventType, data: Value) -> NewEvent {
+        let created_at = now();
+        let payload = json!({
+            "type": kind.as_str(),
+            "timestamp": china_rfc3339(created_at),
+            "data": data,
+        })
+        .to_string();
+        NewEvent {
+            id: format!("msg_{}", super::new_id()),
+            payload,
+            created_at,
+        }
+    }
 }
 
 impl Database {

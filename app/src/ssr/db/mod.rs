@@ -25,6 +25,7 @@ mod sessions;
 pub mod shipments;
 mod tokens;
 mod users;
+mod writer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,17 +46,20 @@ pub use sessions::DbSessionStore;
 pub use shipments::ShipmentRow;
 pub use tokens::TokenRow;
 pub use users::{new_id, IdentityRow, NewIdentity, UserRow};
+pub use writer::Write;
+use writer::Writer;
 
 /// How long start-up waits for the database before reporting it unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Settings applied to every SQLite connection: a busy timeout first, so concurrent writers wait instead of
-/// failing, then the rest. Pages are read through a memory map and kept in a cache of 8 MiB per connection, so a
-/// page another connection's commit made stale is read again without a `read()` and a copy
-/// (<https://www.sqlite.org/mmap.html>, <https://www.sqlite.org/pragma.html#pragma_cache_size>).
+/// failing, then the rest, with a page cache of 8 MiB per connection
+/// (<https://www.sqlite.org/pragma.html#pragma_cache_size>). No memory map: while the file grows, as it does with
+/// every order, SQLite unmaps and maps it again at the start of transactions, and each unmap stops both cores to
+/// flush their TLBs — about 6% of a notification's CPU in the profile (README, "Benchmarks").
 const SQLITE_PRAGMAS: &str =
     "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-     PRAGMA mmap_size = 268435456; PRAGMA cache_size = -8192;";
+     PRAGMA cache_size = -8192;";
 
 /// Switches an SQLite file to write-ahead logging (readers never block the writer) unless it is already: the
 /// mode is stored in the file, and asking for it on every new connection can fail with SQLITE_BUSY while another
@@ -98,10 +102,10 @@ async fn open_pool(
     AnyPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(CONNECT_TIMEOUT)
-        // A PostgreSQL connection may have been closed by the server while it sat in the pool: sqlx pings it
-        // before handing it out. An SQLite connection is a file handle in this process; pinging it would only
-        // cost a round trip to its worker thread per query.
-        .test_before_acquire(backend == Backend::Postgres)
+        // No ping before a connection is handed out (on PostgreSQL a round trip per use of the pool): sqlx pings
+        // each on its way back into the pool and closes those idle for ten minutes, so a connection the server
+        // closed meanwhile fails only its next query — a page's request, or a notification WeChat Pay sends again.
+        .test_before_acquire(false)
         .after_connect(move |connection, _| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {
@@ -141,8 +145,17 @@ impl Backend {
         }
     }
 
+    /// The engine behind `connection`.
+    fn of(connection: &sqlx::AnyConnection) -> Backend {
+        if connection.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
     /// How many connections the pool holds. On SQLite these read, and most writes go through one writer
-    /// connection of their own ([`Database::begin_write`]).
+    /// connection of their own ([`Database::write`]).
     fn max_connections(self) -> u32 {
         match self {
             Backend::Sqlite => 8,
@@ -169,10 +182,8 @@ pub enum DbError {
 #[derive(Debug, Clone)]
 pub struct Database {
     pool: AnyPool,
-    /// Where write transactions run. On SQLite, which lets one connection write at a time, a pool of one
-    /// connection: writers wait their turn in the pool's queue instead of sleeping in SQLite's busy handler, and
-    /// the writer's page cache stays warm (its own commits do not make it stale). On PostgreSQL the pool itself.
-    writer: AnyPool,
+    /// Where writes run ([`writer`]).
+    writer: Writer,
     backend: Backend,
     /// Signalled after a transaction that may have written an event commits, so this process's delivery starts at
     /// once (other processes find the event when they next look).
@@ -201,10 +212,10 @@ impl Database {
         }
         let writer = match backend {
             // An in-memory database is one per connection: its writes stay on the pool's connections.
-            Backend::Sqlite if !is_in_memory(url) => {
-                open_pool(url, backend, 1).await.map_err(connect_error)?
-            }
-            Backend::Sqlite | Backend::Postgres => pool.clone(),
+            Backend::Sqlite if !is_in_memory(url) => Writer::sqlite_file(url, SQLITE_PRAGMAS)
+                .await
+                .map_err(connect_error)?,
+            Backend::Sqlite | Backend::Postgres => Writer::Pool(pool.clone()),
         };
         Ok(Database {
             pool,
@@ -214,14 +225,9 @@ impl Database {
         })
     }
 
-    /// Starts a transaction that writes. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a
-    /// transaction that reads first and writes later would otherwise fail with SQLITE_BUSY_SNAPSHOT, which no busy
-    /// timeout waits out, whenever another connection wrote in between.
-    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, DbError> {
-        Ok(match self.backend {
-            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.writer.begin().await?,
-        })
+    /// A connection to write on, held until dropped ([`writer`]); `write.begin()` starts a transaction on it.
+    pub async fn write(&self) -> Result<Write, DbError> {
+        Ok(self.writer.take(self.backend).await?)
     }
 
     /// Applies the migrations not applied yet; safe to run from several processes at once.

@@ -179,7 +179,8 @@ impl Database {
 
     /// Removes a client and revokes every grant it holds; `false` when there was none.
     pub async fn remove_oidc_client(&self, client_id: &str) -> Result<bool, DbError> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.write().await?;
+        let mut tx = write.begin().await?;
         let removed = sqlx::query("DELETE FROM oidc_clients WHERE client_id = $1")
             .bind(client_id)
             .execute(&mut *tx)
@@ -222,7 +223,8 @@ impl Database {
         key: &SigningKeyRow,
         old_keys_until: i64,
     ) -> Result<(), DbError> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.write().await?;
+        let mut tx = write.begin().await?;
         let now = now();
         sqlx::query(
             "DELETE FROM oidc_signing_keys WHERE expires_at IS NOT NULL AND expires_at <= $1",
@@ -251,7 +253,8 @@ impl Database {
 
     /// Stores a grant and its code in one transaction.
     pub async fn issue_code(&self, code: &NewCode<'_>) -> Result<(), DbError> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.write().await?;
+        let mut tx = write.begin().await?;
         sqlx::query(
             "INSERT INTO oidc_grants (id, client_id, user_id, sub, scope, auth_time, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -283,7 +286,8 @@ impl Database {
 
     /// Uses the code of `digest` once; a code used before revokes its grant.
     pub async fn redeem_code(&self, digest: &str) -> Result<Redemption<CodeRow>, DbError> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.write().await?;
+        let mut tx = write.begin().await?;
         if let Some(refused) = use_once(&mut tx, "oidc_codes", "", digest).await? {
             tx.commit().await?;
             return Ok(refused);
@@ -335,7 +339,8 @@ impl Database {
 
     /// Uses the refresh token of `digest` once; a refresh token used before revokes its grant.
     pub async fn use_refresh_token(&self, digest: &str) -> Result<Redemption<GrantRow>, DbError> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.write().await?;
+        let mut tx = write.begin().await?;
         if let Some(refused) =
             use_once(&mut tx, "oidc_tokens", "AND kind = 'refresh'", digest).await?
         {
@@ -360,7 +365,8 @@ impl Database {
         grant_id: &str,
         tokens: &[NewToken<'_>],
     ) -> Result<(), DbError> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.write().await?;
+        let mut tx = write.begin().await?;
         for token in tokens {
             sqlx::query(
                 "INSERT INTO oidc_tokens (digest, grant_id, kind, expires_at) VALUES ($1, $2, $3, $4)",
@@ -392,7 +398,8 @@ impl Database {
 
     /// Deletes codes and tokens that ended before `before`, and the revoked grants left without either.
     pub async fn delete_ended_oidc_tokens(&self, before: i64) -> Result<u64, DbError> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.write().await?;
+        let mut tx = write.begin().await?;
         let codes = sqlx::query("DELETE FROM oidc_codes WHERE expires_at < $1")
             .bind(before)
             .execute(&mut *tx)
@@ -417,7 +424,7 @@ impl Database {
 /// The `sub` `client_id` knows `user_id` by: the oldest it was given for this person (merges move the rows to the
 /// surviving user), or the user id itself the first time.
 async fn subject_in(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     client_id: &str,
     user_id: &str,
 ) -> Result<String, DbError> {
@@ -445,7 +452,7 @@ async fn subject_in(
 
 /// Moves the subjects of a merged user to the user it was merged into (called by the merge, in its transaction).
 pub(super) async fn move_subjects(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     into: &str,
     from: &str,
 ) -> Result<(), DbError> {
@@ -460,7 +467,7 @@ pub(super) async fn move_subjects(
 /// Marks the code or refresh token of `digest` in `table` (rows also matching `condition`) used now, if it is
 /// unused and alive; otherwise what presenting it comes to.
 async fn use_once<T>(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     table: &'static str,
     condition: &'static str,
     digest: &str,
@@ -483,7 +490,7 @@ async fn use_once<T>(
 /// Why a code or refresh token of `table` could not be used: used before (its grant is revoked now), or unknown
 /// or expired.
 async fn replayed<T>(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     table: &'static str,
     digest: &str,
     now: i64,
@@ -503,7 +510,7 @@ async fn replayed<T>(
 }
 
 async fn revoke_grant(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     grant_id: &str,
     now: i64,
 ) -> Result<(), DbError> {

@@ -3,10 +3,14 @@
 
 use std::sync::LazyLock;
 
-use super::event_data::record_order_event;
-use super::{Database, DbError};
+use sqlx::FromRow;
+
+use super::event_data::{order_event_data, order_event_extras, record_order_event};
+use super::events::NewEvent;
+use super::shipments::{bind_queue_shipment, QUEUE_SHIPMENT};
+use super::{Backend, Database, DbError};
 use crate::ssr::clock::now;
-use crate::ssr::events::EventType;
+use crate::ssr::events::{DeliveryState, EventType};
 use crate::types::channel::PayChannel;
 use crate::types::money::Fen;
 use crate::types::status::OrderStatus;
@@ -173,11 +177,11 @@ pub enum MarkedPaid {
 impl Database {
     /// Takes order `id`'s row lock for the rest of `tx` and reads its total in fen (`None`: no such order), so
     /// changes that read an order's money and then write it take turns. On PostgreSQL that is `SELECT … FOR
-    /// UPDATE`; SQLite has no row locks and needs none: its write transactions ([`Database::begin_write`],
+    /// UPDATE`; SQLite has no row locks and needs none: its write transactions ([`Database::write`],
     /// `BEGIN IMMEDIATE`) already take turns.
     pub(super) async fn lock_order(
         &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         id: &str,
     ) -> Result<Option<Fen>, DbError> {
         let query = match self.backend() {
@@ -255,45 +259,44 @@ impl Database {
         check: impl FnOnce(&OrderRow) -> Option<String>,
         receipt: Option<&NotificationReceipt<'_>>,
     ) -> Result<MarkedPaid, DbError> {
-        static MARK_PAID: LazyLock<String> = LazyLock::new(|| {
-            format!(
-                "UPDATE orders SET status = $1, transaction_id = $2, paid_at = $3, updated_at = $4 \
-                 WHERE out_trade_no = $5 AND {} RETURNING {ORDER_COLUMNS}",
-                status_guard(OrderStatus::Paid)
-            )
-        });
-        let mut tx = self.begin_write().await?;
-        let order = sqlx::query_as::<_, StoredOrder>(&MARK_PAID)
+        let backend = self.backend();
+        let mut write = self.write().await?;
+        let mut tx = write.begin().await?;
+        let row = sqlx::query(mark_paid_sql(backend))
             .bind(OrderStatus::Paid.as_str())
             .bind(paid.transaction_id)
             .bind(paid.paid_at)
             .bind(now())
             .bind(paid.out_trade_no)
             .fetch_optional(&mut *tx)
-            .await?
-            .map(StoredOrder::into_row)
-            .transpose()?;
-        let Some(order) = order else {
+            .await?;
+        let Some(row) = row else {
             tx.rollback().await?;
             return Ok(MarkedPaid::NotPayable);
         };
+        let order = StoredOrder::from_row(&row)?.into_row()?;
         if let Some(why) = check(&order) {
             tx.rollback().await?;
             return Ok(MarkedPaid::Refused(why));
         }
-        if let Some(payer_openid) = paid.payer_openid.filter(|openid| !openid.is_empty()) {
-            super::shipments::queue_shipment(
-                &mut tx,
-                paid.out_trade_no,
-                payer_openid,
-                paid.paid_at,
-            )
+        let event = NewEvent::of(EventType::OrderPaid, order_event_data(&row)?);
+        let receipt_id = receipt.map(|_| super::new_id());
+        let payer_openid = paid.payer_openid.unwrap_or_default();
+        bind_queue_shipment(sqlx::query(paid_writes_sql(backend)), paid.out_trade_no, payer_openid, paid.paid_at)
+            .bind(event.id)
+            .bind(EventType::OrderPaid.as_str())
+            .bind(event.payload)
+            .bind(event.created_at)
+            .bind(DeliveryState::Pending.as_str())
+            .bind(receipt_id)
+            .bind(receipt.and_then(|receipt| receipt.notification_id))
+            .bind(receipt.and_then(|receipt| receipt.event_type))
+            .bind(receipt.and_then(|receipt| receipt.out_trade_no))
+            .bind(receipt.map(|receipt| receipt.outcome))
+            .bind(receipt.and_then(|receipt| receipt.detail))
+            .bind(now())
+            .execute(&mut *tx)
             .await?;
-        }
-        record_order_event(&mut tx, EventType::OrderPaid, &order.id).await?;
-        if let Some(receipt) = receipt {
-            insert_receipt(&mut *tx, receipt).await?;
-        }
         tx.commit().await?;
         self.events_written();
         Ok(MarkedPaid::Paid)
@@ -308,7 +311,8 @@ impl Database {
         transaction_id: &str,
         paid_at: i64,
     ) -> Result<bool, DbError> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.write().await?;
+        let mut tx = write.begin().await?;
         let recorded: Option<String> = sqlx::query_scalar(
             "UPDATE orders SET transaction_id = $1, paid_at = $2, flag = $3, updated_at = $4 \
              WHERE out_trade_no = $5 AND status = $6 AND transaction_id IS NULL RETURNING id",
@@ -422,7 +426,8 @@ impl Database {
             "UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND {}",
             status_guard(OrderStatus::Closed)
         );
-        let mut tx = self.begin_write().await?;
+        let mut write = self.write().await?;
+        let mut tx = write.begin().await?;
         let changed = sqlx::query(&query)
             .bind(OrderStatus::Closed.as_str())
             .bind(now())
@@ -490,6 +495,47 @@ async fn insert_receipt<'e>(
     .execute(executor)
     .await?;
     Ok(())
+}
+
+/// The guarded update that marks an order PAID (`$1`) with its transaction (`$2`, paid at `$3`, changed at `$4`):
+/// order `$5`, only from the statuses [`OrderStatus::sources`] allows; it returns the order's columns and its event
+/// data ([`order_event_extras`]) as they are once changed.
+fn mark_paid_sql(backend: Backend) -> &'static str {
+    static UPDATES: LazyLock<[String; 2]> = LazyLock::new(|| {
+        [Backend::Sqlite, Backend::Postgres].map(|backend| {
+            format!(
+                "UPDATE orders SET status = $1, transaction_id = $2, paid_at = $3, updated_at = $4 \
+                 WHERE out_trade_no = $5 AND {} RETURNING {ORDER_COLUMNS}, {}",
+                status_guard(OrderStatus::Paid),
+                order_event_extras(backend)
+            )
+        })
+    });
+    match backend {
+        Backend::Sqlite => &UPDATES[0],
+        Backend::Postgres => &UPDATES[1],
+    }
+}
+
+/// What marking an order paid writes besides the order, in one round trip: SQLite runs the statements of one
+/// string in turn, PostgreSQL runs the first two as data-modifying `WITH` queries of the last. The shipment
+/// ([`QUEUE_SHIPMENT`], `$1`–`$8`), the `order.paid` event (`$9`–`$13`, as [`super::events::NEW_EVENT`]) and the
+/// notification's receipt (`$14`–`$20`, none when its id `$14` is NULL).
+fn paid_writes_sql(backend: Backend) -> &'static str {
+    const EVENT: &str = "INSERT INTO events (id, type, payload, created_at, state, next_attempt_at) \
+                         VALUES ($9, $10, $11, $12, $13, $12)";
+    const RECEIPT: &str = "INSERT INTO payment_notifications (receipt_id, notification_id, event_type, out_trade_no, \
+                           outcome, detail, received_at) SELECT $14, $15, $16, $17, $18, $19, $20 WHERE $14 IS NOT NULL";
+    static WRITES: LazyLock<[String; 2]> = LazyLock::new(|| {
+        [
+            format!("{EVENT}; {RECEIPT}; {QUEUE_SHIPMENT}"),
+            format!("WITH event AS ({EVENT}), receipt AS ({RECEIPT}) {QUEUE_SHIPMENT}"),
+        ]
+    });
+    match backend {
+        Backend::Sqlite => &WRITES[0],
+        Backend::Postgres => &WRITES[1],
+    }
 }
 
 /// The SQL condition of a guarded update to `to`, from [`OrderStatus::sources`]: `status IN ('CREATED', …)`.

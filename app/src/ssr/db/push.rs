@@ -170,7 +170,8 @@ impl Database {
         repeat_key: &str,
         effect: &Effect,
     ) -> Result<Option<&'static str>, DbError> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.write().await?;
+        let mut tx = write.begin().await?;
         let claimed = sqlx::query(
             "UPDATE push_messages SET applied_at = $1 WHERE appid = $2 AND repeat_key = $3 AND applied_at IS NULL",
         )
@@ -225,7 +226,7 @@ impl Database {
 }
 
 async fn apply_effect(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     backend: Backend,
     appid: &str,
     effect: &Effect,
@@ -359,7 +360,7 @@ async fn apply_effect(
 
 /// The order of the shipment WeChat names, by transaction id or by merchant order number.
 async fn shipment_order(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     transaction_id: Option<&str>,
     out_trade_no: Option<&str>,
 ) -> Result<Option<String>, DbError> {
@@ -374,7 +375,7 @@ async fn shipment_order(
 }
 
 async fn record_shipping_confirmed(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     order_id: &str,
     confirmed_at: Option<i64>,
     settled_at: Option<i64>,
@@ -393,7 +394,7 @@ async fn record_shipping_confirmed(
 /// Erases what `erase` names of the person behind (`appid`, `openid`), marks the identity revoked and reports it
 /// (`user.revoked`). Orders stay: they are the merchant's accounting records, which the law keeps.
 async fn revoke(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     backend: Backend,
     appid: &str,
     openid: &str,

@@ -73,7 +73,8 @@ impl Database {
         refund: &RefundRow,
         requested_by: &str,
     ) -> Result<RefundRequested, DbError> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.write().await?;
+        let mut tx = write.begin().await?;
         let Some(total_fen) = self.lock_order(&mut tx, &refund.order_id).await? else {
             tx.rollback().await?;
             return Ok(RefundRequested::UnknownOrder);
@@ -159,7 +160,8 @@ impl Database {
         status: RefundStatus,
         refund_id: Option<&str>,
     ) -> Result<bool, DbError> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.write().await?;
+        let mut tx = write.begin().await?;
         let changed = sqlx::query(
             "UPDATE refunds SET status = $1, refund_id = COALESCE($2, refund_id), updated_at = $3 \
              WHERE out_refund_no = $4 AND status <> $5 AND (status <> $1 OR refund_id IS NULL AND $2 IS NOT NULL)",
@@ -194,7 +196,8 @@ impl Database {
         out_refund_no: &str,
         refund_id: Option<&str>,
     ) -> Result<bool, DbError> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.write().await?;
+        let mut tx = write.begin().await?;
         let order_id: Option<(String,)> =
             sqlx::query_as("SELECT order_id FROM refunds WHERE out_refund_no = $1")
                 .bind(out_refund_no)

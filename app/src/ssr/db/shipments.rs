@@ -2,10 +2,13 @@
 //! updates (each names the states it may come from, so two processes or a repeated click make one change), and the
 //! cache of WeChat's `is_trade_managed` answers.
 
+use std::sync::LazyLock;
+
 use super::{Database, DbError};
 use crate::ssr::clock::now;
 use crate::types::channel::PayChannel;
 use crate::types::shipping::{Goods, ShippingState};
+use crate::types::status::OrderStatus;
 
 /// A shipment as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,43 +76,57 @@ pub struct Dispatch<'a> {
     pub receiver_contact: Option<&'a str>,
 }
 
-/// What a failed attempt leaves: the error, and when to try again (`None`: the retries ran out, FAILED).
+/// A shipment claimed for an upload, with what its order says of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FailedAttempt<'a> {
-    pub error: &'a str,
-    pub retry_at: Option<i64>,
+pub struct ClaimedShipment {
+    pub shipment: ShipmentRow,
+    /// The order was refunded in full: nothing to report.
+    pub order_refunded: bool,
 }
 
-/// Makes the shipment of the mini-program order `order_id` just marked paid by `payer_openid`, inside the
+/// How a claimed upload ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UploadEnd {
+    /// WeChat took it, at this time: UPLOADED.
+    Uploaded { at: i64 },
+    /// Nothing to tell WeChat (not trade-managed, or refunded in full): NOT_REQUIRED.
+    NotRequired,
+    /// One more failed attempt, with its error and the next try (`None`: the retries ran out, FAILED).
+    Failed {
+        error: String,
+        retry_at: Option<i64>,
+    },
+}
+
+/// Makes the shipment of the mini-program order `$7` just marked paid by `$1` (none when `$1` is empty), inside the
 /// transaction that marked it: physical goods (any item physical) wait for an admin's dispatch, virtual goods
-/// are due at once. Other channels get none.
-pub(super) async fn queue_shipment(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    out_trade_no: &str,
-    payer_openid: &str,
+/// are due at once. Other channels get none. [`bind_queue_shipment`] binds `$1`–`$8`.
+pub(super) const QUEUE_SHIPMENT: &str =
+    "INSERT INTO shipments (order_id, appid, transaction_id, payer_openid, item_desc, goods, state, \
+     next_attempt_at, created_at, updated_at) \
+     SELECT o.id, o.appid, o.transaction_id, $1, o.description, \
+     CASE WHEN EXISTS (SELECT 1 FROM order_items i WHERE i.order_id = o.id AND i.goods = $2) THEN $2 ELSE $3 END, \
+     CASE WHEN EXISTS (SELECT 1 FROM order_items i WHERE i.order_id = o.id AND i.goods = $2) THEN $4 ELSE $5 END, \
+     $6, $6, $6 FROM orders o \
+     WHERE o.out_trade_no = $7 AND o.surface = $8 AND o.appid IS NOT NULL AND o.transaction_id IS NOT NULL \
+     AND $1 <> '' ON CONFLICT (order_id) DO NOTHING";
+
+/// Binds [`QUEUE_SHIPMENT`]'s `$1`–`$8` to `query`, whose next parameter is `$1`.
+pub(super) fn bind_queue_shipment<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    out_trade_no: &'q str,
+    payer_openid: &'q str,
     at: i64,
-) -> Result<(), DbError> {
-    sqlx::query(
-        "INSERT INTO shipments (order_id, appid, transaction_id, payer_openid, item_desc, goods, state, \
-         next_attempt_at, created_at, updated_at) \
-         SELECT o.id, o.appid, o.transaction_id, $1, o.description, \
-         CASE WHEN EXISTS (SELECT 1 FROM order_items i WHERE i.order_id = o.id AND i.goods = $2) THEN $2 ELSE $3 END, \
-         CASE WHEN EXISTS (SELECT 1 FROM order_items i WHERE i.order_id = o.id AND i.goods = $2) THEN $4 ELSE $5 END, \
-         $6, $6, $6 FROM orders o \
-         WHERE o.out_trade_no = $7 AND o.surface = $8 AND o.appid IS NOT NULL AND o.transaction_id IS NOT NULL \
-         ON CONFLICT (order_id) DO NOTHING",
-    )
-    .bind(payer_openid)
-    .bind(Goods::Physical.as_str())
-    .bind(Goods::Virtual.as_str())
-    .bind(ShippingState::AwaitingDispatch.as_str())
-    .bind(ShippingState::Uploading.as_str())
-    .bind(at)
-    .bind(out_trade_no)
-    .bind(PayChannel::MiniProgram.as_str())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    query
+        .bind(payer_openid)
+        .bind(Goods::Physical.as_str())
+        .bind(Goods::Virtual.as_str())
+        .bind(ShippingState::AwaitingDispatch.as_str())
+        .bind(ShippingState::Uploading.as_str())
+        .bind(at)
+        .bind(out_trade_no)
+        .bind(PayChannel::MiniProgram.as_str())
 }
 
 impl Database {
@@ -121,18 +138,45 @@ impl Database {
             .await?)
     }
 
-    /// Shipments due for an upload at `at`, the longest-waiting first.
-    pub async fn due_shipments(&self, at: i64, limit: i64) -> Result<Vec<ShipmentRow>, DbError> {
-        let query = format!(
-            "SELECT {SHIPMENT_COLUMNS} FROM shipments WHERE state = $1 AND next_attempt_at <= $2 \
-             ORDER BY next_attempt_at, order_id LIMIT $3"
-        );
-        Ok(sqlx::query_as(&query)
+    /// Claims at most `limit` uploads due at `at` until `until`, the longest-waiting first, so one process makes
+    /// each: one guarded update (a row another process claimed meanwhile is no longer due), which returns each
+    /// shipment with whether its order was refunded in full.
+    pub async fn claim_due_shipments(
+        &self,
+        at: i64,
+        until: i64,
+        limit: i64,
+    ) -> Result<Vec<ClaimedShipment>, DbError> {
+        static CLAIM: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "UPDATE shipments SET next_attempt_at = $1, updated_at = $2 \
+                 WHERE order_id IN (SELECT order_id FROM shipments WHERE state = $3 AND next_attempt_at <= $4 \
+                 ORDER BY next_attempt_at, order_id LIMIT $5) AND state = $3 AND next_attempt_at <= $4 \
+                 RETURNING {SHIPMENT_COLUMNS}, \
+                 (SELECT status FROM orders WHERE orders.id = shipments.order_id) AS order_status"
+            )
+        });
+        let rows = sqlx::query(&CLAIM)
+            .bind(until)
+            .bind(now())
             .bind(ShippingState::Uploading.as_str())
             .bind(at)
             .bind(limit)
-            .fetch_all(self.pool())
-            .await?)
+            .fetch_all(self.write().await?.connection())
+            .await?;
+        let mut claimed = rows
+            .iter()
+            .map(|row| {
+                use sqlx::{FromRow, Row};
+                let order_status: Option<String> = row.try_get("order_status")?;
+                Ok(ClaimedShipment {
+                    shipment: ShipmentRow::from_row(row)?,
+                    order_refunded: order_status.as_deref() == Some(OrderStatus::Refunded.as_str()),
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        claimed.sort_by(|a, b| a.shipment.created_at.cmp(&b.shipment.created_at));
+        Ok(claimed)
     }
 
     /// When the next upload is due (Unix seconds), if any is waiting.
@@ -168,81 +212,48 @@ impl Database {
         Ok(changed == 1)
     }
 
-    // The ends of a claimed upload below change the shipment only while it is still as claimed (`next_attempt_at`
-    // the claim's `until`): an admin who corrected the details meanwhile made it due again, and the corrected
-    // details are uploaded next instead of being marked done with the old ones.
-
-    /// WeChat accepted the upload claimed until `claimed_until`: UPLOADED, once.
-    pub async fn shipment_uploaded(
+    /// Records how the uploads claimed until `claimed_until` ended, in one write transaction. Each changes its
+    /// shipment only while it is still as claimed (`next_attempt_at` the claim's `until`): an admin who corrected
+    /// the details meanwhile made it due again, and the corrected details are uploaded next instead of being
+    /// marked done with the old ones.
+    pub async fn finish_uploads(
         &self,
-        order_id: &str,
         claimed_until: i64,
-        at: i64,
-    ) -> Result<bool, DbError> {
-        self.finish_upload(order_id, claimed_until, ShippingState::Uploaded, Some(at))
-            .await
-    }
-
-    /// Nothing to tell WeChat (not trade-managed, or refunded in full): NOT_REQUIRED, once.
-    pub async fn shipment_not_required(
-        &self,
-        order_id: &str,
-        claimed_until: i64,
-    ) -> Result<bool, DbError> {
-        self.finish_upload(order_id, claimed_until, ShippingState::NotRequired, None)
-            .await
-    }
-
-    async fn finish_upload(
-        &self,
-        order_id: &str,
-        claimed_until: i64,
-        state: ShippingState,
-        uploaded_at: Option<i64>,
-    ) -> Result<bool, DbError> {
-        let changed = sqlx::query(
-            "UPDATE shipments SET state = $1, uploaded_at = $2, last_error = NULL, updated_at = $3 \
-             WHERE order_id = $4 AND state = $5 AND next_attempt_at = $6",
-        )
-        .bind(state.as_str())
-        .bind(uploaded_at)
-        .bind(now())
-        .bind(order_id)
-        .bind(ShippingState::Uploading.as_str())
-        .bind(claimed_until)
-        .execute(self.pool())
-        .await?
-        .rows_affected();
-        Ok(changed == 1)
-    }
-
-    /// Records a failed upload claimed until `claimed_until`: one more attempt, its error, and the next try (or
-    /// FAILED when there is none).
-    pub async fn shipment_attempt_failed(
-        &self,
-        order_id: &str,
-        claimed_until: i64,
-        failed: &FailedAttempt<'_>,
-    ) -> Result<bool, DbError> {
-        let (state, next_attempt_at) = match failed.retry_at {
-            Some(at) => (ShippingState::Uploading, at),
-            None => (ShippingState::Failed, 0),
-        };
-        let changed = sqlx::query(
-            "UPDATE shipments SET state = $1, attempts = attempts + 1, last_error = $2, next_attempt_at = $3, \
-             updated_at = $4 WHERE order_id = $5 AND state = $6 AND next_attempt_at = $7",
-        )
-        .bind(state.as_str())
-        .bind(failed.error)
-        .bind(next_attempt_at)
-        .bind(now())
-        .bind(order_id)
-        .bind(ShippingState::Uploading.as_str())
-        .bind(claimed_until)
-        .execute(self.pool())
-        .await?
-        .rows_affected();
-        Ok(changed == 1)
+        ends: &[(&str, UploadEnd)],
+    ) -> Result<(), DbError> {
+        if ends.is_empty() {
+            return Ok(());
+        }
+        let mut write = self.write().await?;
+        let mut tx = write.begin().await?;
+        for (order_id, end) in ends {
+            let (state, uploaded_at, error, next_attempt_at, attempts) = match end {
+                UploadEnd::Uploaded { at } => (ShippingState::Uploaded, Some(*at), None, None, 0_i64),
+                UploadEnd::NotRequired => (ShippingState::NotRequired, None, None, None, 0),
+                UploadEnd::Failed { error, retry_at } => match retry_at {
+                    Some(at) => (ShippingState::Uploading, None, Some(error.as_str()), Some(*at), 1),
+                    None => (ShippingState::Failed, None, Some(error.as_str()), Some(0), 1),
+                },
+            };
+            sqlx::query(
+                "UPDATE shipments SET state = $1, uploaded_at = COALESCE($2, uploaded_at), last_error = $3, \
+                 next_attempt_at = COALESCE($4, next_attempt_at), attempts = attempts + $5, updated_at = $6 \
+                 WHERE order_id = $7 AND state = $8 AND next_attempt_at = $9",
+            )
+            .bind(state.as_str())
+            .bind(uploaded_at)
+            .bind(error)
+            .bind(next_attempt_at)
+            .bind(attempts)
+            .bind(now())
+            .bind(*order_id)
+            .bind(ShippingState::Uploading.as_str())
+            .bind(claimed_until)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Keeps an admin's express details of physical goods and makes the upload due now, with fresh retries. From

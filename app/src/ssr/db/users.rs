@@ -73,7 +73,8 @@ impl Database {
     /// Finds the user of `identity` or makes one, linking through the unionid: an identity whose unionid another
     /// user already has joins that user, and two users found to share a unionid are merged. Returns the user id.
     pub async fn link_identity(&self, identity: &NewIdentity<'_>) -> Result<String, DbError> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.write().await?;
+        let mut tx = write.begin().await?;
         if self.backend() == Backend::Postgres {
             // Logins of one person at once (two tabs, a retried request) take turns, so they find one user instead
             // of each making one. SQLite's write transaction serializes them already.
@@ -254,7 +255,8 @@ impl Database {
 
     /// Binds `phone` to the user; a number new to them is reported (`user.phone_bound`) in the same transaction.
     pub async fn set_phone(&self, user_id: &str, phone: &str) -> Result<(), DbError> {
-        let mut tx = self.begin_write().await?;
+        let mut write = self.write().await?;
+        let mut tx = write.begin().await?;
         let changed = sqlx::query(
             "UPDATE users SET phone = $1, updated_at = $2 WHERE id = $3 AND (phone IS NULL OR phone <> $1)",
         )
@@ -315,7 +317,7 @@ impl Database {
 
 /// Moves everything of `from` to `into` and marks `from` as merged; profile fields `into` lacks are kept.
 async fn merge_users(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     into: &str,
     from: &str,
 ) -> Result<(), DbError> {

@@ -8,11 +8,10 @@ use secrecy::ExposeSecret;
 use super::managed::{self, ManagedError};
 use crate::ssr::clock::{china_rfc3339, now};
 use crate::ssr::context::{AppContext, WeChatApp};
-use crate::ssr::db::shipments::FailedAttempt;
+use crate::ssr::db::shipments::{ClaimedShipment, UploadEnd};
 use crate::ssr::db::{DbError, ShipmentRow};
 use crate::ssr::metrics;
 use crate::types::shipping::Goods;
-use crate::types::status::OrderStatus;
 use wechat::api::WeChatError;
 use wechat::shipping::{Contact, Logistics, Shipping, MAX_ITEM_DESC_CHARS};
 
@@ -43,65 +42,58 @@ pub async fn run_due(context: &AppContext) -> Result<Run, DbError> {
     };
     let at = now();
     let claimed_until = at + CLAIM_SECONDS;
-    for shipment in context.db.due_shipments(at, BATCH).await? {
-        let claimed = context
-            .db
-            .claim_shipment(&shipment.order_id, shipment.next_attempt_at, claimed_until)
-            .await?;
-        if !claimed {
-            continue;
-        }
-        match attempt(context, app, &shipment).await {
+    let claimed = context
+        .db
+        .claim_due_shipments(at, claimed_until, BATCH)
+        .await?;
+    let mut ends = Vec::with_capacity(claimed.len());
+    for ClaimedShipment {
+        shipment,
+        order_refunded,
+    } in &claimed
+    {
+        let order_id = shipment.order_id.as_str();
+        let end = match attempt(context, app, shipment, *order_refunded).await {
             Ok(Reported::Uploaded) => {
-                context
-                    .db
-                    .shipment_uploaded(&shipment.order_id, claimed_until, now())
-                    .await?;
-                tracing::info!(order_id = %shipment.order_id, "shipping reported to WeChat");
+                tracing::info!(order_id, "shipping reported to WeChat");
                 metrics::shipping_report("uploaded");
                 run.uploaded += 1;
+                UploadEnd::Uploaded { at: now() }
             }
             Ok(Reported::NotRequired(why)) => {
-                context
-                    .db
-                    .shipment_not_required(&shipment.order_id, claimed_until)
-                    .await?;
-                tracing::info!(order_id = %shipment.order_id, why, "no shipping to report");
+                tracing::info!(order_id, why, "no shipping to report");
                 metrics::shipping_report("not_required");
                 run.not_required += 1;
+                UploadEnd::NotRequired
             }
             Err(error) => {
-                let error = error.to_string();
                 let attempts = shipment.attempts + 1;
                 let retry_at = retry_delay(context.settings.shipping_retry_seconds, attempts)
                     .map(|delay| now() + delay);
                 tracing::warn!(
-                    order_id = %shipment.order_id,
+                    order_id,
                     attempts,
                     %error,
                     gives_up = retry_at.is_none(),
                     "reporting shipping to WeChat failed"
                 );
-                context
-                    .db
-                    .shipment_attempt_failed(
-                        &shipment.order_id,
-                        claimed_until,
-                        &FailedAttempt {
-                            error: &error,
-                            retry_at,
-                        },
-                    )
-                    .await?;
                 metrics::shipping_report(if retry_at.is_some() {
                     "failed"
                 } else {
                     "gave_up"
                 });
                 run.failed += 1;
+                UploadEnd::Failed {
+                    error: error.to_string(),
+                    retry_at,
+                }
             }
-        }
+        };
+        ends.push((order_id, end));
     }
+    // The outcomes are recorded together once the batch is done; a process that stops before leaves its claims
+    // to expire, and the upload made again is taken by WeChat as one it holds already (NOTHING_CHANGED).
+    context.db.finish_uploads(claimed_until, &ends).await?;
     Ok(run)
 }
 
@@ -142,13 +134,9 @@ async fn attempt(
     context: &AppContext,
     app: &WeChatApp,
     shipment: &ShipmentRow,
+    order_refunded: bool,
 ) -> Result<Reported, AttemptError> {
-    let refunded = context
-        .db
-        .order(&shipment.order_id)
-        .await?
-        .is_some_and(|order| order.status == OrderStatus::Refunded);
-    if refunded {
+    if order_refunded {
         return Ok(Reported::NotRequired("the order was refunded in full"));
     }
     if !managed::is_trade_managed(context, app, &shipment.appid).await? {
