@@ -83,7 +83,8 @@ pub(super) async fn record_event(
     kind: EventType,
     data: Value,
 ) -> Result<(), DbError> {
-    static INSERT_EVENT: LazyLock<String> = LazyLock::new(|| format!("INSERT INTO events {NEW_EVENT}"));
+    static INSERT_EVENT: LazyLock<String> =
+        LazyLock::new(|| format!("INSERT INTO events {NEW_EVENT}"));
     let event = NewEvent::of(kind, data);
     sqlx::query(&INSERT_EVENT)
         .bind(event.id)

@@ -282,21 +282,26 @@ impl Database {
         let event = NewEvent::of(EventType::OrderPaid, order_event_data(&row)?);
         let receipt_id = receipt.map(|_| super::new_id());
         let payer_openid = paid.payer_openid.unwrap_or_default();
-        bind_queue_shipment(sqlx::query(paid_writes_sql(backend)), paid.out_trade_no, payer_openid, paid.paid_at)
-            .bind(event.id)
-            .bind(EventType::OrderPaid.as_str())
-            .bind(event.payload)
-            .bind(event.created_at)
-            .bind(DeliveryState::Pending.as_str())
-            .bind(receipt_id)
-            .bind(receipt.and_then(|receipt| receipt.notification_id))
-            .bind(receipt.and_then(|receipt| receipt.event_type))
-            .bind(receipt.and_then(|receipt| receipt.out_trade_no))
-            .bind(receipt.map(|receipt| receipt.outcome))
-            .bind(receipt.and_then(|receipt| receipt.detail))
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
+        bind_queue_shipment(
+            sqlx::query(paid_writes_sql(backend)),
+            paid.out_trade_no,
+            payer_openid,
+            paid.paid_at,
+        )
+        .bind(event.id)
+        .bind(EventType::OrderPaid.as_str())
+        .bind(event.payload)
+        .bind(event.created_at)
+        .bind(DeliveryState::Pending.as_str())
+        .bind(receipt_id)
+        .bind(receipt.and_then(|receipt| receipt.notification_id))
+        .bind(receipt.and_then(|receipt| receipt.event_type))
+        .bind(receipt.and_then(|receipt| receipt.out_trade_no))
+        .bind(receipt.map(|receipt| receipt.outcome))
+        .bind(receipt.and_then(|receipt| receipt.detail))
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         self.events_written();
         Ok(MarkedPaid::Paid)
@@ -522,7 +527,8 @@ fn mark_paid_sql(backend: Backend) -> &'static str {
 /// ([`QUEUE_SHIPMENT`], `$1`–`$8`), the `order.paid` event (`$9`–`$13`, as [`super::events::NEW_EVENT`]) and the
 /// notification's receipt (`$14`–`$20`, none when its id `$14` is NULL).
 fn paid_writes_sql(backend: Backend) -> &'static str {
-    const EVENT: &str = "INSERT INTO events (id, type, payload, created_at, state, next_attempt_at) \
+    const EVENT: &str =
+        "INSERT INTO events (id, type, payload, created_at, state, next_attempt_at) \
                          VALUES ($9, $10, $11, $12, $13, $12)";
     const RECEIPT: &str = "INSERT INTO payment_notifications (receipt_id, notification_id, event_type, out_trade_no, \
                            outcome, detail, received_at) SELECT $14, $15, $16, $17, $18, $19, $20 WHERE $14 IS NOT NULL";

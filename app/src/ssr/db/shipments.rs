@@ -175,7 +175,7 @@ impl Database {
                 })
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        claimed.sort_by(|a, b| a.shipment.created_at.cmp(&b.shipment.created_at));
+        claimed.sort_by_key(|claimed| claimed.shipment.created_at);
         Ok(claimed)
     }
 
@@ -228,11 +228,25 @@ impl Database {
         let mut tx = write.begin().await?;
         for (order_id, end) in ends {
             let (state, uploaded_at, error, next_attempt_at, attempts) = match end {
-                UploadEnd::Uploaded { at } => (ShippingState::Uploaded, Some(*at), None, None, 0_i64),
+                UploadEnd::Uploaded { at } => {
+                    (ShippingState::Uploaded, Some(*at), None, None, 0_i64)
+                }
                 UploadEnd::NotRequired => (ShippingState::NotRequired, None, None, None, 0),
                 UploadEnd::Failed { error, retry_at } => match retry_at {
-                    Some(at) => (ShippingState::Uploading, None, Some(error.as_str()), Some(*at), 1),
-                    None => (ShippingState::Failed, None, Some(error.as_str()), Some(0), 1),
+                    Some(at) => (
+                        ShippingState::Uploading,
+                        None,
+                        Some(error.as_str()),
+                        Some(*at),
+                        1,
+                    ),
+                    None => (
+                        ShippingState::Failed,
+                        None,
+                        Some(error.as_str()),
+                        Some(0),
+                        1,
+                    ),
                 },
             };
             sqlx::query(

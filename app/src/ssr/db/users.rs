@@ -316,11 +316,7 @@ impl Database {
 }
 
 /// Moves everything of `from` to `into` and marks `from` as merged; profile fields `into` lacks are kept.
-async fn merge_users(
-    tx: &mut Transaction<'_, Any>,
-    into: &str,
-    from: &str,
-) -> Result<(), DbError> {
+async fn merge_users(tx: &mut Transaction<'_, Any>, into: &str, from: &str) -> Result<(), DbError> {
     sqlx::query("UPDATE identities SET user_id = $1 WHERE user_id = $2")
         .bind(into)
         .bind(from)
