@@ -81,6 +81,8 @@ site: build-tools claim-target
 	  $(PKG)/$(OUTPUT_NAME)_bg.wasm -o $(PKG)/$(OUTPUT_NAME).wasm
 	rm $(PKG)/$(OUTPUT_NAME)_bg.wasm
 	cp style/main.css $(PKG)/$(OUTPUT_NAME).css
+	# Precompressed copies (.br, .gz) beside each file of the bundle, which the server sends as they are.
+	find $(PKG) -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' \) -exec node frontend/compress.mjs {} +
 	cp -R public/. $(SITE)/
 
 build-tools: frontend/node_modules/.installed
