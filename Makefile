@@ -9,7 +9,8 @@ SHELL := /bin/bash
 # One warm target directory shared by every clone on this machine, so a fresh clone rebuilds only wxgate.
 CARGO_TARGET_DIR ?= $(HOME)/.cache/wxgate/target
 export CARGO_TARGET_DIR
-# The names of the files in /pkg; the server reads the same name at compile time from .cargo/config.toml.
+# The name the files in /pkg start with (`make site` adds their content's hash); .cargo/config.toml gives the
+# server the same name at compile time.
 OUTPUT_NAME := wxgate
 
 WASM_TARGET := wasm32-unknown-unknown
@@ -74,13 +75,18 @@ server: claim-target
 
 site: build-tools claim-target
 	cargo build -p frontend --lib --target $(WASM_TARGET) --profile wasm-release
-	mkdir -p $(PKG)
+	rm -rf $(PKG) && mkdir -p $(PKG)
 	wasm-bindgen $(CARGO_TARGET_DIR)/$(WASM_TARGET)/wasm-release/frontend.wasm \
 	  --target web --no-typescript --out-dir $(PKG) --out-name $(OUTPUT_NAME)
 	frontend/node_modules/.bin/wasm-opt -Oz $(WASM_OPT_FEATURES) \
 	  $(PKG)/$(OUTPUT_NAME)_bg.wasm -o $(PKG)/$(OUTPUT_NAME).wasm
 	rm $(PKG)/$(OUTPUT_NAME)_bg.wasm
 	cp style/main.css $(PKG)/$(OUTPUT_NAME).css
+	# Published under a name holding the hash of their content (its first 16 hex digits of SHA-256), listed in
+	# $(SITE)/bundle.txt for the server: a browser may keep these files for a year, as a new build has a new name.
+	name=$(OUTPUT_NAME).$$(cat $(PKG)/$(OUTPUT_NAME).{js,wasm,css} | sha256sum | cut -c1-16); \
+	  for extension in js wasm css; do mv $(PKG)/$(OUTPUT_NAME).$$extension $(PKG)/$$name.$$extension; done; \
+	  echo $$name > $(SITE)/bundle.txt
 	# Precompressed copies (.br, .gz) beside each file of the bundle, which the server sends as they are.
 	find $(PKG) -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' \) -exec node frontend/compress.mjs {} +
 	cp -R public/. $(SITE)/

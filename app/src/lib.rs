@@ -9,13 +9,15 @@ pub mod ui;
 pub mod ssr;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
 };
 
-/// The name the browser bundle is published under: `/pkg/wxgate.js`, `/pkg/wxgate_bg.wasm`, `/pkg/wxgate.css`.
+/// The name the browser bundle is published under: `/pkg/wxgate.js`, `/pkg/wxgate.wasm`, `/pkg/wxgate.css`, or
+/// with its content's hash after it (`wxgate.<hash>.js`), the name then given by the `output_name` of the
+/// [`LeptosOptions`] the shell gets.
 pub const OUTPUT_NAME: &str = "wxgate";
 
 /// The HTML document around the app, rendered on the server.
@@ -38,6 +40,11 @@ fn document(options: LeptosOptions, sandbox: bool) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
                 <AutoReload options=options.clone()/>
+                <link
+                    rel="stylesheet"
+                    id="wxgate-style"
+                    href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name)
+                />
                 <HydrationScripts options/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <MetaTags/>
@@ -55,7 +62,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(lang::current());
     view! {
-        <Stylesheet id="wxgate-style" href="/pkg/wxgate.css"/>
         <Title text="wxgate"/>
         <Router>
             <ui::nav::Nav/>

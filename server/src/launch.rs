@@ -15,6 +15,7 @@ use leptos::config::{Env, LeptosOptions};
 use tokio::net::TcpListener;
 
 use crate::background::Jobs;
+use crate::bundle::Bundle;
 use crate::cli::ServeArgs;
 use crate::{hardening, router, serving, startup};
 use sandbox::pay::{BILLS_ENV, TIME_SCALE_ENV};
@@ -74,8 +75,9 @@ pub async fn prepare(vars: &Vars, data_dir: &Path, args: &ServeArgs) -> Result<W
         .map_err(|error| {
             Refusal::failure(format!("wxgate cannot start: the catalogue: {error}"))
         })?;
+    let bundle = Bundle::read(&args.site_root);
     let leptos_options = LeptosOptions::builder()
-        .output_name(app::OUTPUT_NAME)
+        .output_name(bundle.name())
         .site_root(args.site_root.to_string_lossy().into_owned())
         .site_pkg_dir("pkg")
         .site_addr(args.addr)
@@ -115,7 +117,7 @@ pub async fn prepare(vars: &Vars, data_dir: &Path, args: &ServeArgs) -> Result<W
         );
     }
     let timeouts = timeouts(args, &context.settings);
-    let router = router::build(context.clone(), leptos_options, sandbox, timeouts);
+    let router = router::build(context.clone(), leptos_options, bundle, sandbox, timeouts);
     Ok(Wxgate {
         context,
         router,

@@ -2,6 +2,7 @@
 //! is given, so tests can run it inside their own process.
 
 mod background;
+mod bundle;
 pub mod cli;
 pub mod commands;
 pub mod contract;

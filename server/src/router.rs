@@ -13,6 +13,7 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
+use crate::bundle::{self, Bundle};
 use crate::contract;
 use crate::hardening::{self, Hardening, Timeouts};
 use crate::routes;
@@ -27,6 +28,7 @@ pub const SESSION_COOKIE: &str = "wxgate_session";
 pub fn build(
     context: AppContext,
     leptos_options: LeptosOptions,
+    bundle: Bundle,
     sandbox: Option<Arc<Sandbox>>,
     timeouts: Timeouts,
 ) -> Router {
@@ -51,7 +53,10 @@ pub fn build(
             app::shell as fn(LeptosOptions) -> _,
         ),
     };
-    hardening.apply(app)
+    hardening.apply(app.layer(axum::middleware::from_fn_with_state(
+        bundle,
+        bundle::cache_content_named,
+    )))
 }
 
 fn assemble<IV>(
