@@ -20,20 +20,16 @@ const MAX_HASH_LEN: usize = 64;
 /// What a content-named file may be kept for: a year, without asking again.
 const FOREVER: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
 
-/// The name the bundle's files are published under, in `/pkg/`, and whether it holds their content's hash.
+/// The bundle's content name in `/pkg/`, or none when it is published under the plain name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Bundle {
-    name: Arc<str>,
-    content_named: bool,
+    content_name: Option<Arc<str>>,
 }
 
 impl Bundle {
     /// The bundle `site_root` holds: the name its `bundle.txt` lists, or the plain name when it lists none.
     pub fn read(site_root: &Path) -> Bundle {
-        let plain = Bundle {
-            name: app::OUTPUT_NAME.into(),
-            content_named: false,
-        };
+        let plain = Bundle { content_name: None };
         let manifest = site_root.join(MANIFEST);
         let Ok(listed) = std::fs::read_to_string(&manifest) else {
             return plain;
@@ -55,23 +51,22 @@ impl Bundle {
             );
         }
         Bundle {
-            name: listed.into(),
-            content_named: true,
+            content_name: Some(listed.into()),
         }
     }
 
     /// The output name Leptos' hydration scripts and the style sheet link use: `/pkg/<name>.js` and so on.
     pub fn name(&self) -> &str {
-        &self.name
+        self.content_name.as_deref().unwrap_or(app::OUTPUT_NAME)
     }
 
     /// Whether `path` is one of the bundle's files (or their compressed copies) under a content name.
     fn holds(&self, path: &str) -> bool {
-        self.content_named
-            && path
-                .strip_prefix("/pkg/")
-                .and_then(|file| file.strip_prefix(&*self.name))
+        self.content_name.as_deref().is_some_and(|name| {
+            path.strip_prefix("/pkg/")
+                .and_then(|file| file.strip_prefix(name))
                 .is_some_and(|rest| rest.starts_with('.'))
+        })
     }
 }
 
@@ -110,8 +105,7 @@ mod tests {
 
     fn content_named(name: &str) -> Bundle {
         Bundle {
-            name: name.into(),
-            content_named: true,
+            content_name: Some(name.into()),
         }
     }
 
@@ -134,10 +128,7 @@ mod tests {
         assert!(!bundle.holds("/pkg/wxgate.js"));
         assert!(!bundle.holds("/wxgate.0123456789abcdef.js"));
         assert!(!bundle.holds("/favicon.svg"));
-        let plain = Bundle {
-            name: "wxgate".into(),
-            content_named: false,
-        };
+        let plain = Bundle { content_name: None };
         assert!(!plain.holds("/pkg/wxgate.js"));
     }
 
