@@ -45,7 +45,7 @@ fn document(options: LeptosOptions, sandbox: bool) -> impl IntoView {
                     id="wxgate-style"
                     href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name)
                 />
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <MetaTags/>
             </head>

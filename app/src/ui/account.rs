@@ -51,12 +51,6 @@ fn masked(phone: &str) -> String {
 #[component]
 fn AccountCard(account: Account) -> impl IntoView {
     let lang = expect_context::<Lang>();
-    let leave = Action::new(|_: &()| log_out());
-    Effect::new(move |_| {
-        if let Some(Ok(())) = leave.value().get() {
-            let _ = window().location().set_href("/login");
-        }
-    });
     let nickname = account
         .nickname
         .clone()
@@ -85,9 +79,24 @@ fn AccountCard(account: Account) -> impl IntoView {
                     </li>
                 }).collect_view()}
             </ul>
-            <button class="btn btn-default" data-testid="logout" on:click=move |_| { leave.dispatch(()); }>
-                {lang.pick("退出登录", "Sign out")}
-            </button>
+            <LogOut/>
         </section>
+    }
+}
+
+/// The sign-out button, which goes to the login page once the session is ended: an island.
+#[island]
+fn LogOut() -> impl IntoView {
+    let lang = crate::lang::current();
+    let leave = Action::new(|_: &()| log_out());
+    Effect::new(move |_| {
+        if let Some(Ok(())) = leave.value().get() {
+            let _ = window().location().set_href("/login");
+        }
+    });
+    view! {
+        <button class="btn btn-default" data-testid="logout" on:click=move |_| { leave.dispatch(()); }>
+            {lang.pick("退出登录", "Sign out")}
+        </button>
     }
 }

@@ -8,7 +8,21 @@ use crate::types::StatusReport;
 /// The landing page with a status card the visitor can refresh.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let lang = expect_context::<crate::lang::Lang>();
+    view! {
+        <section class="card">
+            <h1 class="title">"wxgate"</h1>
+            <p class="lead">"微信登录与微信支付，一站接入。"</p>
+            <p class="muted">"WeChat login and WeChat Pay for your product."</p>
+            <a class="btn btn-primary" href="/shop" data-testid="go-shop">"去商店试试支付 · Try a payment"</a>
+            <StatusCheck/>
+        </section>
+    }
+}
+
+/// The button that asks the server for its status, and the answer: an island, hydrated in the browser.
+#[island]
+fn StatusCheck() -> impl IntoView {
+    let lang = crate::lang::current();
     // Effects run only in the browser, so the button is enabled exactly once the page has hydrated.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
@@ -18,12 +32,7 @@ pub fn HomePage() -> impl IntoView {
     let outcome = check.value();
 
     view! {
-        <section class="card">
-            <h1 class="title">"wxgate"</h1>
-            <p class="lead">"微信登录与微信支付，一站接入。"</p>
-            <p class="muted">"WeChat login and WeChat Pay for your product."</p>
-            <a class="btn btn-primary" href="/shop" data-testid="go-shop">"去商店试试支付 · Try a payment"</a>
-            <button
+        <button
                 class="btn btn-primary"
                 data-testid="check-status"
                 disabled=move || !hydrated.get() || pending.get()
@@ -33,11 +42,10 @@ pub fn HomePage() -> impl IntoView {
             >
                 {move || if pending.get() { "检查中…" } else { "检查服务状态" }}
             </button>
-            {move || outcome.get().map(|result| match result {
-                Ok(report) => view! { <StatusCard report/> }.into_any(),
-                Err(error) => view! { <p class="error" role="alert">{error.sentence(lang)}</p> }.into_any(),
-            })}
-        </section>
+        {move || outcome.get().map(|result| match result {
+            Ok(report) => view! { <StatusCard report/> }.into_any(),
+            Err(error) => view! { <p class="error" role="alert">{error.sentence(lang)}</p> }.into_any(),
+        })}
     }
 }
 

@@ -76,10 +76,11 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
-/// The way to log in for this visitor.
-#[component]
+/// The way to log in for this visitor: an island, as inside WeChat it goes on by itself and on a phone it shows
+/// the page's own address to copy.
+#[island]
 fn LoginChoice(options: LoginOptions, retry: bool) -> impl IntoView {
-    let lang = expect_context::<Lang>();
+    let lang = crate::lang::current();
     match options.browser {
         BrowserKind::WeChat => match options.wechat_start {
             Some(start) => {

@@ -8,28 +8,30 @@ use super::events::Events;
 use super::orders::OrderList;
 use super::shipments::Shipments;
 use super::{Price, Problem};
-use crate::api::shop::{fetch_admin_overview, retire_product, save_product};
+use crate::api::shop::{express_companies, fetch_admin_overview, retire_product, save_product};
 use crate::lang::Lang;
 use crate::types::money::Fen;
-use crate::types::shipping::Goods;
-use crate::types::shop::{OrderSummary, Product, ReconciliationSummary};
+use crate::types::shipping::{ExpressCompany, Goods};
+use crate::types::shop::{AdminOverview, OrderSummary, Product, ReconciliationSummary};
 use crate::types::ApiError;
 
-#[component]
+/// The whole page is an island: every section changes as the admin acts, and is fetched again after each change.
+#[island]
 pub fn AdminPage() -> impl IntoView {
-    let lang = expect_context::<Lang>();
+    let lang = crate::lang::current();
+    provide_context(lang);
     let version = RwSignal::new(0_u32);
-    let overview = Resource::new(move || version.get(), |_| fetch_admin_overview());
+    let overview = Resource::new(move || version.get(), |_| fetch_page());
     let changed = move || version.update(|version| *version += 1);
     view! {
         <section class="card admin">
             <h1 class="title">{lang.pick("管理", "Admin")}</h1>
             <Transition fallback=move || view! { <p class="muted">{lang.pick("加载中…", "Loading…")}</p> }>
                 {move || overview.get().map(|result| match result {
-                    Ok(overview) => view! {
+                    Ok((overview, companies)) => view! {
                         <PaidAfterClosing orders=overview.paid_after_closing/>
                         <h2 class="subtitle">{lang.pick("发货", "Shipping")}</h2>
-                        <Shipments shipments=overview.shipments changed/>
+                        <Shipments shipments=overview.shipments companies changed/>
                         <h2 class="subtitle">{lang.pick("最近的订单", "Recent orders")}</h2>
                         {if overview.orders.is_empty() {
                             view! { <p class="muted">{lang.pick("还没有订单。", "No orders yet.")}</p> }.into_any()
@@ -51,6 +53,22 @@ pub fn AdminPage() -> impl IntoView {
             </Transition>
         </section>
     }
+}
+
+/// The overview, and WeChat's express companies when a shipment has physical goods to dispatch (asked only then).
+/// One resource for both: a resource read inside another's `Transition` does not hydrate in an island.
+async fn fetch_page() -> Result<(AdminOverview, Result<Vec<ExpressCompany>, ApiError>), ApiError> {
+    let overview = fetch_admin_overview().await?;
+    let needed = overview
+        .shipments
+        .iter()
+        .any(|shipment| shipment.goods == Goods::Physical);
+    let companies = if needed {
+        express_companies().await
+    } else {
+        Ok(Vec::new())
+    };
+    Ok((overview, companies))
 }
 
 /// Orders closed here that WeChat Pay took money for anyway: each must be refunded, from its order page's refund

@@ -2,7 +2,7 @@
 //! order; paying happens on the order's page.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 use super::{Price, Problem};
 use crate::api::shop::{find_product, list_products, place_order};
@@ -62,19 +62,19 @@ pub fn ProductPage() -> impl IntoView {
     }
 }
 
-/// The product with a quantity and the buy button; buying places the order and opens its page.
-#[component]
+/// The product with a quantity and the buy button; buying places the order and opens its page. An island.
+#[island]
 fn Buy(product: Product) -> impl IntoView {
-    let lang = expect_context::<Lang>();
+    let lang = crate::lang::current();
+    provide_context(lang);
     let quantity = RwSignal::new(1_i64);
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     let product_id = product.id.clone();
     let place = Action::new(move |count: &i64| place_order(product_id.clone(), *count));
-    let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(order_id)) = place.value().get() {
-            navigate(&format!("/orders/{order_id}"), Default::default());
+            let _ = window().location().set_href(&format!("/orders/{order_id}"));
         }
     });
     let here = format!("/shop/{}", product.id);

@@ -26,11 +26,33 @@ pub fn OrderPage() -> impl IntoView {
     let lang = expect_context::<Lang>();
     let params = use_params_map();
     let query = use_query_map();
-    let order_id = move || params.read().get("id").unwrap_or_default();
-    let returned = move || query.read().get("returned").is_some();
+    let order_id = params.read_untracked().get("id").unwrap_or_default();
+    let returned = query.read_untracked().get("returned").is_some();
+    // How to pay is asked of the server while it renders the page (paying again reuses the order's live prepay),
+    // and handed to the island as it is.
+    let id = order_id.clone();
+    let step = Resource::new(move || id.clone(), pay_order);
+    view! {
+        <Suspense fallback=move || view! { <section class="card"><p class="muted">{lang.pick("正在准备支付…", "Preparing the payment…")}</p></section> }>
+            {move || step.get().map(|step| view! { <LiveOrder order_id=order_id.clone() returned step/> })}
+        </Suspense>
+    }
+}
+
+/// The order kept live and its payment: an island, hydrated in the browser. `returned` says the visitor came back
+/// from WeChat Pay's page; `step` is how this browser pays, or why it cannot.
+#[island]
+fn LiveOrder(
+    order_id: String,
+    returned: bool,
+    step: Result<PaymentStep, ApiError>,
+) -> impl IntoView {
+    let lang = crate::lang::current();
+    provide_context(lang);
     let polls = RwSignal::new(0_u32);
+    let id = order_id.clone();
     let detail = Resource::new(
-        move || (order_id(), polls.get()),
+        move || (id.clone(), polls.get()),
         |(id, poll)| fetch_order(id, poll % ASK_WECHAT_EVERY == 0),
     );
     // True until the order is seen paid, closed or expired: the same on the server and at hydration, then kept up
@@ -40,7 +62,7 @@ pub fn OrderPage() -> impl IntoView {
     let live = RwSignal::new(true);
     // Whether this visit saw the order unpaid (or came back from WeChat Pay's page): then its payment happened now,
     // and a product's checkout goes back to the product.
-    let paying_now = RwSignal::new(returned());
+    let paying_now = RwSignal::new(returned);
     Effect::new(move |_| {
         if let Some(Ok(order)) = detail.get() {
             if order.payable {
@@ -77,21 +99,22 @@ pub fn OrderPage() -> impl IntoView {
     // Asks WeChat Pay on the next poll, e.g. right after the pay sheet said ok.
     let ask_now =
         move || polls.update(|poll| *poll = (*poll / ASK_WECHAT_EVERY + 1) * ASK_WECHAT_EVERY);
-    let here = move || format!("/orders/{}", order_id());
+    let here = format!("/orders/{order_id}");
+    let pay_here = here.clone();
 
     view! {
         <section class="card order">
             <Transition fallback=move || view! { <p class="muted">{lang.pick("加载中…", "Loading…")}</p> }>
                 {move || detail.get().map(|result| match result {
                     Ok(order) => view! { <OrderCard order on_refunded=move || polls.update(|poll| *poll += 1)/> }.into_any(),
-                    Err(error) => view! { <Problem error next=here()/> }.into_any(),
+                    Err(error) => view! { <Problem error next=here.clone()/> }.into_any(),
                 })}
             </Transition>
             <Show when=move || waiting.get()>
-                {move || returned().then(|| view! {
+                {returned.then(|| view! {
                     <p class="muted" data-testid="confirming">{lang.pick("正在确认支付结果…", "Checking the payment…")}</p>
                 })}
-                <PayPanel order_id=order_id() on_paid=ask_now/>
+                <PayPanel step=step.clone() here=pay_here.clone() on_paid=ask_now/>
             </Show>
         </section>
     }
@@ -178,36 +201,34 @@ fn refund_label(lang: Lang, status: RefundStatus) -> &'static str {
     }
 }
 
-/// How to pay from this browser, asked of the server once the panel shows.
+/// How to pay from this browser.
 #[component]
-fn PayPanel(order_id: String, on_paid: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+fn PayPanel(
+    step: Result<PaymentStep, ApiError>,
+    here: String,
+    on_paid: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let lang = expect_context::<Lang>();
-    let here = format!("/orders/{order_id}");
-    let step = Resource::new(move || order_id.clone(), pay_order);
-    view! {
-        <Suspense fallback=move || view! { <p class="muted">{lang.pick("正在准备支付…", "Preparing the payment…")}</p> }>
-            {move || step.get().map(|result| match result {
-                Ok(PaymentStep::Qr { image, sandbox_scan }) => view! {
-                    <p class="lead">{lang.pick("请用微信扫码支付", "Scan with WeChat to pay")}</p>
-                    <img class="pay-qr" src=image alt=lang.pick("微信支付二维码", "WeChat Pay QR code") data-testid="pay-qr"/>
-                    <p class="muted">{lang.pick("支付完成后本页会自动更新。", "This page updates by itself once you have paid.")}</p>
-                    {sandbox_scan.map(|link| view! {
-                        <a class="link" href=link rel="external" target="_blank" data-testid="sandbox-scan">
-                            {lang.pick("沙盒：在“手机”上打开这个二维码", "Sandbox: open this QR on the \"phone\"")}
-                        </a>
-                    })}
-                }
-                .into_any(),
-                Ok(PaymentStep::Redirect(url)) => view! {
-                    <a class="btn btn-primary" href=url rel="external" data-testid="pay-h5">{lang.pick("去微信支付", "Pay with WeChat")}</a>
-                }
-                .into_any(),
-                Ok(PaymentStep::Bridge(params)) => view! { <BridgeButton params on_paid/> }.into_any(),
-                // Paid or closed by now: the order card says so.
-                Err(ApiError::Shop(ShopProblem::NotPayable)) => ().into_any(),
-                Err(error) => view! { <Problem error next=here.clone()/> }.into_any(),
+    match step {
+        Ok(PaymentStep::Qr { image, sandbox_scan }) => view! {
+            <p class="lead">{lang.pick("请用微信扫码支付", "Scan with WeChat to pay")}</p>
+            <img class="pay-qr" src=image alt=lang.pick("微信支付二维码", "WeChat Pay QR code") data-testid="pay-qr"/>
+            <p class="muted">{lang.pick("支付完成后本页会自动更新。", "This page updates by itself once you have paid.")}</p>
+            {sandbox_scan.map(|link| view! {
+                <a class="link" href=link rel="external" target="_blank" data-testid="sandbox-scan">
+                    {lang.pick("沙盒：在“手机”上打开这个二维码", "Sandbox: open this QR on the \"phone\"")}
+                </a>
             })}
-        </Suspense>
+        }
+        .into_any(),
+        Ok(PaymentStep::Redirect(url)) => view! {
+            <a class="btn btn-primary" href=url rel="external" data-testid="pay-h5">{lang.pick("去微信支付", "Pay with WeChat")}</a>
+        }
+        .into_any(),
+        Ok(PaymentStep::Bridge(params)) => view! { <BridgeButton params on_paid/> }.into_any(),
+        // Paid or closed by now: the order card says so.
+        Err(ApiError::Shop(ShopProblem::NotPayable)) => ().into_any(),
+        Err(error) => view! { <Problem error next=here/> }.into_any(),
     }
 }
 

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::shop::{dispatch_order, express_companies, retry_shipping};
+use crate::api::shop::{dispatch_order, retry_shipping};
 use crate::lang::Lang;
 use crate::types::shipping::{ExpressCompany, Goods, ShipmentSummary, ShippingState};
 use crate::types::ApiError;
@@ -13,6 +13,7 @@ use crate::types::ApiError;
 #[component]
 pub fn Shipments(
     shipments: Vec<ShipmentSummary>,
+    companies: Result<Vec<ExpressCompany>, ApiError>,
     changed: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let lang = expect_context::<Lang>();
@@ -25,19 +26,6 @@ pub fn Shipments(
         }
         .into_any();
     }
-    let any_physical = shipments
-        .iter()
-        .any(|shipment| shipment.goods == Goods::Physical);
-    let companies = Resource::new(
-        move || any_physical,
-        |needed| async move {
-            if needed {
-                express_companies().await
-            } else {
-                Ok(Vec::new())
-            }
-        },
-    );
     view! {
         <ul class="orders" data-testid="shipments">
             {shipments.into_iter().map(|shipment| view! {
@@ -52,7 +40,7 @@ pub fn Shipments(
                         </p>
                     })}
                     {(shipment.goods == Goods::Physical).then(|| view! {
-                        <DispatchForm shipment=shipment.clone() companies changed/>
+                        <DispatchForm shipment=shipment.clone() companies=companies.clone() changed/>
                     })}
                     {(shipment.state == ShippingState::Failed).then(|| view! {
                         <RetryButton order_id=shipment.order_id.clone() changed/>
@@ -68,7 +56,7 @@ pub fn Shipments(
 #[component]
 fn DispatchForm(
     shipment: ShipmentSummary,
-    companies: Resource<Result<Vec<ExpressCompany>, ApiError>>,
+    companies: Result<Vec<ExpressCompany>, ApiError>,
     changed: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let lang = expect_context::<Lang>();
@@ -105,8 +93,7 @@ fn DispatchForm(
     view! {
         <form class="product-editor" on:submit=submit data-testid="dispatch-form">
             <label>{lang.pick("快递公司", "Express company")}
-                <Transition fallback=move || view! { <span class="muted">{lang.pick("加载中…", "Loading…")}</span> }>
-                    {move || companies.get().map(|listed| match listed {
+                {match companies {
                         Ok(listed) => view! {
                             <select on:change=move |event| company.set(event_target_value(&event)) data-testid="express-company">
                                 <option value="" selected=move || company.get().is_empty()>{lang.pick("请选择", "Pick one")}</option>
@@ -119,8 +106,7 @@ fn DispatchForm(
                             </select>
                         }.into_any(),
                         Err(error) => view! { <span class="error">{error.sentence(lang)}</span> }.into_any(),
-                    })}
-                </Transition>
+                    }}
             </label>
             <label>{lang.pick("运单号", "Tracking number")}
                 <input prop:value=tracking_no on:input=move |event| tracking_no.set(event_target_value(&event)) data-testid="tracking-no"/>

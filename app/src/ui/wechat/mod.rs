@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_location;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -48,13 +47,11 @@ pub async fn request_payment(params: &JsapiPayParams) -> String {
         .unwrap_or_else(|| "get_brand_wcpay_request:fail".to_owned())
 }
 
-/// Inside WeChat, configures the JS-SDK again for every page the visitor goes to (the signature covers the URL).
-#[component]
+/// Inside WeChat, configures the JS-SDK for the page (the signature covers its URL): an island, run once per page
+/// load in the browser, and every page the visitor goes to is loaded from the server.
+#[island]
 pub fn WeChatPage() -> impl IntoView {
-    let location = use_location();
     Effect::new(move |_| {
-        // Tracked so the effect runs again on every navigation.
-        let _ = (location.pathname.get(), location.search.get());
         if !in_wechat() {
             return;
         }
