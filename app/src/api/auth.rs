@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::types::{Account, ApiError, LoginOptions};
 
 /// How this visitor can log in; for a desktop, the QR frame is started now and tied to this browser's session.
-#[server(prefix = "/api/fn", endpoint = "login_options")]
+#[server(prefix = "/api/fn", endpoint = "login_options", output = crate::api::codec::JsonText)]
 pub async fn fetch_login_options(next: String) -> Result<LoginOptions, ApiError> {
     use crate::ssr::auth::{oauth, session};
     use crate::ssr::bounds;
@@ -57,7 +57,7 @@ pub async fn fetch_login_options(next: String) -> Result<LoginOptions, ApiError>
 }
 
 /// The signed-in user, or `None`.
-#[server(prefix = "/api/fn", endpoint = "account")]
+#[server(prefix = "/api/fn", endpoint = "account", output = crate::api::codec::JsonText)]
 pub async fn current_account() -> Result<Option<Account>, ApiError> {
     use crate::ssr::auth::account::{self, SignedIn};
     use crate::types::channel::BrowserKind;
@@ -97,7 +97,7 @@ pub async fn current_account() -> Result<Option<Account>, ApiError> {
 }
 
 /// Ends the session.
-#[server(prefix = "/api/fn", endpoint = "log_out")]
+#[server(prefix = "/api/fn", endpoint = "log_out", output = crate::api::codec::JsonText)]
 pub async fn log_out() -> Result<(), ApiError> {
     let session: tower_sessions::Session = super::from_request().await?;
     crate::ssr::auth::session::sign_out(&session)

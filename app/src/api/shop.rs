@@ -23,14 +23,14 @@ async fn signed_in() -> Result<(crate::ssr::context::AppContext, String), ApiErr
 }
 
 /// What is on sale.
-#[server(prefix = "/api/fn", endpoint = "products")]
+#[server(prefix = "/api/fn", endpoint = "products", output = crate::api::codec::JsonText)]
 pub async fn list_products() -> Result<Vec<Product>, ApiError> {
     let context = super::app_context()?;
     Ok(crate::ssr::payments::catalogue::list(&context).await?)
 }
 
 /// One product on sale.
-#[server(prefix = "/api/fn", endpoint = "product")]
+#[server(prefix = "/api/fn", endpoint = "product", output = crate::api::codec::JsonText)]
 pub async fn find_product(id: String) -> Result<Product, ApiError> {
     use crate::ssr::bounds;
     use crate::ssr::payments::{views, PaymentError};
@@ -47,7 +47,7 @@ pub async fn find_product(id: String) -> Result<Product, ApiError> {
 }
 
 /// A new order of `quantity` × `product_id`, priced here; returns its id.
-#[server(prefix = "/api/fn", endpoint = "place_order")]
+#[server(prefix = "/api/fn", endpoint = "place_order", output = crate::api::codec::JsonText)]
 pub async fn place_order(product_id: String, quantity: i64) -> Result<String, ApiError> {
     use crate::ssr::bounds;
     use crate::ssr::payments::checkout;
@@ -60,7 +60,7 @@ pub async fn place_order(product_id: String, quantity: i64) -> Result<String, Ap
 
 /// The order as its page shows it; `ask_wechat` asks WeChat Pay while the payment is pending (the page polls the
 /// database every second and asks WeChat now and then).
-#[server(prefix = "/api/fn", endpoint = "order")]
+#[server(prefix = "/api/fn", endpoint = "order", output = crate::api::codec::JsonText)]
 pub async fn fetch_order(order_id: String, ask_wechat: bool) -> Result<OrderDetail, ApiError> {
     use crate::ssr::bounds;
 
@@ -71,7 +71,7 @@ pub async fn fetch_order(order_id: String, ask_wechat: bool) -> Result<OrderDeta
 
 /// How to pay the order from this browser: the pay bridge inside WeChat, WeChat Pay's H5 page on a phone, a QR on
 /// a desktop. Paying again reuses the order's live prepay.
-#[server(prefix = "/api/fn", endpoint = "pay_order")]
+#[server(prefix = "/api/fn", endpoint = "pay_order", output = crate::api::codec::JsonText)]
 pub async fn pay_order(order_id: String) -> Result<PaymentStep, ApiError> {
     use crate::ssr::bounds;
     use crate::ssr::payments::checkout::{self, Payment};
@@ -109,7 +109,7 @@ pub async fn pay_order(order_id: String) -> Result<PaymentStep, ApiError> {
 }
 
 /// The signed-in buyer's orders, newest first.
-#[server(prefix = "/api/fn", endpoint = "my_orders")]
+#[server(prefix = "/api/fn", endpoint = "my_orders", output = crate::api::codec::JsonText)]
 pub async fn my_orders() -> Result<Vec<OrderSummary>, ApiError> {
     use crate::ssr::payments::{orders, views};
 
@@ -119,7 +119,7 @@ pub async fn my_orders() -> Result<Vec<OrderSummary>, ApiError> {
 }
 
 /// The admin page: everyone's recent orders, the catalogue and the latest reconciliations.
-#[server(prefix = "/api/fn", endpoint = "admin")]
+#[server(prefix = "/api/fn", endpoint = "admin", output = crate::api::codec::JsonText)]
 pub async fn fetch_admin_overview() -> Result<AdminOverview, ApiError> {
     let (context, user_id) = signed_in().await?;
     Ok(crate::ssr::payments::admin::overview(&context, &user_id).await?)
@@ -127,7 +127,7 @@ pub async fn fetch_admin_overview() -> Result<AdminOverview, ApiError> {
 
 /// Refunds `refund_fen` of an order; admins only. The page makes `request_id` once per refund it means, so a
 /// retried click is the same refund.
-#[server(prefix = "/api/fn", endpoint = "refund")]
+#[server(prefix = "/api/fn", endpoint = "refund", output = crate::api::codec::JsonText)]
 pub async fn refund_order(
     order_id: String,
     refund_fen: Fen,
@@ -161,7 +161,7 @@ pub async fn refund_order(
 }
 
 /// Puts a product on sale or changes it; admins only.
-#[server(prefix = "/api/fn", endpoint = "save_product")]
+#[server(prefix = "/api/fn", endpoint = "save_product", output = crate::api::codec::JsonText)]
 pub async fn save_product(
     id: String,
     name: String,
@@ -200,7 +200,7 @@ pub async fn save_product(
 }
 
 /// Takes a product off sale; admins only.
-#[server(prefix = "/api/fn", endpoint = "retire_product")]
+#[server(prefix = "/api/fn", endpoint = "retire_product", output = crate::api::codec::JsonText)]
 pub async fn retire_product(id: String) -> Result<(), ApiError> {
     use crate::ssr::bounds;
     use crate::ssr::payments::catalogue;
@@ -212,7 +212,7 @@ pub async fn retire_product(id: String) -> Result<(), ApiError> {
 }
 
 /// WeChat's express companies, for the dispatch form; admins only.
-#[server(prefix = "/api/fn", endpoint = "express_companies")]
+#[server(prefix = "/api/fn", endpoint = "express_companies", output = crate::api::codec::JsonText)]
 pub async fn express_companies() -> Result<Vec<ExpressCompany>, ApiError> {
     let (context, user_id) = signed_in().await?;
     Ok(crate::ssr::shipping::dispatch::companies(&context, &user_id).await?)
@@ -220,7 +220,7 @@ pub async fn express_companies() -> Result<Vec<ExpressCompany>, ApiError> {
 
 /// Dispatches the physical goods of a paid mini-program order: the express company's `delivery_id`, the tracking
 /// number and (SF Express only) the receiver's phone; WeChat is told at once. Admins only.
-#[server(prefix = "/api/fn", endpoint = "dispatch_order")]
+#[server(prefix = "/api/fn", endpoint = "dispatch_order", output = crate::api::codec::JsonText)]
 pub async fn dispatch_order(
     order_id: String,
     express_company: String,
@@ -258,7 +258,7 @@ pub async fn dispatch_order(
 }
 
 /// Tries a failed shipping report again, now; admins only.
-#[server(prefix = "/api/fn", endpoint = "retry_shipping")]
+#[server(prefix = "/api/fn", endpoint = "retry_shipping", output = crate::api::codec::JsonText)]
 pub async fn retry_shipping(order_id: String) -> Result<(), ApiError> {
     use crate::ssr::bounds;
 
@@ -268,7 +268,7 @@ pub async fn retry_shipping(order_id: String) -> Result<(), ApiError> {
 }
 
 /// Sends an event to the product again: due now, on a fresh schedule, with the same `webhook-id`; admins only.
-#[server(prefix = "/api/fn", endpoint = "resend_event")]
+#[server(prefix = "/api/fn", endpoint = "resend_event", output = crate::api::codec::JsonText)]
 pub async fn resend_event(event_id: String) -> Result<(), ApiError> {
     use crate::ssr::bounds;
 

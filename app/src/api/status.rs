@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::types::{ApiError, StatusReport};
 
 /// Reads the database and the visitor's session and reports what answered.
-#[server(prefix = "/api/fn", endpoint = "check_status")]
+#[server(prefix = "/api/fn", endpoint = "check_status", output = crate::api::codec::JsonText)]
 pub async fn check_status() -> Result<StatusReport, ApiError> {
     use crate::ssr::status;
 

@@ -7,7 +7,7 @@ use crate::types::ApiError;
 
 /// `wx.config` for the page at `url` (the browser's `location.href`; the `#…` is dropped before signing) and its
 /// share card titled `title`; `None` outside WeChat or without an official account.
-#[server(prefix = "/api/fn", endpoint = "wechat_page")]
+#[server(prefix = "/api/fn", endpoint = "wechat_page", output = crate::api::codec::JsonText)]
 pub async fn sign_wechat_page(
     url: String,
     title: String,

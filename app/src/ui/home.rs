@@ -1,5 +1,6 @@
 //! The first page: shows that SSR, hydration, a server function, the database and the session all work.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::api::status::check_status;
@@ -43,8 +44,8 @@ fn StatusCheck() -> impl IntoView {
                 {move || if pending.get() { "检查中…" } else { "检查服务状态" }}
             </button>
         {move || outcome.get().map(|result| match result {
-            Ok(report) => view! { <StatusCard report/> }.into_any(),
-            Err(error) => view! { <p class="error" role="alert">{error.sentence(lang)}</p> }.into_any(),
+            Ok(report) => Either::Left(view! { <StatusCard report/> }),
+            Err(error) => Either::Right(view! { <p class="error" role="alert">{error.sentence(lang)}</p> }),
         })}
     }
 }

@@ -1,6 +1,7 @@
 //! The login page: inside WeChat it goes straight to the official account's login; on a desktop it shows WeChat's
 //! QR; on a phone outside WeChat it explains how to open the page in WeChat, or to scan WeChat's QR page with another.
 
+use leptos::either::EitherOf4;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -81,43 +82,35 @@ pub fn LoginPage() -> impl IntoView {
 #[island]
 fn LoginChoice(options: LoginOptions, retry: bool) -> impl IntoView {
     let lang = crate::lang::current();
-    match options.browser {
-        BrowserKind::WeChat => match options.wechat_start {
-            Some(start) => {
-                // Inside WeChat the login is silent: go at once, unless the visitor just came back from a failure.
-                let target = start.clone();
-                Effect::new(move |_| {
-                    if !retry {
-                        let _ = window().location().set_href(&target);
-                    }
-                });
-                view! {
-                    <p class="muted">{lang.pick("正在通过微信登录…", "Signing in with WeChat…")}</p>
-                    <a class="btn btn-primary" href=start rel="external" data-testid="wechat-login">{lang.pick("微信登录", "Sign in with WeChat")}</a>
+    match (options.browser, options.wechat_start, options.qr_frame) {
+        (BrowserKind::WeChat, Some(start), _) => {
+            // Inside WeChat the login is silent: go at once, unless the visitor just came back from a failure.
+            let target = start.clone();
+            Effect::new(move |_| {
+                if !retry {
+                    let _ = window().location().set_href(&target);
                 }
-                .into_any()
-            }
-            None => disabled(lang).into_any(),
-        },
-        BrowserKind::Desktop => match options.qr_frame {
-            Some(frame) => view! {
-                <p class="muted">{lang.pick("请使用微信扫描二维码登录", "Scan the QR code with WeChat to sign in")}</p>
-                <iframe class="qr-frame" src=frame title="WeChat QR login" data-testid="qr-frame"></iframe>
-                {options.qr_page_start.map(|page| view! {
-                    <a class="link" href=page rel="external">{lang.pick("二维码无法显示？打开微信登录页", "QR not showing? Open WeChat's login page")}</a>
-                })}
-            }
-            .into_any(),
-            None => disabled(lang).into_any(),
-        },
-        BrowserKind::Mobile => {
+            });
+            EitherOf4::A(view! {
+                <p class="muted">{lang.pick("正在通过微信登录…", "Signing in with WeChat…")}</p>
+                <a class="btn btn-primary" href=start rel="external" data-testid="wechat-login">{lang.pick("微信登录", "Sign in with WeChat")}</a>
+            })
+        }
+        (BrowserKind::Desktop, _, Some(frame)) => EitherOf4::B(view! {
+            <p class="muted">{lang.pick("请使用微信扫描二维码登录", "Scan the QR code with WeChat to sign in")}</p>
+            <iframe class="qr-frame" src=frame title="WeChat QR login" data-testid="qr-frame"></iframe>
+            {options.qr_page_start.map(|page| view! {
+                <a class="link" href=page rel="external">{lang.pick("二维码无法显示？打开微信登录页", "QR not showing? Open WeChat's login page")}</a>
+            })}
+        }),
+        (BrowserKind::Mobile, _, _) => {
             let link = RwSignal::new(String::new());
             Effect::new(move |_| {
                 if let Ok(href) = window().location().href() {
                     link.set(href);
                 }
             });
-            view! {
+            EitherOf4::C(view! {
                 <p class="lead">{lang.pick("请在微信中打开本页面登录", "Open this page in WeChat to sign in")}</p>
                 <p class="muted">
                     {lang.pick(
@@ -135,9 +128,10 @@ fn LoginChoice(options: LoginOptions, retry: bool) -> impl IntoView {
                         {lang.pick("或者：用另一台手机上的微信扫码登录", "Or sign in by scanning a QR with WeChat on another phone")}
                     </a>
                 })}
-            }
-            .into_any()
+            })
         }
+        // This way of logging in is not configured.
+        _ => EitherOf4::D(disabled(lang)),
     }
 }
 

@@ -2,6 +2,7 @@
 //! form), mini-program shipments to dispatch or failing, everyone's recent orders (refunds are made on an order's page), the catalogue, where products are added,
 //! changed or taken off sale, the latest days checked against WeChat Pay's bill, and the events sent to the product.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::events::Events;
@@ -28,15 +29,15 @@ pub fn AdminPage() -> impl IntoView {
             <h1 class="title">{lang.pick("管理", "Admin")}</h1>
             <Transition fallback=move || view! { <p class="muted">{lang.pick("加载中…", "Loading…")}</p> }>
                 {move || overview.get().map(|result| match result {
-                    Ok((overview, companies)) => view! {
+                    Ok((overview, companies)) => Either::Left(view! {
                         <PaidAfterClosing orders=overview.paid_after_closing/>
                         <h2 class="subtitle">{lang.pick("发货", "Shipping")}</h2>
                         <Shipments shipments=overview.shipments companies changed/>
                         <h2 class="subtitle">{lang.pick("最近的订单", "Recent orders")}</h2>
                         {if overview.orders.is_empty() {
-                            view! { <p class="muted">{lang.pick("还没有订单。", "No orders yet.")}</p> }.into_any()
+                            Either::Left(view! { <p class="muted">{lang.pick("还没有订单。", "No orders yet.")}</p> })
                         } else {
-                            view! { <OrderList orders=overview.orders/> }.into_any()
+                            Either::Right(view! { <OrderList orders=overview.orders/> })
                         }}
                         <h2 class="subtitle">{lang.pick("商品", "Products")}</h2>
                         {overview.products.into_iter().map(|product| view! { <ProductEditor product=Some(product) changed/> }).collect_view()}
@@ -46,9 +47,8 @@ pub fn AdminPage() -> impl IntoView {
                         <Reconciliations days=overview.reconciliations/>
                         <h2 class="subtitle">{lang.pick("发给产品的事件", "Events for the product")}</h2>
                         <Events overview=overview.events changed/>
-                    }
-                    .into_any(),
-                    Err(error) => view! { <Problem error next="/admin"/> }.into_any(),
+                    }),
+                    Err(error) => Either::Right(view! { <Problem error next="/admin"/> }),
                 })}
             </Transition>
         </section>
@@ -207,17 +207,16 @@ fn ProductEditor(
 fn Reconciliations(days: Vec<ReconciliationSummary>) -> impl IntoView {
     let lang = expect_context::<Lang>();
     if days.is_empty() {
-        return view! {
+        return Either::Left(view! {
             <p class="muted" data-testid="reconciliations">
                 {lang.pick(
                     "还没有对账。wxgate 每天早上（WXGATE_RECONCILE_AT）核对前一天的微信支付交易账单，也可以运行 wxgate reconcile。",
                     "Nothing checked yet. Each morning (WXGATE_RECONCILE_AT) wxgate checks the day before against WeChat Pay's trade bill; wxgate reconcile checks any day.",
                 )}
             </p>
-        }
-        .into_any();
+        });
     }
-    view! {
+    Either::Right(view! {
         <ul class="reconciliations" data-testid="reconciliations">
             {days.into_iter().map(|day| view! {
                 <li class="reconciliation" data-date=day.bill_date.clone() data-outcome=day.outcome.as_str()>
@@ -234,6 +233,5 @@ fn Reconciliations(days: Vec<ReconciliationSummary>) -> impl IntoView {
                 </li>
             }).collect_view()}
         </ul>
-    }
-    .into_any()
+    })
 }

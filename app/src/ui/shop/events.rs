@@ -1,6 +1,7 @@
 //! The admin page's events section: where events for the product go, whether the endpoint has been failing, and
 //! the recent deliveries, each with its attempts and last answer; one not delivered can be sent again.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::api::shop::resend_event;
@@ -14,17 +15,15 @@ pub fn Events(
 ) -> impl IntoView {
     let lang = expect_context::<Lang>();
     let endpoint = match &overview.endpoint {
-        Some(endpoint) => view! {
+        Some(endpoint) => Either::Left(view! {
             <p class="muted" data-testid="events-endpoint">{lang.pick("发送到 ", "Sent to ")}<code>{endpoint.clone()}</code></p>
-        }
-        .into_any(),
-        None => view! {
+        }),
+        None => Either::Right(view! {
             <p class="muted" data-testid="events-endpoint">{lang.pick(
                 "没有设置 WXGATE_EVENTS_URL：事件只保存，不发送。",
                 "WXGATE_EVENTS_URL is not set: events are kept, not sent.",
             )}</p>
-        }
-        .into_any(),
+        }),
     };
     let failing = overview.failing_since.map(|since| {
         view! {
@@ -42,14 +41,15 @@ pub fn Events(
         }
     });
     let deliveries = if overview.deliveries.is_empty() {
-        view! { <p class="muted" data-testid="deliveries">{lang.pick("还没有事件。", "No events yet.")}</p> }.into_any()
+        Either::Left(
+            view! { <p class="muted" data-testid="deliveries">{lang.pick("还没有事件。", "No events yet.")}</p> },
+        )
     } else {
-        view! {
+        Either::Right(view! {
             <ul class="orders" data-testid="deliveries">
                 {overview.deliveries.into_iter().map(|delivery| view! { <Delivery delivery changed/> }).collect_view()}
             </ul>
-        }
-        .into_any()
+        })
     };
     view! { {endpoint} {failing} {deliveries} }
 }

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use leptos::either::{Either, EitherOf5};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -106,8 +107,8 @@ fn LiveOrder(
         <section class="card order">
             <Transition fallback=move || view! { <p class="muted">{lang.pick("加载中…", "Loading…")}</p> }>
                 {move || detail.get().map(|result| match result {
-                    Ok(order) => view! { <OrderCard order on_refunded=move || polls.update(|poll| *poll += 1)/> }.into_any(),
-                    Err(error) => view! { <Problem error next=here.clone()/> }.into_any(),
+                    Ok(order) => Either::Left(view! { <OrderCard order on_refunded=move || polls.update(|poll| *poll += 1)/> }),
+                    Err(error) => Either::Right(view! { <Problem error next=here.clone()/> }),
                 })}
             </Transition>
             <Show when=move || waiting.get()>
@@ -144,19 +145,19 @@ fn OrderCard(
             {status_label(lang, order.status)}
         </p>
         {if order.paid_after_closing {
-            Some(view! {
+            Some(Either::Left(view! {
                 <p class="error" data-testid="paid-after-closing">{lang.pick(
                     "订单关闭后微信支付仍收到了这笔付款，订单不会发货，请退款。",
                     "WeChat Pay took this payment after the order was closed: it will not be delivered, so refund it.",
                 )}</p>
-            }.into_any())
+            }))
         } else {
-            order.flagged.then(|| view! {
+            order.flagged.then(|| Either::Right(view! {
                 <p class="error">{lang.pick(
                     "收到了一笔金额不符的支付，已标记待人工核对。",
                     "A payment that did not match this order arrived; it is flagged for a person to check.",
                 )}</p>
-            }.into_any())
+            }))
         }}
         <dl class="status">
             <div class="status-row"><dt>{lang.pick("订单号", "Order number")}</dt><dd>{order.out_trade_no.clone()}</dd></div>
@@ -210,7 +211,10 @@ fn PayPanel(
 ) -> impl IntoView {
     let lang = expect_context::<Lang>();
     match step {
-        Ok(PaymentStep::Qr { image, sandbox_scan }) => view! {
+        Ok(PaymentStep::Qr {
+            image,
+            sandbox_scan,
+        }) => EitherOf5::A(view! {
             <p class="lead">{lang.pick("请用微信扫码支付", "Scan with WeChat to pay")}</p>
             <img class="pay-qr" src=image alt=lang.pick("微信支付二维码", "WeChat Pay QR code") data-testid="pay-qr"/>
             <p class="muted">{lang.pick("支付完成后本页会自动更新。", "This page updates by itself once you have paid.")}</p>
@@ -219,16 +223,14 @@ fn PayPanel(
                     {lang.pick("沙盒：在“手机”上打开这个二维码", "Sandbox: open this QR on the \"phone\"")}
                 </a>
             })}
-        }
-        .into_any(),
-        Ok(PaymentStep::Redirect(url)) => view! {
+        }),
+        Ok(PaymentStep::Redirect(url)) => EitherOf5::B(view! {
             <a class="btn btn-primary" href=url rel="external" data-testid="pay-h5">{lang.pick("去微信支付", "Pay with WeChat")}</a>
-        }
-        .into_any(),
-        Ok(PaymentStep::Bridge(params)) => view! { <BridgeButton params on_paid/> }.into_any(),
+        }),
+        Ok(PaymentStep::Bridge(params)) => EitherOf5::C(view! { <BridgeButton params on_paid/> }),
         // Paid or closed by now: the order card says so.
-        Err(ApiError::Shop(ShopProblem::NotPayable)) => ().into_any(),
-        Err(error) => view! { <Problem error next=here/> }.into_any(),
+        Err(ApiError::Shop(ShopProblem::NotPayable)) => EitherOf5::D(()),
+        Err(error) => EitherOf5::E(view! { <Problem error next=here/> }),
     }
 }
 

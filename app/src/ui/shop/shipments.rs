@@ -3,6 +3,7 @@
 //! receiver's phone for SF Express); a report WeChat refused shows why and how often it was tried; a FAILED one can
 //! be tried again.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::api::shop::{dispatch_order, retry_shipping};
@@ -18,15 +19,14 @@ pub fn Shipments(
 ) -> impl IntoView {
     let lang = expect_context::<Lang>();
     if shipments.is_empty() {
-        return view! {
+        return Either::Left(view! {
             <p class="muted" data-testid="shipments">{lang.pick(
                 "没有待发货或同步失败的订单。",
                 "Nothing to dispatch, and every shipping report went through.",
             )}</p>
-        }
-        .into_any();
+        });
     }
-    view! {
+    Either::Right(view! {
         <ul class="orders" data-testid="shipments">
             {shipments.into_iter().map(|shipment| view! {
                 <li class="shipment" data-order=shipment.order_id.clone() data-state=shipment.state.as_str()>
@@ -48,8 +48,7 @@ pub fn Shipments(
                 </li>
             }).collect_view()}
         </ul>
-    }
-    .into_any()
+    })
 }
 
 /// Express company, tracking number and (SF Express) the receiver's phone for one order's physical goods.
@@ -94,7 +93,7 @@ fn DispatchForm(
         <form class="product-editor" on:submit=submit data-testid="dispatch-form">
             <label>{lang.pick("快递公司", "Express company")}
                 {match companies {
-                        Ok(listed) => view! {
+                        Ok(listed) => Either::Left(view! {
                             <select on:change=move |event| company.set(event_target_value(&event)) data-testid="express-company">
                                 <option value="" selected=move || company.get().is_empty()>{lang.pick("请选择", "Pick one")}</option>
                                 {listed.into_iter().map(|listed| {
@@ -104,8 +103,8 @@ fn DispatchForm(
                                     }
                                 }).collect_view()}
                             </select>
-                        }.into_any(),
-                        Err(error) => view! { <span class="error">{error.sentence(lang)}</span> }.into_any(),
+                        }),
+                        Err(error) => Either::Right(view! { <span class="error">{error.sentence(lang)}</span> }),
                     }}
             </label>
             <label>{lang.pick("运单号", "Tracking number")}
