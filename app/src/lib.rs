@@ -1,4 +1,7 @@
 //! The wxgate Leptos app: the HTML shell, the router and the pages; server-only code lives in `ssr`.
+// The server renders islands inside pages as one nested view type (the admin page's shipping list is deepest); its
+// layout needs more than rustc's default query depth of 128.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod lang;

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::events::Events;
 use super::orders::OrderList;
 use super::shipments::Shipments;
-use super::{Price, Problem};
+use super::{reload_page, Price, Problem};
 use crate::api::shop::{express_companies, fetch_admin_overview, retire_product, save_product};
 use crate::lang::Lang;
 use crate::types::money::Fen;
@@ -16,23 +16,20 @@ use crate::types::shipping::{ExpressCompany, Goods};
 use crate::types::shop::{AdminOverview, OrderSummary, Product, ReconciliationSummary};
 use crate::types::ApiError;
 
-/// The whole page is an island: every section changes as the admin acts, and is fetched again after each change.
-#[island]
+/// Rendered on the server; its forms and buttons are islands, and the page is loaded again after each change.
+#[component]
 pub fn AdminPage() -> impl IntoView {
-    let lang = crate::lang::current();
-    provide_context(lang);
-    let version = RwSignal::new(0_u32);
-    let overview = Resource::new(move || version.get(), |_| fetch_page());
-    let changed = move || version.update(|version| *version += 1);
+    let lang = expect_context::<Lang>();
+    let overview = Resource::new(|| (), |_| fetch_page());
     view! {
         <section class="card admin">
             <h1 class="title">{lang.pick("管理", "Admin")}</h1>
-            <Transition fallback=move || view! { <p class="muted">{lang.pick("加载中…", "Loading…")}</p> }>
+            <Suspense fallback=move || view! { <p class="muted">{lang.pick("加载中…", "Loading…")}</p> }>
                 {move || overview.get().map(|result| match result {
                     Ok((overview, companies)) => Either::Left(view! {
                         <PaidAfterClosing orders=overview.paid_after_closing/>
                         <h2 class="subtitle">{lang.pick("发货", "Shipping")}</h2>
-                        <Shipments shipments=overview.shipments companies changed/>
+                        <Shipments shipments=overview.shipments companies/>
                         <h2 class="subtitle">{lang.pick("最近的订单", "Recent orders")}</h2>
                         {if overview.orders.is_empty() {
                             Either::Left(view! { <p class="muted">{lang.pick("还没有订单。", "No orders yet.")}</p> })
@@ -40,23 +37,22 @@ pub fn AdminPage() -> impl IntoView {
                             Either::Right(view! { <OrderList orders=overview.orders/> })
                         }}
                         <h2 class="subtitle">{lang.pick("商品", "Products")}</h2>
-                        {overview.products.into_iter().map(|product| view! { <ProductEditor product=Some(product) changed/> }).collect_view()}
+                        {overview.products.into_iter().map(|product| view! { <ProductEditor product=Some(product)/> }).collect_view()}
                         <h2 class="subtitle">{lang.pick("添加商品", "Add a product")}</h2>
-                        <ProductEditor product=None changed/>
+                        <ProductEditor product=None/>
                         <h2 class="subtitle">{lang.pick("对账", "Reconciliation")}</h2>
                         <Reconciliations days=overview.reconciliations/>
                         <h2 class="subtitle">{lang.pick("发给产品的事件", "Events for the product")}</h2>
-                        <Events overview=overview.events changed/>
+                        <Events overview=overview.events/>
                     }),
                     Err(error) => Either::Right(view! { <Problem error next="/admin"/> }),
                 })}
-            </Transition>
+            </Suspense>
         </section>
     }
 }
 
 /// The overview, and WeChat's express companies when a shipment has physical goods to dispatch (asked only then).
-/// One resource for both: a resource read inside another's `Transition` does not hydrate in an island.
 async fn fetch_page() -> Result<(AdminOverview, Result<Vec<ExpressCompany>, ApiError>), ApiError> {
     let overview = fetch_admin_overview().await?;
     let needed = overview
@@ -98,13 +94,10 @@ fn PaidAfterClosing(orders: Vec<OrderSummary>) -> impl IntoView {
     })
 }
 
-/// One product's form: saving changes it (or adds it, for the empty form); "take off sale" retires it.
-#[component]
-fn ProductEditor(
-    product: Option<Product>,
-    changed: impl Fn() + Copy + Send + Sync + 'static,
-) -> impl IntoView {
-    let lang = expect_context::<Lang>();
+/// One product's form: saving changes it (or adds it, for the empty form); "take off sale" retires it. An island.
+#[island]
+fn ProductEditor(product: Option<Product>) -> impl IntoView {
+    let lang = crate::lang::current();
     let existing = product.is_some();
     let product = product.unwrap_or(Product {
         id: String::new(),
@@ -141,7 +134,7 @@ fn ProductEditor(
             .flatten()
         {
             match outcome {
-                Ok(()) => changed(),
+                Ok(()) => reload_page(),
                 Err(error) => failure.set(Some(error)),
             }
         }

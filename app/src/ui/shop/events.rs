@@ -4,15 +4,13 @@
 use leptos::either::Either;
 use leptos::prelude::*;
 
+use super::reload_page;
 use crate::api::shop::resend_event;
 use crate::lang::Lang;
 use crate::types::events::{china_time, EventDelivery, EventsOverview};
 
 #[component]
-pub fn Events(
-    overview: EventsOverview,
-    changed: impl Fn() + Copy + Send + Sync + 'static,
-) -> impl IntoView {
+pub fn Events(overview: EventsOverview) -> impl IntoView {
     let lang = expect_context::<Lang>();
     let endpoint = match &overview.endpoint {
         Some(endpoint) => Either::Left(view! {
@@ -47,7 +45,7 @@ pub fn Events(
     } else {
         Either::Right(view! {
             <ul class="orders" data-testid="deliveries">
-                {overview.deliveries.into_iter().map(|delivery| view! { <Delivery delivery changed/> }).collect_view()}
+                {overview.deliveries.into_iter().map(|delivery| view! { <Delivery delivery/> }).collect_view()}
             </ul>
         })
     };
@@ -55,24 +53,14 @@ pub fn Events(
 }
 
 #[component]
-fn Delivery(
-    delivery: EventDelivery,
-    changed: impl Fn() + Copy + Send + Sync + 'static,
-) -> impl IntoView {
+fn Delivery(delivery: EventDelivery) -> impl IntoView {
     let lang = expect_context::<Lang>();
-    let resend = Action::new(move |id: &String| resend_event(id.clone()));
-    Effect::new(move |_| {
-        if let Some(Ok(())) = resend.value().get() {
-            changed();
-        }
-    });
     let state = match delivery.state.as_str() {
         "delivered" => lang.pick("已送达", "delivered"),
         "failed" => lang.pick("已放弃", "given up"),
         _ if delivery.attempts > 0 => lang.pick("重试中", "retrying"),
         _ => lang.pick("待发送", "pending"),
     };
-    let id = delivery.id.clone();
     view! {
         <li class="delivery" data-event=delivery.id.clone() data-state=delivery.state.clone()>
             <div class="product-row">
@@ -86,12 +74,27 @@ fn Delivery(
                 <p class="muted" data-testid="last-answer">{format!("{} {answer}", lang.pick("上次回应：", "Last answer:"))}</p>
             })}
             {(delivery.state != "delivered" || delivery.attempts > 0).then(|| view! {
-                <button class="btn btn-default" type="button" data-testid="resend-event"
-                    on:click=move |_| { resend.dispatch(id.clone()); }>
-                    {lang.pick("重新发送", "Resend")}
-                </button>
+                <Resend event_id=delivery.id.clone()/>
             })}
-            {move || resend.value().get().and_then(Result::err).map(|error| view! { <p class="error" role="alert">{error.sentence(lang)}</p> })}
         </li>
+    }
+}
+
+/// Sends an event again, then shows the page anew. An island.
+#[island]
+fn Resend(event_id: String) -> impl IntoView {
+    let lang = crate::lang::current();
+    let resend = Action::new(move |id: &String| resend_event(id.clone()));
+    Effect::new(move |_| {
+        if let Some(Ok(())) = resend.value().get() {
+            reload_page();
+        }
+    });
+    view! {
+        <button class="btn btn-default" type="button" data-testid="resend-event"
+            on:click=move |_| { resend.dispatch(event_id.clone()); }>
+            {lang.pick("重新发送", "Resend")}
+        </button>
+        {move || resend.value().get().and_then(Result::err).map(|error| view! { <p class="error" role="alert">{error.sentence(lang)}</p> })}
     }
 }

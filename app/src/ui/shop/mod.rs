@@ -17,6 +17,11 @@ use crate::types::status::OrderStatus;
 use crate::types::{ApiError, LoginProblem};
 use crate::ui::nav::url_encode;
 
+/// Loads the page again from the server, after an island changed what it shows (browser only).
+pub fn reload_page() {
+    let _ = window().location().reload();
+}
+
 /// An order status in words.
 pub fn status_label(lang: Lang, status: OrderStatus) -> &'static str {
     match status {

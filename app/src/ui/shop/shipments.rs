@@ -6,6 +6,7 @@
 use leptos::either::Either;
 use leptos::prelude::*;
 
+use super::reload_page;
 use crate::api::shop::{dispatch_order, retry_shipping};
 use crate::lang::Lang;
 use crate::types::shipping::{ExpressCompany, Goods, ShipmentSummary, ShippingState};
@@ -15,18 +16,19 @@ use crate::types::ApiError;
 pub fn Shipments(
     shipments: Vec<ShipmentSummary>,
     companies: Result<Vec<ExpressCompany>, ApiError>,
-    changed: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let lang = expect_context::<Lang>();
     if shipments.is_empty() {
-        return Either::Left(view! {
+        return view! {
             <p class="muted" data-testid="shipments">{lang.pick(
                 "没有待发货或同步失败的订单。",
                 "Nothing to dispatch, and every shipping report went through.",
             )}</p>
-        });
+        }
+        .into_any();
     }
-    Either::Right(view! {
+    // Rendered on the server only: erased to keep the page's type shallow.
+    view! {
         <ul class="orders" data-testid="shipments">
             {shipments.into_iter().map(|shipment| view! {
                 <li class="shipment" data-order=shipment.order_id.clone() data-state=shipment.state.as_str()>
@@ -40,25 +42,26 @@ pub fn Shipments(
                         </p>
                     })}
                     {(shipment.goods == Goods::Physical).then(|| view! {
-                        <DispatchForm shipment=shipment.clone() companies=companies.clone() changed/>
+                        <DispatchForm shipment=shipment.clone() companies=companies.clone()/>
                     })}
                     {(shipment.state == ShippingState::Failed).then(|| view! {
-                        <RetryButton order_id=shipment.order_id.clone() changed/>
+                        <RetryButton order_id=shipment.order_id.clone()/>
                     })}
                 </li>
             }).collect_view()}
         </ul>
-    })
+    }
+    .into_any()
 }
 
-/// Express company, tracking number and (SF Express) the receiver's phone for one order's physical goods.
-#[component]
+/// Express company, tracking number and (SF Express) the receiver's phone for one order's physical goods. An
+/// island.
+#[island]
 fn DispatchForm(
     shipment: ShipmentSummary,
     companies: Result<Vec<ExpressCompany>, ApiError>,
-    changed: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let lang = expect_context::<Lang>();
+    let lang = crate::lang::current();
     let order_id = shipment.order_id.clone();
     let company = RwSignal::new(shipment.express_company.clone().unwrap_or_default());
     let tracking_no = RwSignal::new(shipment.tracking_no.clone().unwrap_or_default());
@@ -75,7 +78,7 @@ fn DispatchForm(
     );
     let failure = RwSignal::new(None::<ApiError>);
     Effect::new(move |_| match dispatch.value().get() {
-        Some(Ok(())) => changed(),
+        Some(Ok(())) => reload_page(),
         Some(Err(error)) => failure.set(Some(error)),
         None => {}
     });
@@ -123,17 +126,14 @@ fn DispatchForm(
     }
 }
 
-/// Tries a FAILED report again.
-#[component]
-fn RetryButton(
-    order_id: String,
-    changed: impl Fn() + Copy + Send + Sync + 'static,
-) -> impl IntoView {
-    let lang = expect_context::<Lang>();
+/// Tries a FAILED report again. An island.
+#[island]
+fn RetryButton(order_id: String) -> impl IntoView {
+    let lang = crate::lang::current();
     let retry = Action::new(move |order_id: &String| retry_shipping(order_id.clone()));
     Effect::new(move |_| {
         if let Some(Ok(())) = retry.value().get() {
-            changed();
+            reload_page();
         }
     });
     view! {
